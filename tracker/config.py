@@ -1,0 +1,24 @@
+"""Settings read from the TRACKER_* environment."""
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRACKER_", extra="ignore")
+
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'db' / 'tracker.db'}"
+    auth: bool = False
+    session_timeout_minutes: int = 30
+    max_failed_logins: int = 5
+    lockout_minutes: int = 15
+    max_upload_mb: int = 200
+    sqlite_busy_timeout_ms: int = 60_000
+
+
+def get_settings() -> Settings:
+    """Read afresh each call, so a changed environment takes effect at once."""
+    return Settings()

@@ -1,0 +1,518 @@
+"""Tables, enumerations and the data models that validate what users write.
+
+Table models hold what the database stores; `XCreate` models validate input (SQLModel table
+models skip validation) and turn spreadsheet spellings into stored values.
+"""
+
+import datetime as dt
+import re
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, field_validator, model_validator
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Text
+from sqlmodel import Field, SQLModel
+
+
+class VisitKind(StrEnum):
+    comprehensive = "comprehensive"
+    focused = "focused"
+    follow_up = "follow_up"
+    regional = "regional"
+    advocacy = "advocacy"
+    desk_review = "desk_review"
+
+
+class Modality(StrEnum):
+    in_person = "in_person"
+    hybrid = "hybrid"
+    virtual = "virtual"
+
+
+class FindingKind(StrEnum):
+    shortfall = "shortfall"
+    recommendation = "recommendation"
+    good_practice = "good_practice"
+    ta_need = "ta_need"
+    progress = "progress"
+    concern = "concern"
+    capacity_to_assist = "capacity_to_assist"
+
+
+TRACKABLE_KINDS = (FindingKind.shortfall, FindingKind.recommendation)
+
+
+class Severity(StrEnum):
+    major = "major"
+    moderate = "moderate"
+    minor = "minor"
+
+
+class Status(StrEnum):
+    fully_implemented = "fully_implemented"
+    addressed_otherwise = "addressed_otherwise"
+    largely_implemented = "largely_implemented"
+    partially_implemented = "partially_implemented"
+    initial_steps = "initial_steps"
+    not_implemented = "not_implemented"
+    contrary_action = "contrary_action"
+    no_longer_relevant = "no_longer_relevant"
+    not_assessed = "not_assessed"
+    insufficient_information = "insufficient_information"
+
+
+class StatusGroup(StrEnum):
+    closed = "closed"
+    progressing = "progressing"
+    open = "open"
+    excluded = "excluded"
+
+
+# Score out of 4 and group of each status (DESIGN §2); None means the item is not scored.
+STATUS_SCORE: dict[Status, int | None] = {
+    Status.fully_implemented: 4,
+    Status.addressed_otherwise: 4,
+    Status.largely_implemented: 3,
+    Status.partially_implemented: 2,
+    Status.initial_steps: 1,
+    Status.not_implemented: 0,
+    Status.contrary_action: 0,
+    Status.no_longer_relevant: None,
+    Status.not_assessed: None,
+    Status.insufficient_information: None,
+}
+STATUS_GROUP: dict[Status, StatusGroup] = {
+    Status.fully_implemented: StatusGroup.closed,
+    Status.addressed_otherwise: StatusGroup.closed,
+    Status.largely_implemented: StatusGroup.progressing,
+    Status.partially_implemented: StatusGroup.progressing,
+    Status.initial_steps: StatusGroup.progressing,
+    Status.not_implemented: StatusGroup.open,
+    Status.contrary_action: StatusGroup.open,
+    Status.no_longer_relevant: StatusGroup.excluded,
+    Status.not_assessed: StatusGroup.excluded,
+    Status.insufficient_information: StatusGroup.excluded,
+}
+
+
+class MeetingKind(StrEnum):
+    opening_session = "opening_session"
+    bilateral_high_level = "bilateral_high_level"
+    technical = "technical"
+    site_visit = "site_visit"
+    roundtable = "roundtable"
+    closing = "closing"
+
+
+class Sector(StrEnum):
+    government = "government"
+    law_enforcement = "law_enforcement"
+    judiciary = "judiciary"
+    parliament = "parliament"
+    private_sector = "private_sector"
+    civil_society = "civil_society"
+    academia = "academia"
+    international_org = "international_org"
+    other = "other"
+
+
+class Role(StrEnum):
+    viewer = "viewer"
+    analyst = "analyst"
+    admin = "admin"
+
+
+class Confidentiality(StrEnum):
+    """Levels from least to most restricted; the order of definition is the order of rank."""
+
+    public = "public"
+    un_platform = "un_platform"
+    member_states = "member_states"
+    committee = "committee"
+    state_and_cted = "state_and_cted"
+    restricted = "restricted"
+
+    @property
+    def rank(self) -> int:
+        return list(Confidentiality).index(self)
+
+    def visible_levels(self) -> list[str]:
+        """Every level a reader cleared for this one may see."""
+        return [c.value for c in Confidentiality if c.rank <= self.rank]
+
+
+DEFAULT_CONFIDENTIALITY = Confidentiality.committee
+
+
+def _check_in(column: str, enum: type[StrEnum], name: str) -> CheckConstraint:
+    values = ", ".join(f"'{v.value}'" for v in enum)
+    return CheckConstraint(f"{column} IN ({values})", name=name)
+
+
+def _conf_check(table: str) -> CheckConstraint:
+    return _check_in("confidentiality", Confidentiality, f"ck_{table}_confidentiality")
+
+
+# A row may name one that comes later in the same import, so these are checked at commit.
+_DEFERRABLE = {"deferrable": True, "initially": "IMMEDIATE"}
+
+
+# ---------------------------------------------------------------- reference tables
+
+
+class MemberState(SQLModel, table=True):
+    __tablename__ = "member_state"
+    iso3: str = Field(primary_key=True, max_length=3)
+    name: str
+    region: str
+
+
+class ThematicArea(SQLModel, table=True):
+    __tablename__ = "thematic_area"
+    __table_args__ = (CheckConstraint("parent IS NULL OR parent <> code", name="ck_area_parent_not_self"),)
+    code: str = Field(primary_key=True, max_length=64)
+    name: str
+    parent: str | None = Field(
+        default=None, sa_column=Column(ForeignKey("thematic_area.code", **_DEFERRABLE), index=True)
+    )
+    cross_cutting: bool = False
+    sort_order: int = 0
+
+
+class Resolution(SQLModel, table=True):
+    __tablename__ = "resolution"
+    __table_args__ = (CheckConstraint("year BETWEEN 1946 AND 2100", name="ck_resolution_year"),)
+    number: int = Field(primary_key=True)
+    year: int
+    title: str
+
+
+class PartnerOrg(SQLModel, table=True):
+    __tablename__ = "partner_org"
+    code: str = Field(primary_key=True, max_length=32)
+    name: str
+
+
+# ---------------------------------------------------------------- assessment material
+
+
+class Visit(SQLModel, table=True):
+    __tablename__ = "visit"
+    __table_args__ = (
+        _check_in("kind", VisitKind, "ck_visit_kind"),
+        _check_in("modality", Modality, "ck_visit_modality"),
+        _conf_check("visit"),
+        CheckConstraint("end_date >= start_date", name="ck_visit_dates"),
+        CheckConstraint("baseline_visit_id IS NULL OR baseline_visit_id <> visit_id", name="ck_visit_baseline_not_self"),
+        Index("ix_visit_state_start", "state", "start_date"),
+    )
+    visit_id: str = Field(primary_key=True, max_length=64)
+    state: str = Field(foreign_key="member_state.iso3")
+    kind: str
+    modality: str = Modality.in_person.value
+    start_date: dt.date
+    end_date: dt.date
+    baseline_visit_id: str | None = Field(
+        default=None, sa_column=Column(ForeignKey("visit.visit_id", **_DEFERRABLE), index=True)
+    )
+    lead: str = ""
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    confidentiality: str = DEFAULT_CONFIDENTIALITY.value
+
+
+class VisitPartner(SQLModel, table=True):
+    __tablename__ = "visit_partner"
+    visit_id: str = Field(
+        sa_column=Column(ForeignKey("visit.visit_id", ondelete="CASCADE"), primary_key=True)
+    )
+    partner: str = Field(foreign_key="partner_org.code", primary_key=True)
+
+
+class VisitResolution(SQLModel, table=True):
+    __tablename__ = "visit_resolution"
+    visit_id: str = Field(
+        sa_column=Column(ForeignKey("visit.visit_id", ondelete="CASCADE"), primary_key=True)
+    )
+    resolution: int = Field(foreign_key="resolution.number", primary_key=True)
+
+
+class Finding(SQLModel, table=True):
+    __tablename__ = "finding"
+    __table_args__ = (
+        _check_in("kind", FindingKind, "ck_finding_kind"),
+        CheckConstraint(
+            "severity IS NULL OR severity IN ('major', 'moderate', 'minor')", name="ck_finding_severity"
+        ),
+        _conf_check("finding"),
+        CheckConstraint("continues IS NULL OR continues <> finding_id", name="ck_finding_continues_not_self"),
+        # The comparison groups a visit's findings by kind and area.
+        Index("ix_finding_visit_kind_area", "visit_id", "kind", "area"),
+    )
+    finding_id: str = Field(primary_key=True, max_length=64)
+    visit_id: str = Field(foreign_key="visit.visit_id")
+    area: str = Field(foreign_key="thematic_area.code")
+    kind: str
+    title: str
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    priority: bool = False
+    severity: str | None = None
+    source_ref: str = ""
+    continues: str | None = Field(
+        default=None, sa_column=Column(ForeignKey("finding.finding_id", **_DEFERRABLE), index=True)
+    )
+    confidentiality: str = DEFAULT_CONFIDENTIALITY.value
+
+
+class FindingResolution(SQLModel, table=True):
+    __tablename__ = "finding_resolution"
+    finding_id: str = Field(
+        sa_column=Column(ForeignKey("finding.finding_id", ondelete="CASCADE"), primary_key=True)
+    )
+    resolution: int = Field(foreign_key="resolution.number", primary_key=True)
+
+
+class Assessment(SQLModel, table=True):
+    __tablename__ = "assessment"
+    __table_args__ = (
+        _check_in("status", Status, "ck_assessment_status"),
+        _conf_check("assessment"),
+        # The comparison looks up every assessment made at one follow-up visit.
+        Index("ix_assessment_visit_finding", "visit_id", "finding_id"),
+    )
+    finding_id: str = Field(foreign_key="finding.finding_id", primary_key=True)
+    visit_id: str = Field(foreign_key="visit.visit_id", primary_key=True)
+    status: str
+    evidence: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    assessed_on: dt.date | None = None
+    confidentiality: str = DEFAULT_CONFIDENTIALITY.value
+
+
+class Meeting(SQLModel, table=True):
+    __tablename__ = "meeting"
+    __table_args__ = (
+        _check_in("kind", MeetingKind, "ck_meeting_kind"),
+        _check_in("sector", Sector, "ck_meeting_sector"),
+        _conf_check("meeting"),
+    )
+    meeting_id: str = Field(primary_key=True, max_length=64)
+    visit_id: str = Field(foreign_key="visit.visit_id", index=True)
+    date: dt.date | None = None
+    kind: str
+    counterpart: str = ""
+    sector: str = Sector.government.value
+    area: str | None = Field(default=None, foreign_key="thematic_area.code")
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    confidentiality: str = DEFAULT_CONFIDENTIALITY.value
+
+
+# ---------------------------------------------------------------- team server
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+    __table_args__ = (
+        _check_in("role", Role, "ck_user_role"),
+        _check_in("clearance", Confidentiality, "ck_user_clearance"),
+    )
+    username: str = Field(primary_key=True, max_length=64)
+    password_hash: str
+    role: str = Role.viewer.value
+    clearance: str = DEFAULT_CONFIDENTIALITY.value
+    disabled: bool = False
+    failed_logins: int = 0
+    locked_until: dt.datetime | None = None
+    created_at: dt.datetime
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        CheckConstraint("action IN ('create', 'update', 'delete', 'import', 'login')", name="ck_audit_action"),
+        Index("ix_audit_entity_key", "entity", "key"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(index=True)
+    username: str
+    action: str
+    entity: str
+    key: str
+    changes: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+
+
+# ---------------------------------------------------------------- input validation
+
+
+_TRUE = {"true", "yes", "1", "y", "t"}
+_FALSE = {"false", "no", "0", "n", "f", ""}
+_RESOLUTION = re.compile(r"^(?:S/RES/)?\s*(\d{3,4})\s*(?:\((\d{4})\))?$", re.IGNORECASE)
+
+
+def _blank_to_none(value):
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _parse_bool(value):
+    if isinstance(value, bool) or value is None:
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError("use true or false (yes/no and 1/0 are accepted too)")
+
+
+def _parse_date(value):
+    if isinstance(value, dt.date) or value is None:
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text) if len(text) == 10 else _bad_date(text)
+    except ValueError:
+        return _bad_date(text)
+
+
+def _bad_date(text):
+    raise ValueError(f"'{text}' is not a date; write it as YYYY-MM-DD")
+
+
+def parse_resolution(text: str) -> int:
+    match = _RESOLUTION.match(text.strip())
+    if not match:
+        raise ValueError(f"'{text.strip()}' is not a resolution; write 1373, 1373 (2001) or S/RES/1373 (2001)")
+    return int(match.group(1))
+
+
+def _split_list(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple, set)):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [part.strip() for part in str(value).split(";") if part.strip()]
+
+
+def _parse_resolutions(value):
+    return sorted({parse_resolution(str(v)) for v in _split_list(value)})
+
+
+def _parse_codes(value):
+    return sorted({v.upper() for v in _split_list(value)})
+
+
+def _text(value):
+    return "" if value is None else str(value).strip()
+
+
+OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
+Text_ = Annotated[str, BeforeValidator(_text)]
+Bool = Annotated[bool, BeforeValidator(_parse_bool)]
+OptionalDate = Annotated[dt.date | None, BeforeValidator(_parse_date)]
+RequiredDate = Annotated[dt.date, BeforeValidator(_parse_date)]
+Resolutions = Annotated[list[int], BeforeValidator(_parse_resolutions)]
+Codes = Annotated[list[str], BeforeValidator(_parse_codes)]
+Level = Annotated[Confidentiality, BeforeValidator(lambda v: _blank_to_none(v) or DEFAULT_CONFIDENTIALITY)]
+KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]*$"
+Key = Annotated[str, BeforeValidator(_text), StringConstraints(min_length=1, max_length=64, pattern=KEY_PATTERN)]
+OptionalKey = Annotated[Annotated[str, StringConstraints(max_length=64, pattern=KEY_PATTERN)] | None, BeforeValidator(_blank_to_none)]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class AreaCreate(_Input):
+    code: Annotated[str, BeforeValidator(lambda v: _text(v).upper()), StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Z][A-Z0-9_]*(\.[A-Z0-9_]+)?$")]
+    name: Annotated[str, BeforeValidator(_text), StringConstraints(min_length=1)]
+    parent: Annotated[str | None, BeforeValidator(lambda v: (_blank_to_none(v) or "").upper() or None)] = None
+    cross_cutting: Bool = False
+    sort_order: Annotated[int, BeforeValidator(lambda v: 0 if _blank_to_none(v) is None else v)] = 0
+
+    @model_validator(mode="after")
+    def _parent_matches_code(self):
+        if "." in self.code and self.parent != self.code.split(".")[0]:
+            raise ValueError(f"sub-area {self.code} must have parent {self.code.split('.')[0]}")
+        return self
+
+
+class VisitCreate(_Input):
+    visit_id: Key
+    state: Annotated[str, BeforeValidator(lambda v: _text(v).upper()), StringConstraints(min_length=3, max_length=3)]
+    kind: VisitKind
+    modality: Annotated[Modality, BeforeValidator(lambda v: _blank_to_none(v) or Modality.in_person)] = Modality.in_person
+    start_date: RequiredDate
+    end_date: RequiredDate
+    baseline_visit_id: OptionalKey = None
+    lead: Text_ = ""
+    partners: Codes = []
+    resolutions: Resolutions = []
+    summary: Text_ = ""
+    confidentiality: Level = DEFAULT_CONFIDENTIALITY
+
+    @model_validator(mode="after")
+    def _dates_in_order(self):
+        if self.end_date < self.start_date:
+            raise ValueError("end_date is before start_date; swap them or correct one")
+        if self.baseline_visit_id == self.visit_id:
+            raise ValueError("a visit cannot be its own baseline; name the earlier visit")
+        return self
+
+
+class FindingCreate(_Input):
+    finding_id: Key
+    visit_id: Key
+    area: Annotated[str, BeforeValidator(lambda v: _text(v).upper()), StringConstraints(min_length=1)]
+    kind: FindingKind
+    title: Annotated[str, BeforeValidator(_text), StringConstraints(min_length=1, max_length=500)]
+    detail: Text_ = ""
+    priority: Bool = False
+    severity: Annotated[Severity | None, BeforeValidator(_blank_to_none)] = None
+    resolutions: Resolutions = []
+    source_ref: Text_ = ""
+    continues: OptionalKey = None
+    confidentiality: Level = DEFAULT_CONFIDENTIALITY
+
+    @model_validator(mode="after")
+    def _not_self(self):
+        if self.continues == self.finding_id:
+            raise ValueError("a finding cannot continue itself; name the earlier finding")
+        return self
+
+
+class AssessmentCreate(_Input):
+    finding_id: Key
+    visit_id: Key
+    status: Status
+    evidence: Text_ = ""
+    assessed_on: OptionalDate = None
+    confidentiality: Level = DEFAULT_CONFIDENTIALITY
+
+
+class MeetingCreate(_Input):
+    meeting_id: Key
+    visit_id: Key
+    date: OptionalDate = None
+    kind: MeetingKind
+    counterpart: Text_ = ""
+    sector: Annotated[Sector, BeforeValidator(lambda v: _blank_to_none(v) or Sector.government)] = Sector.government
+    area: Annotated[str | None, BeforeValidator(lambda v: (_blank_to_none(v) or "").upper() or None)] = None
+    notes: Text_ = ""
+    confidentiality: Level = DEFAULT_CONFIDENTIALITY
+
+
+class UserCreate(_Input):
+    username: Annotated[str, BeforeValidator(_text), StringConstraints(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9._@\-]+$")]
+    password: Annotated[str, StringConstraints(min_length=10, max_length=256)]
+    role: Role = Role.viewer
+    clearance: Confidentiality = DEFAULT_CONFIDENTIALITY
+
+    @field_validator("password")
+    @classmethod
+    def _not_trivial(cls, value: str) -> str:
+        if len(set(value)) < 4:
+            raise ValueError("the password is too simple; use at least four different characters")
+        return value

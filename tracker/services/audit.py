@@ -1,0 +1,77 @@
+"""The audit trail: one event per change, written in the transaction of the change."""
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, insert, select
+
+from tracker.models import AuditEvent
+from tracker.services.access import Actor, require_admin
+
+audit_table = AuditEvent.__table__
+
+
+def _jsonable(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def diff(old: dict | None, new: dict | None) -> dict[str, list]:
+    """Fields whose value differs, as {field: [old, new]}."""
+    old, new = old or {}, new or {}
+    fields = list(new) + [f for f in old if f not in new]
+    return {
+        f: [_jsonable(old.get(f)), _jsonable(new.get(f))]
+        for f in fields
+        if old.get(f) != new.get(f)
+    }
+
+
+def event_row(actor: Actor, action: str, entity: str, key: str, changes: dict, at: dt.datetime) -> dict:
+    return {
+        "at": at,
+        "username": actor.username,
+        "action": action,
+        "entity": entity,
+        "key": key,
+        "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True, default=str),
+    }
+
+
+def record(connection: Connection, actor: Actor, action: str, entity: str, key: str, changes: dict) -> None:
+    connection.execute(insert(audit_table), [event_row(actor, action, entity, key, changes, now())])
+
+
+def record_many(connection: Connection, rows: Iterable[dict]) -> None:
+    batch = list(rows)
+    if batch:
+        connection.execute(insert(audit_table), batch)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def events(
+    engine: Engine,
+    actor: Actor,
+    *,
+    entity: str | None = None,
+    key: str | None = None,
+    since: dt.datetime | None = None,
+    limit: int = 1000,
+) -> pd.DataFrame:
+    """The newest events first, for administrators."""
+    require_admin(actor)
+    query = select(audit_table).order_by(audit_table.c.id.desc()).limit(limit)
+    if entity:
+        query = query.where(audit_table.c.entity == entity)
+    if key:
+        query = query.where(audit_table.c.key == key)
+    if since:
+        query = query.where(audit_table.c.at >= since)
+    with engine.connect() as connection:
+        return pd.DataFrame(connection.execute(query).mappings().all(), columns=[c.name for c in audit_table.c])

@@ -1,0 +1,250 @@
+"""The CSV bundle of DESIGN §4: which files, which columns, and how cells are read and written."""
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from pydantic import BaseModel
+from sqlalchemy import Table
+
+from tracker.errors import TrackerError
+from tracker.models import (
+    AreaCreate,
+    Assessment,
+    AssessmentCreate,
+    Finding,
+    FindingCreate,
+    FindingResolution,
+    Meeting,
+    MeetingCreate,
+    ThematicArea,
+    Visit,
+    VisitCreate,
+    VisitPartner,
+    VisitResolution,
+)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A list column stored in its own table, e.g. a visit's partners."""
+
+    table: Table
+    owner: str
+    value: str
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    name: str
+    entity: str
+    table: Table
+    key: tuple[str, ...]
+    columns: tuple[str, ...]
+    model: type[BaseModel]
+    links: dict[str, Link] = field(default_factory=dict)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """Columns the header must have: those without a default."""
+        return tuple(c for c in self.columns if self.model.model_fields[c].is_required())
+
+    @property
+    def stored(self) -> tuple[str, ...]:
+        """Columns kept in the entity's own table."""
+        return tuple(c for c in self.columns if c not in self.links)
+
+    def key_text(self, row: dict) -> str:
+        return "/".join(str(row[k]) for k in self.key)
+
+
+FILES: tuple[FileSpec, ...] = (
+    FileSpec(
+        "areas.csv", "thematic_area", ThematicArea.__table__, ("code",),
+        ("code", "name", "parent", "cross_cutting", "sort_order"), AreaCreate,
+    ),
+    FileSpec(
+        "visits.csv", "visit", Visit.__table__, ("visit_id",),
+        ("visit_id", "state", "kind", "modality", "start_date", "end_date", "baseline_visit_id",
+         "lead", "partners", "resolutions", "summary", "confidentiality"),
+        VisitCreate,
+        {
+            "partners": Link(VisitPartner.__table__, "visit_id", "partner"),
+            "resolutions": Link(VisitResolution.__table__, "visit_id", "resolution"),
+        },
+    ),
+    FileSpec(
+        "findings.csv", "finding", Finding.__table__, ("finding_id",),
+        ("finding_id", "visit_id", "area", "kind", "title", "detail", "priority", "severity",
+         "resolutions", "source_ref", "continues", "confidentiality"),
+        FindingCreate,
+        {"resolutions": Link(FindingResolution.__table__, "finding_id", "resolution")},
+    ),
+    FileSpec(
+        "assessments.csv", "assessment", Assessment.__table__, ("finding_id", "visit_id"),
+        ("finding_id", "visit_id", "status", "evidence", "assessed_on", "confidentiality"),
+        AssessmentCreate,
+    ),
+    FileSpec(
+        "meetings.csv", "meeting", Meeting.__table__, ("meeting_id",),
+        ("meeting_id", "visit_id", "date", "kind", "counterpart", "sector", "area", "notes",
+         "confidentiality"),
+        MeetingCreate,
+    ),
+)
+SPECS = {spec.name: spec for spec in FILES}
+FILE_NAMES = ", ".join(SPECS)
+
+# A cell a spreadsheet would run as a formula is written behind a quote mark (DESIGN §4).
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+
+
+def escape_cell(text: str) -> str:
+    return "'" + text if _FORMULA.match(text) else text
+
+
+def unescape_cell(text: str) -> str:
+    return text[1:] if text.startswith("'") and _FORMULA.match(text) else text
+
+
+def format_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ";".join(str(v) for v in value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return escape_cell(str(value))
+
+
+# ---------------------------------------------------------------- where bundle files come from
+
+
+@dataclass(frozen=True)
+class Source:
+    """One CSV file of a bundle: its name in the bundle, where it was found, and its bytes."""
+
+    name: str
+    origin: str
+    size: int
+    open: Callable[[], BinaryIO]
+
+
+def sources_from_paths(paths: list[Path]) -> list[Source]:
+    """Every bundle file under the given folders, .zip files and .csv files."""
+    found: list[Source] = []
+    for path in paths:
+        if not path.exists():
+            raise TrackerError(f"{path} does not exist", "give a bundle folder, a .zip file or .csv files")
+        if path.is_dir():
+            csvs = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv")
+            if not csvs:
+                raise TrackerError(f"{path} holds no CSV files", f"a bundle holds any of {FILE_NAMES}")
+            found.extend(_file_source(p) for p in csvs)
+        elif path.suffix.lower() == ".zip":
+            found.extend(_zip_sources(path))
+        else:
+            found.append(_file_source(path))
+    return _checked(found)
+
+
+def sources_from_uploads(uploads: list[tuple[str, bytes]]) -> list[Source]:
+    """Files handed over in memory (the dashboard's uploads): CSV files or .zip bundles."""
+    found: list[Source] = []
+    for name, data in uploads:
+        if name.lower().endswith(".zip"):
+            found.extend(_zip_sources(io.BytesIO(data), name))
+        else:
+            found.append(Source(Path(name).name, name, len(data), lambda data=data: io.BytesIO(data)))
+    return _checked(found)
+
+
+def _file_source(path: Path) -> Source:
+    return Source(path.name, str(path), path.stat().st_size, lambda: path.open("rb"))
+
+
+def _zip_sources(archive, label: str | None = None) -> list[Source]:
+    label = label or str(archive)
+    try:
+        bundle = zipfile.ZipFile(archive)
+        members = [m for m in bundle.infolist() if not m.is_dir() and m.filename.lower().endswith(".csv")]
+    except (zipfile.BadZipFile, OSError):
+        raise TrackerError(f"{label} is not a readable .zip file", "zip the CSV files again or give the folder") from None
+    if not members:
+        raise TrackerError(f"{label} holds no CSV files", f"a bundle holds any of {FILE_NAMES}")
+    return [
+        Source(Path(m.filename).name, f"{label}:{m.filename}", m.file_size, lambda m=m: bundle.open(m))
+        for m in members
+    ]
+
+
+def _checked(found: list[Source]) -> list[Source]:
+    seen: dict[str, str] = {}
+    for source in found:
+        if source.name not in SPECS:
+            raise TrackerError(
+                f"{source.origin} is not a bundle file", f"name each file one of {FILE_NAMES}"
+            )
+        if source.name in seen:
+            raise TrackerError(
+                f"{source.name} is given twice ({seen[source.name]} and {source.origin})",
+                "import one bundle at a time",
+            )
+        seen[source.name] = source.origin
+    order = list(SPECS)
+    return sorted(found, key=lambda s: order.index(s.name))
+
+
+# ---------------------------------------------------------------- reading
+
+
+class CountingReader(io.RawIOBase):
+    """Counts the bytes read, for progress reports on large files."""
+
+    def __init__(self, raw: BinaryIO):
+        self.raw = raw
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.raw.read(len(buffer))
+        self.count += len(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+def sniff_delimiter(header_line: str) -> str:
+    return ";" if header_line.count(";") > header_line.count(",") else ","
+
+
+def read_rows(text: io.TextIOBase) -> Iterator[tuple[int, list[str]]]:
+    """(first line number, cells) for each record, the header included; blank records skipped.
+
+    A record may span several lines when a quoted cell holds line breaks.
+    """
+    first = text.readline()
+    delimiter = sniff_delimiter(first)
+    reader = csv.reader(_chain(first, text), delimiter=delimiter, strict=True)
+    previous_end = 0
+    for cells in reader:
+        start, previous_end = previous_end + 1, reader.line_num
+        if cells and any(cell.strip() for cell in cells):
+            yield start, cells
+
+
+def _chain(first: str, rest: io.TextIOBase) -> Iterator[str]:
+    yield first
+    yield from rest

@@ -1,0 +1,136 @@
+"""Export of the database as a CSV bundle (DESIGN §4), streamed row by row."""
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, Select, select
+
+from tracker.db import require_schema
+from tracker.errors import TrackerError
+from tracker.models import Confidentiality, Visit
+from tracker.services.access import (
+    Actor,
+    assessment_visible,
+    effective_level,
+    finding_visible,
+    meeting_visible,
+    visit_visible,
+)
+from tracker.services.bundle_format import FILES, FileSpec, format_cell
+
+# A fixed timestamp keeps the bytes of a .zip bundle the same from one export to the next.
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def _rows_query(spec: FileSpec, level: Confidentiality) -> Select:
+    table = spec.table
+    query = select(*[table.c[c] for c in spec.stored]).order_by(*[table.c[k] for k in spec.key])
+    match spec.entity:
+        case "visit":
+            return query.where(visit_visible(level))
+        case "finding" | "meeting":
+            visible = finding_visible if spec.entity == "finding" else meeting_visible
+            return query.join(Visit, Visit.visit_id == table.c.visit_id).where(visible(level))
+        case "assessment":
+            return query.where(assessment_visible(level))
+    return query
+
+
+def _link_query(spec: FileSpec, column: str, level: Confidentiality) -> Select:
+    link = spec.links[column]
+    owner = link.table.c[link.owner]
+    visible_owners = _rows_query(spec, level).with_only_columns(spec.table.c[spec.key[0]])
+    return (
+        select(owner, link.table.c[link.value])
+        .where(owner.in_(visible_owners))
+        .order_by(owner, link.table.c[link.value])
+    )
+
+
+def _records(connection: Connection, spec: FileSpec, level: Confidentiality) -> Iterator[list[str]]:
+    """The file's rows in key order, list columns merged in from their link tables as they stream."""
+    streams = {
+        column: _grouped(connection.execution_options(yield_per=5000).execute(_link_query(spec, column, level)))
+        for column in spec.links
+    }
+    heads = {column: next(stream, None) for column, stream in streams.items()}
+    for row in connection.execution_options(yield_per=5000).execute(_rows_query(spec, level)).mappings():
+        values = dict(row)
+        for column, stream in streams.items():
+            head = heads[column]
+            if head is not None and head[0] == values[spec.key[0]]:
+                values[column] = head[1]
+                heads[column] = next(stream, None)
+            else:
+                values[column] = []
+        yield [format_cell(values[c]) for c in spec.columns]
+
+
+def _grouped(rows) -> Iterator[tuple[str, list]]:
+    owner, values = None, []
+    for row_owner, value in rows:
+        if row_owner != owner and values:
+            yield owner, values
+            values = []
+        owner = row_owner
+        values.append(value)
+    if values:
+        yield owner, values
+
+
+def write_csv(stream: io.TextIOBase, spec: FileSpec, records) -> int:
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(spec.columns)
+    count = 0
+    for record in records:
+        writer.writerow(record)
+        count += 1
+    return count
+
+
+def export_bundle(engine: Engine, destination: Path, actor: Actor, level: str | Confidentiality | None = None) -> dict[str, int]:
+    """Write all five files to a folder or a .zip; returns the rows written per file."""
+    require_schema(engine)
+    visible = effective_level(actor, level)
+    counts: dict[str, int] = {}
+    as_zip = destination.suffix.lower() == ".zip"
+    target = destination.parent if as_zip else destination
+    if target.exists() and not target.is_dir():
+        raise TrackerError(f"{target} is a file, not a folder", "give a folder or a path ending in .zip")
+    target.mkdir(parents=True, exist_ok=True)
+    with engine.connect() as connection:
+        if as_zip:
+            partial = destination.with_name(destination.name + ".part")
+            with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as bundle:
+                for spec in FILES:
+                    info = zipfile.ZipInfo(spec.name, _ZIP_DATE)
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    with bundle.open(info, "w") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
+                        counts[spec.name] = write_csv(text, spec, _records(connection, spec, visible))
+            partial.replace(destination)
+        else:
+            for spec in FILES:
+                partial = destination / (spec.name + ".part")
+                with partial.open("w", encoding="utf-8", newline="") as text:
+                    counts[spec.name] = write_csv(text, spec, _records(connection, spec, visible))
+                partial.replace(destination / spec.name)
+    return counts
+
+
+def bundle_zip_bytes(engine: Engine, actor: Actor, level: str | Confidentiality | None = None) -> bytes:
+    """The bundle as .zip bytes, for a download."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bundle.zip"
+        export_bundle(engine, path, actor, level)
+        return path.read_bytes()
+
+
+def template_bytes() -> dict[str, bytes]:
+    """Each bundle file with its header row only: a blank form to fill in."""
+    return {spec.name: (",".join(spec.columns) + "\n").encode() for spec in FILES}
+

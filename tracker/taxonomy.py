@@ -1,0 +1,155 @@
+"""Reference data seeded by `tracker init`: Member States, thematic areas, resolutions, partners."""
+
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Area:
+    code: str
+    name: str
+    parent: str | None = None
+    cross_cutting: bool = False
+    sort_order: int = 0
+
+
+# Top-level areas in the order reports list them, each followed by its sub-areas.
+_AREA_TREE: list[tuple[str, str, bool, list[tuple[str, str]]]] = [
+    ("STRAT", "Threat assessment and national strategy", False, [
+        ("RISK_ASSESSMENT", "National terrorism risk assessment"),
+        ("COORDINATION", "Inter-agency coordination mechanisms"),
+    ]),
+    ("LEG", "Counter-terrorism legislation", False, [
+        ("CRIMINALIZATION", "Criminalization of terrorist offences"),
+        ("FTF", "Foreign terrorist fighter offences"),
+    ]),
+    ("CJ", "Criminal justice and international cooperation in criminal matters", False, [
+        ("PROSECUTION", "Investigation, prosecution and adjudication"),
+        ("MLA_EXTRADITION", "Mutual legal assistance and extradition"),
+        ("PRISONS", "Prison management and rehabilitation"),
+    ]),
+    ("CFT", "Countering the financing of terrorism", False, [
+        ("FIU", "Financial intelligence unit"),
+        ("ASSET_FREEZING", "Freezing of terrorist assets"),
+        ("NPO", "Non-profit organizations"),
+        ("VIRTUAL_ASSETS", "Virtual assets and new payment methods"),
+    ]),
+    ("LE", "Law enforcement", False, [
+        ("INTELLIGENCE", "Counter-terrorism intelligence"),
+        ("CRITICAL_INFRASTRUCTURE", "Protection of critical infrastructure and soft targets"),
+        ("SALW", "Small arms, light weapons and explosives"),
+    ]),
+    ("BM", "Border management", False, [
+        ("AVIATION", "Aviation security"),
+        ("MARITIME", "Maritime security"),
+        ("BORDER_CONTROL", "Border control and document security"),
+        ("API_PNR_BIOMETRICS", "Advance passenger information, PNR and biometrics"),
+    ]),
+    ("ICT", "Information and communications technologies and new technologies", False, [
+        ("ONLINE_CONTENT", "Terrorist content online"),
+        ("DIGITAL_EVIDENCE", "Digital evidence"),
+        ("PUBLIC_PRIVATE", "Public-private partnerships"),
+    ]),
+    ("CVE", "Countering violent extremism conducive to terrorism", False, [
+        ("COMMUNITY", "Community engagement"),
+        ("INCITEMENT", "Countering incitement"),
+        ("REINTEGRATION", "Prosecution, rehabilitation and reintegration"),
+    ]),
+    ("HR", "Human rights", True, []),
+    ("GEN", "Gender and the role of women", True, []),
+]
+
+
+def areas() -> list[Area]:
+    result = []
+    for index, (code, name, cross_cutting, subs) in enumerate(_AREA_TREE):
+        result.append(Area(code, name, None, cross_cutting, (index + 1) * 100))
+        for sub_index, (sub, sub_name) in enumerate(subs):
+            result.append(Area(f"{code}.{sub}", sub_name, code, cross_cutting, (index + 1) * 100 + sub_index + 1))
+    return result
+
+
+RESOLUTIONS: list[tuple[int, int, str]] = [
+    (1373, 2001, "Threats to international peace and security caused by terrorist acts"),
+    (1535, 2004, "Establishment of the Counter-Terrorism Committee Executive Directorate"),
+    (1624, 2005, "Prohibition of incitement to commit terrorist acts"),
+    (2129, 2013, "Renewal of the mandate of CTED"),
+    (2178, 2014, "Foreign terrorist fighters"),
+    (2242, 2015, "Women and peace and security"),
+    (2309, 2016, "Terrorist threats to civil aviation"),
+    (2322, 2016, "International judicial cooperation in counter-terrorism"),
+    (2341, 2017, "Protection of critical infrastructure against terrorist attacks"),
+    (2354, 2017, "Countering terrorist narratives"),
+    (2370, 2017, "Preventing terrorists from acquiring weapons"),
+    (2395, 2017, "Renewal of the mandate of CTED"),
+    (2396, 2017, "Returning and relocating foreign terrorist fighters"),
+    (2462, 2019, "Combating the financing of terrorism"),
+    (2482, 2019, "Links between international terrorism and organized crime"),
+    (2617, 2021, "Renewal of the mandate of CTED"),
+]
+
+PARTNERS: list[tuple[str, str]] = [
+    ("ICAO", "International Civil Aviation Organization"),
+    ("IMO", "International Maritime Organization"),
+    ("UNODC", "United Nations Office on Drugs and Crime"),
+    ("INTERPOL", "International Criminal Police Organization"),
+    ("IOM", "International Organization for Migration"),
+    ("OSCE", "Organization for Security and Co-operation in Europe"),
+    ("UNOCT", "United Nations Office of Counter-Terrorism"),
+    ("WCO", "World Customs Organization"),
+    ("FATF", "Financial Action Task Force"),
+    ("OHCHR", "Office of the United Nations High Commissioner for Human Rights"),
+    ("UNWOMEN", "United Nations Entity for Gender Equality and the Empowerment of Women"),
+    ("UNICRI", "United Nations Interregional Crime and Justice Research Institute"),
+    ("UNDP", "United Nations Development Programme"),
+    ("UNHCR", "Office of the United Nations High Commissioner for Refugees"),
+    ("IAEA", "International Atomic Energy Agency"),
+    ("OPCW", "Organisation for the Prohibition of Chemical Weapons"),
+    ("CoE", "Council of Europe"),
+    ("EU", "European Union"),
+    ("AU", "African Union"),
+    ("APG", "Asia/Pacific Group on Money Laundering"),
+]
+
+# Names the United Nations uses where the package's short name differs.
+_UN_NAMES = {
+    "BOL": "Bolivia (Plurinational State of)",
+    "BRN": "Brunei Darussalam",
+    "COD": "Democratic Republic of the Congo",
+    "COG": "Congo",
+    "CZE": "Czechia",
+    "FSM": "Micronesia (Federated States of)",
+    "GBR": "United Kingdom of Great Britain and Northern Ireland",
+    "IRN": "Iran (Islamic Republic of)",
+    "KOR": "Republic of Korea",
+    "LAO": "Lao People's Democratic Republic",
+    "MDA": "Republic of Moldova",
+    "PRK": "Democratic People's Republic of Korea",
+    "RUS": "Russian Federation",
+    "SYR": "Syrian Arab Republic",
+    "TZA": "United Republic of Tanzania",
+    "USA": "United States of America",
+    "VEN": "Venezuela (Bolivarian Republic of)",
+    "VNM": "Viet Nam",
+}
+
+
+@cache
+def member_states() -> list[tuple[str, str, str]]:
+    """(iso3, name, region) of the 193 UN Member States, region being the UN M49 sub-region.
+
+    The table is read straight from country_converter's data file: its converter class cannot
+    load under pandas 3, where Namibia's ISO2 code "NA" is parsed as a missing value.
+    """
+    table = pd.read_csv(
+        files("country_converter") / "country_data.tsv", sep="\t", dtype=str, keep_default_na=False
+    )
+    members = table[table["UNmember"] != ""]
+    states = [
+        (row.ISO3, _UN_NAMES.get(row.ISO3, row.name_short), row.UNregion)
+        for row in members.itertuples(index=False)
+    ]
+    return sorted(states)
