@@ -18,9 +18,14 @@ POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"]
 
 
-def _postgres_url(worker: str) -> str:
+def _schema(worker: str) -> str:
+    """One schema per test process, so parallel runs never share tables."""
+    return f"tracker_{worker}_{os.getpid()}"
+
+
+def _postgres_url(schema: str) -> str:
     url = make_url(POSTGRES_URL)
-    return url.update_query_dict({"options": f"-csearch_path=tracker_{worker}"}).render_as_string(hide_password=False)
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -36,14 +41,17 @@ def sqlite_template(tmp_path_factory) -> Path:
 def postgres_base(worker_id) -> str:
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL tests need TRACKER_TEST_POSTGRES_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
-    url = _postgres_url(worker_id)
-    schema = f"tracker_{worker_id}"
+    schema = _schema(worker_id)
+    url = _postgres_url(schema)
     admin = db.get_engine(POSTGRES_URL)
     with admin.begin() as connection:
         connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         connection.execute(text(f"CREATE SCHEMA {schema}"))
     init_database(db.get_engine(url))
-    return url
+    yield url
+    db.get_engine(url).dispose()
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
 
 
 @pytest.fixture(scope="session")

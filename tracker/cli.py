@@ -63,7 +63,9 @@ def guarded(function):
     return wrapper
 
 
-def command(typer_app: typer.Typer = app, *args, **kwargs):
+def command(*args, typer_app: typer.Typer = app, **kwargs):
+    """Register a guarded command on the app (or on a sub-app such as `user`)."""
+
     def register(function):
         return typer_app.command(*args, **kwargs)(guarded(function))
 
@@ -120,6 +122,25 @@ def export(
     for name, count in counts.items():
         typer.echo(f"{name}: {count} rows")
     typer.echo(f"Exported to {destination}.", err=True)
+
+
+@command()
+def dashboard(
+    port: Annotated[int, typer.Option(help="Port to serve the dashboard on.")] = 8501,
+    headless: Annotated[bool, typer.Option(help="Do not open a browser window.")] = False,
+) -> None:
+    """Start the Streamlit dashboard on the database of TRACKER_DATABASE_URL."""
+    import subprocess
+    import sys
+
+    from tracker.config import PROJECT_ROOT
+
+    command_line = [
+        sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboard.py"),
+        "--server.port", str(port), "--server.headless", str(headless).lower(),
+        "--browser.gatherUsageStats", "false",
+    ]
+    raise typer.Exit(subprocess.call(command_line))
 
 
 def main() -> None:

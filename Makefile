@@ -1,0 +1,33 @@
+# Everything runs from a virtual environment in .venv; `make demo` and `make test` create it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-postgres bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## demo: set up, load the Republic of Korea example and open the dashboard
+demo: $(STAMP)
+	$(BIN)/tracker demo
+	$(BIN)/tracker dashboard
+
+## test: set up and run every test (PostgreSQL too when TRACKER_TEST_POSTGRES_URL is set)
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q
+
+## test-postgres: the suite again on the local PostgreSQL server
+test-postgres: $(STAMP)
+	TRACKER_TEST_POSTGRES_URL=$${TRACKER_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+		$(BIN)/python -m pytest -n 2 -q -k postgresql
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info
