@@ -90,14 +90,21 @@ def finding_visible(level: Confidentiality, finding=Finding, visit=Visit) -> Col
 
 
 def assessment_visible(level: Confidentiality, assessment=Assessment) -> ColumnElement[bool]:
-    """The assessment, the finding it judges and both visits are all visible."""
+    """The assessment, the finding it judges and both visits are all visible.
+
+    The subqueries correlate only to the assessment, so the condition stays right inside a query
+    that itself joins findings and visits (for instance in the ON clause of an outer join).
+    """
     assessed_finding = (
         select(Finding.finding_id)
         .join(Visit, Visit.visit_id == Finding.visit_id)
         .where(Finding.finding_id == assessment.finding_id, finding_visible(level))
+        .correlate(assessment)
     )
-    assessing_visit = select(Visit.visit_id).where(
-        Visit.visit_id == assessment.visit_id, visit_visible(level)
+    assessing_visit = (
+        select(Visit.visit_id)
+        .where(Visit.visit_id == assessment.visit_id, visit_visible(level))
+        .correlate(assessment)
     )
     return and_(
         _allowed(assessment.confidentiality, level),

@@ -1,0 +1,451 @@
+"""Baseline versus follow-up progress per thematic area (DESIGN §3).
+
+The counts come from grouped SQL queries over the two visits' findings: each finding is reduced
+to (top-level area, visit, kind, status) in SQL, and only those few groups reach Python.
+"""
+
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, and_, case, func, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from tracker import taxonomy
+from tracker.db import reading, require_schema
+from tracker.errors import NotFound, TrackerError
+from tracker.models import (
+    STATUS_GROUP,
+    STATUS_SCORE,
+    TRACKABLE_KINDS,
+    Assessment,
+    Confidentiality,
+    Finding,
+    FindingKind,
+    MemberState,
+    Status,
+    ThematicArea,
+    Visit,
+    VisitKind,
+)
+from tracker.services.access import (
+    Actor,
+    assessment_visible,
+    effective_level,
+    finding_visible,
+    visit_visible,
+)
+
+COUNT_FIELDS: tuple[str, ...] = (
+    "baseline_gaps",
+    "gaps_closed",
+    "gaps_progressing",
+    "gaps_open",
+    "gaps_excluded",
+    "baseline_recommendations",
+    "recs_closed",
+    "recs_progressing",
+    "recs_open",
+    "recs_excluded",
+    "followup_gaps",
+    "new_gaps",
+    "good_practices_baseline",
+    "good_practices_followup",
+    "ta_needs_baseline",
+    "ta_needs_followup",
+)
+
+# Where a trackable baseline item of each kind is counted, overall and by status group.
+_TRACKED_FIELDS = {
+    FindingKind.shortfall: ("baseline_gaps", "gaps_"),
+    FindingKind.recommendation: ("baseline_recommendations", "recs_"),
+}
+_BASELINE_FIELDS = {
+    FindingKind.good_practice: "good_practices_baseline",
+    FindingKind.ta_need: "ta_needs_baseline",
+}
+_FOLLOWUP_FIELDS = {
+    FindingKind.shortfall: "followup_gaps",
+    FindingKind.good_practice: "good_practices_followup",
+    FindingKind.ta_need: "ta_needs_followup",
+}
+_TRACKABLE = [kind.value for kind in TRACKABLE_KINDS]
+
+# The top-level area a finding counts under: a sub-area rolls up to its parent.
+_top_area = func.coalesce(ThematicArea.parent, ThematicArea.code)
+
+
+def _status_at() -> tuple:
+    """The follow-up status, group and score of a trackable item, with the assessment left-joined."""
+    status = func.coalesce(Assessment.status, literal(Status.not_assessed.value))
+    group = case({s.value: g.value for s, g in STATUS_GROUP.items()}, value=status)
+    score = case({s.value: v for s, v in STATUS_SCORE.items() if v is not None}, value=status)
+    return status, group, score
+
+
+def _assessment_join(followup_id, level: Confidentiality):
+    """ON clause of the left join: only the assessment made at the follow-up, if visible."""
+    return and_(
+        Assessment.finding_id == Finding.finding_id,
+        Assessment.visit_id == followup_id,
+        assessment_visible(level),
+    )
+
+
+def implementation_index(score_sum: int, scored_items: int) -> float | None:
+    """100 × mean(score / 4), rounded half up to one decimal; None when nothing is scored."""
+    if not scored_items:
+        return None
+    exact = Decimal(100 * score_sum) / Decimal(4 * scored_items)
+    return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+# ---------------------------------------------------------------- choosing the visits
+
+
+def _state(connection: Connection, iso3: str) -> MemberState:
+    code = iso3.strip().upper()
+    state = connection.execute(select(MemberState).where(MemberState.iso3 == code)).first()
+    if state is None:
+        raise NotFound(
+            f"'{iso3}' is not a Member State code", "use an ISO 3166 alpha-3 code such as KOR"
+        )
+    return state
+
+
+def _is_followup(visit=Visit):
+    return or_(visit.kind == VisitKind.follow_up.value, visit.baseline_visit_id.is_not(None))
+
+
+def _visit(connection: Connection, visit_id: str):
+    return connection.execute(select(Visit).where(Visit.visit_id == visit_id)).first()
+
+
+def _check_visible(connection: Connection, visit_id: str, level: Confidentiality, role: str) -> None:
+    visible = connection.execute(
+        select(Visit.visit_id).where(Visit.visit_id == visit_id, visit_visible(level))
+    ).first()
+    if visible is None:
+        raise TrackerError(
+            f"the {role} visit {visit_id} is not visible at level {level.value}",
+            "use a higher --level or ask an administrator for a higher clearance",
+        )
+
+
+def _resolve_visits(
+    connection: Connection, iso3: str, followup: str | None, level: Confidentiality
+) -> tuple[MemberState, str, str]:
+    """The state and its (baseline, follow-up) visit ids, or a one-sentence error."""
+    state = _state(connection, iso3)
+    if followup is None:
+        latest = connection.execute(
+            select(Visit.visit_id)
+            .where(Visit.state == state.iso3, _is_followup(), visit_visible(level))
+            .order_by(Visit.start_date.desc(), Visit.visit_id.desc())
+            .limit(1)
+        ).scalar()
+        if latest is None:
+            raise NotFound(
+                f"{state.name} ({state.iso3}) has no follow-up visit visible at level {level.value}",
+                "record a follow-up visit with a baseline_visit_id, or use a higher --level",
+            )
+        followup = latest
+    visit = _visit(connection, followup)
+    if visit is None:
+        raise NotFound(f"there is no visit {followup}", "check the visit id given to --followup")
+    _check_visible(connection, visit.visit_id, level, "follow-up")
+    if visit.state != state.iso3:
+        raise TrackerError(
+            f"visit {visit.visit_id} is a visit of {visit.state}, not of {state.iso3}",
+            f"give a follow-up visit of {state.iso3} or leave out --followup",
+        )
+    if visit.baseline_visit_id is None:
+        raise TrackerError(
+            f"visit {visit.visit_id} has no baseline visit to compare with",
+            "set its baseline_visit_id to the earlier visit it follows up",
+        )
+    _check_visible(connection, visit.baseline_visit_id, level, "baseline")
+    return state, visit.baseline_visit_id, visit.visit_id
+
+
+# ---------------------------------------------------------------- the §3 comparison
+
+
+def _grouped_counts(connection: Connection, baseline_id: str, followup_id: str, level: Confidentiality):
+    """Visible findings of both visits, grouped by top-level area, visit, kind and status."""
+    status, group, score = _status_at()
+    trackable = and_(Finding.visit_id == baseline_id, Finding.kind.in_(_TRACKABLE))
+    items = (
+        select(
+            _top_area.label("area"),
+            Finding.visit_id,
+            Finding.kind,
+            case((trackable, status)).label("status"),
+            case((trackable, group)).label("status_group"),
+            case((trackable, score)).label("score"),
+            Finding.continues.is_(None).label("is_new"),
+        )
+        .select_from(Finding)
+        .join(Visit, Visit.visit_id == Finding.visit_id)
+        .join(ThematicArea, ThematicArea.code == Finding.area)
+        .outerjoin(Assessment, and_(trackable, _assessment_join(followup_id, level)))
+        .where(Finding.visit_id.in_([baseline_id, followup_id]), finding_visible(level))
+        .subquery()
+    )
+    return connection.execute(
+        select(
+            items.c.area,
+            items.c.visit_id,
+            items.c.kind,
+            items.c.status,
+            items.c.status_group,
+            func.count().label("n"),
+            func.sum(case((items.c.is_new, 1), else_=0)).label("new"),
+            func.coalesce(func.sum(items.c.score), 0).label("score_sum"),
+            func.count(items.c.score).label("scored"),
+        ).group_by(items.c.area, items.c.visit_id, items.c.kind, items.c.status, items.c.status_group)
+    ).all()
+
+
+def _top_areas(connection: Connection) -> list[tuple[str, str]]:
+    """Top-level areas (code, name) in taxonomy order."""
+    return connection.execute(
+        select(ThematicArea.code, ThematicArea.name)
+        .where(ThematicArea.parent.is_(None))
+        .order_by(ThematicArea.sort_order, ThematicArea.code)
+    ).all()
+
+
+def _empty_counts() -> dict:
+    return dict.fromkeys(COUNT_FIELDS, 0) | {"score_sum": 0, "scored_items": 0}
+
+
+def _fold(rows: Iterable, baseline_id: str) -> tuple[dict[str, dict], dict[str, int]]:
+    """Sum the grouped rows into the §3 counts per area and the status counts."""
+    per_area: dict[str, dict] = {}
+    status_counts = dict.fromkeys((s.value for s in Status), 0)
+    for row in rows:
+        counts = per_area.setdefault(row.area, _empty_counts())
+        kind = FindingKind(row.kind)
+        if row.visit_id == baseline_id:
+            if kind in _TRACKED_FIELDS:
+                total_field, group_prefix = _TRACKED_FIELDS[kind]
+                counts[total_field] += row.n
+                counts[group_prefix + row.status_group] += row.n
+                counts["score_sum"] += row.score_sum
+                counts["scored_items"] += row.scored
+                status_counts[row.status] += row.n
+            elif kind in _BASELINE_FIELDS:
+                counts[_BASELINE_FIELDS[kind]] += row.n
+        elif kind in _FOLLOWUP_FIELDS:
+            counts[_FOLLOWUP_FIELDS[kind]] += row.n
+            if kind == FindingKind.shortfall:
+                counts["new_gaps"] += row.new
+    return per_area, status_counts
+
+
+def _published(counts: dict) -> dict:
+    """The counts as §3 shows them: the 16 counts, the index and how many items it scores."""
+    return {field: counts[field] for field in COUNT_FIELDS} | {
+        "implementation_index": implementation_index(counts["score_sum"], counts["scored_items"]),
+        "scored_items": counts["scored_items"],
+    }
+
+
+def compare(engine: Engine, actor: Actor, iso3: str, followup: str | None = None, level=None) -> dict:
+    """The DESIGN §3 comparison of a state's follow-up visit (by default its latest) with its baseline."""
+    require_schema(engine)
+    level = effective_level(actor, level)
+    with reading(engine) as connection:
+        state, baseline_id, followup_id = _resolve_visits(connection, iso3, followup, level)
+        per_area, status_counts = _fold(
+            _grouped_counts(connection, baseline_id, followup_id, level), baseline_id
+        )
+        order = [code for code, _ in _top_areas(connection)]
+    areas = []
+    totals = _empty_counts()
+    for code in order:
+        counts = per_area.get(code)
+        if counts is None or not any(counts[field] for field in COUNT_FIELDS):
+            continue
+        areas.append({"area": code} | _published(counts))
+        for field in totals:
+            totals[field] += counts[field]
+    return {
+        "state": state.iso3,
+        "baseline_visit": baseline_id,
+        "followup_visit": followup_id,
+        "areas": areas,
+        "totals": _published(totals),
+        "status_counts": status_counts,
+    }
+
+
+def area_names() -> dict[str, str]:
+    return {area.code: area.name for area in taxonomy.areas()}
+
+
+def areas_frame(result: dict) -> pd.DataFrame:
+    """The per-area rows of a comparison as a table, with each area's name."""
+    names = area_names()
+    columns = ["area", "area_name", *COUNT_FIELDS, "implementation_index", "scored_items"]
+    rows = [area | {"area_name": names.get(area["area"], area["area"])} for area in result["areas"]]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.astype({field: "int64" for field in (*COUNT_FIELDS, "scored_items")}).astype(
+        {"implementation_index": "float64"}
+    )
+
+
+# ---------------------------------------------------------------- item-level table
+
+
+ITEM_COLUMNS = [
+    "finding_id", "visit_id", "role", "area", "sub_area", "kind", "priority", "severity", "title",
+    "status", "status_group", "score", "evidence", "continues", "confidentiality",
+]
+
+
+def item_table(engine: Engine, actor: Actor, followup: str, level=None) -> pd.DataFrame:
+    """Each visible trackable baseline item with its follow-up status, then each follow-up finding.
+
+    `role` is "baseline" for a trackable baseline item, "new" for a follow-up finding that
+    continues no earlier finding and "continuing" for one that does.
+    """
+    require_schema(engine)
+    level = effective_level(actor, level)
+    with reading(engine) as connection:
+        visit = _visit(connection, followup)
+        if visit is None:
+            raise NotFound(f"there is no visit {followup}", "check the follow-up visit id")
+        _, baseline_id, followup_id = _resolve_visits(connection, visit.state, visit.visit_id, level)
+        status, group, score = _status_at()
+        is_baseline = Finding.visit_id == baseline_id
+        parent = aliased(ThematicArea)
+        query = (
+            select(
+                Finding.finding_id,
+                Finding.visit_id,
+                case(
+                    (is_baseline, literal("baseline")),
+                    (Finding.continues.is_(None), literal("new")),
+                    else_=literal("continuing"),
+                ).label("role"),
+                _top_area.label("area"),
+                Finding.area.label("sub_area"),
+                Finding.kind,
+                Finding.priority,
+                func.coalesce(Finding.severity, "").label("severity"),
+                Finding.title,
+                case((is_baseline, status), else_=literal("")).label("status"),
+                case((is_baseline, group), else_=literal("")).label("status_group"),
+                case((is_baseline, score)).label("score"),
+                func.coalesce(Assessment.evidence, "").label("evidence"),
+                func.coalesce(Finding.continues, "").label("continues"),
+                Finding.confidentiality,
+            )
+            .select_from(Finding)
+            .join(Visit, Visit.visit_id == Finding.visit_id)
+            .join(ThematicArea, ThematicArea.code == Finding.area)
+            .join(parent, parent.code == _top_area)
+            .outerjoin(Assessment, and_(is_baseline, _assessment_join(followup_id, level)))
+            .where(
+                or_(
+                    and_(is_baseline, Finding.kind.in_(_TRACKABLE)),
+                    Finding.visit_id == followup_id,
+                ),
+                finding_visible(level),
+            )
+            .order_by(
+                case((is_baseline, 0), else_=1), parent.sort_order, ThematicArea.sort_order,
+                Finding.finding_id,
+            )
+        )
+        frame = pd.DataFrame(connection.execute(query).all(), columns=ITEM_COLUMNS)
+    return frame.astype({"priority": "bool", "score": "Int64"})
+
+
+# ---------------------------------------------------------------- across states
+
+
+FOLLOWUP_COLUMNS = [
+    "visit_id", "state", "state_name", "region", "start_date", "end_date", "baseline_visit_id",
+    "baseline_start_date", "lead",
+]
+
+
+def followup_visits(engine: Engine, actor: Actor, iso3: str | None = None, level=None) -> pd.DataFrame:
+    """Visible follow-up visits whose baseline is visible too, latest first within each state."""
+    require_schema(engine)
+    level = effective_level(actor, level)
+    baseline = aliased(Visit)
+    query = (
+        select(
+            Visit.visit_id, Visit.state, MemberState.name, MemberState.region, Visit.start_date,
+            Visit.end_date, Visit.baseline_visit_id, baseline.start_date, Visit.lead,
+        )
+        .join(MemberState, MemberState.iso3 == Visit.state)
+        .join(baseline, baseline.visit_id == Visit.baseline_visit_id)
+        .where(visit_visible(level), visit_visible(level, baseline))
+        .order_by(Visit.state, Visit.start_date.desc(), Visit.visit_id)
+    )
+    with reading(engine) as connection:
+        if iso3 is not None:
+            query = query.where(Visit.state == _state(connection, iso3).iso3)
+        return pd.DataFrame(connection.execute(query).all(), columns=FOLLOWUP_COLUMNS)
+
+
+CROSS_STATE_COLUMNS = [
+    "state", "state_name", "region", "followup_visit", "baseline_visit", "start_date", "area",
+    "implementation_index", "scored_items",
+]
+
+
+def cross_state_index(engine: Engine, actor: Actor, level=None) -> pd.DataFrame:
+    """The implementation index of every visible follow-up per top-level area, and overall as "ALL".
+
+    An area appears when the baseline has a visible trackable item in it; "ALL" appears for every
+    follow-up, with a null index when nothing is scored.
+    """
+    visits = followup_visits(engine, actor, level=level)
+    level = effective_level(actor, level)
+    followup = aliased(Visit)
+    baseline = aliased(Visit)
+    status, _, score = _status_at()
+    query = (
+        select(
+            followup.visit_id.label("followup_visit"),
+            _top_area.label("area"),
+            func.coalesce(func.sum(score), 0).label("score_sum"),
+            func.count(score).label("scored_items"),
+        )
+        .select_from(followup)
+        .join(baseline, baseline.visit_id == followup.baseline_visit_id)
+        .join(Finding, Finding.visit_id == baseline.visit_id)
+        .join(Visit, Visit.visit_id == Finding.visit_id)
+        .join(ThematicArea, ThematicArea.code == Finding.area)
+        .outerjoin(Assessment, _assessment_join(followup.visit_id, level))
+        .where(
+            visit_visible(level, followup),
+            visit_visible(level, baseline),
+            Finding.kind.in_(_TRACKABLE),
+            finding_visible(level),
+        )
+        .group_by(followup.visit_id, _top_area)
+    )
+    with reading(engine) as connection:
+        scores = pd.DataFrame(connection.execute(query).all(), columns=["followup_visit", "area", "score_sum", "scored_items"])
+        order = {code: position for position, (code, _) in enumerate(_top_areas(connection))}
+    overall = (
+        scores.groupby("followup_visit", as_index=False)[["score_sum", "scored_items"]].sum().assign(area="ALL")
+    )
+    scores = pd.concat([scores, overall], ignore_index=True)
+    visits = visits.rename(columns={"visit_id": "followup_visit", "baseline_visit_id": "baseline_visit"})
+    frame = visits.merge(scores, on="followup_visit", how="left")
+    frame["area"] = frame["area"].fillna("ALL")
+    frame[["score_sum", "scored_items"]] = frame[["score_sum", "scored_items"]].fillna(0).astype("int64")
+    frame["implementation_index"] = [
+        implementation_index(s, n) for s, n in zip(frame["score_sum"], frame["scored_items"])
+    ]
+    frame["area_order"] = frame["area"].map(order).fillna(len(order))
+    frame = frame.sort_values(["state", "start_date", "followup_visit", "area_order"], ascending=[True, False, True, True])
+    return frame[CROSS_STATE_COLUMNS].reset_index(drop=True)
