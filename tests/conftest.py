@@ -121,10 +121,8 @@ def visit_row(visit_id="KOR-2009", **overrides) -> dict:
 
 
 def followup_row(visit_id="KOR-2023", baseline="KOR-2009", **overrides) -> dict:
-    return visit_row(
-        visit_id, kind="follow_up", start_date="2023-05-22", end_date="2023-05-25",
-        baseline_visit_id=baseline, **overrides,
-    )
+    defaults = {"kind": "follow_up", "start_date": "2023-05-22", "end_date": "2023-05-25", "baseline_visit_id": baseline}
+    return visit_row(visit_id, **(defaults | overrides))
 
 
 def finding_row(finding_id, visit_id="KOR-2009", kind="shortfall", area="LEG", **overrides) -> dict:

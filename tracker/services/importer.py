@@ -205,11 +205,15 @@ def _records(spec: FileSpec, source: Source, reader: CountingReader, result: Imp
     try:
         rows = read_rows(_decoded(reader))
         header_line, header = next(rows, (1, []))
+        if _binary(spec, header_line, header, result):
+            return
         columns = [c.strip().lower() for c in header]
         if not _header_ok(spec, columns, result):
             return
         width = len(columns)
         for line, cells in rows:
+            if _binary(spec, line, cells, result):
+                return
             if len(cells) > width:
                 result.add_error(RowError(spec.name, line, "row", f"has {len(cells)} cells but the header has {width}; quote cells that hold the delimiter"))
                 continue
@@ -218,6 +222,13 @@ def _records(spec: FileSpec, source: Source, reader: CountingReader, result: Imp
         result.add_error(RowError(spec.name, line + 1, "file", "is not UTF-8 text; save it as CSV UTF-8"))
     except csv.Error as error:
         result.add_error(RowError(spec.name, line + 1, "file", f"cannot be read as CSV ({error}); check its quotes"))
+
+
+def _binary(spec: FileSpec, line: int, cells: list[str], result: ImportResult) -> bool:
+    if any("\x00" in cell for cell in cells):
+        result.add_error(RowError(spec.name, line, "file", "holds binary data, not CSV text; save it from the spreadsheet as CSV UTF-8"))
+        return True
+    return False
 
 
 def _header_ok(spec: FileSpec, columns: list[str], result: ImportResult) -> bool:
