@@ -1,15 +1,18 @@
 """The `tracker` command: parse, call a service, print. Data goes to stdout, messages to stderr."""
 
 import functools
+import json
 import os
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracker.db import get_engine
+from tracker.db import first_line, get_engine
 from tracker.errors import TrackerError
+from tracker.services import comparison
 from tracker.services import demo as demo_service
 from tracker.services.access import cli_actor
 from tracker.services.bundle_format import sources_from_paths
@@ -51,8 +54,7 @@ def guarded(function):
         except SQLAlchemyError as error:
             if os.environ.get("TRACKER_DEBUG"):
                 raise
-            reason = str(getattr(error, "orig", error)).splitlines()[0]
-            fail(f"the database refused the operation ({reason}); check TRACKER_DATABASE_URL and run 'tracker init'.")
+            fail(f"the database refused the operation ({first_line(error)}); check TRACKER_DATABASE_URL and run 'tracker init'.")
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as error:
@@ -141,6 +143,32 @@ def dashboard(
         "--browser.gatherUsageStats", "false",
     ]
     raise typer.Exit(subprocess.call(command_line))
+
+
+class CompareFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+@command()
+def compare(
+    iso3: Annotated[str, typer.Argument(metavar="ISO3", help="The Member State, e.g. KOR.")],
+    followup: Annotated[
+        str | None, typer.Option("--followup", help="The follow-up visit id; by default the latest one.")
+    ] = None,
+    output: Annotated[CompareFormat, typer.Option("--format", help="table for people, json or csv for tools.")] = CompareFormat.table,
+    level: LevelOption = None,
+) -> None:
+    """Compare a State's follow-up visit with its baseline, per thematic area (DESIGN §3)."""
+    result = comparison.compare(get_engine(), cli_actor(), iso3, followup, level)
+    match output:
+        case CompareFormat.json:
+            typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        case CompareFormat.csv:
+            typer.echo(comparison.render_csv(result), nl=False)
+        case CompareFormat.table:
+            typer.echo(comparison.render_table(result))
 
 
 def main() -> None:

@@ -104,9 +104,14 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             command.upgrade(alembic_config(connection), revision)
     except OperationalError as error:
         raise TrackerError(
-            f"cannot open the database at {engine.url.render_as_string(hide_password=True)} ({error.orig})",
+            f"cannot open the database at {engine.url.render_as_string(hide_password=True)} ({first_line(error)})",
             "check TRACKER_DATABASE_URL and that the database server is running",
         ) from None
+
+
+def first_line(error: Exception) -> str:
+    """The driver's own message, which for connection failures spans several lines."""
+    return str(getattr(error, "orig", None) or error).strip().splitlines()[0]
 
 
 def require_schema(engine: Engine) -> None:
@@ -115,7 +120,7 @@ def require_schema(engine: Engine) -> None:
         has_tables = inspect(engine).has_table("visit")
     except OperationalError as error:
         raise TrackerError(
-            f"cannot open the database ({error.orig})",
+            f"cannot open the database ({first_line(error)})",
             "check TRACKER_DATABASE_URL and that the database server is running",
         ) from None
     if not has_tables:
