@@ -4,6 +4,8 @@ The counts come from grouped SQL queries over the two visits' findings: each fin
 to (top-level area, visit, kind, status) in SQL, and only those few groups reach Python.
 """
 
+import functools
+import textwrap
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -449,3 +451,76 @@ def cross_state_index(engine: Engine, actor: Actor, level=None) -> pd.DataFrame:
     frame["area_order"] = frame["area"].map(order).fillna(len(order))
     frame = frame.sort_values(["state", "start_date", "followup_visit", "area_order"], ascending=[True, False, True, True])
     return frame[CROSS_STATE_COLUMNS].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- plain-text and CSV renderings
+
+
+# Column groups of the text table: (short header, field); the legend explains the headers.
+_TABLE_GROUPS = [
+    [("gaps", "baseline_gaps"), ("cl", "gaps_closed"), ("pr", "gaps_progressing"), ("op", "gaps_open"), ("ex", "gaps_excluded")],
+    [("recs", "baseline_recommendations"), ("cl", "recs_closed"), ("pr", "recs_progressing"), ("op", "recs_open"), ("ex", "recs_excluded")],
+    [("f-gaps", "followup_gaps"), ("new", "new_gaps")],
+    [("gp-b", "good_practices_baseline"), ("gp-f", "good_practices_followup")],
+    [("ta-b", "ta_needs_baseline"), ("ta-f", "ta_needs_followup")],
+    [("index", "implementation_index"), ("n", "scored_items")],
+]
+_LEGEND = (
+    "gaps, recs: baseline shortfalls and recommendations, and how many are now closed (cl), "
+    "progressing (pr), open (op) or excluded (ex); f-gaps: shortfalls found at the follow-up, new: "
+    "those that continue no earlier finding; gp, ta: good practices and TA needs at the baseline (b) "
+    "and the follow-up (f); index: implementation index (0-100) over n scored items."
+)
+
+
+def _cell(value) -> str:
+    return "-" if value is None else str(value)
+
+
+def render_table(result: dict, width: int = 100) -> str:
+    """The comparison as plain text for a terminal of `width` columns."""
+    rows = [*result["areas"], {"area": "TOTAL"} | result["totals"]]
+    columns = [[("area", [row["area"] for row in rows])]] + [
+        [(header, [_cell(row[field]) for row in rows]) for header, field in group] for group in _TABLE_GROUPS
+    ]
+
+    def line(index: int | None) -> str:
+        groups = []
+        for group in columns:
+            cells = []
+            for header, values in group:
+                size = max(len(header), *map(len, values))
+                text = header if index is None else values[index]
+                cells.append(text.ljust(size) if header == "area" else text.rjust(size))
+            groups.append(" ".join(cells))
+        return " | ".join(groups)
+
+    header = line(None)
+    rule = "-" * len(header)
+    body = [line(index) for index in range(len(rows))]
+    statuses = ", ".join(f"{status} {count}" for status, count in result["status_counts"].items())
+    trackable = sum(result["status_counts"].values())
+    wrap = functools.partial(textwrap.fill, width=width, break_on_hyphens=False)
+    return "\n".join(
+        [
+            f"{result['state']}: follow-up visit {result['followup_visit']} "
+            f"compared with baseline visit {result['baseline_visit']}",
+            "",
+            header,
+            rule,
+            *body[:-1],
+            rule,
+            body[-1],
+            "",
+            wrap(_LEGEND),
+            "",
+            wrap(f"Status of the {trackable} baseline items: {statuses}."),
+        ]
+    )
+
+
+def render_csv(result: dict) -> str:
+    """The per-area rows and a TOTAL row as CSV, with `\\n` line ends and empty cells for no index."""
+    frame = areas_frame(result)
+    totals = pd.DataFrame([{"area": "TOTAL", "area_name": "All areas"} | result["totals"]], columns=frame.columns)
+    return pd.concat([frame, totals], ignore_index=True).to_csv(index=False, lineterminator="\n")
