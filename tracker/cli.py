@@ -3,6 +3,7 @@
 import functools
 import json
 import os
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -12,8 +13,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.db import first_line, get_engine
 from tracker.errors import TrackerError
+from tracker.services import audit as audit_service
+from tracker.services import backup as backup_service
 from tracker.services import comparison
 from tracker.services import demo as demo_service
+from tracker.services import users as users_service
 from tracker.services.access import cli_actor
 from tracker.services.bundle_format import sources_from_paths
 from tracker.services.exporter import export_bundle
@@ -169,6 +173,118 @@ def compare(
             typer.echo(comparison.render_csv(result), nl=False)
         case CompareFormat.table:
             typer.echo(comparison.render_table(result))
+
+
+user_app = typer.Typer(help="Team-server users: add, list, change role or clearance, disable, set passwords.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from the first line of standard input (for scripts).")
+]
+
+
+def read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@command("add", typer_app=user_app)
+def user_add(
+    username: Annotated[str, typer.Argument(help="Letters, digits and . _ @ -")],
+    role: Annotated[str, typer.Option(help="viewer reads, analyst also writes, admin also manages users.")] = "viewer",
+    clearance: Annotated[str, typer.Option(help="The highest confidentiality level the user may see.")] = "committee",
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Create a user; asks for the password twice unless --password-stdin is given."""
+    # Name, role and clearance are checked before the password is asked for.
+    users_service.validated_user(username, "placeholder-password", role, clearance)
+    user = users_service.validated_user(username, read_password(password_stdin), role, clearance)
+    users_service.add_user(get_engine(), cli_actor(), user)
+    typer.echo(f"Added user {user.username} ({user.role.value}, cleared for {user.clearance.value}).", err=True)
+
+
+@command("list", typer_app=user_app)
+def user_list() -> None:
+    """List the users with their role, clearance and state."""
+    frame = users_service.list_users(get_engine(), cli_actor())
+    typer.echo(frame.to_string(index=False) if len(frame) else "No users yet; add one with 'tracker user add'.")
+
+
+@command("set-role", typer_app=user_app)
+def user_set_role(
+    username: str,
+    role: Annotated[str, typer.Argument(help="viewer, analyst or admin.")],
+) -> None:
+    """Change what a user may do."""
+    users_service.set_role(get_engine(), cli_actor(), username, role)
+    typer.echo(f"User {username} now has the {role.strip().lower()} role.", err=True)
+
+
+@command("set-clearance", typer_app=user_app)
+def user_set_clearance(
+    username: str,
+    level: Annotated[str, typer.Argument(help="public, un_platform, member_states, committee, state_and_cted or restricted.")],
+) -> None:
+    """Change the highest confidentiality level a user may see."""
+    users_service.set_clearance(get_engine(), cli_actor(), username, level)
+    typer.echo(f"User {username} is now cleared for {level.strip().lower()}.", err=True)
+
+
+@command("disable", typer_app=user_app)
+def user_disable(
+    username: str,
+    enable: Annotated[bool, typer.Option("--enable", help="Enable the account again and lift any lockout.")] = False,
+) -> None:
+    """Stop a user from signing in (their history stays in the audit trail)."""
+    users_service.set_disabled(get_engine(), cli_actor(), username, disabled=not enable)
+    typer.echo(f"User {username} is {'enabled' if enable else 'disabled'}.", err=True)
+
+
+@command("passwd", typer_app=user_app)
+def user_passwd(username: str, password_stdin: PasswordStdin = False) -> None:
+    """Set a user's password (and lift a lockout)."""
+    users_service.set_password(get_engine(), cli_actor(), username, read_password(password_stdin))
+    typer.echo(f"Password of {username} changed.", err=True)
+
+
+def parse_day(text: str | None):
+    """Midnight UTC of a YYYY-MM-DD day."""
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        return dt.datetime.combine(dt.date.fromisoformat(text.strip()), dt.time(), dt.UTC)
+    except ValueError:
+        raise TrackerError(f"'{text}' is not a day", "write it as YYYY-MM-DD") from None
+
+
+@command("audit")
+def audit_(
+    entity: Annotated[str | None, typer.Option(help="Only this entity: visit, finding, assessment, meeting, thematic_area, user, bundle.")] = None,
+    key: Annotated[str | None, typer.Option(help="Only this key, e.g. KOR-2023 or a finding_id.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only events on or after this day, YYYY-MM-DD (UTC).")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many events, newest first.")] = 1000,
+) -> None:
+    """Show the audit trail: who changed what, when, from what to what."""
+    frame = audit_service.events(get_engine(), cli_actor(), entity=entity, key=key, since=parse_day(since), limit=limit)
+    typer.echo(frame.to_string(index=False) if len(frame) else "No audit events match.")
+
+
+@command()
+def backup(
+    file: Annotated[Path, typer.Argument(help="Where to write: a SQLite file copy, or a name ending in .zip for a portable backup.")],
+    restore: Annotated[bool, typer.Option("--restore", help="Restore FILE (a .zip backup) into an empty database instead.")] = False,
+) -> None:
+    """Take a consistent backup while the app runs (or restore a .zip backup)."""
+    actor = cli_actor()
+    if restore:
+        typer.echo(backup_service.restore(get_engine(), file, actor))
+        typer.echo(f"Restored {file}.", err=True)
+        return
+    typer.echo(backup_service.backup(get_engine(), file, actor))
+    typer.echo(f"Backup written to {file}.", err=True)
 
 
 def main() -> None:

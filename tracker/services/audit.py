@@ -66,7 +66,7 @@ def events(
 ) -> pd.DataFrame:
     """The newest events first, for administrators."""
     require_admin(actor)
-    query = select(audit_table).order_by(audit_table.c.id.desc()).limit(limit)
+    query = select(audit_table).order_by(audit_table.c.at.desc(), audit_table.c.id.desc()).limit(limit)
     if entity:
         query = query.where(audit_table.c.entity == entity)
     if key:

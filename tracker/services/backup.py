@@ -1,0 +1,170 @@
+"""Backups taken while the app runs, and the restore of a portable backup.
+
+A SQLite database is copied page by page with SQLite's online backup API, which reads one
+consistent snapshot while others keep writing. A portable backup (any database, and the only
+kind for PostgreSQL) is a .zip holding `bundle.zip` (every row, exported at `restricted`
+level), `users.csv` (accounts with their password hashes) and `audit_events.csv`.
+"""
+
+import csv
+import datetime as dt
+import io
+import sqlite3
+import tempfile
+import zipfile
+from pathlib import Path
+
+from sqlalchemy import Engine, func, insert, select
+
+from tracker.db import is_sqlite, require_schema, writing
+from tracker.errors import TrackerError
+from tracker.models import AuditEvent, Confidentiality, Role, User, Visit
+from tracker.services.access import Actor, require_admin
+from tracker.services.bundle_format import sources_from_paths
+from tracker.services.exporter import export_bundle
+from tracker.services.importer import describe, import_bundle
+
+user_table = User.__table__
+audit_table = AuditEvent.__table__
+USER_COLUMNS = ("username", "password_hash", "role", "clearance", "disabled", "created_at")
+AUDIT_COLUMNS = ("at", "username", "action", "entity", "key", "changes")
+
+
+def _require_full_rights(actor: Actor) -> None:
+    require_admin(actor)
+    if actor.clearance != Confidentiality.restricted:
+        raise TrackerError(
+            f"user {actor.username} is not cleared for restricted rows, so a backup would be incomplete",
+            "run the backup as a user cleared for restricted",
+        )
+
+
+def backup(engine: Engine, destination: Path, actor: Actor) -> str:
+    """Write the backup; returns what it holds, for people."""
+    _require_full_rights(actor)
+    require_schema(engine)
+    if destination.exists() and destination.is_dir():
+        raise TrackerError(f"{destination} is a folder", "give a file name for the backup")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(destination.name + ".part")
+    partial.unlink(missing_ok=True)
+    if destination.suffix.lower() == ".zip":
+        summary = _portable_backup(engine, partial, actor)
+    elif is_sqlite(engine):
+        summary = _sqlite_backup(engine, partial)
+    else:
+        raise TrackerError("a PostgreSQL database is backed up as a portable .zip", "give a file name ending in .zip")
+    partial.replace(destination)
+    return summary
+
+
+def _sqlite_backup(engine: Engine, partial: Path) -> str:
+    source = engine.raw_connection()
+    try:
+        target = sqlite3.connect(partial)
+        try:
+            # All pages in one step: one read snapshot, so writers carry on and the copy is consistent.
+            source.driver_connection.backup(target)
+            check = target.execute("PRAGMA integrity_check").fetchone()[0]
+            counts = {t: target.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("visit", "finding", "assessment", "meeting", "app_user", "audit_event")}
+        finally:
+            target.close()
+    finally:
+        source.close()
+    if check != "ok":
+        partial.unlink(missing_ok=True)
+        raise TrackerError(f"the copy failed SQLite's integrity check ({check})", "run 'tracker backup' again")
+    return ", ".join(f"{table}: {count} rows" for table, count in counts.items())
+
+
+def _table_csv(engine: Engine, table, columns: tuple[str, ...], order) -> tuple[bytes, int]:
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(columns)
+    with engine.connect() as connection:
+        rows = connection.execute(select(*[table.c[c] for c in columns]).order_by(order)).all()
+    for row in rows:
+        writer.writerow(["" if v is None else v.isoformat() if hasattr(v, "isoformat") else v for v in row])
+    return text.getvalue().encode("utf-8"), len(rows)
+
+
+def _portable_backup(engine: Engine, partial: Path, actor: Actor) -> str:
+    # One snapshot for the whole bundle, so no row refers to one written after the export began.
+    snapshot = engine if is_sqlite(engine) else engine.execution_options(isolation_level="REPEATABLE READ")
+    with tempfile.TemporaryDirectory() as folder:
+        bundle = Path(folder) / "bundle.zip"
+        counts = export_bundle(snapshot, bundle, actor, Confidentiality.restricted)
+        users, user_count = _table_csv(engine, user_table, USER_COLUMNS, user_table.c.username)
+        events, event_count = _table_csv(engine, audit_table, AUDIT_COLUMNS, audit_table.c.id)
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.write(bundle, "bundle.zip", zipfile.ZIP_STORED)
+            archive.writestr("users.csv", users)
+            archive.writestr("audit_events.csv", events)
+    parts = [f"{name}: {count} rows" for name, count in counts.items()]
+    return ", ".join([*parts, f"users.csv: {user_count} rows", f"audit_events.csv: {event_count} rows"])
+
+
+def _read_csv(archive: zipfile.ZipFile, name: str, columns: tuple[str, ...]) -> list[dict]:
+    rows = list(csv.DictReader(io.TextIOWrapper(archive.open(name), encoding="utf-8", newline="")))
+    if rows and set(rows[0]) != set(columns):
+        raise TrackerError(f"{name} in the backup does not have the columns {', '.join(columns)}", "restore from a file written by 'tracker backup'")
+    return rows
+
+
+def _user_rows(rows: list[dict]) -> list[dict]:
+    try:
+        return [
+            {
+                "username": row["username"],
+                "password_hash": row["password_hash"],
+                "role": Role(row["role"]).value,
+                "clearance": Confidentiality(row["clearance"]).value,
+                "disabled": row["disabled"] == "True",
+                "failed_logins": 0,
+                "locked_until": None,
+                "created_at": dt.datetime.fromisoformat(row["created_at"]),
+            }
+            for row in rows
+        ]
+    except (KeyError, ValueError) as error:
+        raise TrackerError(f"users.csv in the backup is damaged ({error})", "restore from another backup") from None
+
+
+def _event_rows(rows: list[dict]) -> list[dict]:
+    try:
+        return [{**row, "at": dt.datetime.fromisoformat(row["at"])} for row in rows]
+    except (KeyError, ValueError) as error:
+        raise TrackerError(f"audit_events.csv in the backup is damaged ({error})", "restore from another backup") from None
+
+
+def restore(engine: Engine, source: Path, actor: Actor) -> str:
+    """Load a portable backup into a database that holds no visits and no users yet."""
+    _require_full_rights(actor)
+    require_schema(engine)
+    if not zipfile.is_zipfile(source):
+        raise TrackerError(
+            f"{source} is not a portable .zip backup",
+            "a SQLite backup is restored by stopping the dashboard and copying the file over the database file",
+        )
+    with engine.connect() as connection:
+        visits = connection.execute(select(func.count()).select_from(Visit.__table__)).scalar_one()
+        accounts = connection.execute(select(func.count()).select_from(user_table)).scalar_one()
+    if visits or accounts:
+        raise TrackerError(
+            "the database already holds visits or users, and a restore would mix two histories",
+            "restore into an empty database: create it and run 'tracker init' first",
+        )
+    with zipfile.ZipFile(source) as archive, tempfile.TemporaryDirectory() as folder:
+        if not {"bundle.zip", "users.csv", "audit_events.csv"} <= set(archive.namelist()):
+            raise TrackerError(f"{source} is not a backup written by 'tracker backup'", "give a .zip written by 'tracker backup'")
+        users = _user_rows(_read_csv(archive, "users.csv", USER_COLUMNS))
+        events = _event_rows(_read_csv(archive, "audit_events.csv", AUDIT_COLUMNS))
+        result = import_bundle(engine, sources_from_paths([Path(archive.extract("bundle.zip", folder))]), actor)
+    if not result.ok:
+        raise TrackerError(f"the bundle in the backup does not import ({result.errors[0]})", "nothing was restored; restore from another backup")
+    with writing(engine) as connection:
+        if users:
+            connection.execute(insert(user_table), users)
+        if events:
+            connection.execute(insert(audit_table), events)
+    return describe(result) + f"\nusers: {len(users)} restored\naudit events: {len(events)} restored"

@@ -1,0 +1,203 @@
+"""Team-server users: accounts, roles, clearance, passwords and sign-in.
+
+Passwords are hashed with argon2id. Repeated failed sign-ins lock an account for a while; every
+change to an account and every sign-in attempt leaves an AuditEvent.
+"""
+
+import datetime as dt
+
+import pandas as pd
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pydantic import ValidationError
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from tracker.config import get_settings
+from tracker.db import require_schema, writing
+from tracker.errors import NotFound, TrackerError
+from tracker.models import Confidentiality, Role, User, UserCreate
+from tracker.services import audit
+from tracker.services.access import Actor, require_admin
+
+user_table = User.__table__
+hasher = PasswordHasher()
+
+# Verified when the username is unknown, so that a wrong name takes as long as a wrong password.
+_DUMMY_HASH = hasher.hash("not a real password")
+
+# Columns an administrator sees; the password hash never leaves this module except in a backup.
+PUBLIC_COLUMNS = ("username", "role", "clearance", "disabled", "failed_logins", "locked_until", "created_at")
+
+
+def _actor(row) -> Actor:
+    return Actor(row.username, Role(row.role), Confidentiality(row.clearance))
+
+
+def _validation_message(error: ValidationError) -> TrackerError:
+    problem = error.errors()[0]
+    field = str(problem["loc"][0]) if problem["loc"] else "value"
+    message, _, hint = problem["msg"].removeprefix("Value error, ").partition("; ")
+    return TrackerError(f"the {field} is not acceptable ({message})", hint or f"correct the {field} and try again")
+
+
+def validated_user(username: str, password: str, role: str | Role = Role.viewer, clearance: str | Confidentiality = Confidentiality.committee) -> UserCreate:
+    """The input checked by UserCreate, with any problem as one sentence."""
+    try:
+        return UserCreate(username=username, password=password, role=role, clearance=clearance)
+    except ValidationError as error:
+        raise _validation_message(error) from None
+
+
+def _stored(connection: Connection, username: str, *, for_update: bool = False):
+    query = select(user_table).where(user_table.c.username == username)
+    row = connection.execute(query.with_for_update() if for_update else query).first()
+    if row is None:
+        raise NotFound(f"there is no user {username}", "see 'tracker user list' for the users there are")
+    return row
+
+
+def _ensure_an_admin_remains(connection: Connection) -> None:
+    admins = connection.execute(
+        select(func.count()).select_from(user_table).where(user_table.c.role == Role.admin.value, user_table.c.disabled.is_(False))
+    ).scalar_one()
+    if admins == 0:
+        raise TrackerError("this would leave no active administrator", "make another user an administrator first")
+
+
+def add_user(engine: Engine, actor: Actor, user: UserCreate) -> Actor:
+    require_admin(actor)
+    require_schema(engine)
+    row = {
+        "username": user.username,
+        "password_hash": hasher.hash(user.password),
+        "role": user.role.value,
+        "clearance": user.clearance.value,
+        "disabled": False,
+        "failed_logins": 0,
+        "locked_until": None,
+        "created_at": audit.now(),
+    }
+    with writing(engine) as connection:
+        taken = connection.execute(
+            select(user_table.c.username).where(func.lower(user_table.c.username) == user.username.lower())
+        ).first()
+        if taken:
+            raise TrackerError(f"user {taken.username} already exists", "choose another username or change this user's role")
+        connection.execute(insert(user_table), [row])
+        audit.record(connection, actor, "create", "user", user.username,
+                     audit.diff(None, {"role": row["role"], "clearance": row["clearance"], "disabled": False}))
+    return Actor(user.username, user.role, user.clearance)
+
+
+def _change(engine: Engine, actor: Actor, username: str, values: dict, shown: dict | None = None) -> None:
+    """Update one user and record which fields changed; `shown` replaces values unfit for the log."""
+    with writing(engine) as connection:
+        old = _stored(connection, username, for_update=True)._asdict()
+        connection.execute(update(user_table).where(user_table.c.username == username).values(values))
+        if old["role"] == Role.admin.value and not old["disabled"]:
+            _ensure_an_admin_remains(connection)
+        changes = audit.diff({k: old[k] for k in values}, values) if shown is None else shown
+        if changes:
+            audit.record(connection, actor, "update", "user", username, changes)
+
+
+def set_role(engine: Engine, actor: Actor, username: str, role: str | Role) -> None:
+    require_admin(actor)
+    role = _enum(Role, role, "role")
+    _change(engine, actor, username, {"role": role.value})
+
+
+def set_clearance(engine: Engine, actor: Actor, username: str, clearance: str | Confidentiality) -> None:
+    require_admin(actor)
+    clearance = _enum(Confidentiality, clearance, "clearance")
+    _change(engine, actor, username, {"clearance": clearance.value})
+
+
+def set_disabled(engine: Engine, actor: Actor, username: str, disabled: bool = True) -> None:
+    """Disable (or enable again) an account; enabling also lifts a lockout."""
+    require_admin(actor)
+    values = {"disabled": disabled} if disabled else {"disabled": False, "failed_logins": 0, "locked_until": None}
+    _change(engine, actor, username, values)
+
+
+def set_password(engine: Engine, actor: Actor, username: str, password: str) -> None:
+    """Administrators set anyone's password; other users only their own. Lifts a lockout."""
+    if actor.username != username:
+        require_admin(actor)
+    validated_user(username, password)
+    values = {"password_hash": hasher.hash(password), "failed_logins": 0, "locked_until": None}
+    _change(engine, actor, username, values, shown={"password": ["(hidden)", "(changed)"]})
+
+
+def _enum(kind, value, name: str):
+    try:
+        return kind(str(value).strip().lower())
+    except ValueError:
+        raise TrackerError(f"'{value}' is not a {name}", f"use one of {', '.join(v.value for v in kind)}") from None
+
+
+def list_users(engine: Engine, actor: Actor) -> pd.DataFrame:
+    require_admin(actor)
+    require_schema(engine)
+    query = select(*[user_table.c[c] for c in PUBLIC_COLUMNS]).order_by(user_table.c.username)
+    with engine.connect() as connection:
+        return pd.DataFrame(connection.execute(query).mappings().all(), columns=list(PUBLIC_COLUMNS))
+
+
+def active_actor(engine: Engine, username: str) -> Actor | None:
+    """The user's current role and clearance, or None once the account is disabled or removed."""
+    with engine.connect() as connection:
+        row = connection.execute(select(user_table).where(user_table.c.username == username)).first()
+    if row is None or row.disabled:
+        return None
+    return _actor(row)
+
+
+def sign_in_failed() -> TrackerError:
+    settings = get_settings()
+    return TrackerError(
+        "the username or password is wrong, or the account is locked or disabled",
+        f"check both and try again; after {settings.max_failed_logins} failed tries wait "
+        f"{settings.lockout_minutes} minutes, or ask an administrator",
+    )
+
+
+def authenticate(engine: Engine, username: str, password: str) -> Actor:
+    """The signed-in user, or one error that does not say whether the user exists."""
+    settings = get_settings()
+    username = (username or "").strip()[:64]
+    at = audit.now()
+    with writing(engine) as connection:
+        row = connection.execute(
+            select(user_table).where(user_table.c.username == username).with_for_update()
+        ).first()
+        ok = _verify(row.password_hash if row else _DUMMY_HASH, password or "")
+        who = Actor(username or "(blank)", Role.viewer, Confidentiality.public)
+        if row is None:
+            audit.record(connection, who, "login", "user", who.username, {"outcome": [None, "unknown_user"]})
+        elif row.disabled or (row.locked_until and row.locked_until > at):
+            outcome = "disabled" if row.disabled else "locked"
+            audit.record(connection, who, "login", "user", username, {"outcome": [None, outcome]})
+        elif not ok:
+            failed = row.failed_logins + 1
+            values = {"failed_logins": failed}
+            if failed >= settings.max_failed_logins:
+                values = {"failed_logins": 0, "locked_until": at + dt.timedelta(minutes=settings.lockout_minutes)}
+            connection.execute(update(user_table).where(user_table.c.username == username).values(values))
+            changes = audit.diff({"failed_logins": row.failed_logins, "locked_until": row.locked_until}, values)
+            audit.record(connection, who, "login", "user", username, {"outcome": [None, "wrong_password"], **changes})
+        else:
+            values = {"failed_logins": 0, "locked_until": None}
+            if hasher.check_needs_rehash(row.password_hash):
+                values["password_hash"] = hasher.hash(password)
+            connection.execute(update(user_table).where(user_table.c.username == username).values(values))
+            audit.record(connection, _actor(row), "login", "user", username, {"outcome": [None, "signed_in"]})
+            return _actor(row)
+    raise sign_in_failed()
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
