@@ -26,6 +26,7 @@ from tracker.models import (
     FindingKind,
     MemberState,
     Status,
+    StatusGroup,
     ThematicArea,
     Visit,
     VisitKind,
@@ -77,7 +78,7 @@ _TRACKABLE = [kind.value for kind in TRACKABLE_KINDS]
 _top_area = func.coalesce(ThematicArea.parent, ThematicArea.code)
 
 
-def _status_at() -> tuple:
+def _assessed_status() -> tuple:
     """The follow-up status, group and score of a trackable item, with the assessment left-joined."""
     status = func.coalesce(Assessment.status, literal(Status.not_assessed.value))
     group = case({s.value: g.value for s, g in STATUS_GROUP.items()}, value=status)
@@ -115,8 +116,8 @@ def _state(connection: Connection, iso3: str) -> MemberState:
     return state
 
 
-def _is_followup(visit=Visit):
-    return or_(visit.kind == VisitKind.follow_up.value, visit.baseline_visit_id.is_not(None))
+def _is_followup():
+    return or_(Visit.kind == VisitKind.follow_up.value, Visit.baseline_visit_id.is_not(None))
 
 
 def _visit(connection: Connection, visit_id: str):
@@ -175,7 +176,7 @@ def _resolve_visits(
 
 def _grouped_counts(connection: Connection, baseline_id: str, followup_id: str, level: Confidentiality):
     """Visible findings of both visits, grouped by top-level area, visit, kind and status."""
-    status, group, score = _status_at()
+    status, group, score = _assessed_status()
     trackable = and_(Finding.visit_id == baseline_id, Finding.kind.in_(_TRACKABLE))
     items = (
         select(
@@ -320,7 +321,7 @@ def item_table(engine: Engine, actor: Actor, followup: str, level=None) -> pd.Da
         if visit is None:
             raise NotFound(f"there is no visit {followup}", "check the follow-up visit id")
         _, baseline_id, followup_id = _resolve_visits(connection, visit.state, visit.visit_id, level)
-        status, group, score = _status_at()
+        status, group, score = _assessed_status()
         is_baseline = Finding.visit_id == baseline_id
         parent = aliased(ThematicArea)
         query = (
@@ -412,7 +413,7 @@ def cross_state_index(engine: Engine, actor: Actor, level=None) -> pd.DataFrame:
     level = effective_level(actor, level)
     followup = aliased(Visit)
     baseline = aliased(Visit)
-    status, _, score = _status_at()
+    *_, score = _assessed_status()
     query = (
         select(
             followup.visit_id.label("followup_visit"),
@@ -435,7 +436,7 @@ def cross_state_index(engine: Engine, actor: Actor, level=None) -> pd.DataFrame:
         .group_by(followup.visit_id, _top_area)
     )
     with reading(engine) as connection:
-        scores = pd.DataFrame(connection.execute(query).all(), columns=["followup_visit", "area", "score_sum", "scored_items"])
+        scores = pd.DataFrame(connection.execute(query).all(), columns=list(query.selected_columns.keys()))
         order = {code: position for position, (code, _) in enumerate(_top_areas(connection))}
     overall = (
         scores.groupby("followup_visit", as_index=False)[["score_sum", "scored_items"]].sum().assign(area="ALL")
@@ -449,7 +450,9 @@ def cross_state_index(engine: Engine, actor: Actor, level=None) -> pd.DataFrame:
         implementation_index(s, n) for s, n in zip(frame["score_sum"], frame["scored_items"])
     ]
     frame["area_order"] = frame["area"].map(order).fillna(len(order))
-    frame = frame.sort_values(["state", "start_date", "followup_visit", "area_order"], ascending=[True, False, True, True])
+    frame = frame.sort_values(
+        ["state", "start_date", "followup_visit", "area_order"], ascending=[True, False, True, True]
+    )
     return frame[CROSS_STATE_COLUMNS].reset_index(drop=True)
 
 
@@ -458,8 +461,8 @@ def cross_state_index(engine: Engine, actor: Actor, level=None) -> pd.DataFrame:
 
 # Column groups of the text table: (short header, field); the legend explains the headers.
 _TABLE_GROUPS = [
-    [("gaps", "baseline_gaps"), ("cl", "gaps_closed"), ("pr", "gaps_progressing"), ("op", "gaps_open"), ("ex", "gaps_excluded")],
-    [("recs", "baseline_recommendations"), ("cl", "recs_closed"), ("pr", "recs_progressing"), ("op", "recs_open"), ("ex", "recs_excluded")],
+    [("gaps", "baseline_gaps"), *((group[:2], f"gaps_{group}") for group in StatusGroup)],
+    [("recs", "baseline_recommendations"), *((group[:2], f"recs_{group}") for group in StatusGroup)],
     [("f-gaps", "followup_gaps"), ("new", "new_gaps")],
     [("gp-b", "good_practices_baseline"), ("gp-f", "good_practices_followup")],
     [("ta-b", "ta_needs_baseline"), ("ta-f", "ta_needs_followup")],
