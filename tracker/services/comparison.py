@@ -210,13 +210,13 @@ def _grouped_counts(connection: Connection, baseline_id: str, followup_id: str, 
     ).all()
 
 
-def _top_areas(connection: Connection) -> list[tuple[str, str]]:
-    """Top-level areas (code, name) in taxonomy order."""
+def _top_areas(connection: Connection) -> list[str]:
+    """Codes of the top-level areas in taxonomy order."""
     return connection.execute(
-        select(ThematicArea.code, ThematicArea.name)
+        select(ThematicArea.code)
         .where(ThematicArea.parent.is_(None))
         .order_by(ThematicArea.sort_order, ThematicArea.code)
-    ).all()
+    ).scalars().all()
 
 
 def _empty_counts() -> dict:
@@ -264,7 +264,7 @@ def compare(engine: Engine, actor: Actor, iso3: str, followup: str | None = None
         per_area, status_counts = _fold(
             _grouped_counts(connection, baseline_id, followup_id, level), baseline_id
         )
-        order = [code for code, _ in _top_areas(connection)]
+        order = _top_areas(connection)
     areas = []
     totals = _empty_counts()
     for code in order:
@@ -285,6 +285,7 @@ def compare(engine: Engine, actor: Actor, iso3: str, followup: str | None = None
 
 
 def area_names() -> dict[str, str]:
+    """Names of the seeded thematic areas by code."""
     return {area.code: area.name for area in taxonomy.areas()}
 
 
@@ -437,7 +438,7 @@ def cross_state_index(engine: Engine, actor: Actor, level=None) -> pd.DataFrame:
     )
     with reading(engine) as connection:
         scores = pd.DataFrame(connection.execute(query).all(), columns=list(query.selected_columns.keys()))
-        order = {code: position for position, (code, _) in enumerate(_top_areas(connection))}
+        order = {code: position for position, code in enumerate(_top_areas(connection))}
     overall = (
         scores.groupby("followup_visit", as_index=False)[["score_sum", "scored_items"]].sum().assign(area="ALL")
     )
