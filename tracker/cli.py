@@ -208,7 +208,7 @@ def user_add(
 def user_list() -> None:
     """List the users with their role, clearance and state."""
     frame = users_service.list_users(get_engine(), cli_actor())
-    typer.echo(frame.to_string(index=False) if len(frame) else "No users yet; add one with 'tracker user add'.")
+    typer.echo(plain_table(frame) if len(frame) else "No users yet; add one with 'tracker user add'.")
 
 
 @command("set-role", typer_app=user_app)
@@ -248,6 +248,15 @@ def user_passwd(username: str, password_stdin: PasswordStdin = False) -> None:
     typer.echo(f"Password of {username} changed.", err=True)
 
 
+def plain_table(frame) -> str:
+    """Columns aligned on the left; the last one, often long, is not padded."""
+    # Missing values (None, NaN, NaT) print as blanks.
+    cells = frame.map(lambda v: "" if v is None or v != v else str(v))
+    widths = [max(len(c), cells[c].str.len().max()) for c in cells.columns[:-1]]
+    lines = [list(cells.columns)] + cells.values.tolist()
+    return "\n".join("  ".join([*(v.ljust(w) for v, w in zip(line, widths)), line[-1]]) for line in lines)
+
+
 def parse_day(text: str | None):
     """Midnight UTC of a YYYY-MM-DD day."""
     import datetime as dt
@@ -269,7 +278,13 @@ def audit_(
 ) -> None:
     """Show the audit trail: who changed what, when, from what to what."""
     frame = audit_service.events(get_engine(), cli_actor(), entity=entity, key=key, since=parse_day(since), limit=limit)
-    typer.echo(frame.to_string(index=False) if len(frame) else "No audit events match.")
+    if frame.empty:
+        typer.echo("No audit events match.")
+        return
+    frame = frame.drop(columns=["id"]).assign(
+        at=frame["at"].map(lambda at: at.strftime("%Y-%m-%d %H:%M:%S")), changes=frame["changes"].map(audit_service.changes_in_words)
+    )
+    typer.echo(plain_table(frame))
 
 
 @command()

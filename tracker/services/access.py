@@ -6,7 +6,8 @@ the level asked for; every write path calls `require_writer` first.
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, case, null, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 
 from tracker.errors import PermissionDenied, TrackerError
@@ -76,6 +77,15 @@ def require_admin(actor: Actor) -> None:
         )
 
 
+def require_full_clearance(actor: Actor, why: str) -> None:
+    """For what holds rows of every level at once: the audit trail, a backup."""
+    if actor.clearance != Confidentiality.restricted:
+        raise PermissionDenied(
+            f"{why}, and {actor.username} is cleared only for {actor.clearance.value}",
+            "ask an administrator cleared for restricted",
+        )
+
+
 def _allowed(column, level: Confidentiality) -> ColumnElement[bool]:
     return column.in_(level.visible_levels())
 
@@ -123,3 +133,21 @@ def visible_visits(level: Confidentiality) -> Select:
 
 def visible_findings(level: Confidentiality) -> Select:
     return select(Finding).join(Visit, Visit.visit_id == Finding.visit_id).where(finding_visible(level))
+
+
+def visible_baseline(level: Confidentiality, visit=Visit) -> ColumnElement:
+    """A visit's baseline_visit_id, or NULL when the baseline is above the level: no hidden key leaks."""
+    baseline = aliased(Visit)
+    shown = select(baseline.visit_id).where(baseline.visit_id == visit.baseline_visit_id, visit_visible(level, baseline))
+    return case((shown.exists(), visit.baseline_visit_id), else_=null())
+
+
+def visible_continues(level: Confidentiality, finding=Finding) -> ColumnElement:
+    """A finding's `continues`, or NULL when the earlier finding is above the level."""
+    earlier, earlier_visit = aliased(Finding), aliased(Visit)
+    shown = (
+        select(earlier.finding_id)
+        .join(earlier_visit, earlier_visit.visit_id == earlier.visit_id)
+        .where(earlier.finding_id == finding.continues, finding_visible(level, earlier, earlier_visit))
+    )
+    return case((shown.exists(), finding.continues), else_=null())

@@ -8,7 +8,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select
 
 from tracker.models import AuditEvent
-from tracker.services.access import Actor, require_admin
+from tracker.services.access import Actor, require_admin, require_full_clearance
 
 audit_table = AuditEvent.__table__
 
@@ -51,6 +51,20 @@ def record_many(connection: Connection, rows: Iterable[dict]) -> None:
         connection.execute(insert(audit_table), batch)
 
 
+def changes_in_words(changes: str) -> str:
+    """An event's changes for people: `{"role": ["viewer", "analyst"]}` as `role: viewer → analyst`."""
+    try:
+        fields = json.loads(changes)
+    except ValueError:
+        return changes
+    if not isinstance(fields, dict):
+        return changes
+    return "; ".join(
+        f"{field}: {value[0]} → {value[1]}" if isinstance(value, list) and len(value) == 2 else f"{field}: {value}"
+        for field, value in fields.items()
+    )
+
+
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -64,8 +78,9 @@ def events(
     since: dt.datetime | None = None,
     limit: int = 1000,
 ) -> pd.DataFrame:
-    """The newest events first, for administrators."""
+    """The newest events first, for administrators cleared for every level (events hold old and new values)."""
     require_admin(actor)
+    require_full_clearance(actor, "the audit trail holds old and new values of every confidentiality level")
     query = select(audit_table).order_by(audit_table.c.at.desc(), audit_table.c.id.desc()).limit(limit)
     if entity:
         query = query.where(audit_table.c.entity == entity)

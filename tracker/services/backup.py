@@ -19,7 +19,7 @@ from sqlalchemy import Engine, func, insert, select
 from tracker.db import is_sqlite, require_schema, writing
 from tracker.errors import TrackerError
 from tracker.models import AuditEvent, Confidentiality, Role, User, Visit
-from tracker.services.access import Actor, require_admin
+from tracker.services.access import Actor, require_admin, require_full_clearance
 from tracker.services.bundle_format import sources_from_paths
 from tracker.services.exporter import export_bundle
 from tracker.services.importer import describe, import_bundle
@@ -32,11 +32,7 @@ AUDIT_COLUMNS = ("at", "username", "action", "entity", "key", "changes")
 
 def _require_full_rights(actor: Actor) -> None:
     require_admin(actor)
-    if actor.clearance != Confidentiality.restricted:
-        raise TrackerError(
-            f"user {actor.username} is not cleared for restricted rows, so a backup would be incomplete",
-            "run the backup as a user cleared for restricted",
-        )
+    require_full_clearance(actor, "a backup holds rows of every confidentiality level")
 
 
 def backup(engine: Engine, destination: Path, actor: Actor) -> str:

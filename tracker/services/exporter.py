@@ -17,6 +17,8 @@ from tracker.services.access import (
     effective_level,
     finding_visible,
     meeting_visible,
+    visible_baseline,
+    visible_continues,
     visit_visible,
 )
 from tracker.services.bundle_format import FILES, FileSpec, format_cell
@@ -25,9 +27,14 @@ from tracker.services.bundle_format import FILES, FileSpec, format_cell
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
+# References to rows above the level are left blank: the bundle names no hidden key and imports on its own.
+_REFERENCES = {"baseline_visit_id": visible_baseline, "continues": visible_continues}
+
+
 def _rows_query(spec: FileSpec, level: Confidentiality) -> Select:
     table = spec.table
-    query = select(*[table.c[c] for c in spec.stored]).order_by(*[table.c[k] for k in spec.key])
+    columns = [_REFERENCES[c](level).label(c) if c in _REFERENCES else table.c[c] for c in spec.stored]
+    query = select(*columns).order_by(*[table.c[k] for k in spec.key])
     match spec.entity:
         case "visit":
             return query.where(visit_visible(level))

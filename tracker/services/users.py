@@ -157,8 +157,8 @@ def sign_in_failed() -> TrackerError:
     settings = get_settings()
     return TrackerError(
         "the username or password is wrong, or the account is locked or disabled",
-        f"check both and try again; after {settings.max_failed_logins} failed tries wait "
-        f"{settings.lockout_minutes} minutes, or ask an administrator",
+        f"check both and try again, wait {settings.lockout_minutes} minutes after "
+        f"{settings.max_failed_logins} failed tries, or ask an administrator",
     )
 
 

@@ -1,16 +1,85 @@
-"""Who is using the dashboard."""
+"""Who is using the dashboard: the sign-in form, session expiry and signing out."""
+
+import time
 
 import streamlit as st
 
 from tracker.config import get_settings
+from tracker.db import get_engine
+from tracker.errors import TrackerError
+from tracker.services import users
 from tracker.services.access import LOCAL_ADMIN, Actor
+
+ACTOR = "actor"
+LAST_ACTIVITY = "auth:last_activity"
+NOTICE = "auth:notice"
 
 
 def current_actor() -> Actor:
-    """The signed-in user; with TRACKER_AUTH off, the local administrator."""
+    """The signed-in user; with TRACKER_AUTH off, the local administrator.
+
+    With TRACKER_AUTH on and no one signed in, shows the sign-in form and stops the page.
+    """
     if not get_settings().auth:
         return LOCAL_ADMIN
-    actor = st.session_state.get("actor")
+    actor = _session_actor()
     if actor is None:
+        _sign_in_form()
         st.stop()
     return actor
+
+
+def _session_actor() -> Actor | None:
+    """The session's user as the database now has them, or None once expired or disabled."""
+    actor = st.session_state.get(ACTOR)
+    if actor is None:
+        return None
+    now = time.monotonic()
+    minutes = get_settings().session_timeout_minutes
+    if now - st.session_state.get(LAST_ACTIVITY, 0.0) > minutes * 60:
+        sign_out(f"You were signed out after {minutes} minutes without activity; sign in again.")
+        return None
+    # Read afresh each run, so a changed role or clearance, or a disabled account, applies at once.
+    current = users.active_actor(get_engine(), actor.username)
+    if current is None:
+        sign_out("Your account has been disabled; ask an administrator.")
+        return None
+    st.session_state[ACTOR] = current
+    st.session_state[LAST_ACTIVITY] = now
+    return current
+
+
+def sign_out(notice: str | None = None) -> None:
+    for key in (ACTOR, LAST_ACTIVITY):
+        st.session_state.pop(key, None)
+    if notice:
+        st.session_state[NOTICE] = notice
+
+
+def _sign_in_form() -> None:
+    st.title("Follow-up Visit Progress Tracker")
+    notice = st.session_state.pop(NOTICE, None)
+    if notice:
+        st.info(notice, icon=":material/logout:")
+    with st.form("sign_in"):
+        st.subheader("Sign in")
+        username = st.text_input("Username", autocomplete="username")
+        password = st.text_input("Password", type="password", autocomplete="current-password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        try:
+            actor = users.authenticate(get_engine(), username, password)
+        except TrackerError as error:
+            st.error(str(error), icon=":material/error:")
+            return
+        st.session_state[ACTOR] = actor
+        st.session_state[LAST_ACTIVITY] = time.monotonic()
+        st.rerun()
+
+
+def sign_out_button() -> None:
+    """A sidebar button ending the session, when logins are on."""
+    if get_settings().auth and st.session_state.get(ACTOR) is not None:
+        if st.button("Sign out", icon=":material/logout:"):
+            sign_out("You have signed out.")
+            st.rerun()
