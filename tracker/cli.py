@@ -302,5 +302,55 @@ def backup(
     typer.echo(f"Backup written to {file}.", err=True)
 
 
+def progress_step(bar, label: str):
+    """A `progress(done, total, item)` callback that moves one task of a rich progress bar."""
+    task = bar.add_task(label, total=None)
+
+    def advance(done: int, total: int, item: str) -> None:
+        bar.update(task, completed=done, total=total, description=f"{label}: {item}")
+
+    return advance
+
+
+@command()
+def report(
+    out: Annotated[Path, typer.Option("--out", help="The file to write; it appears only once complete.")],
+    state: Annotated[str | None, typer.Option("--state", metavar="ISO3", help="Report on this State's follow-up visit.")] = None,
+    followup: Annotated[
+        str | None, typer.Option("--followup", help="With --state: the follow-up visit id; by default the latest.")
+    ] = None,
+    period: Annotated[
+        str | None,
+        typer.Option("--period", metavar="FROM..TO", help="Report on every follow-up visit that started in this period, e.g. 2023-01-01..2023-12-31."),
+    ] = None,
+    output: Annotated[str | None, typer.Option("--format", help="docx, html or md; by default the suffix of --out.")] = None,
+    level: LevelOption = None,
+) -> None:
+    """Write a report to the Committee on a State's follow-up visit or on a period (DESIGN §7)."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from tracker.services import reports
+
+    fmt = reports.report_format(output, out)
+    if (state is None) == (period is None):
+        raise TrackerError("give either --state or --period", "e.g. --state KOR or --period 2023-01-01..2023-12-31")
+    if followup and period:
+        raise TrackerError("--followup goes with --state, not with --period", "leave out --followup")
+    engine, actor = get_engine(), cli_actor()
+    if state:
+        document = reports.build_state_report(engine, actor, state, followup, level)
+        reports.write_report(document, fmt, out)
+    else:
+        start, end = reports.parse_period(period)
+        with Progress(console=Console(stderr=True)) as bar:
+            document = reports.build_period_report(
+                engine, actor, start, end, level, progress=progress_step(bar, "Reading follow-up visits")
+            )
+            charts = progress_step(bar, "Drawing charts") if fmt == "docx" and document.chart_count else None
+            reports.write_report(document, fmt, out, progress=charts)
+    typer.echo(f"Report written to {out} (confidentiality level {document.level.value}).", err=True)
+
+
 def main() -> None:
     app()

@@ -1,0 +1,74 @@
+"""Reports to the Committee: one document model, rendered as DOCX, HTML or Markdown."""
+
+import os
+import uuid
+from pathlib import Path
+
+from tracker.errors import TrackerError
+from tracker.services.reports.builder import build_period_report, build_state_report, parse_period
+from tracker.services.reports.model import Document, Section, Table
+from tracker.services.reports.render_docx import render_docx
+from tracker.services.reports.render_html import render_html
+from tracker.services.reports.render_markdown import render_markdown
+
+__all__ = [
+    "FORMATS", "MEDIA_TYPES", "Document", "Section", "Table", "build_period_report", "build_state_report",
+    "parse_period", "render", "report_format", "write_report",
+]
+
+MEDIA_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "html": "text/html",
+    "md": "text/markdown",
+}
+FORMATS = tuple(MEDIA_TYPES)
+_SUFFIXES = {".docx": "docx", ".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"}
+
+
+def report_format(name: str | None, out: Path | None = None) -> str:
+    """The format asked for, or the one the output file's suffix names."""
+    if name is None and out is not None:
+        name = _SUFFIXES.get(out.suffix.lower())
+        if name is None:
+            raise TrackerError(f"cannot tell the report format from '{out.name}'", "add --format docx, html or md")
+    fmt = (name or "").strip().lower()
+    if fmt not in FORMATS:
+        raise TrackerError(f"'{name}' is not a report format", "use docx, html or md")
+    return fmt
+
+
+def render(document: Document, fmt: str, charts: bool = True, progress=None) -> bytes:
+    """The report as file content; `charts=False` leaves the charts out (no browser needed)."""
+    match report_format(fmt):
+        case "docx":
+            return render_docx(document, charts=charts, progress=progress)
+        case "html":
+            return render_html(document, charts=charts).encode("utf-8")
+        case _:
+            return render_markdown(document).encode("utf-8")
+
+
+def _check_destination(out: Path) -> None:
+    if out.is_dir():
+        raise TrackerError(f"{out} is a folder", "give --out a file name such as report.docx")
+    if not out.parent.is_dir():
+        raise TrackerError(f"the folder {out.parent} does not exist", "create it or write the report elsewhere")
+    if not os.access(out.parent, os.W_OK):
+        raise TrackerError(f"cannot write to the folder {out.parent}", "write the report to a folder you may write to")
+
+
+def write_report(document: Document, fmt: str, out: Path, charts: bool = True, progress=None) -> Path:
+    """Render and write the report whole: a temporary file beside `out` is renamed onto it."""
+    out = Path(out)
+    _check_destination(out)
+    content = render(document, fmt, charts=charts, progress=progress)
+    # Opened like any new file, so it gets the usual permissions rather than a temporary file's 0600.
+    partial = out.with_name(f".{out.name}.{uuid.uuid4().hex}.part")
+    try:
+        with partial.open("xb") as handle:
+            handle.write(content)
+        os.replace(partial, out)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise TrackerError(f"cannot write {out} ({error.strerror})", "check the path and the free disk space") from None
+    return out

@@ -1,0 +1,89 @@
+"""A report as one HTML file that opens offline, with interactive charts, and prints cleanly."""
+
+from html import escape
+
+from tracker.services.reports.model import Document, Table, cell_text
+
+_CSS = """
+body { font-family: Arial, Helvetica, sans-serif; font-size: 11pt; line-height: 1.4; color: #222;
+       max-width: 60rem; margin: 0 auto; padding: 1rem 2rem 3rem; }
+.level-banner { text-align: right; font-size: 9pt; font-weight: bold; text-transform: uppercase;
+                border-bottom: 1px solid #999; padding: 0.3rem 0; }
+.title-page { margin: 4rem 0 3rem; }
+.title-page h1 { font-size: 22pt; margin-bottom: 0.5rem; }
+.title-page .level { font-weight: bold; }
+h2 { border-bottom: 1px solid #ccc; padding-bottom: 0.2rem; margin-top: 2.5rem; }
+.table-wrap { overflow-x: auto; margin: 0.5rem 0 1.2rem; }
+table { border-collapse: collapse; font-size: 9pt; }
+caption { text-align: left; font-weight: bold; padding: 0.3rem 0; }
+th, td { border: 1px solid #bbb; padding: 0.2rem 0.4rem; vertical-align: top; text-align: left; }
+th { background: #eef2f7; }
+td.num { text-align: right; white-space: nowrap; }
+figure.chart { margin: 1rem 0; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10pt; }
+  .level-banner { display: none; }
+  .title-page { break-after: page; }
+  section.level-1 + section.level-1 { break-before: page; }
+  table, figure.chart { break-inside: avoid; }
+  thead { display: table-header-group; }
+  .table-wrap { overflow: visible; }
+  .modebar-container { display: none !important; }
+}
+"""
+
+
+def _page_css(document: Document) -> str:
+    """Every printed page carries the level in its header and its number in the footer."""
+    return (
+        f'@page {{ size: A4; margin: 2cm 1.5cm; @top-right {{ content: "{document.level_line}"; font-size: 9pt; }}'
+        ' @bottom-center { content: "Page " counter(page) " of " counter(pages); font-size: 9pt; } }'
+    )
+
+
+def _table(table: Table) -> str:
+    numeric = [all(isinstance(row[i], int | float) or row[i] is None for row in table.rows) for i in range(len(table.header))]
+    head = "".join(f"<th>{escape(h)}</th>" for h in table.header)
+    body = "".join(
+        "<tr>" + "".join(
+            f'<td class="num">{escape(cell_text(c))}</td>' if numeric[i] else f"<td>{escape(cell_text(c))}</td>"
+            for i, c in enumerate(row)
+        ) + "</tr>"
+        for row in table.rows
+    )
+    caption = f"<caption>{escape(table.title)}</caption>" if table.title else ""
+    return f'<div class="table-wrap"><table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def render_html(document: Document, charts: bool = True) -> str:
+    parts = [
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(document.title)}</title><style>{_CSS}{_page_css(document)}</style></head><body>",
+        f'<div class="level-banner">{escape(document.level_line)}</div>',
+        f'<header class="title-page"><h1>{escape(document.title)}</h1>',
+        f"<p>{escape(document.subtitle)}</p>" if document.subtitle else "",
+        f'<p class="level">{escape(document.level_line)}</p><p>{escape(document.generated_line)}</p></header><main>',
+    ]
+    plotly_included = False
+    open_sections: list[int] = []
+    for section, depth in document.walk():
+        while open_sections and open_sections[-1] >= depth:
+            parts.append("</section>")
+            open_sections.pop()
+        open_sections.append(depth)
+        heading = min(depth + 1, 6)
+        parts.append(f'<section class="level-{depth}"><h{heading}>{escape(section.heading)}</h{heading}>')
+        parts += [f"<p>{escape(paragraph)}</p>" for paragraph in section.paragraphs]
+        parts += [_table(table) for table in section.tables]
+        for figure in section.charts if charts else []:
+            # Plotly's JavaScript goes in once, inline, so the file needs no network.
+            chart = figure.to_html(
+                full_html=False, include_plotlyjs=not plotly_included,
+                config={"displaylogo": False, "responsive": True},
+            )
+            plotly_included = True
+            parts.append(f'<figure class="chart">{chart}</figure>')
+    parts += ["</section>"] * len(open_sections)
+    parts.append("</main></body></html>\n")
+    return "".join(parts)
