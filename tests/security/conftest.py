@@ -47,6 +47,8 @@ def _hidden_bundle(folder):
                         title=f"{VISIBLE} committee recommendation"),
             finding_row("FRA-2015-F1-ZZHIDDEN", "FRA-2015-ZZHIDDEN", title=f"{HIDDEN} finding of a hidden baseline"),
             finding_row("FRA-2022-F1", "FRA-2022", title=f"{VISIBLE} French follow-up gap"),
+            # A visible follow-up gap restating a hidden baseline gap: the reference must not show.
+            finding_row("KOR-2023-F-CONTINUING", "KOR-2023", title="A gap still open", continues="KOR-2009-F-ZZHIDDEN"),
         ],
         assessments=[
             assessment_row("KOR-2009-F-ZZHIDDEN", "fully_implemented", evidence=f"{HIDDEN} evidence of a hidden finding"),
@@ -76,3 +78,15 @@ def guarded_engine(demo_engine, tmp_path):
 
 
 COMMITTEE_READER = Actor("reader", Role.viewer, Confidentiality.committee)
+
+
+def dump(engine) -> dict[str, list[tuple]]:
+    """Every row of every table, in a stable order: equal dumps mean equal databases."""
+    from sqlalchemy import select
+    from sqlmodel import SQLModel
+
+    with engine.connect() as connection:
+        return {
+            table.name: sorted((tuple(row) for row in connection.execute(select(table))), key=repr)
+            for table in SQLModel.metadata.sorted_tables
+        }

@@ -1,0 +1,196 @@
+"""The dashboard with logins on: the sign-in form, sessions, and what each role may see and do."""
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from tracker.models import AuditEvent, Confidentiality, Role
+from tracker.services import users
+from tracker.services.access import LOCAL_ADMIN
+
+from .conftest import HIDDEN, PASSWORD, VISIBLE, add_user
+
+DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard.py"
+PAGES = re.findall(r'st\.Page\(\s*"([^"]+)"', DASHBOARD.read_text())
+ADMIN_PAGE = "tracker/ui/admin.py"
+READER_PAGES = [page for page in PAGES if page != ADMIN_PAGE]
+# Buttons that change nothing stored.
+READ_ONLY_BUTTONS = {"Reload data", "Sign out"}
+
+
+@pytest.fixture(autouse=True)
+def logins_on(monkeypatch):
+    monkeypatch.setenv("TRACKER_AUTH", "on")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def dashboard() -> AppTest:
+    return AppTest.from_file(str(DASHBOARD), default_timeout=30)
+
+
+def sign_in(username: str, password: str = PASSWORD) -> AppTest:
+    app = dashboard().run()
+    app.text_input[0].input(username)
+    app.text_input[1].input(password)
+    return app.button[0].click().run()
+
+
+def everything_shown(app: AppTest) -> str:
+    """Every element's content as sent to the browser: texts, options, table cells, chart data."""
+    return "".join(
+        node.proto.SerializeToString().decode("utf-8", "replace") for node in app._tree if getattr(node, "proto", None) is not None
+    )
+
+
+def signed_in_as(app: AppTest) -> str | None:
+    actor = app.session_state["actor"] if "actor" in app.session_state else None
+    return actor.username if actor else None
+
+
+def test_with_logins_on_only_the_sign_in_form_shows(demo_engine):
+    app = dashboard().run()
+    assert not app.exception
+    assert [t.label for t in app.text_input] == ["Username", "Password"]
+    assert [b.label for b in app.button] == ["Sign in"]
+    assert not app.dataframe and not app.metric and not app.selectbox
+    assert "KOR-2023" not in everything_shown(app)
+
+
+def test_a_wrong_password_shows_one_sentence_and_no_page(demo_engine):
+    add_user(demo_engine, "alice")
+    app = sign_in("alice", "not the password")
+    assert not app.exception
+    assert len(app.error) == 1 and "username or password is wrong" in app.error[0].value
+    assert signed_in_as(app) is None
+    assert not app.dataframe and "KOR-2023" not in everything_shown(app)
+
+
+def test_signing_in_opens_the_dashboard(demo_engine):
+    add_user(demo_engine, "alice", Role.analyst)
+    app = sign_in("alice")
+    assert not app.exception
+    assert signed_in_as(app) == "alice"
+    assert "Signed in as **alice**" in everything_shown(app)
+    with demo_engine.connect() as connection:
+        logins = connection.execute(select(AuditEvent.__table__.c.username).where(AuditEvent.__table__.c.action == "login")).scalars().all()
+    assert logins == ["alice"]
+
+
+def test_an_idle_session_expires(demo_engine):
+    add_user(demo_engine, "alice")
+    app = sign_in("alice")
+    app.session_state["auth:last_activity"] = time.monotonic() - 31 * 60
+    app.run()
+    assert signed_in_as(app) is None
+    assert "without activity" in app.info[0].value
+    assert [b.label for b in app.button] == ["Sign in"]
+
+
+def test_an_active_session_is_kept(demo_engine):
+    add_user(demo_engine, "alice")
+    app = sign_in("alice")
+    app.session_state["auth:last_activity"] = time.monotonic() - 29 * 60
+    app.run()
+    assert signed_in_as(app) == "alice"
+
+
+def test_a_disabled_account_is_signed_out_at_once(demo_engine):
+    add_user(demo_engine, "alice")
+    app = sign_in("alice")
+    users.set_disabled(demo_engine, LOCAL_ADMIN, "alice")
+    app.run()
+    assert signed_in_as(app) is None
+    assert "disabled" in app.info[0].value
+
+
+def test_a_lowered_clearance_applies_at_the_next_run(guarded_engine):
+    add_user(guarded_engine, "alice", Role.viewer, Confidentiality.restricted)
+    app = sign_in("alice")
+    users.set_clearance(guarded_engine, LOCAL_ADMIN, "alice", "committee")
+    app.run()
+    assert app.session_state["actor"].clearance == Confidentiality.committee
+
+
+@pytest.mark.parametrize("page", READER_PAGES)
+def test_a_committee_reader_sees_no_hidden_row_on_any_page(guarded_engine, page):
+    add_user(guarded_engine, "reader", Role.viewer, Confidentiality.committee)
+    app = sign_in("reader")
+    app.switch_page(page).run()
+    assert not app.exception, app.exception
+    assert HIDDEN not in everything_shown(app)
+
+
+def test_the_pages_do_show_what_a_committee_reader_may_see(guarded_engine):
+    add_user(guarded_engine, "reader", Role.viewer, Confidentiality.committee)
+    app = sign_in("reader")
+    shown = ""
+    for page in READER_PAGES:
+        shown += everything_shown(app.switch_page(page).run())
+    assert VISIBLE in shown
+
+
+@pytest.mark.parametrize("page", READER_PAGES)
+def test_a_viewer_has_no_write_widget_on_any_page(guarded_engine, page):
+    add_user(guarded_engine, "viewer", Role.viewer, Confidentiality.restricted)
+    app = sign_in("viewer")
+    app.switch_page(page).run()
+    assert not app.exception, app.exception
+    assert {b.label for b in app.button} <= READ_ONLY_BUTTONS
+    assert not app.file_uploader and not app.data_editor
+
+
+def test_a_viewer_has_no_admin_page(demo_engine):
+    add_user(demo_engine, "viewer")
+    app = sign_in("viewer")
+    with pytest.raises(ValueError):
+        app.switch_page(ADMIN_PAGE)
+
+
+def test_the_admin_page_refuses_a_non_administrator_who_reaches_it(demo_engine):
+    viewer = add_user(demo_engine, "viewer")
+    app = AppTest.from_file(str(DASHBOARD.parent / ADMIN_PAGE), default_timeout=30)
+    app.session_state["actor"] = viewer
+    app.session_state["auth:last_activity"] = time.monotonic()
+    app.run()
+    assert not app.exception
+    assert "Only administrators" in app.error[0].value
+    assert not app.dataframe and not app.button
+
+
+def test_an_administrator_adds_a_user_on_the_admin_page(demo_engine):
+    add_user(demo_engine, "root", Role.admin, Confidentiality.restricted)
+    app = sign_in("root")
+    app.switch_page(ADMIN_PAGE).run()
+    add = app.get("form")[0]
+    add.text_input[0].input("bob")
+    add.text_input[1].input("a long password")
+    add.text_input[2].input("a long password")
+    add.selectbox[0].select("analyst")
+    add.button[0].click()
+    app.run()
+    assert not app.exception and not app.error
+    assert users.authenticate(demo_engine, "bob", "a long password").role == Role.analyst
+    assert "Added user bob" in app.success[0].value
+    assert "bob" in everything_shown(app)
+
+
+def test_an_administrator_changes_a_role_and_reads_the_audit_trail(demo_engine):
+    add_user(demo_engine, "root", Role.admin, Confidentiality.restricted)
+    add_user(demo_engine, "bob")
+    app = sign_in("root")
+    app.switch_page(ADMIN_PAGE).run()
+    app.selectbox(key="admin:chosen").select("bob").run()
+    change = app.get("form")[1]
+    change.selectbox[0].select("analyst")
+    change.button[0].click()
+    app.run()
+    assert not app.exception and not app.error
+    assert users.active_actor(demo_engine, "bob").role == Role.analyst
+    app.text_input(key="admin:key").input("bob").run()
+    assert "role: viewer → analyst" in everything_shown(app)
