@@ -103,7 +103,7 @@ def test_compare_of_a_visit_above_the_level_fails(engine, tmp_path):
     result = tracker("compare", "KOR", "--level", "committee")
 
     assert result.exit_code == 1
-    assert "the baseline visit KOR-2009 is not visible at level committee" in result.stderr
+    assert "the baseline visit of KOR-2023 is not visible at level committee" in result.stderr
 
 
 def test_compare_without_a_schema_asks_for_init(tmp_path, monkeypatch):

@@ -117,7 +117,7 @@ def test_a_follow_up_above_the_level_is_an_error(engine, tmp_path):
 def test_a_baseline_above_the_level_is_an_error(engine, tmp_path):
     load(engine, tmp_path, visits=[visit_row(confidentiality="state_and_cted"), followup_row(confidentiality="public")])
 
-    with pytest.raises(TrackerError, match="baseline visit KOR-2009 is not visible at level member_states"):
+    with pytest.raises(TrackerError, match="baseline visit of KOR-2023 is not visible at level member_states"):
         comparison.compare(engine, LOCAL_ADMIN, "KOR", level="member_states")
     assert comparison.compare(engine, LOCAL_ADMIN, "KOR", level="state_and_cted")["baseline_visit"] == "KOR-2009"
 

@@ -36,6 +36,7 @@ from tracker.services.access import (
     assessment_visible,
     effective_level,
     finding_visible,
+    visible_continues,
     visit_visible,
 )
 
@@ -124,13 +125,13 @@ def _visit(connection: Connection, visit_id: str):
     return connection.execute(select(Visit).where(Visit.visit_id == visit_id)).first()
 
 
-def _check_visible(connection: Connection, visit_id: str, level: Confidentiality, role: str) -> None:
+def _check_visible(connection: Connection, visit_id: str, level: Confidentiality, described: str) -> None:
     visible = connection.execute(
         select(Visit.visit_id).where(Visit.visit_id == visit_id, visit_visible(level))
     ).first()
     if visible is None:
         raise TrackerError(
-            f"the {role} visit {visit_id} is not visible at level {level.value}",
+            f"the {described} is not visible at level {level.value}",
             "use a higher --level or ask an administrator for a higher clearance",
         )
 
@@ -156,7 +157,7 @@ def _resolve_visits(
     visit = _visit(connection, followup)
     if visit is None:
         raise NotFound(f"there is no visit {followup}", "check the visit id given to --followup")
-    _check_visible(connection, visit.visit_id, level, "follow-up")
+    _check_visible(connection, visit.visit_id, level, f"follow-up visit {visit.visit_id}")
     if visit.state != state.iso3:
         raise TrackerError(
             f"visit {visit.visit_id} is a visit of {visit.state}, not of {state.iso3}",
@@ -167,7 +168,8 @@ def _resolve_visits(
             f"visit {visit.visit_id} has no baseline visit to compare with",
             "set its baseline_visit_id to the earlier visit it follows up",
         )
-    _check_visible(connection, visit.baseline_visit_id, level, "baseline")
+    # The baseline is named by its follow-up: its own id may be above the level.
+    _check_visible(connection, visit.baseline_visit_id, level, f"baseline visit of {visit.visit_id}")
     return state, visit.baseline_visit_id, visit.visit_id
 
 
@@ -344,7 +346,7 @@ def item_table(engine: Engine, actor: Actor, followup: str, level=None) -> pd.Da
                 case((is_baseline, group), else_=literal("")).label("status_group"),
                 case((is_baseline, score)).label("score"),
                 func.coalesce(Assessment.evidence, "").label("evidence"),
-                func.coalesce(Finding.continues, "").label("continues"),
+                func.coalesce(visible_continues(level), "").label("continues"),
                 Finding.confidentiality,
             )
             .select_from(Finding)
