@@ -389,8 +389,12 @@ def build_period_report(
         collected.append(_collect(engine, actor, visit.state, visit.visit_id, level))
         if progress:
             progress(done, len(visits), visit.state_name)
+    # The heatmap's rows come in the order of the report's sections.
+    order = {visit_id: position for position, visit_id in enumerate(visits["visit_id"])}
     index = comparison.cross_state_index(engine, actor, level)
-    index = index[index["followup_visit"].isin(visits["visit_id"])]
+    index = index[index["followup_visit"].isin(order)].sort_values(
+        "followup_visit", key=lambda ids: ids.map(order), kind="stable"
+    )
     return Document(
         title=f"Follow-up visits from {date_range(start, end)}",
         subtitle="Progress report to the Counter-Terrorism Committee",

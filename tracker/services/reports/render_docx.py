@@ -19,7 +19,7 @@ from tracker.services.reports.model import Document, Section, Table, cell_text
 _PAGE_WIDTH, _PAGE_HEIGHT, _MARGIN = Cm(21), Cm(29.7), Cm(2)
 _PORTRAIT_TEXT_WIDTH = _PAGE_WIDTH - 2 * _MARGIN
 _CHART_WIDTH = Cm(17)
-_CELL_STYLE = "Table Text"
+_CELL_STYLE, _CELL_STYLE_ID = "Table Text", "TableText"
 _FONT = "Arial"
 # Table text is 8 pt Arial: at most about this wide per character, plus the cell's own margins.
 _CHAR_WIDTH, _CELL_PADDING = Cm(0.17), Cm(0.4)
@@ -60,6 +60,7 @@ def _page_setup(word: docx.document.Document, document: Document) -> None:
     word.styles["Normal"].font.size = Pt(10)
     # A paragraph style, not the table style's font: LibreOffice ignores fonts set on table styles.
     cell_style = word.styles.add_style(_CELL_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    cell_style.style_id = _CELL_STYLE_ID
     cell_style.base_style = word.styles["Normal"]
     cell_style.font.size = Pt(8)
     cell_style.paragraph_format.space_after = Pt(0)
@@ -115,6 +116,11 @@ def _column_widths(table: Table, text_width: int) -> list[int]:
     return [int(w + spare * share) for w, share in zip(minimum, shares)]
 
 
+def _cell_style(paragraph) -> None:
+    # Set by id: python-docx looks a style up by name on every assignment, slowly.
+    paragraph._p.style = _CELL_STYLE_ID
+
+
 def _repeat_as_header(row) -> None:
     properties = row._tr.get_or_add_trPr()
     flag = OxmlElement("w:tblHeader")
@@ -137,14 +143,14 @@ def _table(word: docx.document.Document, table: Table) -> None:
     for column, width in zip(grid.columns, widths):
         column.width = width
     for cell, text, width in zip(grid.rows[0].cells, table.header, widths):
-        cell.paragraphs[0].style = _CELL_STYLE
+        _cell_style(cell.paragraphs[0])
         cell.paragraphs[0].add_run(text).bold = True
         cell.width = width
     _repeat_as_header(grid.rows[0])
     for position, values in enumerate(table.rows, start=1):
         for cell, value, width in zip(grid.add_row().cells, values, widths):
             cell.text = cell_text(value)
-            cell.paragraphs[0].style = _CELL_STYLE
+            _cell_style(cell.paragraphs[0])
             cell.paragraphs[0].paragraph_format.keep_with_next = keep_together and position < len(table.rows)
             cell.width = width
             if isinstance(value, int | float):

@@ -1,0 +1,355 @@
+"""Reports to the Committee: sections, numbers equal to the comparison, levels, periods, escaping.
+
+These run on both databases with the cheap formats; DOCX with its chart images is tested once,
+on SQLite, in test_reports_docx.py.
+"""
+
+import csv
+import datetime as dt
+import html
+import io
+from html.parser import HTMLParser
+from pathlib import Path
+
+import docx
+import pytest
+
+from tests.conftest import assessment_row, finding_row, followup_row, meeting_row, visit_row, write_bundle
+from tracker.errors import TrackerError
+from tracker.models import Confidentiality, Role
+from tracker.services import comparison, reports
+from tracker.services.access import LOCAL_ADMIN, Actor
+from tracker.services.bundle_format import sources_from_paths
+from tracker.services.demo import demo_bundle_path
+from tracker.services.importer import import_bundle
+from tracker.services.reports.builder import AREA_TABLES, GROUPS
+from tracker.services.reports.model import Document, Section, Table
+
+STATE_SECTIONS = [
+    "Scope",
+    "Executive summary",
+    "Progress per thematic area",
+    "New issues since the baseline",
+    "Good practices recorded",
+    "Technical assistance needs",
+    "Meetings held",
+    "Annex: all items",
+]
+
+
+def add_second_state(engine, folder: Path, title: str = "Terrorist financing offence is too narrow") -> None:
+    """France: baseline 2012, follow-up October 2022, a few findings, assessments and a meeting."""
+    bundle = write_bundle(
+        folder,
+        visits=[
+            visit_row("FRA-2012", state="FRA", start_date="2012-03-05", end_date="2012-03-08"),
+            followup_row("FRA-2022", baseline="FRA-2012", state="FRA", start_date="2022-10-10", end_date="2022-10-13"),
+        ],
+        findings=[
+            finding_row("FRA-2012-F01", "FRA-2012", kind="shortfall", area="CFT.FIU", title=title, severity="major"),
+            finding_row("FRA-2012-F02", "FRA-2012", kind="recommendation", area="LEG", priority="true"),
+            finding_row("FRA-2012-F03", "FRA-2012", kind="good_practice", area="BM"),
+            finding_row("FRA-2022-F01", "FRA-2022", kind="shortfall", area="ICT.ONLINE_CONTENT"),
+        ],
+        assessments=[
+            assessment_row("FRA-2012-F01", "partially_implemented", "FRA-2022", assessed_on="2022-10-13"),
+            assessment_row("FRA-2012-F02", "fully_implemented", "FRA-2022", assessed_on="2022-10-13"),
+        ],
+        meetings=[meeting_row("FRA-2022-M01", "FRA-2022", date="2022-10-10", notes="Opening with the ministries")],
+    )
+    result = import_bundle(engine, sources_from_paths([bundle]), LOCAL_ADMIN)
+    assert result.ok, result.errors
+
+
+def above(level: str) -> list[str]:
+    """Finding ids and titles, assessment evidence and meeting notes of the demo above `level`."""
+    allowed = Confidentiality(level).visible_levels()
+    folder = Path(str(demo_bundle_path()))
+    texts = []
+    for name, columns in (("findings", ["finding_id", "title"]), ("assessments", ["evidence"]), ("meetings", ["notes"])):
+        with (folder / f"{name}.csv").open(encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                if row["confidentiality"] not in allowed:
+                    texts += [row[c] for c in columns if row[c]]
+    return texts
+
+
+def docx_text(content: bytes) -> str:
+    """Every word of a .docx: body paragraphs, table cells, headers and footers."""
+    document = docx.Document(io.BytesIO(content))
+    parts = [p.text for p in document.paragraphs]
+    parts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    for section in document.sections:
+        parts += [p.text for p in section.header.paragraphs + section.footer.paragraphs]
+    return "\n".join(parts)
+
+
+def rendered_text(document: Document, fmt: str) -> str:
+    content = reports.render(document, fmt, charts=fmt != "docx")
+    if fmt == "docx":
+        return docx_text(content)
+    return html.unescape(content.decode()) if fmt == "html" else content.decode()
+
+
+def section(document: Document, heading: str) -> Section:
+    return next(s for s, _ in document.walk() if s.heading == heading)
+
+
+def table(part: Section, title: str) -> Table:
+    return next(t for t in part.tables if t.title == title)
+
+
+# ---------------------------------------------------------------- a state's report
+
+
+def test_state_report_has_the_sections_of_design_7(demo_engine):
+    document = reports.build_state_report(demo_engine, LOCAL_ADMIN, "KOR", level="committee")
+
+    assert [s.heading for s in document.sections] == STATE_SECTIONS
+    assert document.title == "Republic of Korea: progress since the 2009 visit"
+    assert document.level == Confidentiality.committee
+    assert document.generated_at.tzinfo == dt.UTC
+    scope = section(document, "Scope")
+    assert [row[0] for row in scope.tables[0].rows] == ["KOR-2009", "KOR-2023"]
+    assert scope.tables[0].rows[1][4:] == ["Natalia Gherman", "ICAO; IMO; UNODC", "1373 (2001); 2178 (2014); 2396 (2017)"]
+    assert any("Illustrative demo data" in p for p in scope.paragraphs)
+
+
+@pytest.mark.parametrize("level", ["restricted", "committee", "public"])
+def test_area_tables_hold_the_numbers_of_compare_at_the_same_level(demo_engine, level):
+    document = reports.build_state_report(demo_engine, LOCAL_ADMIN, "KOR", level=level)
+    expected = comparison.compare(demo_engine, LOCAL_ADMIN, "KOR", level=level)
+    names = comparison.areas_frame(expected)["area_name"].tolist()
+
+    progress = section(document, "Progress per thematic area")
+    for title, columns in AREA_TABLES:
+        rows = table(progress, title).rows
+        assert [row[0] for row in rows] == [*names, "All areas"]
+        for row, counts in zip(rows, [*expected["areas"], expected["totals"]]):
+            assert row[1:] == [counts[field] for _, field in columns]
+
+
+def test_executive_summary_counts_status_groups_priorities_and_remaining_shortfalls(demo_engine):
+    document = reports.build_state_report(demo_engine, LOCAL_ADMIN, "KOR", level="committee")
+    totals = comparison.compare(demo_engine, LOCAL_ADMIN, "KOR", level="committee")["totals"]
+
+    summary = section(document, "Executive summary")
+    groups = table(summary, "Baseline items by status at the follow-up visit").rows
+    assert [row[1:] for row in groups[:4]] == [
+        [totals[f"gaps_{g}"], totals[f"recs_{g}"], totals[f"gaps_{g}"] + totals[f"recs_{g}"]] for g in GROUPS
+    ]
+    assert groups[4][1:] == [totals["baseline_gaps"], totals["baseline_recommendations"], 25]
+    assert f"{totals['implementation_index']:.1f} out of 100, over {totals['scored_items']} scored" in summary.paragraphs[0]
+    assert "Priority recommendations: 1 of 4 closed, 3 outstanding (progressing or open)." in summary.paragraphs
+    remaining = table(summary, "Top remaining shortfalls").rows
+    # Major ones first, then by how little has been done.
+    assert [row[0] for row in remaining] == ["KOR-2009-F02", "KOR-2009-F06", "KOR-2009-F07", "KOR-2009-F03", "KOR-2009-F12"]
+
+
+def test_new_issues_are_the_follow_up_findings_that_continue_nothing(demo_engine):
+    document = reports.build_state_report(demo_engine, LOCAL_ADMIN, "KOR", level="restricted")
+    items = comparison.item_table(demo_engine, LOCAL_ADMIN, "KOR-2023", level="restricted")
+
+    new = section(document, "New issues since the baseline").tables[0].rows
+    expected = items[(items["role"] == "new") & items["kind"].isin(["shortfall", "recommendation", "concern"])]
+    assert [row[0] for row in new] == expected["finding_id"].tolist()
+    assert sum(row[2] == "shortfall" for row in new) == comparison.compare(demo_engine, LOCAL_ADMIN, "KOR")["totals"]["new_gaps"]
+
+
+def test_good_practices_ta_needs_and_meetings_are_listed_as_counted(demo_engine):
+    document = reports.build_state_report(demo_engine, LOCAL_ADMIN, "KOR", level="committee")
+    totals = comparison.compare(demo_engine, LOCAL_ADMIN, "KOR", level="committee")["totals"]
+
+    for heading, field in (("Good practices recorded", "good_practices"), ("Technical assistance needs", "ta_needs")):
+        rows = section(document, heading).tables[0].rows
+        assert sum(row[0] == "KOR-2009" for row in rows) == totals[f"{field}_baseline"]
+        assert sum(row[0] == "KOR-2023" for row in rows) == totals[f"{field}_followup"]
+    meetings = section(document, "Meetings held")
+    assert len(meetings.tables[0].rows) == 19
+    assert meetings.paragraphs[0].startswith("15 meetings at the follow-up visit and 4 at the baseline visit")
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "docx"])
+def test_nothing_above_the_level_appears_in_any_format(demo_engine, fmt):
+    committee = rendered_text(reports.build_state_report(demo_engine, LOCAL_ADMIN, "KOR", level="committee"), fmt)
+    restricted = rendered_text(reports.build_state_report(demo_engine, LOCAL_ADMIN, "KOR", level="restricted"), fmt)
+
+    hidden = above("committee")
+    assert {"KOR-2009-F09", "KOR-2023-F05", "KOR-2009-F10", "KOR-2023-F03", "KOR-2023-F22"} <= set(hidden)
+    assert [text for text in hidden if text in committee] == []
+    assert "KOR-2009-F09" in restricted and "KOR-2023-F05" in restricted
+    assert "KOR-2009-F01" in committee and "Confidentiality level: committee" in committee
+
+
+def test_a_reader_gets_no_report_above_their_clearance(demo_engine):
+    reader = Actor("reader", Role.viewer, Confidentiality.member_states)
+
+    document = reports.build_state_report(demo_engine, reader, "KOR", level="restricted")
+
+    assert document.level == Confidentiality.member_states
+    assert [t for t in above("member_states") if t in reports.render(document, "md").decode()] == []
+
+
+def test_a_state_without_follow_up_is_a_one_sentence_error(demo_engine):
+    with pytest.raises(TrackerError, match="has no follow-up visit"):
+        reports.build_state_report(demo_engine, LOCAL_ADMIN, "FRA")
+
+
+# ---------------------------------------------------------------- a period
+
+
+def test_period_report_has_a_summary_then_one_section_per_follow_up(demo_engine, tmp_path):
+    add_second_state(demo_engine, tmp_path / "fra")
+    steps = []
+
+    document = reports.build_period_report(
+        demo_engine, LOCAL_ADMIN, dt.date(2022, 1, 1), dt.date(2023, 12, 31), level="committee",
+        progress=lambda *step: steps.append(step),
+    )
+
+    assert [s.heading for s in document.sections] == [
+        "Summary across States", "France: follow-up visit FRA-2022", "Republic of Korea: follow-up visit KOR-2023",
+    ]
+    assert [[s.heading for s in part.subsections] for part in document.sections[1:]] == [STATE_SECTIONS] * 2
+    assert steps == [(1, 2, "France"), (2, 2, "Republic of Korea")]
+    summary = document.sections[0]
+    for row, iso3 in zip(summary.tables[0].rows, ["FRA", "KOR"]):
+        totals = comparison.compare(demo_engine, LOCAL_ADMIN, iso3, level="committee")["totals"]
+        assert row[4:] == [
+            totals["implementation_index"], totals["scored_items"],
+            *(totals[f"gaps_{g}"] + totals[f"recs_{g}"] for g in GROUPS), totals["new_gaps"],
+        ]
+    heatmap = summary.charts[0].data[0]
+    assert list(heatmap.y) == ["France (FRA-2022)", "Republic of Korea (KOR-2023)"]
+    assert heatmap.x[-1] == "Overall"
+    assert [row[-1] for row in heatmap.z] == [row[4] for row in summary.tables[0].rows]
+
+
+def test_period_report_leaves_out_follow_ups_that_started_outside_it(demo_engine, tmp_path):
+    add_second_state(demo_engine, tmp_path / "fra")
+
+    document = reports.build_period_report(demo_engine, LOCAL_ADMIN, dt.date(2023, 1, 1), dt.date(2023, 5, 22))
+    empty = reports.build_period_report(demo_engine, LOCAL_ADMIN, dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+
+    assert [s.heading for s in document.sections] == ["Summary across States", "Republic of Korea: follow-up visit KOR-2023"]
+    assert [s.heading for s in empty.sections] == ["Summary across States"]
+    assert "No follow-up visit visible at the restricted level started in this period." in empty.sections[0].paragraphs
+
+
+def test_period_report_renders_in_every_format_without_hidden_material(demo_engine, tmp_path):
+    add_second_state(demo_engine, tmp_path / "fra")
+    document = reports.build_period_report(demo_engine, LOCAL_ADMIN, dt.date(2012, 1, 1), dt.date(2023, 12, 31), level="committee")
+
+    for fmt in ("md", "html", "docx"):
+        text = rendered_text(document, fmt)
+        assert "France: follow-up visit FRA-2022" in text and "Terrorist financing offence is too narrow" in text
+        assert [t for t in above("committee") if t in text] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2023", "'2023' is not a period"),
+        ("2023-01-01-2023-12-31", "is not a period"),
+        ("2023-02-30..2023-12-31", "is not a period"),
+        ("2023-12-31..2023-01-01", "ends before it starts"),
+    ],
+)
+def test_a_bad_period_is_a_one_sentence_error(text, message):
+    with pytest.raises(TrackerError, match=message):
+        reports.parse_period(text)
+
+
+def test_a_period_includes_both_days():
+    assert reports.parse_period(" 2023-01-01..2023-12-31 ") == (dt.date(2023, 1, 1), dt.date(2023, 12, 31))
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def hostile_document() -> Document:
+    title = "<script>alert('x')</script> a | b"
+    return Document(
+        title=title, level=Confidentiality.committee, generated_at=dt.datetime(2024, 5, 1, 9, 30, tzinfo=dt.UTC),
+        sections=[Section(title, paragraphs=[title], tables=[Table(["A|B", "n"], [[title, 3], ["x", None]], title=title)])],
+    )
+
+
+def test_html_escapes_every_text():
+    page = reports.render(hostile_document(), "html").decode()
+
+    assert "<script>alert" not in page
+    assert page.count("&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; a | b") == 6  # title, h1, heading, paragraph, caption, cell
+    assert '<td class="num">3</td>' in page and '<td class="num">—</td>' in page
+
+
+def test_markdown_escapes_pipes_and_html():
+    text = reports.render(hostile_document(), "md").decode()
+
+    assert "<script>" not in text
+    assert "| \\<script\\>alert('x')\\</script\\> a \\| b | 3 |" in text
+    assert "| A\\|B | n |" in text
+
+
+class Addresses(HTMLParser):
+    """Every address a page would fetch: script sources, stylesheets, images, frames."""
+
+    def __init__(self, page: str):
+        super().__init__()
+        self.found: list[str] = []
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        self.found += [value for name, value in attrs if name in ("src", "href") and tag != "a"]
+
+
+def test_html_report_opens_offline_prints_and_embeds_plotly_once(demo_engine):
+    page = reports.render(reports.build_state_report(demo_engine, LOCAL_ADMIN, "KOR"), "html").decode()
+
+    assert page.count("plotly.js v") == 1
+    assert Addresses(page).found == []
+    assert page.count('class="plotly-graph-div"') == 1
+    assert "@media print" in page and "counter(page)" in page and "Confidentiality level: restricted" in page
+
+
+def test_write_report_replaces_the_file_whole_or_not_at_all(tmp_path, monkeypatch):
+    out = tmp_path / "report.md"
+    out.write_text("previous report")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("renderer failed")
+
+    monkeypatch.setattr(reports, "render", broken)
+    with pytest.raises(RuntimeError):
+        reports.write_report(hostile_document(), "md", out)
+    assert out.read_text() == "previous report"
+    monkeypatch.undo()
+
+    reports.write_report(hostile_document(), "md", out)
+
+    assert out.read_text().startswith("# \\<script\\>")
+    assert [p.name for p in tmp_path.iterdir()] == ["report.md"]
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [("missing/report.md", "does not exist"), (".", "is a folder")],
+)
+def test_write_report_refuses_a_destination_it_cannot_write(tmp_path, out, message):
+    with pytest.raises(TrackerError, match=message):
+        reports.write_report(hostile_document(), "md", tmp_path / out)
+
+
+@pytest.mark.parametrize(
+    ("name", "out", "expected"),
+    [(None, "r.DOCX", "docx"), (None, "r.htm", "html"), ("MD", "r.txt", "md"), ("html", "r.docx", "html")],
+)
+def test_report_format_comes_from_the_option_or_the_suffix(name, out, expected):
+    assert reports.report_format(name, Path(out)) == expected
+
+
+def test_an_unknown_format_is_a_one_sentence_error():
+    with pytest.raises(TrackerError, match="'pdf' is not a report format; use docx, html or md"):
+        reports.report_format("pdf", Path("r.pdf"))
+    with pytest.raises(TrackerError, match="cannot tell the report format from 'r.txt'"):
+        reports.report_format(None, Path("r.txt"))
