@@ -6,6 +6,7 @@ to (top-level area, visit, kind, status) in SQL, and only those few groups reach
 
 import functools
 import textwrap
+from collections import defaultdict
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -227,10 +228,10 @@ def _empty_counts() -> dict:
 
 def _fold(rows: Iterable, baseline_id: str) -> tuple[dict[str, dict], dict[str, int]]:
     """Sum the grouped rows into the §3 counts per area and the status counts."""
-    per_area: dict[str, dict] = {}
+    per_area: dict[str, dict] = defaultdict(_empty_counts)
     status_counts = dict.fromkeys((s.value for s in Status), 0)
     for row in rows:
-        counts = per_area.setdefault(row.area, _empty_counts())
+        counts = per_area[row.area]
         kind = FindingKind(row.kind)
         if row.visit_id == baseline_id:
             if kind in _TRACKED_FIELDS:
