@@ -246,6 +246,41 @@ def test_period_report_renders_in_every_format_without_hidden_material(demo_engi
         assert [t for t in above("committee") if t in text] == []
 
 
+def test_period_report_shows_no_trace_of_hidden_visits_findings_or_meetings(demo_engine, tmp_path):
+    hidden = "ZZHIDDEN"
+    bundle = write_bundle(
+        tmp_path / "hidden",
+        visits=[
+            followup_row("KOR-2031-ZZHIDDEN", start_date="2031-03-01", end_date="2031-03-04", confidentiality="restricted"),
+            visit_row("FRA-2015-ZZHIDDEN", state="FRA", start_date="2015-06-01", end_date="2015-06-03",
+                      lead=f"{hidden} lead", confidentiality="state_and_cted"),
+            followup_row("FRA-2022", "FRA-2015-ZZHIDDEN", state="FRA", start_date="2022-06-01", end_date="2022-06-03"),
+        ],
+        findings=[
+            finding_row("KOR-2009-F-ZZHIDDEN", title=f"{hidden} restricted baseline gap", confidentiality="restricted"),
+            finding_row("KOR-2023-F-CONTINUING", "KOR-2023", title="A gap still open", continues="KOR-2009-F-ZZHIDDEN"),
+            finding_row("KOR-2023-F-ZZHIDDEN", "KOR-2023", kind="good_practice", title=f"{hidden} practice",
+                        confidentiality="state_and_cted"),
+            finding_row("FRA-2022-F1", "FRA-2022", title="French follow-up gap"),
+        ],
+        assessments=[
+            assessment_row("KOR-2009-F01", "contrary_action", "KOR-2031-ZZHIDDEN", evidence=f"{hidden} evidence",
+                           assessed_on="2031-03-04"),
+            assessment_row("KOR-2009-F02", "fully_implemented", evidence=f"{hidden} evidence", confidentiality="restricted"),
+        ],
+        meetings=[meeting_row("KOR-2023-M-ZZHIDDEN", "KOR-2023", notes=f"{hidden} notes", confidentiality="state_and_cted")],
+    )
+    assert import_bundle(demo_engine, sources_from_paths([bundle]), LOCAL_ADMIN).ok
+
+    document = reports.build_period_report(demo_engine, LOCAL_ADMIN, dt.date(2000, 1, 1), dt.date(2040, 12, 31), level="committee")
+
+    assert [s.heading for s in document.sections] == ["Summary across States", "Republic of Korea: follow-up visit KOR-2023"]
+    for fmt in ("md", "html", "docx"):
+        text = rendered_text(document, fmt)
+        assert "KOR-2023-F-CONTINUING" in text
+        assert hidden not in text
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

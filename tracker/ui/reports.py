@@ -1,10 +1,90 @@
-"""Reports page: a placeholder until the reports feature arrives."""
+"""Reports: the report to the Committee on a State's follow-up or on a period, previewed and downloaded."""
+
+import datetime as dt
 
 import streamlit as st
 
+from tracker.models import Confidentiality
+from tracker.services import reports
+from tracker.services.access import effective_level
+from tracker.ui import common
+
+FORMATS = {"docx": "Word (DOCX)", "html": "Web page (HTML)", "md": "Markdown"}
+
 st.title("Reports")
-st.info(
-    "Placeholder: reports arrive with the reports feature. Until then, the State progress page "
-    "shows every number a report to the Committee will hold.",
-    icon=":material/construction:",
+st.caption(
+    "Reports to the Counter-Terrorism Committee, with the numbers of the State progress page. "
+    "The command line writes the same files: `tracker report`."
 )
+who, database = common.actor(), common.url()
+
+followups = common.followup_visits(database, who)
+if followups.empty:
+    st.info(
+        "There is no follow-up visit to report on yet. Record one on the Visits and meetings page, "
+        "import a bundle on the Import / Export page, or load the example with `tracker demo`.",
+        icon=":material/info:",
+    )
+    st.stop()
+
+by_state = "A State's follow-up visit"
+scope = st.radio("Report on", [by_state, "Every follow-up visit that started in a period"], horizontal=True, key="reports:scope")
+if scope == by_state:
+    names = common.visit_names(followups.sort_values("start_date", ascending=False))
+    followup = st.selectbox("Follow-up visit", list(names), format_func=names.get, key="reports:followup")
+    period = None
+else:
+    first, last = min(followups["start_date"]), max(followups["start_date"])
+    period = st.date_input(
+        "Follow-up visits that started between", value=(dt.date(first.year, 1, 1), dt.date(last.year, 12, 31)),
+        format="YYYY-MM-DD", key="reports:period",
+    )
+
+levels = who.clearance.visible_levels()
+level_column, format_column = st.columns(2)
+level = level_column.selectbox(
+    "Confidentiality level", levels, index=levels.index(effective_level(who, Confidentiality.committee).value),
+    format_func=common.label, key="reports:level",
+    help="The report holds only material at or below this level; you may choose up to your own clearance.",
+)
+fmt = format_column.radio("Format", list(FORMATS), format_func=FORMATS.get, horizontal=True, key="reports:format")
+
+incomplete_period = period is not None and len(period) != 2
+if incomplete_period:
+    st.caption("Choose the last day of the period too.")
+
+if st.button("Generate report", type="primary", icon=":material/description:", disabled=incomplete_period):
+    with common.error_boundary():
+        bar = st.progress(0.0, text="Reading the comparison…")
+
+        def advance(step: str):
+            return lambda done, total, item: bar.progress(done / total, text=f"{step}: {item}")
+
+        if period is None:
+            visit = followups.set_index("visit_id").loc[followup]
+            document = reports.build_state_report(common.engine(), who, visit["state"], followup, level)
+            name = f"report-{followup}-{level}.{fmt}"
+        else:
+            start, end = period
+            document = reports.build_period_report(common.engine(), who, start, end, level, progress=advance("Reading"))
+            name = f"report-{start}-to-{end}-{level}.{fmt}"
+        bar.progress(0.0, text="Drawing the charts…" if fmt == "docx" else "Writing…")
+        content = reports.render(document, fmt, progress=advance("Drawing charts"))
+        preview = content if fmt == "html" else reports.render(document, "html")
+        bar.empty()
+        # Kept for the reruns that follow (a download, a change of option) until the next report.
+        st.session_state["reports:last"] = {
+            "name": name, "data": content, "mime": reports.MEDIA_TYPES[fmt], "preview": preview.decode("utf-8"),
+            "title": document.title, "level": document.level.value,
+        }
+
+last = st.session_state.get("reports:last")
+if last:
+    st.divider()
+    st.subheader(last["title"])
+    st.download_button(
+        f"Download {last['name']}", data=last["data"], file_name=last["name"], mime=last["mime"],
+        icon=":material/download:", on_click="ignore", key="reports:download",
+    )
+    st.caption(f"Confidentiality level {last['level']}. The preview below is the HTML version of the report.")
+    st.iframe(last["preview"], height=900)

@@ -1,5 +1,6 @@
 """Plotly figures of a report, and their PNG images for the DOCX rendering."""
 
+import logging
 import math
 import textwrap
 import threading
@@ -90,6 +91,9 @@ def image_server() -> Iterator[None]:
     global _server_users
     with _server_lock:
         if _server_users == 0:
+            # The browser driver logs a traceback for a garbled message it then ignores; keep it off
+            # the command line and the server log. A failure that matters raises instead.
+            logging.getLogger("choreographer").setLevel(logging.CRITICAL)
             kaleido.start_sync_server(silence_warnings=True)
         _server_users += 1
     try:
