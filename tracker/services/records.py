@@ -1,0 +1,440 @@
+"""The visits, findings, assessments and meetings as analysts list and edit them.
+
+Reads are SQL aggregates narrowed by the clearance filters of access.py, returned as DataFrames.
+Writes are handed to the bundle importer as a one-file bundle, so a form, the assessment
+worksheet and `tracker import` share one set of rules: the same validation, reference checks,
+clearance checks, upsert and audit trail, all in one transaction.
+"""
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, Select, case, func, or_, select
+from sqlalchemy.orm import aliased
+
+from tracker.db import reading, require_schema
+from tracker.errors import NotFound, ValidationFailed
+from tracker.models import (
+    TRACKABLE_KINDS,
+    Assessment,
+    Finding,
+    FindingResolution,
+    Meeting,
+    MemberState,
+    PartnerOrg,
+    Resolution,
+    Status,
+    ThematicArea,
+    Visit,
+    VisitPartner,
+    VisitResolution,
+)
+from tracker.services.access import (
+    Actor,
+    assessment_visible,
+    effective_level,
+    finding_visible,
+    meeting_visible,
+    require_writer,
+    visit_visible,
+)
+from tracker.services.bundle_format import SPECS, Source, format_cell
+from tracker.services.importer import FileCounts, RowError, import_bundle
+
+FINDING_LIMIT = 500
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_TRACKABLE = [kind.value for kind in TRACKABLE_KINDS]
+
+
+def _frame(connection: Connection, query: Select) -> pd.DataFrame:
+    result = connection.execute(query)
+    return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+
+def _joined_lists(connection: Connection, query: Select) -> dict[str, str]:
+    """(owner, value) rows as {owner: "value; value"}, in value order."""
+    lists: dict[str, list[str]] = {}
+    for owner, value in connection.execute(query):
+        lists.setdefault(owner, []).append(str(value))
+    return {owner: "; ".join(values) for owner, values in lists.items()}
+
+
+# ---------------------------------------------------------------- reference data
+
+
+def reference_options(engine: Engine) -> dict[str, dict]:
+    """Codes and names the forms offer: states, areas (taxonomy order), partners, resolutions."""
+    require_schema(engine)
+    with reading(engine) as connection:
+        parent = aliased(ThematicArea)
+        areas = connection.execute(
+            select(ThematicArea.code, ThematicArea.name)
+            .outerjoin(parent, parent.code == ThematicArea.parent)
+            .order_by(func.coalesce(parent.sort_order, ThematicArea.sort_order), ThematicArea.parent.is_not(None),
+                      ThematicArea.sort_order, ThematicArea.code)
+        ).all()
+        return {
+            "states": dict(connection.execute(select(MemberState.iso3, MemberState.name).order_by(MemberState.name)).all()),
+            "areas": dict(areas),
+            "partners": dict(connection.execute(select(PartnerOrg.code, PartnerOrg.name).order_by(PartnerOrg.code)).all()),
+            "resolutions": {
+                number: f"{number} ({year})"
+                for number, year in connection.execute(select(Resolution.number, Resolution.year).order_by(Resolution.number))
+            },
+        }
+
+
+# ---------------------------------------------------------------- visits
+
+
+def list_visits(engine: Engine, actor: Actor, *, state: str | None = None, level=None) -> pd.DataFrame:
+    """Visible visits, newest first, with their partners, resolutions and how many findings and meetings."""
+    require_schema(engine)
+    level = effective_level(actor, level)
+    findings = (
+        select(Finding.visit_id, func.count().label("findings"))
+        .join(Visit, Visit.visit_id == Finding.visit_id)
+        .where(finding_visible(level))
+        .group_by(Finding.visit_id)
+        .subquery()
+    )
+    meetings = (
+        select(Meeting.visit_id, func.count().label("meetings"))
+        .join(Visit, Visit.visit_id == Meeting.visit_id)
+        .where(meeting_visible(level))
+        .group_by(Meeting.visit_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Visit.visit_id, Visit.state, MemberState.name.label("state_name"), MemberState.region,
+            Visit.kind, Visit.modality, Visit.start_date, Visit.end_date,
+            func.coalesce(Visit.baseline_visit_id, "").label("baseline_visit_id"),
+            Visit.lead, func.coalesce(findings.c.findings, 0).label("findings"),
+            func.coalesce(meetings.c.meetings, 0).label("meetings"), Visit.confidentiality,
+        )
+        .join(MemberState, MemberState.iso3 == Visit.state)
+        .outerjoin(findings, findings.c.visit_id == Visit.visit_id)
+        .outerjoin(meetings, meetings.c.visit_id == Visit.visit_id)
+        .where(visit_visible(level))
+        .order_by(Visit.start_date.desc(), Visit.visit_id)
+    )
+    visible_ids = select(Visit.visit_id).where(visit_visible(level))
+    if state:
+        query = query.where(Visit.state == state)
+        visible_ids = visible_ids.where(Visit.state == state)
+    with reading(engine) as connection:
+        frame = _frame(connection, query)
+        partners = _joined_lists(connection, select(VisitPartner.visit_id, VisitPartner.partner)
+                                 .where(VisitPartner.visit_id.in_(visible_ids)).order_by(VisitPartner.partner))
+        resolutions = _joined_lists(connection, select(VisitResolution.visit_id, VisitResolution.resolution)
+                                    .where(VisitResolution.visit_id.in_(visible_ids)).order_by(VisitResolution.resolution))
+    frame.insert(10, "partners", frame["visit_id"].map(partners).fillna(""))
+    frame.insert(11, "resolutions", frame["visit_id"].map(resolutions).fillna(""))
+    return frame
+
+
+def get_visit(engine: Engine, actor: Actor, visit_id: str, level=None) -> dict:
+    """One visible visit with every column of visits.csv; lists as lists."""
+    require_schema(engine)
+    level = effective_level(actor, level)
+    with reading(engine) as connection:
+        row = _one(connection, select(*_stored(Visit, "visits.csv")).where(Visit.visit_id == visit_id, visit_visible(level)), "visit", visit_id)
+        row["partners"] = list(connection.execute(select(VisitPartner.partner).where(VisitPartner.visit_id == visit_id).order_by(VisitPartner.partner)).scalars())
+        row["resolutions"] = list(connection.execute(select(VisitResolution.resolution).where(VisitResolution.visit_id == visit_id).order_by(VisitResolution.resolution)).scalars())
+    return row
+
+
+def _stored(model, file_name: str) -> list:
+    return [model.__table__.c[c] for c in SPECS[file_name].stored]
+
+
+def _one(connection: Connection, query: Select, entity: str, key: str) -> dict:
+    row = connection.execute(query).mappings().first()
+    if row is None:
+        raise NotFound(f"there is no {entity} {key} you may see", f"check the {entity} id or ask for a higher clearance")
+    return dict(row)
+
+
+# ---------------------------------------------------------------- findings
+
+
+def _latest_assessment(level):
+    """Each finding's visible assessment made at the latest visit, as a subquery."""
+    assessing_visit = aliased(Visit)
+    ranked = (
+        select(
+            Assessment.finding_id,
+            Assessment.status,
+            Assessment.visit_id.label("assessed_at"),
+            func.row_number().over(partition_by=Assessment.finding_id, order_by=assessing_visit.start_date.desc()).label("rank"),
+        )
+        .join(assessing_visit, assessing_visit.visit_id == Assessment.visit_id)
+        .where(assessment_visible(level))
+        .subquery()
+    )
+    return select(ranked.c.finding_id, ranked.c.status, ranked.c.assessed_at).where(ranked.c.rank == 1).subquery()
+
+
+def list_findings(
+    engine: Engine,
+    actor: Actor,
+    *,
+    state: str | None = None,
+    visit_id: str | None = None,
+    area: str | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    text: str | None = None,
+    limit: int = FINDING_LIMIT,
+    level=None,
+) -> tuple[pd.DataFrame, int]:
+    """Visible findings matching every filter given (at most `limit` rows), and how many match.
+
+    A shortfall's or recommendation's status is its assessment at the latest visit that judged it,
+    `not_assessed` when none has; `area` matches the area and its sub-areas; `text` searches the
+    id, title and detail.
+    """
+    require_schema(engine)
+    level = effective_level(actor, level)
+    latest = _latest_assessment(level)
+    current_status = func.coalesce(latest.c.status, Status.not_assessed.value)
+    trackable = Finding.kind.in_(_TRACKABLE)
+    conditions = [finding_visible(level)]
+    if state:
+        conditions.append(Visit.state == state)
+    if visit_id:
+        conditions.append(Finding.visit_id == visit_id)
+    if area:
+        conditions.append(or_(Finding.area == area, Finding.area.like(f"{area}.%")))
+    if kind:
+        conditions.append(Finding.kind == kind)
+    if status:
+        conditions.extend([trackable, current_status == status])
+    if text and text.strip():
+        pattern = f"%{text.strip()}%"
+        conditions.append(or_(Finding.finding_id.ilike(pattern), Finding.title.ilike(pattern), Finding.detail.ilike(pattern)))
+    base = (
+        select(Finding.finding_id)
+        .join(Visit, Visit.visit_id == Finding.visit_id)
+        .outerjoin(latest, latest.c.finding_id == Finding.finding_id)
+        .where(*conditions)
+    )
+    query = (
+        base.with_only_columns(
+            Finding.finding_id, Finding.visit_id, Visit.state, Finding.area, Finding.kind, Finding.priority,
+            func.coalesce(Finding.severity, "").label("severity"), Finding.title,
+            case((trackable, current_status), else_="").label("status"),
+            func.coalesce(latest.c.assessed_at, "").label("assessed_at"),
+            func.coalesce(Finding.continues, "").label("continues"), Finding.confidentiality,
+        )
+        .order_by(Visit.start_date, Finding.finding_id)
+        .limit(limit)
+    )
+    with reading(engine) as connection:
+        total = connection.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+        frame = _frame(connection, query)
+    return frame.astype({"priority": "bool"}), total
+
+
+def get_finding(engine: Engine, actor: Actor, finding_id: str, level=None) -> dict:
+    """One visible finding with every column of findings.csv; resolutions as a list."""
+    require_schema(engine)
+    level = effective_level(actor, level)
+    with reading(engine) as connection:
+        row = _one(connection, select(*_stored(Finding, "findings.csv")).join(Visit, Visit.visit_id == Finding.visit_id)
+                   .where(Finding.finding_id == finding_id, finding_visible(level)), "finding", finding_id)
+        row["resolutions"] = list(connection.execute(select(FindingResolution.resolution).where(FindingResolution.finding_id == finding_id).order_by(FindingResolution.resolution)).scalars())
+    return row
+
+
+def finding_counts(engine: Engine, actor: Actor, level=None) -> pd.DataFrame:
+    """How many visible findings of each kind every visible visit holds."""
+    require_schema(engine)
+    level = effective_level(actor, level)
+    query = (
+        select(Finding.visit_id, Visit.state, Finding.kind, func.count().label("findings"))
+        .join(Visit, Visit.visit_id == Finding.visit_id)
+        .where(finding_visible(level))
+        .group_by(Finding.visit_id, Visit.state, Finding.kind)
+        .order_by(Finding.visit_id, Finding.kind)
+    )
+    with reading(engine) as connection:
+        return _frame(connection, query)
+
+
+def assessment_worksheet(engine: Engine, actor: Actor, followup: str, level=None) -> pd.DataFrame:
+    """The follow-up's baseline shortfalls and recommendations with their status and evidence there.
+
+    The rows are those the comparison counts, so the worksheet and the charts never disagree.
+    """
+    from tracker.services.comparison import item_table
+
+    items = item_table(engine, actor, followup, level)
+    baseline = items[items["role"] == "baseline"]
+    return baseline[["finding_id", "area", "sub_area", "kind", "priority", "title", "status", "evidence"]].reset_index(drop=True)
+
+
+def assessment_changes(original: pd.DataFrame, edited: pd.DataFrame) -> list[dict]:
+    """The worksheet rows whose status or evidence the analyst changed, as assessment rows.
+
+    Both frames hold `finding_id`, `status` and `evidence`; rows are matched by finding_id, and
+    evidence differing only in surrounding blanks is no change.
+    """
+    def cleaned(frame: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({
+            "status": frame["status"].fillna("").astype(str).to_numpy(),
+            "evidence": frame["evidence"].fillna("").astype(str).str.strip().to_numpy(),
+        }, index=frame["finding_id"].astype(str).to_numpy())
+
+    before, after = cleaned(original), cleaned(edited)
+    changes = []
+    for finding_id, row in after.iterrows():
+        if finding_id not in before.index or not row.equals(before.loc[finding_id]):
+            changes.append({"finding_id": finding_id, "status": row["status"], "evidence": row["evidence"]})
+    return changes
+
+
+# ---------------------------------------------------------------- meetings
+
+
+def list_meetings(engine: Engine, actor: Actor, *, state: str | None = None, visit_id: str | None = None, level=None) -> pd.DataFrame:
+    """Visible meetings in date order, optionally of one state or one visit."""
+    require_schema(engine)
+    level = effective_level(actor, level)
+    query = (
+        select(
+            Meeting.meeting_id, Meeting.visit_id, Visit.state, Meeting.date, Meeting.kind, Meeting.counterpart,
+            Meeting.sector, func.coalesce(Meeting.area, "").label("area"), Meeting.notes, Meeting.confidentiality,
+        )
+        .join(Visit, Visit.visit_id == Meeting.visit_id)
+        .where(meeting_visible(level))
+        .order_by(Visit.start_date.desc(), Meeting.date, Meeting.meeting_id)
+    )
+    if state:
+        query = query.where(Visit.state == state)
+    if visit_id:
+        query = query.where(Meeting.visit_id == visit_id)
+    with reading(engine) as connection:
+        return _frame(connection, query)
+
+
+def get_meeting(engine: Engine, actor: Actor, meeting_id: str, level=None) -> dict:
+    """One visible meeting with every column of meetings.csv."""
+    require_schema(engine)
+    level = effective_level(actor, level)
+    with reading(engine) as connection:
+        return _one(connection, select(*_stored(Meeting, "meetings.csv")).join(Visit, Visit.visit_id == Meeting.visit_id)
+                    .where(Meeting.meeting_id == meeting_id, meeting_visible(level)), "meeting", meeting_id)
+
+
+def meeting_footprint(engine: Engine, actor: Actor, visit_id: str, level=None) -> pd.DataFrame:
+    """How many visible meetings a visit held, by kind and sector."""
+    require_schema(engine)
+    level = effective_level(actor, level)
+    query = (
+        select(Meeting.kind, Meeting.sector, func.count().label("meetings"))
+        .join(Visit, Visit.visit_id == Meeting.visit_id)
+        .where(Meeting.visit_id == visit_id, meeting_visible(level))
+        .group_by(Meeting.kind, Meeting.sector)
+        .order_by(Meeting.kind, Meeting.sector)
+    )
+    with reading(engine) as connection:
+        return _frame(connection, query)
+
+
+# ---------------------------------------------------------------- writing
+
+
+def save_visit(engine: Engine, actor: Actor, data: dict, *, new: bool = False) -> FileCounts:
+    """Add (`new`) or change one visit; the fields are the columns of visits.csv."""
+    return _save(engine, actor, "visits.csv", [data], new=new)
+
+
+def save_finding(engine: Engine, actor: Actor, data: dict, *, new: bool = False) -> FileCounts:
+    """Add (`new`) or change one finding; the fields are the columns of findings.csv."""
+    return _save(engine, actor, "findings.csv", [data], new=new)
+
+
+def save_meeting(engine: Engine, actor: Actor, data: dict, *, new: bool = False) -> FileCounts:
+    """Add (`new`) or change one meeting; the fields are the columns of meetings.csv."""
+    return _save(engine, actor, "meetings.csv", [data], new=new)
+
+
+def save_assessments(engine: Engine, actor: Actor, followup: str, changes: Iterable[dict]) -> FileCounts:
+    """Record the status (and evidence) of baseline items at a follow-up visit, all or none.
+
+    Each change names a finding_id and any of status, evidence, assessed_on, confidentiality;
+    what a change leaves out keeps its stored value.
+    """
+    rows = [{"finding_id": change["finding_id"], "visit_id": followup} | change for change in changes]
+    if not rows:
+        require_writer(actor)
+        return FileCounts()
+    return _save(engine, actor, "assessments.csv", rows, new=None)
+
+
+def field_errors(error: ValidationFailed) -> dict[str, str]:
+    """The problems of a one-row save by field, for showing beside each input."""
+    fields: dict[str, list[str]] = {}
+    for problem in error.errors:
+        fields.setdefault(problem["field"], []).append(problem["message"])
+    return {field: "; ".join(messages) for field, messages in fields.items()}
+
+
+def _save(engine: Engine, actor: Actor, file_name: str, rows: list[dict], *, new: bool | None) -> FileCounts:
+    """Write rows as a bundle file through the importer; `new` True: must not exist, False: must exist."""
+    require_writer(actor)
+    spec = SPECS[file_name]
+    if new is not None:
+        _check_exists(engine, spec, rows[0], should_exist=not new)
+    columns = [c for c in spec.columns if any(c in row for row in rows)]
+    columns += sorted({c for row in rows for c in row} - set(spec.columns))
+    text = io.StringIO()
+    # Quoting every cell keeps a lone carriage return inside its cell.
+    writer = csv.writer(text, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    writer.writerow(columns)
+    # The importer names a row by the line it starts on; a cell may hold line breaks.
+    row_at_line: dict[int, dict] = {}
+    line = 2
+    for row in rows:
+        cells = [format_cell(row.get(c)) for c in columns]
+        writer.writerow(cells)
+        row_at_line[line] = row
+        line += 1 + sum(len(_LINE_BREAK.findall(cell)) for cell in cells)
+    data = text.getvalue().encode()
+    source = Source(file_name, f"{file_name} (form)", len(data), lambda: io.BytesIO(data))
+    result = import_bundle(engine, [source], actor)
+    if not result.ok:
+        raise ValidationFailed(
+            f"nothing was saved: {result.error_count} problem(s) with the {spec.entity.replace('_', ' ')}",
+            [_problem(error, row_at_line.get(error.line, {}), spec) for error in result.errors],
+            "correct the fields marked and save again",
+        )
+    return result.counts[file_name]
+
+
+def _problem(error: RowError, row: dict, spec) -> dict:
+    key = "/".join(str(row.get(k, "")) for k in spec.key) if row else ""
+    return {"key": key, "field": error.column, "message": error.message}
+
+
+def _check_exists(engine: Engine, spec, row: dict, *, should_exist: bool) -> None:
+    key_column = spec.key[0]
+    key = str(row.get(key_column) or "").strip()
+    if not key:
+        return
+    with reading(engine) as connection:
+        exists = connection.execute(select(spec.table.c[key_column]).where(spec.table.c[key_column] == key)).first() is not None
+    entity = spec.entity.replace("_", " ")
+    if exists and not should_exist:
+        raise ValidationFailed(f"nothing was saved: {entity} {key} already exists", [
+            {"key": key, "field": key_column, "message": f"{key} already exists; choose another id or edit that {entity}"}
+        ], "choose another id")
+    if should_exist and not exists:
+        raise ValidationFailed(f"nothing was saved: there is no {entity} {key}", [
+            {"key": key, "field": key_column, "message": f"there is no {entity} {key} to change; add it as a new {entity}"}
+        ], "add it as a new one")
