@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tracker.errors import TrackerError
 from tracker.services.reports.builder import build_period_report, build_state_report, parse_period
-from tracker.services.reports.model import Document, Section, Table
+from tracker.services.reports.model import Document, Progress, Section, Table
 from tracker.services.reports.render_docx import render_docx
 from tracker.services.reports.render_html import render_html
 from tracker.services.reports.render_markdown import render_markdown
@@ -37,7 +37,7 @@ def report_format(name: str | None, out: Path | None = None) -> str:
     return fmt
 
 
-def render(document: Document, fmt: str, charts: bool = True, progress=None) -> bytes:
+def render(document: Document, fmt: str, charts: bool = True, progress: Progress | None = None) -> bytes:
     """The report as file content; `charts=False` leaves the charts out (no browser needed)."""
     match report_format(fmt):
         case "docx":
@@ -57,7 +57,9 @@ def _check_destination(out: Path) -> None:
         raise TrackerError(f"cannot write to the folder {out.parent}", "write the report to a folder you may write to")
 
 
-def write_report(document: Document, fmt: str, out: Path, charts: bool = True, progress=None) -> Path:
+def write_report(
+    document: Document, fmt: str, out: Path, charts: bool = True, progress: Progress | None = None
+) -> Path:
     """Render and write the report whole: a temporary file beside `out` is renamed onto it."""
     out = Path(out)
     _check_destination(out)

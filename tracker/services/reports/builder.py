@@ -7,7 +7,6 @@ lists come from the same visible-row queries the dashboard uses.
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,9 +17,7 @@ from tracker.models import Confidentiality, FindingKind
 from tracker.services import comparison, records
 from tracker.services.access import Actor, effective_level
 from tracker.services.reports import charts
-from tracker.services.reports.model import Document, Section, Table
-
-Progress = Callable[[int, int, str], None]
+from tracker.services.reports.model import Document, Progress, Section, Table
 
 # The per-area tables: title, then each column's header and the §3 count it shows.
 AREA_TABLES = [
@@ -205,19 +202,19 @@ def _executive_summary(data: _FollowUp) -> Section:
         index = "No baseline item has a scored status at this level, so there is no implementation index."
     else:
         index = (
-            f"Implementation index at the follow-up visit: {totals['implementation_index']:.1f} out of 100, "
-            f"over {totals['scored_items']} scored baseline items. The baseline visit has no index: it "
+            f"Implementation index at the follow-up visit: {totals['implementation_index']:.1f} out of 100 "
+            f"(scored baseline items: {totals['scored_items']}). The baseline visit has no index: it "
             f"recorded the shortfalls and recommendations that the follow-up visit judged."
         )
     groups = {group: totals[f"gaps_{group}"] + totals[f"recs_{group}"] for group in GROUPS}
     paragraphs = [
         index,
-        f"Of the {items} shortfalls and recommendations recorded in {baseline_year}, {groups['closed']} "
-        f"are closed, {groups['progressing']} progressing, {groups['open']} open and {groups['excluded']} "
-        f"excluded (not scored: no longer relevant, not assessed or insufficient information).",
+        f"Shortfalls and recommendations recorded in {baseline_year}: {items}; closed {groups['closed']}, "
+        f"progressing {groups['progressing']}, open {groups['open']}, excluded {groups['excluded']} "
+        f"(not scored: no longer relevant, not assessed or insufficient information).",
         _priority_sentence(data.items),
-        f"The follow-up visit found {totals['followup_gaps']} shortfalls, {totals['new_gaps']} of them new "
-        f"issues that the baseline visit did not cover.",
+        f"Shortfalls found at the follow-up visit: {totals['followup_gaps']}; new issues that the baseline "
+        f"visit did not cover: {totals['new_gaps']}.",
     ]
     tables = [
         Table(
@@ -298,13 +295,11 @@ def _new_issues(data: _FollowUp) -> Section:
     new = followup_items[(followup_items["role"] == "new") & followup_items["kind"].isin(_ISSUE_KINDS)]
     continuing = int((followup_items["role"] == "continuing").sum())
     paragraphs = [
-        f"The follow-up visit raised {len(new)} issues that the baseline visit did not cover "
-        f"({data.result['totals']['new_gaps']} shortfalls among them). They often follow from resolutions "
-        f"adopted or risks that emerged after the baseline visit."
-        if len(new) else "The follow-up visit raised no issue that the baseline visit did not cover."
+        f"Issues raised at the follow-up visit that the baseline visit did not cover: {len(new)} "
+        f"(shortfalls: {data.result['totals']['new_gaps']})."
     ]
     if continuing:
-        paragraphs.append(f"{continuing} findings of the follow-up visit restate baseline findings; the annex lists them.")
+        paragraphs.append(f"Findings of the follow-up visit that restate baseline findings: {continuing} (see the annex).")
     tables = [
         Table(
             ["Finding", "Area", "Kind", "Severity", "Issue"],
@@ -318,7 +313,7 @@ def _strengths_or_needs(data: _FollowUp, kind: FindingKind, heading: str, field:
     totals = data.result["totals"]
     found = data.strengths_and_needs[data.strengths_and_needs["kind"] == kind]
     paragraph = (
-        f"{totals[f'{field}_baseline']} {noun} were recorded at the baseline visit and "
+        f"{noun.capitalize()} recorded: {totals[f'{field}_baseline']} at the baseline visit, "
         f"{totals[f'{field}_followup']} at the follow-up visit."
     )
     tables = [
@@ -331,8 +326,8 @@ def _meetings(data: _FollowUp) -> Section:
     meetings = data.meetings
     counts = meetings["visit_id"].value_counts()
     paragraph = (
-        f"{counts.get(data.result['followup_visit'], 0)} meetings at the follow-up visit and "
-        f"{counts.get(data.result['baseline_visit'], 0)} at the baseline visit are visible at this level."
+        f"Meetings visible at this level: {counts.get(data.result['followup_visit'], 0)} at the follow-up "
+        f"visit, {counts.get(data.result['baseline_visit'], 0)} at the baseline visit."
     )
     tables = [
         Table(
@@ -428,7 +423,7 @@ def _cross_state_summary(collected: list[_FollowUp], index: pd.DataFrame, level:
     return Section(
         "Summary across States",
         paragraphs=[
-            f"{len(collected)} follow-up visits started in this period. Closed, progressing, open and "
+            f"Follow-up visits that started in this period: {len(collected)}. Closed, progressing, open and "
             f"excluded count the baseline shortfalls and recommendations by their status at the follow-up "
             f"visit; new gaps are shortfalls first raised at the follow-up visit. Only material at or below "
             f"the {level.value} confidentiality level is counted.",

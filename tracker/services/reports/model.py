@@ -1,6 +1,7 @@
 """The one document model that every report format renders."""
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
@@ -8,6 +9,8 @@ import plotly.graph_objects as go
 from tracker.models import Confidentiality
 
 Cell = str | int | float | None
+# Told of each step of a long job: (steps done, steps in all, what the last step was about).
+Progress = Callable[[int, int, str], None]
 
 
 @dataclass
@@ -15,6 +18,15 @@ class Table:
     header: list[str]
     rows: list[list[Cell]]
     title: str = ""
+
+    @property
+    def numeric_columns(self) -> list[bool]:
+        """Which columns hold numbers (and blanks) only, to be aligned on the right."""
+        columns = []
+        for position in range(len(self.header)):
+            values = [row[position] for row in self.rows if row[position] is not None]
+            columns.append(bool(values) and all(isinstance(v, int | float) for v in values))
+        return columns
 
 
 @dataclass
@@ -58,7 +70,7 @@ class Document:
 
 
 def cell_text(value: Cell) -> str:
-    """How a cell reads in every format: no value is a dash; floats (the index) keep one decimal."""
+    """How a cell reads in every format: no value (None, NaN) is a dash; floats (the index) keep one decimal."""
     if value is None or (isinstance(value, float) and value != value):
         return "—"
     if isinstance(value, float):

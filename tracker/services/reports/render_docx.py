@@ -1,7 +1,6 @@
 """A report as a Word document: title page, headings, real tables, charts as PNG, numbered pages."""
 
 import io
-from collections.abc import Callable
 from contextlib import nullcontext
 
 import docx
@@ -14,7 +13,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from tracker.services.reports import charts as chart_images
-from tracker.services.reports.model import Document, Section, Table, cell_text
+from tracker.services.reports.model import Document, Progress, Section, Table, cell_text
 
 _PAGE_WIDTH, _PAGE_HEIGHT, _MARGIN = Cm(21), Cm(29.7), Cm(2)
 _PORTRAIT_TEXT_WIDTH = _PAGE_WIDTH - 2 * _MARGIN
@@ -147,18 +146,19 @@ def _table(word: docx.document.Document, table: Table) -> None:
         cell.paragraphs[0].add_run(text).bold = True
         cell.width = width
     _repeat_as_header(grid.rows[0])
+    numeric = table.numeric_columns
     for position, values in enumerate(table.rows, start=1):
-        for cell, value, width in zip(grid.add_row().cells, values, widths):
+        for cell, value, width, right in zip(grid.add_row().cells, values, widths, numeric):
             cell.text = cell_text(value)
             _cell_style(cell.paragraphs[0])
             cell.paragraphs[0].paragraph_format.keep_with_next = keep_together and position < len(table.rows)
             cell.width = width
-            if isinstance(value, int | float):
+            if right:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     word.add_paragraph()
 
 
-def render_docx(document: Document, charts: bool = True, progress: Callable[[int, int, str], None] | None = None) -> bytes:
+def render_docx(document: Document, charts: bool = True, progress: Progress | None = None) -> bytes:
     """The report as .docx bytes; `progress(done, total, label)` follows the charts, the slow part."""
     word = docx.Document()
     _page_setup(word, document)

@@ -42,7 +42,7 @@ def _page_css(document: Document) -> str:
 
 
 def _table(table: Table) -> str:
-    numeric = [all(isinstance(row[i], int | float) or row[i] is None for row in table.rows) for i in range(len(table.header))]
+    numeric = table.numeric_columns
     head = "".join(f"<th>{escape(h)}</th>" for h in table.header)
     body = "".join(
         "<tr>" + "".join(

@@ -16,14 +16,9 @@ def escape(text: str) -> str:
 def _table(table: Table) -> list[str]:
     lines = [f"**{escape(table.title)}**", ""] if table.title else []
     lines.append("| " + " | ".join(escape(h) for h in table.header) + " |")
-    lines.append("|" + "|".join("---:" if _numeric(table, i) else "---" for i in range(len(table.header))) + "|")
+    lines.append("|" + "|".join("---:" if numeric else "---" for numeric in table.numeric_columns) + "|")
     lines += ["| " + " | ".join(escape(cell_text(cell)) for cell in row) + " |" for row in table.rows]
     return [*lines, ""]
-
-
-def _numeric(table: Table, column: int) -> bool:
-    values = [row[column] for row in table.rows if row[column] is not None]
-    return bool(values) and all(isinstance(v, int | float) for v in values)
 
 
 def render_markdown(document: Document) -> str:
