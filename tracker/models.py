@@ -425,15 +425,31 @@ class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+AREA_CODE = r"^[A-Z][A-Z0-9_]*(\.[A-Z0-9_]+)?$"
+
+
 class AreaCreate(_Input):
-    code: Annotated[str, BeforeValidator(lambda v: _text(v).upper()), StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Z][A-Z0-9_]*(\.[A-Z0-9_]+)?$")]
+    code: Annotated[str, BeforeValidator(lambda v: _text(v).upper()), StringConstraints(min_length=1, max_length=64, pattern=AREA_CODE)]
     name: Annotated[str, BeforeValidator(_text), StringConstraints(min_length=1)]
-    parent: Annotated[str | None, BeforeValidator(lambda v: (_blank_to_none(v) or "").upper() or None)] = None
+    parent: Annotated[
+        Annotated[str, StringConstraints(max_length=64, pattern=AREA_CODE)] | None,
+        BeforeValidator(lambda v: (_blank_to_none(v) or "").upper() or None),
+    ] = None
     cross_cutting: Bool = False
     sort_order: Annotated[int, BeforeValidator(lambda v: 0 if _blank_to_none(v) is None else v)] = 0
 
+    @field_validator("sort_order")
+    @classmethod
+    def _fits_the_column(cls, value: int) -> int:
+        # Both databases store it as a 32-bit integer.
+        if not -(2**31) <= value < 2**31:
+            raise ValueError("use a whole number between -2147483648 and 2147483647")
+        return value
+
     @model_validator(mode="after")
     def _parent_matches_code(self):
+        if self.parent == self.code:
+            raise ValueError(f"area {self.code} cannot be its own parent; leave parent empty for a top-level area")
         if "." in self.code and self.parent != self.code.split(".")[0]:
             raise ValueError(f"sub-area {self.code} must have parent {self.code.split('.')[0]}")
         return self

@@ -12,6 +12,7 @@ from typing import BinaryIO
 from pydantic import BaseModel
 from sqlalchemy import Table
 
+from tracker.config import get_settings
 from tracker.errors import TrackerError
 from tracker.models import (
     AreaCreate,
@@ -156,14 +157,29 @@ def sources_from_paths(paths: list[Path]) -> list[Source]:
 
 
 def sources_from_uploads(uploads: list[tuple[str, bytes]]) -> list[Source]:
-    """Files handed over in memory (the dashboard's uploads): CSV files or .zip bundles."""
+    """Files handed over in memory (the dashboard's uploads): CSV files or .zip bundles.
+
+    Their total size, unpacked, may not pass TRACKER_MAX_UPLOAD_MB.
+    """
+    limit = get_settings().max_upload_mb
+    _check_upload_size(sum(len(data) for _, data in uploads), limit)
     found: list[Source] = []
     for name, data in uploads:
         if name.lower().endswith(".zip"):
             found.extend(_zip_sources(io.BytesIO(data), name))
         else:
             found.append(Source(Path(name).name, name, len(data), lambda data=data: io.BytesIO(data)))
+    # A zip member's size is the one its header declares; reading stops there (zipfile checks).
+    _check_upload_size(sum(source.size for source in found), limit)
     return _checked(found)
+
+
+def _check_upload_size(size: int, limit_mb: int) -> None:
+    if size > limit_mb * 1024 * 1024:
+        raise TrackerError(
+            f"the upload is larger than the {limit_mb} MB limit",
+            "import it with 'tracker import' on the server, or split it into smaller bundles",
+        )
 
 
 def _file_source(path: Path) -> Source:
