@@ -1,8 +1,16 @@
+import datetime as dt
+import os
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData, select, text
 from sqlmodel import SQLModel
 
 import tracker.models  # noqa: F401  (registers the tables)
+from tests.conftest import POSTGRES_URL, _postgres_url
+from tracker import db
 
 
 def test_migrations_create_exactly_the_models(engine):
@@ -10,3 +18,94 @@ def test_migrations_create_exactly_the_models(engine):
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, SQLModel.metadata)
     assert differences == []
+
+
+# One row per table as the first revision stores it; later revisions must keep every value.
+FIRST_REVISION_ROWS = {
+    "member_state": [{"iso3": "KOR", "name": "Republic of Korea", "region": "Asia-Pacific"}],
+    "partner_org": [{"code": "ICAO", "name": "International Civil Aviation Organization"}],
+    "resolution": [{"number": 1373, "year": 2001, "title": "Threats to international peace and security"}],
+    "thematic_area": [
+        {"code": "BM", "name": "Border management", "parent": None, "cross_cutting": False, "sort_order": 6},
+        {"code": "BM.AVIATION", "name": "Aviation security", "parent": "BM", "cross_cutting": False, "sort_order": 1},
+    ],
+    "visit": [
+        {"visit_id": "KOR-2009", "state": "KOR", "kind": "comprehensive", "modality": "in_person",
+         "start_date": dt.date(2009, 9, 14), "end_date": dt.date(2009, 9, 17), "baseline_visit_id": None,
+         "lead": "Lead", "summary": "First visit", "confidentiality": "public"},
+        {"visit_id": "KOR-2023", "state": "KOR", "kind": "follow_up", "modality": "hybrid",
+         "start_date": dt.date(2023, 5, 22), "end_date": dt.date(2023, 5, 25), "baseline_visit_id": "KOR-2009",
+         "lead": "Lead", "summary": "Follow-up", "confidentiality": "restricted"},
+    ],
+    "visit_partner": [{"visit_id": "KOR-2023", "partner": "ICAO"}],
+    "visit_resolution": [{"visit_id": "KOR-2009", "resolution": 1373}],
+    "finding": [
+        {"finding_id": "KOR-2009-F01", "visit_id": "KOR-2009", "area": "BM.AVIATION", "kind": "shortfall",
+         "title": "=Gap, with a comma", "detail": "Line one\nline two", "priority": True, "severity": "major",
+         "source_ref": "para. 12", "continues": None, "confidentiality": "committee"},
+        {"finding_id": "KOR-2023-F01", "visit_id": "KOR-2023", "area": "BM", "kind": "good_practice",
+         "title": "Practice", "detail": "", "priority": False, "severity": None, "source_ref": "",
+         "continues": "KOR-2009-F01", "confidentiality": "state_and_cted"},
+    ],
+    "finding_resolution": [{"finding_id": "KOR-2009-F01", "resolution": 1373}],
+    "assessment": [
+        {"finding_id": "KOR-2009-F01", "visit_id": "KOR-2023", "status": "partially_implemented",
+         "evidence": "Évidence «quoted»", "assessed_on": dt.date(2023, 5, 25), "confidentiality": "committee"},
+    ],
+    "meeting": [
+        {"meeting_id": "KOR-2023-M01", "visit_id": "KOR-2023", "date": dt.date(2023, 5, 22), "kind": "technical",
+         "counterpart": "Ministry", "sector": "government", "area": "BM", "notes": "Notes", "confidentiality": "public"},
+    ],
+    "app_user": [
+        {"username": "alice", "password_hash": "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", "role": "analyst",
+         "clearance": "restricted", "disabled": False, "failed_logins": 2,
+         "locked_until": dt.datetime(2024, 1, 1, 12, 30, tzinfo=dt.UTC), "created_at": dt.datetime(2023, 1, 1, tzinfo=dt.UTC)},
+    ],
+    "audit_event": [
+        {"id": 1, "at": dt.datetime(2023, 5, 25, 8, 0, 1, 123456, tzinfo=dt.UTC), "username": "alice", "action": "update",
+         "entity": "finding", "key": "KOR-2009-F01", "changes": '{"title": ["Old", "=Gap, with a comma"]}'},
+    ],
+}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request, tmp_path):
+    """A database with no tables at all."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'first.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL tests need TRACKER_TEST_POSTGRES_URL")
+    schema = f"tracker_first_revision_{os.getpid()}"
+    admin = db.get_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    url = _postgres_url(schema)
+    yield url
+    db.get_engine(url).dispose()
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+
+
+def test_a_first_revision_database_upgrades_to_head_with_every_row_intact(empty_url):
+    engine = db.get_engine(empty_url)
+    db.upgrade(engine, "0001")
+    first = MetaData()
+    first.reflect(engine)
+    assert set(FIRST_REVISION_ROWS) == set(first.tables) - {"alembic_version"}
+    with engine.begin() as connection:
+        for table in first.sorted_tables:
+            if table.name in FIRST_REVISION_ROWS:
+                connection.execute(table.insert(), FIRST_REVISION_ROWS[table.name])
+
+    db.upgrade(engine)
+
+    # Read back through the models, whose column types give timestamps their UTC zone again.
+    with engine.connect() as connection:
+        head = ScriptDirectory.from_config(db.alembic_config()).get_current_head()
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
+        for name, rows in FIRST_REVISION_ROWS.items():
+            table = SQLModel.metadata.tables[name]
+            stored = [dict(row) for row in connection.execute(select(*[table.c[c] for c in rows[0]])).mappings()]
+            assert sorted(stored, key=repr) == sorted(rows, key=repr), name
