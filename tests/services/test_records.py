@@ -10,10 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from tests.conftest import finding_row, followup_row, visit_row, write_bundle
 from tracker.errors import NotFound, PermissionDenied, ValidationFailed
 from tracker.models import Assessment, AuditEvent, Confidentiality, Finding, Meeting, Role, Visit
 from tracker.services import records
 from tracker.services.access import LOCAL_ADMIN, Actor
+from tracker.services.bundle_format import sources_from_paths
+from tracker.services.importer import import_bundle
 
 ANALYST = Actor("ana", Role.analyst, Confidentiality.restricted)
 VIEWER = Actor("vic", Role.viewer, Confidentiality.restricted)
@@ -326,3 +329,27 @@ def test_save_assessments_with_no_change_writes_nothing(demo_engine):
 
     assert records.save_assessments(demo_engine, ANALYST, "KOR-2023", []).created == 0
     assert count(demo_engine, AuditEvent) == before_audit
+
+
+def test_a_reader_never_sees_nor_erases_a_link_to_a_row_above_their_clearance(engine, tmp_path):
+    bundle = write_bundle(
+        tmp_path / "hidden",
+        visits=[visit_row("KOR-2009", confidentiality="restricted"), visit_row("KOR-2015", start_date="2015-01-05", end_date="2015-01-07"),
+                followup_row("KOR-2023", "KOR-2009")],
+        findings=[finding_row("KOR-2015-F1", "KOR-2015", confidentiality="restricted"),
+                  finding_row("KOR-2023-F1", "KOR-2023", continues="KOR-2015-F1")],
+    )
+    assert import_bundle(engine, sources_from_paths([bundle]), LOCAL_ADMIN).ok
+    reader = Actor("cat", Role.analyst, Confidentiality.committee)
+
+    assert records.list_visits(engine, reader).set_index("visit_id").loc["KOR-2023", "baseline_visit_id"] == ""
+    assert records.list_findings(engine, reader, visit_id="KOR-2023")[0]["continues"].tolist() == [""]
+    visit, finding = records.get_visit(engine, reader, "KOR-2023"), records.get_finding(engine, reader, "KOR-2023-F1")
+    assert "baseline_visit_id" not in visit and "continues" not in finding
+
+    records.save_visit(engine, reader, visit | {"lead": "New lead"})
+    records.save_finding(engine, reader, finding | {"title": "New title"})
+
+    assert records.get_visit(engine, LOCAL_ADMIN, "KOR-2023")["baseline_visit_id"] == "KOR-2009"
+    assert records.get_finding(engine, LOCAL_ADMIN, "KOR-2023-F1")["continues"] == "KOR-2015-F1"
+    assert records.get_finding(engine, LOCAL_ADMIN, "KOR-2023-F1")["title"] == "New title"

@@ -112,7 +112,7 @@ def list_visits(engine: Engine, actor: Actor, *, state: str | None = None, level
         select(
             Visit.visit_id, Visit.state, MemberState.name.label("state_name"), MemberState.region,
             Visit.kind, Visit.modality, Visit.start_date, Visit.end_date,
-            func.coalesce(Visit.baseline_visit_id, "").label("baseline_visit_id"),
+            case((_baseline_visible(level), Visit.baseline_visit_id), else_="").label("baseline_visit_id"),
             Visit.lead, func.coalesce(findings.c.findings, 0).label("findings"),
             func.coalesce(meetings.c.meetings, 0).label("meetings"), Visit.confidentiality,
         )
@@ -132,17 +132,40 @@ def list_visits(engine: Engine, actor: Actor, *, state: str | None = None, level
                                  .where(VisitPartner.visit_id.in_(visible_ids)).order_by(VisitPartner.partner))
         resolutions = _joined_lists(connection, select(VisitResolution.visit_id, VisitResolution.resolution)
                                     .where(VisitResolution.visit_id.in_(visible_ids)).order_by(VisitResolution.resolution))
-    frame.insert(10, "partners", frame["visit_id"].map(partners).fillna(""))
-    frame.insert(11, "resolutions", frame["visit_id"].map(resolutions).fillna(""))
+    frame.insert(10, "partners", [partners.get(v, "") for v in frame["visit_id"]])
+    frame.insert(11, "resolutions", [resolutions.get(v, "") for v in frame["visit_id"]])
     return frame
 
 
+def _baseline_visible(level):
+    """The visit's baseline is one the reader may see."""
+    baseline = aliased(Visit)
+    return select(baseline.visit_id).where(baseline.visit_id == Visit.baseline_visit_id, visit_visible(level, baseline)).exists()
+
+
+def _continued_visible(level):
+    """The finding the row continues is one the reader may see."""
+    earlier, earlier_visit = aliased(Finding), aliased(Visit)
+    return (
+        select(earlier.finding_id)
+        .join(earlier_visit, earlier_visit.visit_id == earlier.visit_id)
+        .where(earlier.finding_id == Finding.continues, finding_visible(level, earlier, earlier_visit))
+        .exists()
+    )
+
+
 def get_visit(engine: Engine, actor: Actor, visit_id: str, level=None) -> dict:
-    """One visible visit with every column of visits.csv; lists as lists."""
+    """One visible visit with every column of visits.csv; lists as lists.
+
+    A baseline the reader may not see is left out of the dict, so that a save keeps it unseen.
+    """
     require_schema(engine)
     level = effective_level(actor, level)
     with reading(engine) as connection:
-        row = _one(connection, select(*_stored(Visit, "visits.csv")).where(Visit.visit_id == visit_id, visit_visible(level)), "visit", visit_id)
+        row = _one(connection, select(*_stored(Visit, "visits.csv"), _baseline_visible(level).label("baseline_seen"))
+                   .where(Visit.visit_id == visit_id, visit_visible(level)), "visit", visit_id)
+        if not row.pop("baseline_seen") and row["baseline_visit_id"]:
+            del row["baseline_visit_id"]
         row["partners"] = list(connection.execute(select(VisitPartner.partner).where(VisitPartner.visit_id == visit_id).order_by(VisitPartner.partner)).scalars())
         row["resolutions"] = list(connection.execute(select(VisitResolution.resolution).where(VisitResolution.visit_id == visit_id).order_by(VisitResolution.resolution)).scalars())
     return row
@@ -229,7 +252,7 @@ def list_findings(
             func.coalesce(Finding.severity, "").label("severity"), Finding.title,
             case((trackable, current_status), else_="").label("status"),
             func.coalesce(latest.c.assessed_at, "").label("assessed_at"),
-            func.coalesce(Finding.continues, "").label("continues"), Finding.confidentiality,
+            case((_continued_visible(level), Finding.continues), else_="").label("continues"), Finding.confidentiality,
         )
         .order_by(Visit.start_date, Finding.finding_id)
         .limit(limit)
@@ -241,12 +264,18 @@ def list_findings(
 
 
 def get_finding(engine: Engine, actor: Actor, finding_id: str, level=None) -> dict:
-    """One visible finding with every column of findings.csv; resolutions as a list."""
+    """One visible finding with every column of findings.csv; resolutions as a list.
+
+    A continued finding the reader may not see is left out of the dict, so that a save keeps it unseen.
+    """
     require_schema(engine)
     level = effective_level(actor, level)
     with reading(engine) as connection:
-        row = _one(connection, select(*_stored(Finding, "findings.csv")).join(Visit, Visit.visit_id == Finding.visit_id)
+        row = _one(connection, select(*_stored(Finding, "findings.csv"), _continued_visible(level).label("continued_seen"))
+                   .join(Visit, Visit.visit_id == Finding.visit_id)
                    .where(Finding.finding_id == finding_id, finding_visible(level)), "finding", finding_id)
+        if not row.pop("continued_seen") and row["continues"]:
+            del row["continues"]
         row["resolutions"] = list(connection.execute(select(FindingResolution.resolution).where(FindingResolution.finding_id == finding_id).order_by(FindingResolution.resolution)).scalars())
     return row
 

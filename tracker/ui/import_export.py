@@ -1,0 +1,107 @@
+"""Import / Export: check an uploaded bundle, confirm it, and download the data or blank templates."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from tracker.config import get_settings
+from tracker.errors import TrackerError
+from tracker.services import exporter
+from tracker.services.bundle_format import FILE_NAMES, sources_from_uploads
+from tracker.services.importer import ImportResult, import_bundle
+from tracker.ui import common
+
+st.title("Import / Export")
+who = common.actor()
+
+
+def progress_bar(verb: str):
+    """A progress bar and the callback the importer feeds it."""
+    bar = st.progress(0.0, text=f"{verb}…")
+    return bar, lambda fraction, name: bar.progress(fraction, text=f"{verb} {name}…" if name != "done" else "Done.")
+
+
+def show_result(result: ImportResult) -> None:
+    st.dataframe(pd.DataFrame(result.summary_rows(), columns=["file", "created", "updated", "unchanged"]),
+                 hide_index=True, key="import:counts",
+                 column_config={"file": "File", "created": "New rows", "updated": "Changed rows", "unchanged": "Unchanged rows"})
+    if result.ok:
+        return
+    st.error(f"The bundle has {result.error_count} error(s); nothing can be imported until they are corrected.",
+             icon=":material/error:")
+    st.dataframe(pd.DataFrame([e.__dict__ for e in result.errors], columns=["file", "line", "column", "message"]),
+                 hide_index=True, key="import:errors",
+                 column_config={"file": "File", "line": "Line", "column": "Column",
+                                "message": st.column_config.TextColumn("Problem", width="large")})
+    if result.error_count > len(result.errors):
+        st.caption(f"Only the first {len(result.errors)} errors are listed.")
+
+
+def import_section() -> None:
+    st.subheader("Import a bundle")
+    st.caption(
+        f"Upload a .zip bundle or CSV files named {FILE_NAMES}. Every row is checked first; nothing "
+        "is written until you confirm, and with any error nothing is written at all."
+    )
+    if common.read_only_notice(who):
+        return
+    attempt = st.session_state.setdefault("import:attempt", 0)
+    uploads = st.file_uploader(
+        "Bundle files", type=["zip", "csv"], accept_multiple_files=True, key=f"import:files:{attempt}",
+        max_upload_size=get_settings().max_upload_mb,
+    )
+    if not uploads:
+        return
+    try:
+        sources = sources_from_uploads([(upload.name, upload.getvalue()) for upload in uploads])
+    except TrackerError as error:
+        st.error(str(error), icon=":material/error:")
+        return
+    fingerprint = tuple((upload.name, upload.size, upload.file_id) for upload in uploads)
+    checked = st.session_state.get("import:checked")
+    if checked is None or checked[0] != fingerprint:
+        bar, progress = progress_bar("Checking")
+        checked = (fingerprint, import_bundle(common.engine(), sources, who, dry_run=True, progress=progress))
+        st.session_state["import:checked"] = checked
+        bar.empty()
+    result = checked[1]
+    st.markdown("**What the import would do**")
+    show_result(result)
+    if result.ok and st.button("Confirm import", type="primary", key="import:confirm"):
+        bar, progress = progress_bar("Importing")
+        final = import_bundle(common.engine(), sources, who, progress=progress)
+        if not final.ok:
+            # The database changed since the check, e.g. another user's import.
+            show_result(final)
+            return
+        common.clear_caches()
+        created = sum(c.created for c in final.counts.values())
+        updated = sum(c.updated for c in final.counts.values())
+        common.flash(f"Imported {', '.join(s.name for s in sources)}: {created} new and {updated} changed row(s).")
+        st.session_state["import:attempt"] = attempt + 1
+        del st.session_state["import:checked"]
+        st.rerun()
+
+
+def export_section() -> None:
+    st.subheader("Download the data")
+    st.caption("All five bundle files in one .zip, rows sorted by key, leaving out every row above the level chosen.")
+    levels = common.levels(who)
+    level = common.choice("Confidentiality level of the recipients", levels, who.clearance.value, "export:level", width=420)
+    engine = common.engine()
+    st.download_button(
+        "Download the bundle (.zip)", data=lambda: exporter.bundle_zip_bytes(engine, who, level),
+        file_name=f"tracker-bundle-{level}-{dt.date.today():%Y-%m-%d}.zip", mime="application/zip",
+        on_click="ignore", icon=":material/download:", key="export:bundle",
+    )
+    st.subheader("Blank templates")
+    st.caption("Each bundle file with its header row only, to fill in a spreadsheet and import here.")
+    for column, (name, data) in zip(st.columns(5), exporter.template_bytes().items()):
+        column.download_button(name, data, file_name=name, mime="text/csv", on_click="ignore",
+                               icon=":material/table:", key=f"template:{name}")
+
+
+import_section()
+st.divider()
+export_section()
