@@ -150,19 +150,22 @@ def assess() -> None:
         "Change a status or the evidence, then save: all the changes are saved together, or none."
     )
     source = common.worksheet(database, who, followup)
+    # Status and evidence come before the long title, so they show without scrolling.
+    order = ["finding_id", "sub_area", "kind", "priority", "status", "evidence", "title"]
     columns = {
-        "finding_id": "Id", "area": "Area", "sub_area": "Sub-area", "kind": "Kind",
+        "finding_id": "Id", "sub_area": "Area",
+        "kind": st.column_config.SelectboxColumn("Kind", options=list(kinds), format_func=kinds.get),
         "priority": st.column_config.CheckboxColumn("Priority"),
         "title": st.column_config.TextColumn("Title", width="large"),
         "status": st.column_config.SelectboxColumn("Status", options=list(statuses), format_func=statuses.get, required=True),
-        "evidence": st.column_config.TextColumn("Evidence", width="large"),
+        "evidence": st.column_config.TextColumn("Evidence", width="medium"),
     }
     if common.read_only_notice(who):
-        st.dataframe(source, hide_index=True, column_config=columns, key="worksheet:read")
+        st.dataframe(source, hide_index=True, column_config=columns, column_order=order, key="worksheet:read")
         return
     editor = f"worksheet:{followup}"
     edited = st.data_editor(
-        source, key=editor, hide_index=True, num_rows="fixed",
+        source, key=editor, hide_index=True, num_rows="fixed", column_order=order,
         disabled=[c for c in source.columns if c not in ("status", "evidence")], column_config=columns,
     )
     if st.button("Save assessments", type="primary", key="worksheet:save"):

@@ -93,6 +93,7 @@ with st.expander("Counts per thematic area (the numbers behind the charts, as `t
     st.dataframe(areas, hide_index=True, key="table:areas")
 
 status_columns = {
+    "finding_id": st.column_config.TextColumn("Id"),
     "area": st.column_config.TextColumn("Area"),
     "title": st.column_config.TextColumn("Finding", width="large"),
     "kind": st.column_config.TextColumn("Kind"),
