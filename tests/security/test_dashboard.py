@@ -19,8 +19,8 @@ DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard.py"
 PAGES = re.findall(r'st\.Page\(\s*"([^"]+)"', DASHBOARD.read_text())
 ADMIN_PAGE = "tracker/ui/admin.py"
 READER_PAGES = [page for page in PAGES if page != ADMIN_PAGE]
-# Buttons that change nothing stored.
-READ_ONLY_BUTTONS = {"Reload data", "Sign out"}
+# Buttons that change nothing stored (a report is generated for download, not saved).
+READ_ONLY_BUTTONS = {"Reload data", "Sign out", "Generate report"}
 
 
 @pytest.fixture(autouse=True)
@@ -46,6 +46,17 @@ def everything_shown(app: AppTest) -> str:
     return "".join(
         node.proto.SerializeToString().decode("utf-8", "replace") for node in app._tree if getattr(node, "proto", None) is not None
     )
+
+
+def every_tab(app: AppTest):
+    """The page as shown with each of its tabs open in turn (a tab's content is drawn only when open)."""
+    yield app
+    tab_keys = [key for key in app.session_state.keys() if str(key).endswith(":tab")]
+    labels = [tab.label for tab in app.tabs]
+    for key in tab_keys:
+        for label in labels:
+            app.session_state[key] = label
+            yield app.run()
 
 
 def signed_in_as(app: AppTest) -> str | None:
@@ -121,9 +132,9 @@ def test_a_lowered_clearance_applies_at_the_next_run(guarded_engine):
 def test_a_committee_reader_sees_no_hidden_row_on_any_page(guarded_engine, page):
     add_user(guarded_engine, "reader", Role.viewer, Confidentiality.committee)
     app = sign_in("reader")
-    app.switch_page(page).run()
-    assert not app.exception, app.exception
-    assert HIDDEN not in everything_shown(app)
+    for shown in every_tab(app.switch_page(page).run()):
+        assert not shown.exception, shown.exception
+        assert HIDDEN not in everything_shown(shown)
 
 
 def test_the_pages_do_show_what_a_committee_reader_may_see(guarded_engine):
@@ -131,7 +142,7 @@ def test_the_pages_do_show_what_a_committee_reader_may_see(guarded_engine):
     app = sign_in("reader")
     shown = ""
     for page in READER_PAGES:
-        shown += everything_shown(app.switch_page(page).run())
+        shown += "".join(everything_shown(tab) for tab in every_tab(app.switch_page(page).run()))
     assert VISIBLE in shown
 
 
@@ -139,10 +150,22 @@ def test_the_pages_do_show_what_a_committee_reader_may_see(guarded_engine):
 def test_a_viewer_has_no_write_widget_on_any_page(guarded_engine, page):
     add_user(guarded_engine, "viewer", Role.viewer, Confidentiality.restricted)
     app = sign_in("viewer")
-    app.switch_page(page).run()
-    assert not app.exception, app.exception
-    assert {b.label for b in app.button} <= READ_ONLY_BUTTONS
-    assert not app.file_uploader and not app.data_editor
+    for shown in every_tab(app.switch_page(page).run()):
+        assert not shown.exception, shown.exception
+        assert {b.label for b in shown.button} <= READ_ONLY_BUTTONS
+        assert not shown.file_uploader and not shown.data_editor
+
+
+def test_an_analyst_does_get_write_widgets(guarded_engine):
+    add_user(guarded_engine, "analyst", Role.analyst, Confidentiality.restricted)
+    app = sign_in("analyst")
+    writes = set()
+    for page in READER_PAGES:
+        for shown in every_tab(app.switch_page(page).run()):
+            writes |= {b.label for b in shown.button} - READ_ONLY_BUTTONS
+            writes |= {"upload"} if shown.file_uploader else set()
+            writes |= {"editor"} if shown.data_editor else set()
+    assert {"upload", "editor", "Add finding", "Add visit", "Save assessments"} <= writes
 
 
 def test_a_viewer_has_no_admin_page(demo_engine):
