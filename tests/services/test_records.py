@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from tests.conftest import finding_row, followup_row, visit_row, write_bundle
+from tests.conftest import assessment_row, finding_row, followup_row, visit_row, write_bundle
 from tracker.errors import NotFound, PermissionDenied, ValidationFailed
 from tracker.models import Assessment, AuditEvent, Confidentiality, Finding, Meeting, Role, Visit
 from tracker.services import records
@@ -353,3 +353,23 @@ def test_a_reader_never_sees_nor_erases_a_link_to_a_row_above_their_clearance(en
     assert records.get_visit(engine, LOCAL_ADMIN, "KOR-2023")["baseline_visit_id"] == "KOR-2009"
     assert records.get_finding(engine, LOCAL_ADMIN, "KOR-2023-F1")["continues"] == "KOR-2015-F1"
     assert records.get_finding(engine, LOCAL_ADMIN, "KOR-2023-F1")["title"] == "New title"
+
+
+def test_an_assessment_above_the_readers_clearance_reads_as_not_assessed(engine, tmp_path):
+    bundle = write_bundle(
+        tmp_path / "hidden",
+        visits=[visit_row("KOR-2009"), followup_row("KOR-2023", "KOR-2009")],
+        findings=[finding_row("KOR-2009-F1"), finding_row("KOR-2009-F2")],
+        assessments=[assessment_row("KOR-2009-F1", "fully_implemented", confidentiality="restricted"),
+                     assessment_row("KOR-2009-F2", "initial_steps")],
+    )
+    assert import_bundle(engine, sources_from_paths([bundle]), LOCAL_ADMIN).ok
+    committee_reader = Actor("cat", Role.viewer, Confidentiality.committee)
+
+    def statuses(reader) -> dict:
+        frame, _ = records.list_findings(engine, reader)
+        return dict(zip(frame["finding_id"], zip(frame["status"], frame["assessed_at"])))
+
+    assert statuses(LOCAL_ADMIN) == {"KOR-2009-F1": ("fully_implemented", "KOR-2023"), "KOR-2009-F2": ("initial_steps", "KOR-2023")}
+    assert statuses(committee_reader) == {"KOR-2009-F1": ("not_assessed", ""), "KOR-2009-F2": ("initial_steps", "KOR-2023")}
+    assert records.list_findings(engine, committee_reader, status="fully_implemented")[1] == 0

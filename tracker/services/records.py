@@ -185,21 +185,20 @@ def _one(connection: Connection, query: Select, entity: str, key: str) -> dict:
 # ---------------------------------------------------------------- findings
 
 
-def _latest_assessment(level):
-    """Each finding's visible assessment made at the latest visit, as a subquery."""
+def _latest_assessment(level, column):
+    """A column of the finding's visible assessment made at the latest visit, per finding row.
+
+    Correlated, so a page of rows looks up only its own assessments.
+    """
     assessing_visit = aliased(Visit)
-    ranked = (
-        select(
-            Assessment.finding_id,
-            Assessment.status,
-            Assessment.visit_id.label("assessed_at"),
-            func.row_number().over(partition_by=Assessment.finding_id, order_by=assessing_visit.start_date.desc()).label("rank"),
-        )
+    return (
+        select(column)
         .join(assessing_visit, assessing_visit.visit_id == Assessment.visit_id)
-        .where(assessment_visible(level))
-        .subquery()
+        .where(Assessment.finding_id == Finding.finding_id, assessment_visible(level))
+        .order_by(assessing_visit.start_date.desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    return select(ranked.c.finding_id, ranked.c.status, ranked.c.assessed_at).where(ranked.c.rank == 1).subquery()
 
 
 def list_findings(
@@ -223,8 +222,7 @@ def list_findings(
     """
     require_schema(engine)
     level = effective_level(actor, level)
-    latest = _latest_assessment(level)
-    current_status = func.coalesce(latest.c.status, Status.not_assessed.value)
+    current_status = func.coalesce(_latest_assessment(level, Assessment.status), Status.not_assessed.value)
     trackable = Finding.kind.in_(_TRACKABLE)
     conditions = [finding_visible(level)]
     if state:
@@ -243,7 +241,6 @@ def list_findings(
     base = (
         select(Finding.finding_id)
         .join(Visit, Visit.visit_id == Finding.visit_id)
-        .outerjoin(latest, latest.c.finding_id == Finding.finding_id)
         .where(*conditions)
     )
     query = (
@@ -251,7 +248,7 @@ def list_findings(
             Finding.finding_id, Finding.visit_id, Visit.state, Finding.area, Finding.kind, Finding.priority,
             func.coalesce(Finding.severity, "").label("severity"), Finding.title,
             case((trackable, current_status), else_="").label("status"),
-            func.coalesce(latest.c.assessed_at, "").label("assessed_at"),
+            func.coalesce(_latest_assessment(level, Assessment.visit_id), "").label("assessed_at"),
             case((_continued_visible(level), Finding.continues), else_="").label("continues"), Finding.confidentiality,
         )
         .order_by(Visit.start_date, Finding.finding_id)
