@@ -1,6 +1,7 @@
 """Every dashboard page, run by Streamlit's AppTest on a database holding the demo."""
 
 import base64
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -319,8 +320,6 @@ def test_the_worksheet_says_when_nothing_changed(demo_engine):
 
 
 def test_adding_a_visit_and_a_meeting(demo_engine):
-    import datetime as dt
-
     app = open_page("tracker/ui/visits.py")
     form = "visit:new"
     app.text_input(key=f"{form}:visit_id").set_value("KOR-2030")
@@ -350,8 +349,6 @@ def test_adding_a_visit_and_a_meeting(demo_engine):
 
 
 def test_a_visit_ending_before_it_starts_is_refused_beside_the_dates(demo_engine):
-    import datetime as dt
-
     app = open_page("tracker/ui/visits.py")
     form = "visit:new"
     app.text_input(key=f"{form}:visit_id").set_value("KOR-2030")

@@ -9,6 +9,7 @@ from plotly.subplots import make_subplots
 
 from tracker.models import STATUS_GROUP, MeetingKind, Sector, Status
 from tracker.services.palette import NEW_GAPS_COLOUR, STATUS_GROUP_COLOURS, VISIT_COLOURS
+from tracker.ui.common import label
 
 GROUP_LABELS = {
     "closed": "Closed",
@@ -17,11 +18,6 @@ GROUP_LABELS = {
     "excluded": "Excluded (not scored)",
 }
 _FONT = dict(size=13)
-
-
-def _words(value: str) -> str:
-    text = str(value).replace("_", " ")
-    return text[:1].upper() + text[1:]
 
 
 def _wrapped(names: pd.Series, width: int = 30) -> list[str]:
@@ -116,7 +112,7 @@ def status_distribution(status_counts: dict[str, int]) -> go.Figure:
     groups = [STATUS_GROUP[Status(s)].value for s in statuses]
     counts = [status_counts.get(s, 0) for s in statuses]
     figure = go.Figure(go.Bar(
-        y=[_words(s) for s in statuses], x=counts, orientation="h",
+        y=[label(s) for s in statuses], x=counts, orientation="h",
         marker_color=[STATUS_GROUP_COLOURS[g] for g in groups], text=_counts_text(counts), textposition="outside",
         customdata=[GROUP_LABELS[g].lower() for g in groups],
         hovertemplate="<b>%{y}</b> (%{customdata})<br>%{x} baseline gaps and recommendations<extra></extra>",
@@ -129,13 +125,13 @@ def status_distribution(status_counts: dict[str, int]) -> go.Figure:
 
 def meetings(footprint: pd.DataFrame) -> go.Figure:
     """Meetings of a visit by kind, stacked by the counterpart's sector."""
-    frame = footprint.assign(kind_words=footprint["kind"].map(_words), sector_words=footprint["sector"].map(_words))
+    frame = footprint.assign(kind_words=footprint["kind"].map(label), sector_words=footprint["sector"].map(label))
     figure = px.bar(
         frame, x="kind_words", y="meetings", color="sector_words",
         color_discrete_sequence=px.colors.qualitative.Safe,
         labels={"kind_words": "Kind of meeting", "meetings": "Meetings", "sector_words": "Sector"},
         custom_data=["sector_words"],
-        category_orders={"kind_words": [_words(k.value) for k in MeetingKind], "sector_words": [_words(s.value) for s in Sector]},
+        category_orders={"kind_words": [label(k.value) for k in MeetingKind], "sector_words": [label(s.value) for s in Sector]},
     )
     figure.update_traces(hovertemplate="<b>%{x}</b><br>%{y} meeting(s) with %{customdata[0]}<extra></extra>")
     figure.update_yaxes(dtick=1)
