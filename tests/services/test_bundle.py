@@ -395,3 +395,15 @@ def test_the_shipped_demo_is_a_valid_bundle(engine):
     assert len(kinds) == 7 and len(statuses) == 10
     assert assessed == trackable
     assert count(engine, MemberState) == 193
+
+
+def test_a_bare_carriage_return_inside_a_cell_survives_the_round_trip(engine, tmp_path):
+    bundle = write_bundle(tmp_path / "b", visits=[visit_row()])
+    (bundle / "findings.csv").write_bytes(b'finding_id,visit_id,area,kind,title,detail\nF1,KOR-2009,LEG,shortfall,Gap,"one\rtwo"\n')
+    assert run_import(engine, bundle).ok
+    export_bundle(engine, tmp_path / "out", LOCAL_ADMIN)
+
+    assert b'"one\rtwo"' in (tmp_path / "out" / "findings.csv").read_bytes()
+    result = run_import(engine, tmp_path / "out")
+    assert result.ok, result.errors
+    assert result.counts["findings.csv"].unchanged == 1

@@ -90,10 +90,20 @@ def _grouped(rows) -> Iterator[tuple[str, list]]:
 
 def write_csv(stream: io.TextIOBase, spec: FileSpec, records) -> int:
     writer = csv.writer(stream, lineterminator="\n")
+    # The csv module quotes only the line terminator's characters, so a cell holding a bare
+    # carriage return goes through a CRLF writer, whose row end is then written as "\n".
+    row_buffer = io.StringIO()
+    cr_writer = csv.writer(row_buffer, lineterminator="\r\n")
     writer.writerow(spec.columns)
     count = 0
     for record in records:
-        writer.writerow(record)
+        if any("\r" in cell for cell in record):
+            row_buffer.seek(0)
+            row_buffer.truncate()
+            cr_writer.writerow(record)
+            stream.write(row_buffer.getvalue()[:-2] + "\n")
+        else:
+            writer.writerow(record)
         count += 1
     return count
 
