@@ -27,7 +27,7 @@ from tracker.models import (
     Visit,
 )
 from tracker.services import audit
-from tracker.services.access import Actor, require_writer
+from tracker.services.access import Actor, finding_visible, require_writer, visit_visible
 from tracker.services.bundle_format import (
     CountingReader,
     FileSpec,
@@ -113,6 +113,8 @@ class _Context:
     resolutions: set[int]
     areas: dict[str, str | None]
     visits: dict[str, _VisitInfo]
+    # The importer's clearance: rows above it are not there for it, as on every read path.
+    level: Confidentiality
     bundle_findings: dict[str, tuple[str, str]] = field(default_factory=dict)
     db_findings: dict[str, tuple[str, str] | None] = field(default_factory=dict)
     # One shared (visit_id, kind) pair per visit and kind, so a million findings hold no copies.
@@ -131,7 +133,9 @@ class _Context:
         wanted = [i for i in ids if i not in self.bundle_findings and i not in self.db_findings]
         for chunk in _chunks(wanted, BATCH_SIZE):
             found = connection.execute(
-                select(table.c.finding_id, table.c.visit_id, table.c.kind).where(table.c.finding_id.in_(chunk))
+                select(table.c.finding_id, table.c.visit_id, table.c.kind)
+                .join(Visit, Visit.visit_id == table.c.visit_id)
+                .where(table.c.finding_id.in_(chunk), finding_visible(self.level))
             ).all()
             for finding_id, visit_id, kind in found:
                 self.db_findings[finding_id] = (visit_id, kind)
@@ -156,7 +160,7 @@ def import_bundle(
     try:
         with writing(engine) as connection:
             _defer_foreign_keys(connection)
-            context = _load_context(connection)
+            context = _load_context(connection, actor.clearance)
             at = audit.now()
             for source in sources:
                 spec = SPECS[source.name]
@@ -191,11 +195,11 @@ def _defer_foreign_keys(connection: Connection) -> None:
         connection.execute(text("SET CONSTRAINTS ALL DEFERRED"))
 
 
-def _load_context(connection: Connection) -> _Context:
+def _load_context(connection: Connection, level: Confidentiality) -> _Context:
     visits = {
         row.visit_id: _VisitInfo(row.state, row.start_date, row.confidentiality)
         for row in connection.execute(
-            select(Visit.visit_id, Visit.state, Visit.start_date, Visit.confidentiality)
+            select(Visit.visit_id, Visit.state, Visit.start_date, Visit.confidentiality).where(visit_visible(level))
         )
     }
     return _Context(
@@ -204,6 +208,7 @@ def _load_context(connection: Connection) -> _Context:
         resolutions=set(connection.execute(select(Resolution.number)).scalars()),
         areas=dict(connection.execute(select(ThematicArea.code, ThematicArea.parent)).all()),
         visits=visits,
+        level=level,
     )
 
 
@@ -281,7 +286,7 @@ def _validated(spec: FileSpec, line: int, row: dict, result: ImportResult) -> di
 
 
 def _import_file(connection, spec, source, reader, context, result, counts, actor, at, tick) -> None:
-    writer = _Writer(connection, spec, actor, at, counts)
+    writer = _Writer(connection, spec, actor, at, counts, context.visits)
     seen: dict[str, int] = {}
     pending: list[tuple[int, dict]] = []
     batch: list[tuple[int, dict, list[str], str]] = []
@@ -484,8 +489,9 @@ class _Writer:
     row, SQLAlchemy's statement handling costs more than the database's work.
     """
 
-    def __init__(self, connection: Connection, spec: FileSpec, actor: Actor, at, counts: FileCounts):
+    def __init__(self, connection: Connection, spec: FileSpec, actor: Actor, at, counts: FileCounts, visits: dict):
         self.connection, self.spec, self.actor, self.counts = connection, spec, actor, counts
+        self.visits = visits
         self.quote = connection.dialect.identifier_preparer.quote
         self.mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         stored = spec.stored
@@ -493,6 +499,8 @@ class _Writer:
         key_at = [stored.index(k) for k in spec.key]
         self.stored_key = lambda row: tuple(row[i] for i in key_at)
         self.level_at = stored.index("confidentiality") if "confidentiality" in stored else None
+        # A stored row in a visit the importer may not see is as hidden as one above its level.
+        self.visit_at = stored.index("visit_id") if "visit_id" in stored and spec.entity != "visit" else None
         self.to_driver = _converter(connection, spec.table, stored)
         self.from_driver = _converter(connection, spec.table, stored, reading=True)
         self.updated_columns = tuple(c for c in stored if c not in spec.key) + spec.key
@@ -562,7 +570,9 @@ class _Writer:
                 events.append(self._event("create", key_text, {f: [None, v] for f, v in values.items() if v is not None}))
                 continue
             stored, links = found
-            if self.level_at is not None and _RANK[stored[self.level_at]] > _RANK[self.actor.clearance]:
+            if (self.level_at is not None and _RANK[stored[self.level_at]] > _RANK[self.actor.clearance]) or (
+                self.visit_at is not None and stored[self.visit_at] not in self.visits
+            ):
                 result.add_error(RowError(spec.name, line, spec.key[0], f"{key_text} is stored at a level above your clearance; ask a user cleared for it"))
                 continue
             complete = len(columns) == len(spec.columns)
