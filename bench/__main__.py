@@ -1,0 +1,482 @@
+"""World-scale timings, each against a baseline measured in the same run.
+
+    python -m bench [--quick]
+
+Prints a table and writes bench/RESULTS.md (with --quick, a smaller run written to
+bench/data/RESULTS-quick.md). Generated bundles and databases go to bench/data/.
+"""
+
+import argparse
+import csv
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import platform
+import shutil
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import generate as generator
+from bench.limits import connect, plain_export, plain_import
+from tracker import db
+from tracker.services.access import LOCAL_ADMIN
+from tracker.services.bundle_format import sources_from_paths
+from tracker.services.exporter import export_bundle
+from tracker.services.importer import import_bundle
+from tracker.services.reference import init_database
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parent
+DATA = HERE / "data"
+DASHBOARD = PROJECT / "dashboard.py"
+SEED = 1
+
+
+@dataclass
+class Figure:
+    """One line of the results: a median, what it is measured against, and the target."""
+
+    name: str
+    unit: str
+    samples: list[float]
+    baseline_name: str
+    baseline: float | None
+    target: str
+    met: bool | None
+    note: str = ""
+    stopped: bool = False
+
+    @property
+    def value(self) -> float | None:
+        return statistics.median(self.samples) if self.samples else None
+
+    @property
+    def ratio(self) -> float | None:
+        if self.value is None or not self.baseline:
+            return None
+        return self.value / self.baseline
+
+
+def _seconds(function: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    function()
+    return time.perf_counter() - started
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _format(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "s" and value < 0.01:
+        return f"{value * 1000:.1f} ms"
+    if unit == "s" and value < 1:
+        return f"{value * 1000:.0f} ms"
+    if unit == "s":
+        return f"{value:.2f} s"
+    return f"{value:,.0f} {unit}"
+
+
+# ---------------------------------------------------------------- data
+
+
+def bundle(findings: int) -> Path:
+    """The synthetic bundle, generated again only when the generator or its arguments change."""
+    folder = DATA / f"bundle-{findings}-seed{SEED}"
+    stamp = hashlib.sha256(Path(generator.__file__).read_bytes() + f"{findings}/{SEED}".encode()).hexdigest()
+    stamp_file = folder / ".stamp"
+    if not (stamp_file.exists() and stamp_file.read_text() == stamp):
+        shutil.rmtree(folder, ignore_errors=True)
+        _log(f"generating {findings:,} findings into {folder}")
+        generator.generate(findings, folder, SEED)
+        stamp_file.write_text(stamp)
+    return folder
+
+
+def _template() -> Path:
+    """An initialised, seeded database with no assessment material, copied for each import."""
+    path = DATA / "template.db"
+    _remove_database(path)
+    engine = db.get_engine(_url(path))
+    init_database(engine)
+    _dispose(path)
+    return path
+
+
+def _url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def _remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _fresh_copy(template: Path, name: str) -> Path:
+    path = DATA / name
+    _dispose(path)
+    _remove_database(path)
+    shutil.copy(template, path)
+    return path
+
+
+def _dispose(path: Path) -> None:
+    db.get_engine(_url(path)).dispose()
+
+
+def _rows(folder: Path) -> dict[str, int]:
+    counts = {}
+    for path in sorted(folder.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            counts[path.name] = sum(1 for _ in csv.reader(handle)) - 1
+    return counts
+
+
+# ---------------------------------------------------------------- measurements
+
+
+def measure_import(folder: Path, template: Path, runs: int) -> tuple[list[Figure], Path]:
+    """Import, no-change re-import and the plain-sqlite3 limit, run in turns so load hits all alike."""
+    limit, imports, reimports = [], [], []
+    database = None
+    for run in range(runs):
+        _log(f"import run {run + 1}/{runs}")
+        plain = _fresh_copy(template, "limit.db")
+        limit.append(_seconds(lambda: plain_import(plain, folder)))
+        database = _fresh_copy(template, "import.db")
+        engine = db.get_engine(_url(database))
+        result = None
+
+        def run_import():
+            nonlocal result
+            result = import_bundle(engine, sources_from_paths([folder]), LOCAL_ADMIN)
+
+        imports.append(_seconds(run_import))
+        if not result.ok:
+            raise RuntimeError("the synthetic bundle did not import: " + "; ".join(map(str, result.errors[:5])))
+        reimports.append(_seconds(run_import))
+        if any(c.created or c.updated for c in result.counts.values()):
+            raise RuntimeError("re-importing the same bundle changed rows")
+        _dispose(database)
+    baseline = statistics.median(limit)
+    return [
+        Figure("Import into an empty database", "s", imports, "plain sqlite3 executemany, one transaction, no checks", baseline, "≤ 2x", None),
+        Figure("Re-import, nothing changes", "s", reimports, "the same limit", baseline, "≤ 1.5x", None),
+    ], database
+
+
+def measure_export(database: Path, runs: int) -> Figure:
+    engine = db.get_engine(_url(database))
+    exported, limit = [], []
+    for run in range(runs):
+        _log(f"export run {run + 1}/{runs}")
+        limit.append(_seconds(lambda: plain_export(database, DATA / "export-limit")))
+        exported.append(_seconds(lambda: export_bundle(engine, DATA / "export", LOCAL_ADMIN)))
+    return Figure("Export of the database", "s", exported, "plain sqlite3 rows written by the csv module", statistics.median(limit), "≤ 2x", None)
+
+
+def _largest_state(database: Path) -> tuple[str, int]:
+    with closing(connect(database)) as connection:
+        return connection.execute(
+            "SELECT v.state, count(*) AS n FROM finding f JOIN visit v ON v.visit_id = f.visit_id "
+            "GROUP BY v.state ORDER BY n DESC, v.state LIMIT 1"
+        ).fetchone()
+
+
+_STATE_LIMIT = """
+SELECT f.area, f.kind, coalesce(a.status, 'not_assessed'), count(*)
+FROM visit b JOIN finding f ON f.visit_id = b.visit_id
+LEFT JOIN assessment a ON a.finding_id = f.finding_id AND a.visit_id = ?
+WHERE b.visit_id = ? GROUP BY 1, 2, 3
+"""
+_INDEX_LIMIT = """
+SELECT fu.visit_id, f.area, a.status, count(*)
+FROM visit fu JOIN finding f ON f.visit_id = fu.baseline_visit_id
+JOIN assessment a ON a.finding_id = f.finding_id AND a.visit_id = fu.visit_id
+GROUP BY 1, 2, 3
+"""
+
+
+def _plain_query(database: Path, sql: str, parameters: tuple, runs: int) -> float:
+    with closing(connect(database)) as connection:
+        connection.execute(sql, parameters).fetchall()
+        return statistics.median(_seconds(lambda: connection.execute(sql, parameters).fetchall()) for _ in range(runs))
+
+
+def measure_comparison(database: Path, runs: int) -> list[Figure]:
+    from tracker.services import comparison
+
+    engine = db.get_engine(_url(database))
+    iso3, findings = _largest_state(database)
+    result = comparison.compare(engine, LOCAL_ADMIN, iso3)
+    state_limit = _plain_query(database, _STATE_LIMIT, (result["followup_visit"], result["baseline_visit"]), runs)
+    compares = [_seconds(lambda: comparison.compare(engine, LOCAL_ADMIN, iso3)) for _ in range(runs)]
+    comparison.cross_state_index(engine, LOCAL_ADMIN)
+    indexes = [_seconds(lambda: comparison.cross_state_index(engine, LOCAL_ADMIN)) for _ in range(runs)]
+    index_limit = _plain_query(database, _INDEX_LIMIT, (), runs)
+    return [
+        Figure(f"One state's comparison ({iso3}, the largest: {findings:,} findings)", "s", compares,
+               "plain sqlite3: its baseline items grouped by area, kind and status", state_limit, "< 50 ms",
+               statistics.median(compares) < 0.05),
+        Figure("Cross-state index, all states", "s", indexes,
+               "plain sqlite3: every assessment grouped by follow-up, area and status", index_limit, "< 300 ms",
+               statistics.median(indexes) < 0.3),
+    ]
+
+
+def measure_pages(database: Path, runs: int) -> list[Figure]:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    os.environ["TRACKER_DATABASE_URL"] = _url(database)
+    os.environ.pop("TRACKER_AUTH", None)
+    figures = []
+    for title, page in (("Overview", "tracker/ui/overview.py"), ("State progress", "tracker/ui/state_progress.py")):
+        cold, warm = [], []
+        for run in range(runs):
+            _log(f"{title} page run {run + 1}/{runs}")
+            st.cache_data.clear()
+            st.cache_resource.clear()
+            app = AppTest.from_file(str(DASHBOARD), default_timeout=600)
+            app.switch_page(page)
+            cold.append(_seconds(app.run))
+            warm.append(_seconds(app.run))
+            if app.exception or app.error:
+                raise RuntimeError(f"the {title} page failed: {[e.value for e in app.exception or app.error]}")
+        figures += [
+            Figure(f"{title} page, cold (empty caches)", "s", cold, "target", 2.0, "< 2 s", statistics.median(cold) < 2),
+            Figure(f"{title} page, warm rerun", "s", warm, "target", 0.3, "< 300 ms", statistics.median(warm) < 0.3),
+        ]
+    return figures
+
+
+def measure_reports(database: Path, runs: int, budget: float) -> list[Figure]:
+    from tracker.services.reports import build_state_report, render
+    from tracker.services.reports.charts import image_server
+
+    engine = db.get_engine(_url(database))
+    iso3, _ = _largest_state(database)
+
+    def state(fmt: str) -> Callable[[], bytes]:
+        return lambda: render(build_state_report(engine, LOCAL_ADMIN, iso3), fmt, charts=True)
+
+    _log("state reports")
+    docx_cold = _repeat(state("docx"), runs, budget)
+    with image_server():
+        docx_warm = _repeat(state("docx"), runs, budget)
+        html = _repeat(state("html"), runs, budget)
+    return [
+        Figure(f"State report DOCX with charts ({iso3}), browser started for it", "s", docx_cold, "target", 5.0, "< 5 s",
+               statistics.median(docx_cold) < 5),
+        Figure(f"State report DOCX with charts ({iso3}), browser already running", "s", docx_warm, "target", 5.0, "< 5 s",
+               statistics.median(docx_warm) < 5),
+        Figure(f"State report HTML with charts ({iso3})", "s", html, "target", 5.0, "< 5 s", statistics.median(html) < 5),
+    ]
+
+
+def measure_period_report(database: Path, runs: int, budget: float, cutoff: float) -> Figure:
+    """`tracker report --period` over every follow-up visit, in a process of its own so that it can be stopped."""
+    command = [str(Path(sys.executable).with_name("tracker")), "report", "--period", "1990-01-01..2100-12-31",
+               "--format", "docx", "--out", str(DATA / "period.docx")]
+    environment = os.environ | {"TRACKER_DATABASE_URL": _url(database)}
+    name = "Period report DOCX with charts, every follow-up visit (`tracker report --period`)"
+
+    def run() -> None:
+        # A session of its own, so that a stop also ends the browser the command started for its charts.
+        child = subprocess.Popen(command, env=environment, cwd=PROJECT, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            _, errors = child.communicate(timeout=cutoff)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            raise
+        if child.returncode:
+            raise RuntimeError(errors.decode(errors="replace").strip().splitlines()[-1])
+
+    _log("period report")
+    try:
+        samples = _repeat(run, runs, budget)
+    except subprocess.TimeoutExpired:
+        return Figure(name, "s", [cutoff], "target", 60.0, "< 60 s", False, f"stopped after {cutoff:.0f} s", stopped=True)
+    return Figure(name, "s", samples, "target", 60.0, "< 60 s", statistics.median(samples) < 60, "includes starting the command")
+
+
+def _repeat(function: Callable[[], object], runs: int, budget: float) -> list[float]:
+    """Up to `runs` timings, fewer when they would pass `budget` seconds in all (at least one)."""
+    samples = [_seconds(function)]
+    while len(samples) < runs and sum(samples) + samples[-1] <= budget:
+        samples.append(_seconds(function))
+    return samples
+
+
+def measure_peak_memory(folder: Path, template: Path, findings: int) -> Figure:
+    database = _fresh_copy(template, "peak.db")
+    _log(f"importing {findings:,} findings in a separate process")
+    child = subprocess.run(
+        [sys.executable, "-m", "bench.peak", str(folder), _url(database)],
+        cwd=PROJECT, capture_output=True, text=True, check=True,
+    )
+    report = json.loads(child.stdout)
+    if not report["ok"]:
+        raise RuntimeError("the large bundle did not import: " + "; ".join(report["errors"]))
+    _remove_database(database)
+    return Figure(
+        f"Peak memory importing {findings:,} findings", "MB", [report["peak_mb"]],
+        "the same process before the import", report["before_mb"], "< 500 MB", report["peak_mb"] < 500,
+        f"the import took {report['seconds']:.0f} s",
+    )
+
+
+def _verdicts(figures: list[Figure]) -> None:
+    limits = {"≤ 2x": 2.0, "≤ 1.5x": 1.5}
+    for figure in figures:
+        if figure.target in limits and figure.ratio is not None:
+            figure.met = figure.ratio <= limits[figure.target]
+
+
+# ---------------------------------------------------------------- the machine and the report
+
+
+def machine() -> dict[str, str]:
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")), platform.processor())
+    meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else ""
+    total_kb = next((int(line.split()[1]) for line in meminfo.splitlines() if line.startswith("MemTotal")), 0)
+    return {
+        "CPU": model,
+        "cores": str(os.cpu_count()),
+        "memory": f"{total_kb / 1024 / 1024:.1f} GiB",
+        "system": platform.platform(),
+        "Python": platform.python_version(),
+        "SQLite": sqlite3.sqlite_version,
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def _load() -> str:
+    return ", ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def table(figures: list[Figure]) -> list[list[str]]:
+    rows = []
+    for f in figures:
+        ratio = f"{f.ratio:.2f}x" if f.ratio is not None else "—"
+        met = {True: "yes", False: "**no**", None: "—"}[f.met]
+        baseline = f"{_format(f.baseline, f.unit)} ({f.baseline_name})" if f.baseline is not None else f.baseline_name
+        value = ("> " if f.stopped else "") + _format(f.value, f.unit)
+        rows.append([f.name, value, str(len(f.samples)), baseline, ratio, f.target, met, f.note])
+    return rows
+
+
+HEADER = ["measurement", "median", "runs", "baseline", "ratio", "target", "met", "note"]
+
+
+def markdown(figures: list[Figure], facts: dict[str, str], data: dict[str, str], missing: list[str], conditions: str) -> str:
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `python -m bench` (`make bench`). Each figure is the median of its runs, taken in the",
+        "same run as its baseline; ratios are median ÷ baseline, and a figure with a plain time target",
+        "has the target itself as its baseline.",
+        "",
+        "## Machine",
+        "",
+        *[f"- {name}: {value}" for name, value in facts.items()],
+        f"- conditions: {conditions}",
+        "",
+        "## Data",
+        "",
+        *[f"- {name}: {value}" for name, value in data.items()],
+        "",
+        "## Results",
+        "",
+        "| " + " | ".join(HEADER) + " |",
+        "|" + "---|" * len(HEADER),
+        *["| " + " | ".join(cell.replace("|", "/") for cell in row) + " |" for row in table(figures)],
+        "",
+    ]
+    if missing:
+        lines += ["## Not measured", "", *[f"- {line}" for line in missing], ""]
+    return "\n".join(lines)
+
+
+def _print_table(figures: list[Figure]) -> None:
+    rows = [HEADER[:7]] + [row[:7] for row in table(figures)]
+    widths = [max(len(row[i]) for row in rows) for i in range(7)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a small run (10,000 and 100,000 findings, one run each)")
+    parser.add_argument("--findings", type=int, help="findings in the timed bundle (default 100,000)")
+    parser.add_argument("--peak-findings", type=int, help="findings in the bundle whose import memory is measured (default 1,000,000)")
+    parser.add_argument("--runs", type=int, help="runs per measurement (default 3)")
+    parser.add_argument("--out", type=Path, help="where to write the results (default bench/RESULTS.md)")
+    args = parser.parse_args(argv)
+    findings = args.findings or (10_000 if args.quick else 100_000)
+    peak_findings = args.peak_findings or (100_000 if args.quick else 1_000_000)
+    runs = args.runs or (1 if args.quick else 3)
+    out = args.out or (DATA / "RESULTS-quick.md" if args.quick else HERE / "RESULTS.md")
+    DATA.mkdir(parents=True, exist_ok=True)
+
+    started, load_before = time.perf_counter(), _load()
+    folder = bundle(findings)
+    template = _template()
+    figures, missing = [], []
+
+    import_figures, database = measure_import(folder, template, runs)
+    figures += import_figures
+    figures.append(measure_export(database, runs))
+    steps = [
+        ("comparison (tracker.services.comparison)", lambda: measure_comparison(database, max(runs, 5))),
+        ("dashboard pages (tracker/ui)", lambda: measure_pages(database, runs)),
+        ("reports (tracker.services.reports)", lambda: measure_reports(database, runs, budget=60)),
+        ("period report (tracker report --period)", lambda: [measure_period_report(database, runs, budget=150, cutoff=120)]),
+        ("peak memory", lambda: [measure_peak_memory(bundle(peak_findings), template, peak_findings)]),
+    ]
+    for name, step in steps:
+        try:
+            figures += step()
+        except ImportError as error:
+            missing.append(f"{name}: not available yet ({error})")
+        except Exception as error:  # one failed measurement must not lose the others
+            _log(traceback.format_exc())
+            missing.append(f"{name}: failed ({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''})")
+    _verdicts(figures)
+
+    total = time.perf_counter() - started
+    conditions = (
+        f"load average {load_before} at the start and {_load()} at the end (1, 5, 15 min); "
+        f"the whole run took {total / 60:.1f} min"
+    )
+    counts = _rows(folder)
+    data = {
+        "timed bundle": f"{findings:,} findings, seed {SEED}: " + ", ".join(f"{name} {n:,}" for name, n in counts.items()),
+        "timed database": f"SQLite, {database.stat().st_size / 1024 / 1024:.0f} MB after the import",
+    }
+    out.write_text(markdown(figures, machine(), data, missing, conditions), encoding="utf-8")
+    _print_table(figures)
+    for line in missing:
+        print(f"not measured: {line}")
+    print(f"\n{conditions}; written to {out}")
+
+
+if __name__ == "__main__":
+    main()
