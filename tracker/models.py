@@ -416,9 +416,32 @@ RequiredDate = Annotated[dt.date, BeforeValidator(_parse_date)]
 Resolutions = Annotated[list[int], BeforeValidator(_parse_resolutions)]
 Codes = Annotated[list[str], BeforeValidator(_parse_codes)]
 Level = Annotated[Confidentiality, BeforeValidator(lambda v: _blank_to_none(v) or DEFAULT_CONFIDENTIALITY)]
+def _checked(*, pattern: str | None = None, rule: str = "", upper: bool = False, min_length: int = 1,
+             max_length: int | None = None, optional: bool = False) -> BeforeValidator:
+    """A text check whose every failure reads as a sentence a spreadsheet user can act on."""
+
+    def check(value):
+        text = _text(value).upper() if upper else _text(value)
+        if optional and not text:
+            return None
+        if not text:
+            raise ValueError("is empty; fill it in")
+        if len(text) < min_length:
+            raise ValueError(f"is too short; use at least {min_length} characters")
+        if max_length and len(text) > max_length:
+            raise ValueError(f"is {len(text)} characters long; shorten it to at most {max_length}")
+        if pattern and not re.fullmatch(pattern, text):
+            raise ValueError(f"'{text}' is not valid; {rule}")
+        return text
+
+    return BeforeValidator(check)
+
+
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]*$"
-Key = Annotated[str, BeforeValidator(_text), StringConstraints(min_length=1, max_length=64, pattern=KEY_PATTERN)]
-OptionalKey = Annotated[Annotated[str, StringConstraints(max_length=64, pattern=KEY_PATTERN)] | None, BeforeValidator(_blank_to_none)]
+_KEY_RULE = "use letters, digits, '.', '_' and '-', starting with a letter or digit (e.g. KOR-2023-F01)"
+Key = Annotated[str, _checked(pattern=KEY_PATTERN, rule=_KEY_RULE, max_length=64)]
+OptionalKey = Annotated[str | None, _checked(pattern=KEY_PATTERN, rule=_KEY_RULE, max_length=64, optional=True)]
+RequiredText = Annotated[str, _checked()]
 
 
 class _Input(BaseModel):
@@ -426,15 +449,14 @@ class _Input(BaseModel):
 
 
 AREA_CODE = r"^[A-Z][A-Z0-9_]*(\.[A-Z0-9_]+)?$"
+_AREA_RULE = "write a code such as LEG or BM.AVIATION (capitals, digits and _, a dot before the sub-area)"
+AreaCode = Annotated[str, _checked(pattern=AREA_CODE, rule=_AREA_RULE, upper=True, max_length=64)]
 
 
 class AreaCreate(_Input):
-    code: Annotated[str, BeforeValidator(lambda v: _text(v).upper()), StringConstraints(min_length=1, max_length=64, pattern=AREA_CODE)]
-    name: Annotated[str, BeforeValidator(_text), StringConstraints(min_length=1)]
-    parent: Annotated[
-        Annotated[str, StringConstraints(max_length=64, pattern=AREA_CODE)] | None,
-        BeforeValidator(lambda v: (_blank_to_none(v) or "").upper() or None),
-    ] = None
+    code: AreaCode
+    name: RequiredText
+    parent: Annotated[str | None, _checked(pattern=AREA_CODE, rule=_AREA_RULE, upper=True, max_length=64, optional=True)] = None
     cross_cutting: Bool = False
     sort_order: Annotated[int, BeforeValidator(lambda v: 0 if _blank_to_none(v) is None else v)] = 0
 
@@ -457,7 +479,7 @@ class AreaCreate(_Input):
 
 class VisitCreate(_Input):
     visit_id: Key
-    state: Annotated[str, BeforeValidator(lambda v: _text(v).upper()), StringConstraints(min_length=3, max_length=3)]
+    state: Annotated[str, _checked(pattern=r"[A-Z]{3}", rule="write the State's ISO3 code, e.g. KOR", upper=True)]
     kind: VisitKind
     modality: Annotated[Modality, BeforeValidator(lambda v: _blank_to_none(v) or Modality.in_person)] = Modality.in_person
     start_date: RequiredDate
@@ -481,9 +503,9 @@ class VisitCreate(_Input):
 class FindingCreate(_Input):
     finding_id: Key
     visit_id: Key
-    area: Annotated[str, BeforeValidator(lambda v: _text(v).upper()), StringConstraints(min_length=1)]
+    area: Annotated[str, _checked(upper=True)]
     kind: FindingKind
-    title: Annotated[str, BeforeValidator(_text), StringConstraints(min_length=1, max_length=500)]
+    title: Annotated[str, _checked(max_length=500)]
     detail: Text_ = ""
     priority: Bool = False
     severity: Annotated[Severity | None, BeforeValidator(_blank_to_none)] = None
@@ -521,7 +543,7 @@ class MeetingCreate(_Input):
 
 
 class UserCreate(_Input):
-    username: Annotated[str, BeforeValidator(_text), StringConstraints(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9._@\-]+$")]
+    username: Annotated[str, _checked(pattern=r"[A-Za-z0-9._@\-]+", rule="use letters, digits, '.', '_', '@' and '-'", min_length=2, max_length=64)]
     password: Annotated[str, StringConstraints(min_length=10, max_length=256)]
     role: Role = Role.viewer
     clearance: Confidentiality = DEFAULT_CONFIDENTIALITY

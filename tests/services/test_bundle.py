@@ -407,3 +407,18 @@ def test_a_bare_carriage_return_inside_a_cell_survives_the_round_trip(engine, tm
     result = run_import(engine, tmp_path / "out")
     assert result.ok, result.errors
     assert result.counts["findings.csv"].unchanged == 1
+
+
+def test_validation_messages_say_how_to_fix_the_cell(engine, tmp_path):
+    bundle = write_bundle(
+        tmp_path / "b",
+        visits=[visit_row(state="KO")],
+        findings=[finding_row("bad id", title=""), finding_row("F2", title="x" * 501)],
+    )
+
+    messages = [str(e) for e in run_import(engine, bundle).errors]
+
+    assert "visits.csv:2: state: 'KO' is not valid; write the State's ISO3 code, e.g. KOR" in messages
+    assert any(m.startswith("findings.csv:2: finding_id: 'bad id' is not valid; use letters, digits") for m in messages)
+    assert "findings.csv:2: title: is empty; fill it in" in messages
+    assert "findings.csv:3: title: is 501 characters long; shorten it to at most 500" in messages

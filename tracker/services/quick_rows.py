@@ -27,6 +27,7 @@ from tracker.models import (
 )
 
 _KEY = re.compile(KEY_PATTERN.removeprefix("^").removesuffix("$"))
+_STATE = re.compile("[A-Z]{3}")
 _VISIT_KINDS = frozenset(VisitKind)
 _MODALITIES = frozenset(Modality)
 _FINDING_KINDS = frozenset(FindingKind)
@@ -93,7 +94,7 @@ def _resolutions(cell: str | None) -> list[int]:
 
 def _visit(row: dict) -> dict:
     state = row.get("state", "").strip().upper()
-    if len(state) != 3:
+    if not _STATE.fullmatch(state):
         raise _Unusual
     values = {
         "visit_id": _key(row, "visit_id"),
