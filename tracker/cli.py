@@ -145,6 +145,8 @@ def dashboard(
         sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboard.py"),
         "--server.port", str(port), "--server.headless", str(headless).lower(),
         "--browser.gatherUsageStats", "false",
+        # Reloading modules while the app runs redefines the tables and breaks every page.
+        "--server.fileWatcherType", "none",
     ]
     raise typer.Exit(subprocess.call(command_line))
 
