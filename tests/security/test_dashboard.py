@@ -217,3 +217,29 @@ def test_an_administrator_changes_a_role_and_reads_the_audit_trail(demo_engine):
     assert users.active_actor(demo_engine, "bob").role == Role.analyst
     app.text_input(key="admin:key").input("bob").run()
     assert "role: viewer → analyst" in everything_shown(app)
+
+
+def test_html_in_user_text_is_never_rendered_as_html(demo_engine):
+    from tracker.services import records
+    from tracker.services.access import LOCAL_ADMIN
+
+    script = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    records.save_finding(demo_engine, LOCAL_ADMIN, {"finding_id": "KOR-2023-XSS", "visit_id": "KOR-2023", "area": "LEG",
+                                                    "kind": "shortfall", "title": script, "detail": script}, new=True)
+    records.save_visit(demo_engine, LOCAL_ADMIN, records.get_visit(demo_engine, LOCAL_ADMIN, "KOR-2023") | {"lead": script, "summary": script})
+    records.save_meeting(demo_engine, LOCAL_ADMIN, records.get_meeting(demo_engine, LOCAL_ADMIN, "KOR-2023-M01") | {"counterpart": script, "notes": script})
+    add_user(demo_engine, "root", Role.admin, Confidentiality.restricted)
+    app = sign_in("root")
+    seen = 0
+    for page in PAGES:
+        for shown in every_tab(app.switch_page(page).run()):
+            assert not shown.exception
+            for node in shown._tree:
+                proto = getattr(node, "proto", None)
+                if proto is None or "<script" not in str(proto):
+                    continue
+                seen += 1
+                assert node.type != "html"
+                assert not getattr(proto, "allow_html", False), node
+    assert seen
+
