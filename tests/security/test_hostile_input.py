@@ -205,9 +205,10 @@ def _import_leaves_no_trace_on_error(engine, uploads) -> None:
 
 
 @FUZZ
-@given(name=st.sampled_from(list(SPECS)), content=st.binary(max_size=300))
-def test_fuzz_random_bytes_never_escape_as_an_exception(demo_engine, name, content):
-    _import_leaves_no_trace_on_error(demo_engine, [(name, content)])
+@given(name=st.sampled_from(list(SPECS)), headed=st.booleans(), content=st.binary(max_size=300))
+def test_fuzz_random_bytes_never_escape_as_an_exception(demo_engine, name, headed, content):
+    header = (",".join(SPECS[name].columns) + "\n").encode() if headed else b""
+    _import_leaves_no_trace_on_error(demo_engine, [(name, header + content)])
 
 
 @FUZZ
