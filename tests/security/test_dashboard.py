@@ -93,6 +93,24 @@ def test_signing_in_opens_the_dashboard(demo_engine):
     assert logins == ["alice"]
 
 
+def test_signing_out_ends_the_session(demo_engine):
+    add_user(demo_engine, "alice")
+    app = sign_in("alice")
+    [sign_out] = [b for b in app.button if b.label == "Sign out"]
+    sign_out.click().run()
+    assert signed_in_as(app) is None
+    assert [b.label for b in app.button] == ["Sign in"]
+    assert "signed out" in app.info[0].value
+
+
+def test_with_logins_off_the_sidebar_says_so(demo_engine, monkeypatch):
+    monkeypatch.setenv("TRACKER_AUTH", "off")
+    app = dashboard().run()
+    assert not app.exception and not app.text_input
+    assert "no login" in everything_shown(app)
+    assert "Sign out" not in [b.label for b in app.button]
+
+
 def test_an_idle_session_expires(demo_engine):
     add_user(demo_engine, "alice")
     app = sign_in("alice")
@@ -144,6 +162,26 @@ def test_the_pages_do_show_what_a_committee_reader_may_see(guarded_engine):
     for page in READER_PAGES:
         shown += "".join(everything_shown(tab) for tab in every_tab(app.switch_page(page).run()))
     assert VISIBLE in shown
+
+
+def test_the_bundle_download_of_the_page_holds_no_hidden_row(guarded_engine, monkeypatch):
+    import io
+    import zipfile
+
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    # The page hands the download over as a callable run on click; catch it to run it here.
+    deferred = {}
+    register = MediaFileManager.add_deferred
+    monkeypatch.setattr(MediaFileManager, "add_deferred", lambda self, data, mimetype, coordinates, file_name=None, **kw: (
+        deferred.__setitem__(file_name, data) or register(self, data, mimetype, coordinates, file_name, **kw)
+    ))
+    add_user(guarded_engine, "reader", Role.viewer, Confidentiality.committee)
+    sign_in("reader").switch_page("tracker/ui/import_export.py").run()
+    [(name, data)] = [(name, data) for name, data in deferred.items() if name.endswith(".zip")]
+    with zipfile.ZipFile(io.BytesIO(data())) as bundle:
+        downloaded = "".join(bundle.read(member).decode() for member in bundle.namelist())
+    assert HIDDEN not in downloaded and VISIBLE in downloaded
 
 
 @pytest.mark.parametrize("page", READER_PAGES)
