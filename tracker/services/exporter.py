@@ -57,6 +57,10 @@ def _link_query(spec: FileSpec, column: str, level: Confidentiality) -> Select:
     )
 
 
+# A text cell starting with none of these is written as it is; other values go through format_cell.
+_NEEDS_FORMAT = frozenset("'=+-@\t\r")
+
+
 def _records(connection: Connection, spec: FileSpec, level: Confidentiality) -> Iterator[list[str]]:
     """The file's rows in key order, list columns merged in from their link tables as they stream."""
     streams = {
@@ -64,16 +68,22 @@ def _records(connection: Connection, spec: FileSpec, level: Confidentiality) -> 
         for column in spec.links
     }
     heads = {column: next(stream, None) for column, stream in streams.items()}
-    for row in connection.execution_options(yield_per=5000).execute(_rows_query(spec, level)).mappings():
-        values = dict(row)
-        for column, stream in streams.items():
+    # Where each list column goes among the stored ones, in ascending order so inserts land right.
+    positions = sorted((spec.columns.index(column), column) for column in spec.links)
+    key_at = spec.stored.index(spec.key[0])
+    for row in connection.execution_options(yield_per=5000).execute(_rows_query(spec, level)):
+        values = list(row)
+        for position, column in positions:
             head = heads[column]
-            if head is not None and head[0] == values[spec.key[0]]:
-                values[column] = head[1]
-                heads[column] = next(stream, None)
+            if head is not None and head[0] == row[key_at]:
+                values.insert(position, head[1])
+                heads[column] = next(streams[column], None)
             else:
-                values[column] = []
-        yield [format_cell(values[c]) for c in spec.columns]
+                values.insert(position, [])
+        yield [
+            v if v.__class__ is str and v[:1] not in _NEEDS_FORMAT else "" if v is None else format_cell(v)
+            for v in values
+        ]
 
 
 def _grouped(rows) -> Iterator[tuple[str, list]]:
@@ -97,7 +107,7 @@ def write_csv(stream: io.TextIOBase, spec: FileSpec, records) -> int:
     writer.writerow(spec.columns)
     count = 0
     for record in records:
-        if any("\r" in cell for cell in record):
+        if "\r" in "".join(record):
             row_buffer.seek(0)
             row_buffer.truncate()
             cr_writer.writerow(record)
