@@ -73,6 +73,13 @@ def test_with_logins_on_only_the_sign_in_form_shows(demo_engine):
     assert "KOR-2023" not in everything_shown(app)
 
 
+def test_with_no_users_yet_the_form_says_how_to_add_one(demo_engine):
+    app = dashboard().run()
+    assert "tracker user add" in app.warning[0].value
+    add_user(demo_engine, "alice")
+    assert not dashboard().run().warning
+
+
 def test_a_wrong_password_shows_one_sentence_and_no_page(demo_engine):
     add_user(demo_engine, "alice")
     app = sign_in("alice", "not the password")

@@ -144,6 +144,11 @@ def list_users(engine: Engine, actor: Actor) -> pd.DataFrame:
         return pd.DataFrame(connection.execute(query).mappings().all(), columns=list(PUBLIC_COLUMNS))
 
 
+def any_user(engine: Engine) -> bool:
+    with engine.connect() as connection:
+        return connection.execute(select(user_table.c.username).limit(1)).first() is not None
+
+
 def active_actor(engine: Engine, username: str) -> Actor | None:
     """The user's current role and clearance, or None once the account is disabled or removed."""
     with engine.connect() as connection:

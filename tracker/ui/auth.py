@@ -61,6 +61,9 @@ def _sign_in_form() -> None:
     notice = st.session_state.pop(NOTICE, None)
     if notice:
         st.info(notice, icon=":material/logout:")
+    if not users.any_user(get_engine()):
+        st.warning("No one can sign in yet: create the first administrator on the server with "
+                   "`tracker user add NAME --role admin --clearance restricted`.", icon=":material/person_add:")
     with st.form("sign_in"):
         st.subheader("Sign in")
         username = st.text_input("Username", autocomplete="username")
