@@ -220,9 +220,9 @@ def test_period_report_has_a_summary_then_one_section_per_follow_up(demo_engine,
             *(totals[f"gaps_{g}"] + totals[f"recs_{g}"] for g in GROUPS), totals["new_gaps"],
         ]
     heatmap = summary.charts[0].data[0]
-    assert list(heatmap.y) == ["France (FRA-2022)", "Republic of Korea (KOR-2023)"]
-    assert heatmap.x[-1] == "Overall"
-    assert [row[-1] for row in heatmap.z] == [row[4] for row in summary.tables[0].rows]
+    assert list(heatmap.y) == ["France · FRA-2022", "Republic of Korea · KOR-2023"]
+    assert heatmap.x[0] == "Overall"
+    assert [row[0] for row in heatmap.z] == [row[4] for row in summary.tables[0].rows]
 
 
 def test_period_report_leaves_out_follow_ups_that_started_outside_it(demo_engine, tmp_path):

@@ -16,7 +16,6 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, Table, select, text
 
 from tracker.db import require_schema, writing
-from tracker.errors import TrackerError
 from tracker.models import (
     TRACKABLE_KINDS,
     Confidentiality,

@@ -1,6 +1,5 @@
 """What every page shares: the engine, cached loaders, labels, and how errors and forms behave."""
 
-import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +13,7 @@ from tracker.db import database_url, get_engine
 from tracker.errors import TrackerError, ValidationFailed
 from tracker.services import comparison, records
 from tracker.services.access import Actor
+from tracker.services.wording import date_span, label  # noqa: F401  (pages read them from here)
 from tracker.ui.auth import current_actor
 
 log = logging.getLogger(__name__)
@@ -115,31 +115,12 @@ def worksheet(database: str, who: Actor, followup: str) -> pd.DataFrame:
 # ---------------------------------------------------------------- words and numbers for people
 
 
-def label(value: str | None) -> str:
-    """An enumeration value in words: `partially_implemented` → `Partially implemented`."""
-    if not value:
-        return ""
-    text = str(value).replace("_", " ")
-    return text[0].upper() + text[1:]
-
-
 _WORDED = ("kind", "status", "status_group", "severity", "modality", "sector", "confidentiality")
 
 
 def in_words(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with its enumeration columns (kind, status, ...) in words, for display."""
     return frame.assign(**{c: frame[c].map(label) for c in _WORDED if c in frame.columns})
-
-
-def date_span(start: dt.date, end: dt.date) -> str:
-    """`22–25 May 2023`, `30 May – 2 June 2023` or across years in full."""
-    if start == end:
-        return f"{start.day} {start:%B %Y}"
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}–{end.day} {end:%B %Y}"
-    if start.year == end.year:
-        return f"{start.day} {start:%B} – {end.day} {end:%B %Y}"
-    return f"{start.day} {start:%B %Y} – {end.day} {end:%B %Y}"
 
 
 def index_text(value) -> str:

@@ -3,7 +3,8 @@
 import streamlit as st
 
 from tracker.services.comparison import area_names
-from tracker.ui import charts, common
+from tracker.services import charts
+from tracker.ui import common
 
 st.title("Overview")
 who, database = common.actor(), common.url()

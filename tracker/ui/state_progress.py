@@ -3,7 +3,8 @@
 import streamlit as st
 
 from tracker.services.comparison import areas_frame
-from tracker.ui import charts, common
+from tracker.services import charts
+from tracker.ui import common
 
 st.title("State progress")
 who, database = common.actor(), common.url()

@@ -16,6 +16,8 @@ from tracker.errors import TrackerError
 from tracker.models import Confidentiality, FindingKind
 from tracker.services import comparison, records
 from tracker.services.access import Actor, effective_level
+from tracker.services.wording import date_span
+from tracker.services.charts import index_heatmap
 from tracker.services.reports import charts
 from tracker.services.reports.model import Document, Progress, Section, Table
 
@@ -50,16 +52,6 @@ _PERIOD = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})\s*$"
 def words(value: str) -> str:
     """An enumeration value as prose: follow_up → follow-up, partially_implemented → partially implemented."""
     return "follow-up" if value == "follow_up" else value.replace("_", " ")
-
-
-def date_range(start: dt.date, end: dt.date) -> str:
-    if start == end:
-        return f"{start.day} {start:%B %Y}"
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}–{end.day} {end:%B %Y}"
-    if start.year == end.year:
-        return f"{start.day} {start:%B} – {end.day} {end:%B %Y}"
-    return f"{start.day} {start:%B %Y} – {end.day} {end:%B %Y}"
 
 
 def parse_period(text: str) -> tuple[dt.date, dt.date]:
@@ -145,7 +137,7 @@ def build_state_report(engine: Engine, actor: Actor, iso3: str, followup: str | 
         title=f"{data.state_name}: progress since the {data.baseline.start_date.year} visit",
         subtitle=(
             f"Report to the Counter-Terrorism Committee on the follow-up visit "
-            f"{data.result['followup_visit']} ({date_range(followup_visit.start_date, followup_visit.end_date)})"
+            f"{data.result['followup_visit']} ({date_span(followup_visit.start_date, followup_visit.end_date)})"
         ),
         level=level,
         generated_at=_now(),
@@ -172,8 +164,8 @@ def _scope(data: _FollowUp) -> Section:
         "Scope",
         paragraphs=[
             f"Member State: {data.state_name}. This report compares the follow-up visit {followup.name} "
-            f"({date_range(followup.start_date, followup.end_date)}) with the baseline visit {baseline.name} "
-            f"({date_range(baseline.start_date, baseline.end_date)}). It counts and lists only material "
+            f"({date_span(followup.start_date, followup.end_date)}) with the baseline visit {baseline.name} "
+            f"({date_span(baseline.start_date, baseline.end_date)}). It counts and lists only material "
             f"at or below the {data.level.value} confidentiality level.",
             "The follow-up visit judged each shortfall and recommendation of the baseline visit. Issues "
             "it raised that the baseline did not cover are reported separately as new issues: they are "
@@ -184,7 +176,7 @@ def _scope(data: _FollowUp) -> Section:
             Table(
                 ["Visit", "Kind", "Dates", "Modality", "Head of delegation", "Partners", "Resolutions covered"],
                 [
-                    [v.visit_id, words(v.kind), date_range(v.start_date, v.end_date), words(v.modality),
+                    [v.visit_id, words(v.kind), date_span(v.start_date, v.end_date), words(v.modality),
                      v.lead, v.partners, v.resolutions]
                     for v in data.visits.itertuples()
                 ],
@@ -391,7 +383,7 @@ def build_period_report(
         "followup_visit", key=lambda ids: ids.map(order), kind="stable"
     )
     return Document(
-        title=f"Follow-up visits from {date_range(start, end)}",
+        title=f"Follow-up visits from {date_span(start, end)}",
         subtitle="Progress report to the Counter-Terrorism Committee",
         level=level,
         generated_at=_now(),
@@ -416,7 +408,7 @@ def _cross_state_summary(collected: list[_FollowUp], index: pd.DataFrame, level:
     for data in collected:
         totals, followup = data.result["totals"], data.followup
         rows.append([
-            data.state_name, followup.name, date_range(followup.start_date, followup.end_date),
+            data.state_name, followup.name, date_span(followup.start_date, followup.end_date),
             data.result["baseline_visit"], totals["implementation_index"], totals["scored_items"],
             *(totals[f"gaps_{g}"] + totals[f"recs_{g}"] for g in GROUPS), totals["new_gaps"],
         ])
@@ -435,5 +427,5 @@ def _cross_state_summary(collected: list[_FollowUp], index: pd.DataFrame, level:
                 rows,
             )
         ],
-        charts=[charts.index_heatmap(index, comparison.area_names())],
+        charts=[index_heatmap(index, comparison.area_names())],
     )

@@ -56,31 +56,6 @@ def _whole_step(largest: int) -> int:
     return max(1, math.ceil(largest / 8))
 
 
-def index_heatmap(index: pd.DataFrame, area_names: dict[str, str]) -> go.Figure:
-    """Implementation index per follow-up visit (rows) and top-level area (columns, taxonomy order)."""
-    rows = index.drop_duplicates("followup_visit")
-    row_labels = {v: f"{name} ({v})" for v, name in zip(rows["followup_visit"], rows["state_name"])}
-    present = set(index["area"]) - {"ALL"}
-    columns = [c for c in area_names if c in present] + sorted(present - set(area_names)) + ["ALL"]
-    grid = index.pivot_table(index="followup_visit", columns="area", values="implementation_index", aggfunc="first", dropna=False)
-    grid = grid.reindex(index=list(row_labels), columns=columns)
-    figure = go.Figure(
-        go.Heatmap(
-            z=grid.to_numpy(dtype=float), x=[c if c != "ALL" else "Overall" for c in columns],
-            y=[_label(row_labels[v]) for v in grid.index], zmin=0, zmax=100, colorscale="Blues",
-            texttemplate="%{z:.1f}", hoverongaps=False, colorbar=dict(title="Index"),
-            customdata=[[area_names.get(c, "All areas") for c in columns]] * len(grid.index),
-            hovertemplate="%{y}<br>%{customdata}: %{z:.1f}<extra></extra>",
-        )
-    )
-    figure.update_layout(
-        font=_FONT, height=200 + 36 * len(grid.index), margin=dict(l=10, r=10, t=60, b=40),
-        title=dict(text="Implementation index per State and thematic area", x=0), plot_bgcolor="white",
-    )
-    figure.update_yaxes(autorange="reversed")
-    return figure
-
-
 _server_lock = threading.Lock()
 _server_users = 0
 

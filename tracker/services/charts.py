@@ -9,7 +9,7 @@ from plotly.subplots import make_subplots
 
 from tracker.models import STATUS_GROUP, MeetingKind, Sector, Status
 from tracker.services.palette import NEW_GAPS_COLOUR, STATUS_GROUP_COLOURS, VISIT_COLOURS
-from tracker.ui.common import label
+from tracker.services.wording import label
 
 GROUP_LABELS = {
     "closed": "Closed",
