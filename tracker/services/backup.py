@@ -39,18 +39,21 @@ def backup(engine: Engine, destination: Path, actor: Actor) -> str:
     """Write the backup; returns what it holds, for people."""
     _require_full_rights(actor)
     require_schema(engine)
-    if destination.exists() and destination.is_dir():
+    if destination.is_dir():
         raise TrackerError(f"{destination} is a folder", "give a file name for the backup")
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    partial = destination.with_name(destination.name + ".part")
-    partial.unlink(missing_ok=True)
-    if destination.suffix.lower() == ".zip":
-        summary = _portable_backup(engine, partial, actor)
-    elif is_sqlite(engine):
-        summary = _sqlite_backup(engine, partial)
-    else:
+    if destination.suffix.lower() != ".zip" and not is_sqlite(engine):
         raise TrackerError("a PostgreSQL database is backed up as a portable .zip", "give a file name ending in .zip")
-    partial.replace(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    # Written beside the destination and renamed once whole, so a failed backup leaves no half file.
+    partial = destination.with_name(destination.name + ".part")
+    try:
+        if destination.suffix.lower() == ".zip":
+            summary = _portable_backup(engine, partial, actor)
+        else:
+            summary = _sqlite_backup(engine, partial)
+        partial.replace(destination)
+    finally:
+        partial.unlink(missing_ok=True)
     return summary
 
 
@@ -68,7 +71,6 @@ def _sqlite_backup(engine: Engine, partial: Path) -> str:
     finally:
         source.close()
     if check != "ok":
-        partial.unlink(missing_ok=True)
         raise TrackerError(f"the copy failed SQLite's integrity check ({check})", "run 'tracker backup' again")
     return ", ".join(f"{table}: {count} rows" for table, count in counts.items())
 
