@@ -103,9 +103,11 @@ def test_signing_in_opens_the_dashboard(demo_engine):
 def test_signing_out_ends_the_session(demo_engine):
     add_user(demo_engine, "alice")
     app = sign_in("alice")
+    app.session_state["reports:last"] = {"preview": "a report alice generated"}
     [sign_out] = [b for b in app.button if b.label == "Sign out"]
     sign_out.click().run()
     assert signed_in_as(app) is None
+    assert "reports:last" not in app.session_state
     assert [b.label for b in app.button] == ["Sign in"]
     assert "signed out" in app.info[0].value
 
@@ -122,8 +124,10 @@ def test_an_idle_session_expires(demo_engine):
     add_user(demo_engine, "alice")
     app = sign_in("alice")
     app.session_state["auth:last_activity"] = time.monotonic() - 31 * 60
+    app.session_state["findings:text"] = "what alice searched for"
     app.run()
     assert signed_in_as(app) is None
+    assert "findings:text" not in app.session_state
     assert "without activity" in app.info[0].value
     assert [b.label for b in app.button] == ["Sign in"]
 

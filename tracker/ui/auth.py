@@ -50,8 +50,8 @@ def _session_actor() -> Actor | None:
 
 
 def sign_out(notice: str | None = None) -> None:
-    for key in (ACTOR, LAST_ACTIVITY):
-        st.session_state.pop(key, None)
+    # What the session kept (filters, a generated report) belongs to the user leaving.
+    st.session_state.clear()
     if notice:
         st.session_state[NOTICE] = notice
 
