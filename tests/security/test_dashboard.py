@@ -152,9 +152,11 @@ def test_a_disabled_account_is_signed_out_at_once(demo_engine):
 def test_a_lowered_clearance_applies_at_the_next_run(guarded_engine):
     add_user(guarded_engine, "alice", Role.viewer, Confidentiality.restricted)
     app = sign_in("alice")
+    app.session_state["reports:last"] = {"preview": "a restricted report"}
     users.set_clearance(guarded_engine, LOCAL_ADMIN, "alice", "committee")
     app.run()
     assert app.session_state["actor"].clearance == Confidentiality.committee
+    assert "reports:last" not in app.session_state
 
 
 @pytest.mark.parametrize("page", READER_PAGES)

@@ -44,6 +44,9 @@ def _session_actor() -> Actor | None:
     if current is None:
         sign_out("Your account has been disabled; ask an administrator.")
         return None
+    if current != actor:
+        # What was read under the old role or clearance must not outlive it.
+        st.session_state.clear()
     st.session_state[ACTOR] = current
     st.session_state[LAST_ACTIVITY] = now
     return current
