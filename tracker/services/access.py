@@ -135,19 +135,32 @@ def visible_findings(level: Confidentiality) -> Select:
     return select(Finding).join(Visit, Visit.visit_id == Finding.visit_id).where(finding_visible(level))
 
 
+def baseline_shown(level: Confidentiality, visit=Visit) -> ColumnElement[bool]:
+    """The visit's baseline is one the reader may see."""
+    baseline = aliased(Visit)
+    return (
+        select(baseline.visit_id)
+        .where(baseline.visit_id == visit.baseline_visit_id, visit_visible(level, baseline))
+        .exists()
+    )
+
+
+def continued_shown(level: Confidentiality, finding=Finding) -> ColumnElement[bool]:
+    """The finding that this one continues is one the reader may see."""
+    earlier, earlier_visit = aliased(Finding), aliased(Visit)
+    return (
+        select(earlier.finding_id)
+        .join(earlier_visit, earlier_visit.visit_id == earlier.visit_id)
+        .where(earlier.finding_id == finding.continues, finding_visible(level, earlier, earlier_visit))
+        .exists()
+    )
+
+
 def visible_baseline(level: Confidentiality, visit=Visit) -> ColumnElement:
     """A visit's baseline_visit_id, or NULL when the baseline is above the level: no hidden key leaks."""
-    baseline = aliased(Visit)
-    shown = select(baseline.visit_id).where(baseline.visit_id == visit.baseline_visit_id, visit_visible(level, baseline))
-    return case((shown.exists(), visit.baseline_visit_id), else_=null())
+    return case((baseline_shown(level, visit), visit.baseline_visit_id), else_=null())
 
 
 def visible_continues(level: Confidentiality, finding=Finding) -> ColumnElement:
     """A finding's `continues`, or NULL when the earlier finding is above the level."""
-    earlier, earlier_visit = aliased(Finding), aliased(Visit)
-    shown = (
-        select(earlier.finding_id)
-        .join(earlier_visit, earlier_visit.visit_id == earlier.visit_id)
-        .where(earlier.finding_id == finding.continues, finding_visible(level, earlier, earlier_visit))
-    )
-    return case((shown.exists(), finding.continues), else_=null())
+    return case((continued_shown(level, finding), finding.continues), else_=null())

@@ -34,6 +34,8 @@ from tracker.models import (
 )
 from tracker.services.access import (
     Actor,
+    baseline_shown,
+    continued_shown,
     assessment_visible,
     effective_level,
     finding_visible,
@@ -112,7 +114,7 @@ def list_visits(engine: Engine, actor: Actor, *, state: str | None = None, level
         select(
             Visit.visit_id, Visit.state, MemberState.name.label("state_name"), MemberState.region,
             Visit.kind, Visit.modality, Visit.start_date, Visit.end_date,
-            case((_baseline_visible(level), Visit.baseline_visit_id), else_="").label("baseline_visit_id"),
+            case((baseline_shown(level), Visit.baseline_visit_id), else_="").label("baseline_visit_id"),
             Visit.lead, func.coalesce(findings.c.findings, 0).label("findings"),
             func.coalesce(meetings.c.meetings, 0).label("meetings"), Visit.confidentiality,
         )
@@ -137,23 +139,6 @@ def list_visits(engine: Engine, actor: Actor, *, state: str | None = None, level
     return frame
 
 
-def _baseline_visible(level):
-    """The visit's baseline is one the reader may see."""
-    baseline = aliased(Visit)
-    return select(baseline.visit_id).where(baseline.visit_id == Visit.baseline_visit_id, visit_visible(level, baseline)).exists()
-
-
-def _continued_visible(level):
-    """The finding the row continues is one the reader may see."""
-    earlier, earlier_visit = aliased(Finding), aliased(Visit)
-    return (
-        select(earlier.finding_id)
-        .join(earlier_visit, earlier_visit.visit_id == earlier.visit_id)
-        .where(earlier.finding_id == Finding.continues, finding_visible(level, earlier, earlier_visit))
-        .exists()
-    )
-
-
 def get_visit(engine: Engine, actor: Actor, visit_id: str, level=None) -> dict:
     """One visible visit with every column of visits.csv; lists as lists.
 
@@ -162,7 +147,7 @@ def get_visit(engine: Engine, actor: Actor, visit_id: str, level=None) -> dict:
     require_schema(engine)
     level = effective_level(actor, level)
     with reading(engine) as connection:
-        row = _one(connection, select(*_stored(Visit, "visits.csv"), _baseline_visible(level).label("baseline_seen"))
+        row = _one(connection, select(*_stored(Visit, "visits.csv"), baseline_shown(level).label("baseline_seen"))
                    .where(Visit.visit_id == visit_id, visit_visible(level)), "visit", visit_id)
         if not row.pop("baseline_seen") and row["baseline_visit_id"]:
             del row["baseline_visit_id"]
@@ -249,7 +234,7 @@ def list_findings(
             func.coalesce(Finding.severity, "").label("severity"), Finding.title,
             case((trackable, current_status), else_="").label("status"),
             func.coalesce(_latest_assessment(level, Assessment.visit_id), "").label("assessed_at"),
-            case((_continued_visible(level), Finding.continues), else_="").label("continues"), Finding.confidentiality,
+            case((continued_shown(level), Finding.continues), else_="").label("continues"), Finding.confidentiality,
         )
         .order_by(Visit.start_date, Finding.finding_id)
         .limit(limit)
@@ -268,7 +253,7 @@ def get_finding(engine: Engine, actor: Actor, finding_id: str, level=None) -> di
     require_schema(engine)
     level = effective_level(actor, level)
     with reading(engine) as connection:
-        row = _one(connection, select(*_stored(Finding, "findings.csv"), _continued_visible(level).label("continued_seen"))
+        row = _one(connection, select(*_stored(Finding, "findings.csv"), continued_shown(level).label("continued_seen"))
                    .join(Visit, Visit.visit_id == Finding.visit_id)
                    .where(Finding.finding_id == finding_id, finding_visible(level)), "finding", finding_id)
         if not row.pop("continued_seen") and row["continues"]:

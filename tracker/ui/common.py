@@ -1,6 +1,7 @@
 """What every page shares: the engine, cached loaders, labels, and how errors and forms behave."""
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -17,6 +18,14 @@ from tracker.services.wording import date_span, label  # noqa: F401  (pages read
 from tracker.ui.auth import current_actor
 
 log = logging.getLogger(__name__)
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def plain(text) -> str:
+    """User text made inert inside st.markdown: no links, images, emphasis or formulas."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
+
 
 # Data changes only through this app or an import, and every write here clears the caches,
 # so the time limit only bounds how stale another process's writes can look.

@@ -40,13 +40,13 @@ def visit_card(title: str, visit_id: str) -> None:
     visit = visits.loc[visit_id]
     resolutions = [resolution_names.get(int(n), n) for n in visit["resolutions"].split("; ") if n]
     with st.container(border=True):
-        st.markdown(f"**{title}: {visit_id}**")
+        st.markdown(f"**{title}: {common.plain(visit_id)}**")
         st.markdown(
             f"{common.date_span(visit['start_date'], visit['end_date'])} · {common.label(visit['kind'])} · "
             f"{common.label(visit['modality']).lower()}  \n"
-            f"**Lead:** {visit['lead'] or '—'}  \n"
-            f"**Partners:** {visit['partners'] or '—'}  \n"
-            f"**Resolutions:** {', '.join(map(str, resolutions)) or '—'}  \n"
+            f"**Lead:** {common.plain(visit['lead'] or '—')}  \n"
+            f"**Partners:** {common.plain(visit['partners'] or '—')}  \n"
+            f"**Resolutions:** {common.plain(', '.join(map(str, resolutions)) or '—')}  \n"
             f"**Recorded:** {visit['findings']} findings, {visit['meetings']} meetings"
         )
 
