@@ -13,8 +13,8 @@ from tracker.services.access import Actor, require_admin, require_full_clearance
 audit_table = AuditEvent.__table__
 
 # Built once: json.dumps with options builds a new encoder on every call, which an import of
-# a hundred thousand rows would pay a hundred thousand times.
-_encode_changes = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str).encode
+# a hundred thousand rows would pay a hundred thousand times. Changes hold row values, never cycles.
+_encode_changes = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str, check_circular=False).encode
 
 
 def _jsonable(value):

@@ -257,7 +257,7 @@ def read_rows(text: io.TextIOBase) -> Iterator[tuple[int, list[str]]]:
     previous_end = 0
     for cells in reader:
         start, previous_end = previous_end + 1, reader.line_num
-        if cells and any(cell.strip() for cell in cells):
+        if cells and (cells[0].strip() or any(cell.strip() for cell in cells)):
             yield start, cells
 
 

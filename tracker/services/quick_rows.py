@@ -36,6 +36,7 @@ _STATUSES = frozenset(Status)
 _MEETING_KINDS = frozenset(MeetingKind)
 _SECTORS = frozenset(Sector)
 _LEVELS = frozenset(Confidentiality)
+_PLAIN_NUMBERS = re.compile(r"[0-9]{3,4}(?:;[0-9]{3,4})*")
 
 
 class _Unusual(Exception):
@@ -83,12 +84,11 @@ def _required_date(row: dict, column: str):
 
 
 def _resolutions(cell: str | None) -> list[int]:
-    # Plain numbers, the common spelling, need no pattern matching.
+    # Plain numbers, the common spelling, are read without the model's pattern per number.
     if not cell:
         return []
-    parts = cell.split(";")
-    if all(len(p) in (3, 4) and p.isascii() and p.isdigit() for p in parts):
-        return sorted({int(p) for p in parts})
+    if _PLAIN_NUMBERS.fullmatch(cell):
+        return sorted({int(number) for number in cell.split(";")})
     return _parse_resolutions(cell)
 
 
