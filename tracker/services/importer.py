@@ -565,7 +565,7 @@ class _Writer:
         return self.to_driver(row) if self.to_driver else row
 
     def _model_row(self, stored: tuple, links: dict[str, list]) -> dict:
-        """A stored row in the shape the model dumps, as the audit trail and the comparison need it."""
+        """A stored row in the shape the model dumps, to compare with the file's row and to audit."""
         return dict(zip(self.spec.stored, self.from_driver(stored) if self.from_driver else stored)) | links
 
     def _event(self, action: str, key: str, changes: dict) -> tuple:
