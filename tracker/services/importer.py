@@ -498,7 +498,7 @@ _audit_tuple = itemgetter(*_AUDIT_COLUMNS)
 
 
 class _Writer:
-    """Upserts one file's rows by key, one executemany per table and batch.
+    """Upserts one file's rows by key, one executemany (a COPY on PostgreSQL) per table and batch.
 
     The SQL goes straight to the driver and values are converted by the columns' own types: per
     row, SQLAlchemy's statement handling costs more than the database's work.
