@@ -11,7 +11,7 @@ from tracker.models import Confidentiality, Role
 from tracker.services import users
 from tracker.services.access import LOCAL_ADMIN
 
-DASHBOARD = str(Path(__file__).resolve().parents[1] / "dashboard.py")
+DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 PAGE = "tracker/ui/reports.py"
 PASSWORD = "correct horse battery"
 
