@@ -322,6 +322,7 @@ class User(SQLModel, table=True):
     failed_logins: int = 0
     locked_until: dt.datetime | None = None
     created_at: dt.datetime
+    last_sign_in: dt.datetime | None = None
 
 
 class AuditEvent(SQLModel, table=True):

@@ -40,6 +40,17 @@ def test_signing_in_gives_the_users_role_and_clearance(engine):
     assert users.authenticate(engine, "alice", PASSWORD) == Actor("alice", Role.analyst, Confidentiality.state_and_cted)
 
 
+def test_the_admin_list_shows_when_each_user_last_signed_in(engine):
+    add_user(engine, "alice")
+    add_user(engine, "bob")
+
+    users.authenticate(engine, "alice", PASSWORD)
+
+    listed = users.list_users(engine, LOCAL_ADMIN).set_index("username")["last_sign_in"]
+    assert abs(listed["alice"] - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
+    assert listed.isna()["bob"]
+
+
 def test_a_wrong_password_and_an_unknown_user_get_the_same_message(engine):
     add_user(engine, "alice")
     with pytest.raises(TrackerError) as wrong:

@@ -26,7 +26,9 @@ hasher = PasswordHasher()
 _DUMMY_HASH = hasher.hash("not a real password")
 
 # Columns an administrator sees; the password hash never leaves this module except in a backup.
-PUBLIC_COLUMNS = ("username", "role", "clearance", "disabled", "failed_logins", "locked_until", "created_at")
+PUBLIC_COLUMNS = (
+    "username", "role", "clearance", "disabled", "failed_logins", "locked_until", "created_at", "last_sign_in",
+)
 
 
 def _actor(row) -> Actor:
@@ -192,7 +194,7 @@ def authenticate(engine: Engine, username: str, password: str) -> Actor:
             changes = audit.diff({"failed_logins": row.failed_logins, "locked_until": row.locked_until}, values)
             audit.record(connection, who, "login", "user", username, {"outcome": [None, "wrong_password"], **changes})
         else:
-            values = {"failed_logins": 0, "locked_until": None}
+            values = {"failed_logins": 0, "locked_until": None, "last_sign_in": at}
             if hasher.check_needs_rehash(row.password_hash):
                 values["password_hash"] = hasher.hash(password)
             connection.execute(update(user_table).where(user_table.c.username == username).values(values))

@@ -44,6 +44,7 @@ with users_tab:
             column_config={
                 "locked_until": st.column_config.DatetimeColumn("Locked until (UTC)"),
                 "created_at": st.column_config.DatetimeColumn("Created (UTC)"),
+                "last_sign_in": st.column_config.DatetimeColumn("Last signed in (UTC)"),
             },
         )
 
