@@ -59,8 +59,7 @@ LEVEL_WEIGHTS = {
 }
 MIDDLE_MEETINGS = [k for k in MeetingKind if k not in (MeetingKind.opening_session, MeetingKind.closing)]
 RESOLUTIONS = [number for number, _, _ in taxonomy.RESOLUTIONS]
-# Import reads partner codes upper-cased, so a seeded mixed-case code (CoE) cannot be named.
-PARTNERS = [code for code, _ in taxonomy.PARTNERS if code.isupper()]
+PARTNERS = [code for code, _ in taxonomy.PARTNERS]
 
 SUBJECTS = [
     "the national counter-terrorism strategy", "the financial intelligence unit", "border crossing points",

@@ -108,7 +108,7 @@ PARTNERS: list[tuple[str, str]] = [
     ("UNHCR", "Office of the United Nations High Commissioner for Refugees"),
     ("IAEA", "International Atomic Energy Agency"),
     ("OPCW", "Organisation for the Prohibition of Chemical Weapons"),
-    ("CoE", "Council of Europe"),
+    ("COE", "Council of Europe"),
     ("EU", "European Union"),
     ("AU", "African Union"),
     ("APG", "Asia/Pacific Group on Money Laundering"),

@@ -422,3 +422,13 @@ def test_validation_messages_say_how_to_fix_the_cell(engine, tmp_path):
     assert any(m.startswith("findings.csv:2: finding_id: 'bad id' is not valid; use letters, digits") for m in messages)
     assert "findings.csv:2: title: is empty; fill it in" in messages
     assert "findings.csv:3: title: is 501 characters long; shorten it to at most 500" in messages
+
+
+def test_every_seeded_partner_code_can_be_named_in_any_letter_case(engine, tmp_path):
+    from tracker import taxonomy
+
+    codes = ";".join(code.lower() for code, _ in taxonomy.PARTNERS)
+    result = run_import(engine, write_bundle(tmp_path / "b", visits=[visit_row(partners=codes)]))
+
+    assert result.ok, result.errors
+    assert count(engine, VisitPartner) == len(taxonomy.PARTNERS)
