@@ -187,7 +187,7 @@ def field_error(form: str, field: str) -> None:
         st.error(message, icon=":material/error:")
 
 
-def other_errors(form: str, fields: list[str]) -> None:
+def other_errors(form: str, fields: tuple[str, ...]) -> None:
     """Problems the last save had that belong to no field on the form."""
     for field, message in form_errors(form).items():
         if field not in fields:

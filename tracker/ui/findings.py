@@ -5,6 +5,7 @@ import streamlit as st
 from tracker.errors import ValidationFailed
 from tracker.models import FindingKind, Severity, Status
 from tracker.services import records
+from tracker.services.bundle_format import SPECS
 from tracker.ui import common
 
 st.title("Findings")
@@ -77,8 +78,7 @@ def edit(listed: list[str]) -> None:
     new = not finding_id
     record = {} if new else records.get_finding(common.engine(), who, finding_id)
     form = f"finding:{finding_id or 'new'}"
-    fields = ["finding_id", "visit_id", "area", "kind", "title", "detail", "priority", "severity",
-              "resolutions", "source_ref", "continues", "confidentiality"]
+    fields = SPECS["findings.csv"].columns
     common.form_message(form)
     with st.form(form):
         key_column, visit_column = st.columns([1, 2])

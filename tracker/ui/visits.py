@@ -6,6 +6,7 @@ import streamlit as st
 
 from tracker.models import MeetingKind, Modality, Sector, VisitKind
 from tracker.services import records
+from tracker.services.bundle_format import SPECS
 from tracker.ui import common
 
 st.title("Visits and meetings")
@@ -21,8 +22,7 @@ def visit_form(visit_id: str) -> None:
     new = not visit_id
     record = {} if new else records.get_visit(common.engine(), who, visit_id)
     form = f"visit:{visit_id or 'new'}"
-    fields = ["visit_id", "state", "kind", "modality", "start_date", "end_date", "baseline_visit_id", "lead",
-              "partners", "resolutions", "summary", "confidentiality"]
+    fields = SPECS["visits.csv"].columns
     states = {code: f"{name} ({code})" for code, name in options["states"].items()}
     common.form_message(form)
     with st.form(form):
@@ -80,7 +80,7 @@ def meeting_form(meeting_id: str, visit_id: str | None) -> None:
     new = not meeting_id
     record = {"visit_id": visit_id} if new else records.get_meeting(common.engine(), who, meeting_id)
     form = f"meeting:{meeting_id or 'new'}"
-    fields = ["meeting_id", "visit_id", "date", "kind", "counterpart", "sector", "area", "notes", "confidentiality"]
+    fields = SPECS["meetings.csv"].columns
     areas = {"": "—", **{code: f"{code} · {name}" for code, name in options["areas"].items()}}
     common.form_message(form)
     with st.form(form):
