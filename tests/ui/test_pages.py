@@ -418,3 +418,12 @@ def test_export_offers_the_bundle_and_each_blank_template(demo_engine):
     labels = [button.proto.label for button in app.get("download_button")]
 
     assert labels == ["Download the bundle (.zip)", "areas.csv", "visits.csv", "findings.csv", "assessments.csv", "meetings.csv"]
+
+
+@pytest.mark.parametrize("page", ["tracker/ui/overview.py", "tracker/ui/state_progress.py", "tracker/ui/reports.py"])
+def test_pages_that_need_a_follow_up_say_how_to_get_one_on_an_empty_database(engine, page):
+    app = open_page(page)
+
+    assert_clean(app)
+    assert any("There is no follow-up visit" in info.value and "tracker demo" in info.value for info in app.info)
+    assert not app.get("plotly_chart")

@@ -81,6 +81,20 @@ def followup_visits(database: str, who: Actor) -> pd.DataFrame:
     return comparison.followup_visits(_engine_for(database), who)
 
 
+def followup_visits_or_stop(database: str, who: Actor, purpose: str) -> pd.DataFrame:
+    """The visible follow-up visits; with none, say how to get one and stop the page."""
+    followups = followup_visits(database, who)
+    if followups.empty:
+        st.info(
+            f"There is no follow-up visit {purpose} yet. Record a visit with a baseline visit on the "
+            "Visits and meetings page, import a bundle on the Import / Export page, or load the "
+            "example with `tracker demo`.",
+            icon=":material/info:",
+        )
+        st.stop()
+    return followups
+
+
 @_cached
 def cross_state_index(database: str, who: Actor) -> pd.DataFrame:
     return comparison.cross_state_index(_engine_for(database), who)

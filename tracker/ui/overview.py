@@ -9,14 +9,7 @@ from tracker.ui import common
 st.title("Overview")
 who, database = common.actor(), common.url()
 
-followups = common.followup_visits(database, who)
-if followups.empty:
-    st.info(
-        "There is no follow-up visit yet. Record visits on the Visits and meetings page, import a "
-        "bundle on the Import / Export page, or load the example with `tracker demo`.",
-        icon=":material/info:",
-    )
-    st.stop()
+followups = common.followup_visits_or_stop(database, who, "recorded")
 
 followups = followups.assign(year=[d.year for d in followups["start_date"]])
 region_filter, period_filter = st.columns(2)

@@ -18,14 +18,7 @@ st.caption(
 )
 who, database = common.actor(), common.url()
 
-followups = common.followup_visits(database, who)
-if followups.empty:
-    st.info(
-        "There is no follow-up visit to report on yet. Record one on the Visits and meetings page, "
-        "import a bundle on the Import / Export page, or load the example with `tracker demo`.",
-        icon=":material/info:",
-    )
-    st.stop()
+followups = common.followup_visits_or_stop(database, who, "to report on")
 
 by_state = "A State's follow-up visit"
 scope = st.radio("Report on", [by_state, "Every follow-up visit that started in a period"], horizontal=True, key="reports:scope")

@@ -9,14 +9,7 @@ from tracker.ui import common
 st.title("State progress")
 who, database = common.actor(), common.url()
 
-followups = common.followup_visits(database, who)
-if followups.empty:
-    st.info(
-        "There is no follow-up visit to compare yet. Record a visit with a baseline visit on the "
-        "Visits and meetings page, import a bundle, or load the example with `tracker demo`.",
-        icon=":material/info:",
-    )
-    st.stop()
+followups = common.followup_visits_or_stop(database, who, "to compare")
 
 states = dict(zip(followups["state"], followups["state_name"]))
 pick_state, pick_visit = st.columns(2)
