@@ -164,14 +164,14 @@ def measure_import(folder: Path, template: Path, runs: int) -> tuple[list[Figure
     for run in range(runs):
         _log(f"import run {run + 1}/{runs}")
         plain = _fresh_copy(template, "limit.db")
-        limit.append(_seconds(lambda: plain_import(plain, folder)))
+        limit.append(_seconds(lambda plain=plain: plain_import(plain, folder)))
         plain = _fresh_copy(template, "limit.db")
-        audited.append(_seconds(lambda: plain_import(plain, folder, audited=True)))
+        audited.append(_seconds(lambda plain=plain: plain_import(plain, folder, audited=True)))
         database = _fresh_copy(template, "import.db")
         engine = db.get_engine(_url(database))
         result = None
 
-        def run_import():
+        def run_import(engine=engine):
             nonlocal result
             result = import_bundle(engine, sources_from_paths([folder]), LOCAL_ADMIN)
 
@@ -192,9 +192,18 @@ def measure_import(folder: Path, template: Path, runs: int) -> tuple[list[Figure
         f"{_format(statistics.median(imports) - with_audit, 's')}"
     )
     return [
-        Figure("Import into an empty database", "s", imports, "plain sqlite3 executemany, one transaction, no checks", baseline, "≤ 2x", None,
-               f"{statistics.median(imports) / with_audit:.2f}x the same limit writing the audit event of each row "
-               f"({_format(with_audit, 's')})", why=why),
+        Figure(
+            "Import into an empty database",
+            "s",
+            imports,
+            "plain sqlite3 executemany, one transaction, no checks",
+            baseline,
+            "≤ 2x",
+            None,
+            f"{statistics.median(imports) / with_audit:.2f}x the same limit writing the audit event of each row "
+            f"({_format(with_audit, 's')})",
+            why=why,
+        ),
         Figure("Re-import, nothing changes", "s", reimports, "the same limit", baseline, "≤ 1.5x", None),
     ], database
 
@@ -206,7 +215,15 @@ def measure_export(database: Path, runs: int) -> Figure:
         _log(f"export run {run + 1}/{runs}")
         limit.append(_seconds(lambda: plain_export(database, DATA / "export-limit")))
         exported.append(_seconds(lambda: export_bundle(engine, DATA / "export", LOCAL_ADMIN)))
-    return Figure("Export of the database", "s", exported, "plain sqlite3 rows written by the csv module", statistics.median(limit), "≤ 2x", None)
+    return Figure(
+        "Export of the database",
+        "s",
+        exported,
+        "plain sqlite3 rows written by the csv module",
+        statistics.median(limit),
+        "≤ 2x",
+        None,
+    )
 
 
 def _largest_state(database: Path) -> tuple[str, int]:
@@ -249,12 +266,24 @@ def measure_comparison(database: Path, runs: int) -> list[Figure]:
     indexes = [_seconds(lambda: comparison.cross_state_index(engine, LOCAL_ADMIN)) for _ in range(runs)]
     index_limit = _plain_query(database, _INDEX_LIMIT, (), runs)
     return [
-        Figure(f"One state's comparison ({iso3}, the largest: {findings:,} findings)", "s", compares,
-               "plain sqlite3: its baseline items grouped by area, kind and status", state_limit, "< 50 ms",
-               statistics.median(compares) < 0.05),
-        Figure("Cross-state index, all states", "s", indexes,
-               "plain sqlite3: every assessment grouped by follow-up, area and status", index_limit, "< 300 ms",
-               statistics.median(indexes) < 0.3),
+        Figure(
+            f"One state's comparison ({iso3}, the largest: {findings:,} findings)",
+            "s",
+            compares,
+            "plain sqlite3: its baseline items grouped by area, kind and status",
+            state_limit,
+            "< 50 ms",
+            statistics.median(compares) < 0.05,
+        ),
+        Figure(
+            "Cross-state index, all states",
+            "s",
+            indexes,
+            "plain sqlite3: every assessment grouped by follow-up, area and status",
+            index_limit,
+            "< 300 ms",
+            statistics.median(indexes) < 0.3,
+        ),
     ]
 
 
@@ -279,7 +308,9 @@ def measure_pages(database: Path, runs: int) -> list[Figure]:
             if app.exception or app.error:
                 raise RuntimeError(f"the {title} page failed: {[e.value for e in app.exception or app.error]}")
         figures += [
-            Figure(f"{title} page, cold (empty caches)", "s", cold, "target", 2.0, "< 2 s", statistics.median(cold) < 2),
+            Figure(
+                f"{title} page, cold (empty caches)", "s", cold, "target", 2.0, "< 2 s", statistics.median(cold) < 2
+            ),
             Figure(f"{title} page, warm rerun", "s", warm, "target", 0.3, "< 300 ms", statistics.median(warm) < 0.3),
         ]
     return figures
@@ -301,27 +332,57 @@ def measure_reports(database: Path, runs: int, budget: float) -> list[Figure]:
         docx_warm = _repeat(state("docx"), runs, budget)
         html = _repeat(state("html"), runs, budget)
     return [
-        Figure(f"State report DOCX with charts ({iso3}), browser started for it", "s", docx_cold, "target", 5.0, "< 5 s",
-               statistics.median(docx_cold) < 5,
-               why=f"most of it is starting the headless browser that draws the charts: with one already running "
-               f"(next line) the same report takes {_format(statistics.median(docx_warm), 's')}"),
-        Figure(f"State report DOCX with charts ({iso3}), browser already running", "s", docx_warm, "target", 5.0, "< 5 s",
-               statistics.median(docx_warm) < 5),
-        Figure(f"State report HTML with charts ({iso3})", "s", html, "target", 5.0, "< 5 s", statistics.median(html) < 5),
+        Figure(
+            f"State report DOCX with charts ({iso3}), browser started for it",
+            "s",
+            docx_cold,
+            "target",
+            5.0,
+            "< 5 s",
+            statistics.median(docx_cold) < 5,
+            why=f"most of it is starting the headless browser that draws the charts: with one already running "
+            f"(next line) the same report takes {_format(statistics.median(docx_warm), 's')}",
+        ),
+        Figure(
+            f"State report DOCX with charts ({iso3}), browser already running",
+            "s",
+            docx_warm,
+            "target",
+            5.0,
+            "< 5 s",
+            statistics.median(docx_warm) < 5,
+        ),
+        Figure(
+            f"State report HTML with charts ({iso3})", "s", html, "target", 5.0, "< 5 s", statistics.median(html) < 5
+        ),
     ]
 
 
 def measure_period_report(database: Path, fmt: str, runs: int, cutoff: float) -> Figure:
     """`tracker report --period` over every follow-up visit, in a process of its own so that it can be stopped."""
-    command = [str(Path(sys.executable).with_name("tracker")), "report", "--period", "1990-01-01..2100-12-31",
-               "--format", fmt, "--out", str(DATA / f"period.{fmt}")]
+    command = [
+        str(Path(sys.executable).with_name("tracker")),
+        "report",
+        "--period",
+        "1990-01-01..2100-12-31",
+        "--format",
+        fmt,
+        "--out",
+        str(DATA / f"period.{fmt}"),
+    ]
     environment = os.environ | {"TRACKER_DATABASE_URL": _url(database)}
     name = f"Period report {fmt.upper()} with charts, every follow-up visit (`tracker report --period`)"
 
     def run() -> None:
         # A session of its own, so that a stop also ends the browser the command started for its charts.
-        child = subprocess.Popen(command, env=environment, cwd=PROJECT, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.PIPE, start_new_session=True)
+        child = subprocess.Popen(
+            command,
+            env=environment,
+            cwd=PROJECT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         try:
             _, errors = child.communicate(timeout=cutoff)
         except subprocess.TimeoutExpired:
@@ -335,10 +396,29 @@ def measure_period_report(database: Path, fmt: str, runs: int, cutoff: float) ->
     try:
         samples = _repeat(run, runs, cutoff)
     except subprocess.TimeoutExpired:
-        return Figure(name, "s", [cutoff], "target", 60.0, "< 60 s", False, f"stopped after {cutoff:.0f} s", stopped=True,
-                      why=PERIOD_WHY.get(fmt, ""))
-    return Figure(name, "s", samples, "target", 60.0, "< 60 s", statistics.median(samples) < 60, "includes starting the command",
-                  why=PERIOD_WHY.get(fmt, ""))
+        return Figure(
+            name,
+            "s",
+            [cutoff],
+            "target",
+            60.0,
+            "< 60 s",
+            False,
+            f"stopped after {cutoff:.0f} s",
+            stopped=True,
+            why=PERIOD_WHY.get(fmt, ""),
+        )
+    return Figure(
+        name,
+        "s",
+        samples,
+        "target",
+        60.0,
+        "< 60 s",
+        statistics.median(samples) < 60,
+        "includes starting the command",
+        why=PERIOD_WHY.get(fmt, ""),
+    )
 
 
 def _repeat(function: Callable[[], object], runs: int, budget: float) -> list[float]:
@@ -354,15 +434,23 @@ def measure_peak_memory(folder: Path, template: Path, findings: int) -> Figure:
     _log(f"importing {findings:,} findings in a separate process")
     child = subprocess.run(
         [sys.executable, "-m", "bench.peak", str(folder), _url(database)],
-        cwd=PROJECT, capture_output=True, text=True, check=True,
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     report = json.loads(child.stdout)
     if not report["ok"]:
         raise RuntimeError("the large bundle did not import: " + "; ".join(report["errors"]))
     _remove_database(database)
     return Figure(
-        f"Peak memory importing {findings:,} findings", "MB", [report["peak_mb"]],
-        "the same process before the import", report["before_mb"], "< 500 MB", report["peak_mb"] < 500,
+        f"Peak memory importing {findings:,} findings",
+        "MB",
+        [report["peak_mb"]],
+        "the same process before the import",
+        report["before_mb"],
+        "< 500 MB",
+        report["peak_mb"] < 500,
         f"the import took {report['seconds']:.0f} s",
     )
 
@@ -379,7 +467,10 @@ def _verdicts(figures: list[Figure]) -> None:
 
 def machine() -> dict[str, str]:
     cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")), platform.processor())
+    model = next(
+        (line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")),
+        platform.processor(),
+    )
     meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else ""
     total_kb = next((int(line.split()[1]) for line in meminfo.splitlines() if line.startswith("MemTotal")), 0)
     return {
@@ -415,15 +506,16 @@ NOTES = [
     "The plain limit writes no audit trail, while the import must write one event per created or "
     "updated row, holding every field as JSON. The import's note gives the same limit writing those "
     "events too: the import's ratio to that is what validation, reference checks and the upsert add.",
-    "A figure marked \"> … stopped\" was cut off to keep the whole run within ten minutes; it takes "
-    "longer than that.",
+    'A figure marked "> … stopped" was cut off to keep the whole run within ten minutes; it takes longer than that.',
     "Page timings run the dashboard through Streamlit's AppTest in this process: cold is the first "
     "run with empty caches, warm is a rerun.",
 ]
 HEADER = ["measurement", "median", "runs", "fastest – slowest", "baseline", "ratio", "target", "met", "note"]
 
 
-def markdown(figures: list[Figure], facts: dict[str, str], data: dict[str, str], missing: list[str], conditions: str) -> str:
+def markdown(
+    figures: list[Figure], facts: dict[str, str], data: dict[str, str], missing: list[str], conditions: str
+) -> str:
     lines = [
         "# Benchmark results",
         "",
@@ -467,7 +559,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small run (10,000 and 100,000 findings, one run each)")
     parser.add_argument("--findings", type=int, help="findings in the timed bundle (default 100,000)")
-    parser.add_argument("--peak-findings", type=int, help="findings in the bundle whose import memory is measured (default 1,000,000)")
+    parser.add_argument(
+        "--peak-findings", type=int, help="findings in the bundle whose import memory is measured (default 1,000,000)"
+    )
     parser.add_argument("--runs", type=int, help="runs per measurement (default 3; 5 for import and export)")
     parser.add_argument("--out", type=Path, help="where to write the results (default bench/RESULTS.md)")
     args = parser.parse_args(argv)
@@ -487,6 +581,7 @@ def main(argv: list[str] | None = None) -> None:
     import_figures, database = measure_import(folder, template, bulk_runs)
     figures += import_figures
     figures.append(measure_export(database, bulk_runs))
+
     # The period reports come last, each stopped at what is left of the whole run's time.
     def cutoff() -> float:
         return max(30.0, min(PERIOD_CUTOFF, (DEADLINE - (time.perf_counter() - started)) / 2))
@@ -496,8 +591,14 @@ def main(argv: list[str] | None = None) -> None:
         ("dashboard pages (tracker/ui)", lambda: measure_pages(database, runs)),
         ("reports (tracker.services.reports)", lambda: measure_reports(database, runs, budget=60)),
         ("peak memory", lambda: [measure_peak_memory(bundle(peak_findings), template, peak_findings)]),
-        ("period report DOCX (tracker report --period)", lambda: [measure_period_report(database, "docx", runs, cutoff())]),
-        ("period report HTML (tracker report --period)", lambda: [measure_period_report(database, "html", runs, cutoff())]),
+        (
+            "period report DOCX (tracker report --period)",
+            lambda: [measure_period_report(database, "docx", runs, cutoff())],
+        ),
+        (
+            "period report HTML (tracker report --period)",
+            lambda: [measure_period_report(database, "html", runs, cutoff())],
+        ),
     ]
     for name, step in steps:
         try:
@@ -506,7 +607,9 @@ def main(argv: list[str] | None = None) -> None:
             missing.append(f"{name}: not available yet ({error})")
         except Exception as error:  # one failed measurement must not lose the others
             _log(traceback.format_exc())
-            missing.append(f"{name}: failed ({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''})")
+            missing.append(
+                f"{name}: failed ({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''})"
+            )
     _verdicts(figures)
 
     total = time.perf_counter() - started
@@ -516,7 +619,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     counts = _rows(folder)
     data = {
-        "timed bundle": f"{findings:,} findings, seed {SEED}: " + ", ".join(f"{name} {n:,}" for name, n in counts.items()),
+        "timed bundle": f"{findings:,} findings, seed {SEED}: "
+        + ", ".join(f"{name} {n:,}" for name, n in counts.items()),
         "timed database": f"SQLite, {database.stat().st_size / 1024 / 1024:.0f} MB after the import",
     }
     out.write_text(markdown(figures, machine(), data, missing, conditions), encoding="utf-8")

@@ -62,20 +62,41 @@ RESOLUTIONS = [number for number, _, _ in taxonomy.RESOLUTIONS]
 PARTNERS = [code for code, _ in taxonomy.PARTNERS]
 
 SUBJECTS = [
-    "the national counter-terrorism strategy", "the financial intelligence unit", "border crossing points",
-    "advance passenger information", "the terrorism offences of the criminal code", "mutual legal assistance",
-    "prison rehabilitation programmes", "the freezing of terrorist assets", "non-profit organisations",
-    "terrorist content online", "digital evidence", "critical infrastructure", "small arms controls",
-    "community engagement", "the inter-agency coordination body", "maritime port security",
+    "the national counter-terrorism strategy",
+    "the financial intelligence unit",
+    "border crossing points",
+    "advance passenger information",
+    "the terrorism offences of the criminal code",
+    "mutual legal assistance",
+    "prison rehabilitation programmes",
+    "the freezing of terrorist assets",
+    "non-profit organisations",
+    "terrorist content online",
+    "digital evidence",
+    "critical infrastructure",
+    "small arms controls",
+    "community engagement",
+    "the inter-agency coordination body",
+    "maritime port security",
 ]
 VERBS = [
-    "Strengthen", "Review", "Adopt legislation on", "Train officials on", "Establish oversight of",
-    "Allocate resources to", "Improve information sharing on", "Assess the risks to",
+    "Strengthen",
+    "Review",
+    "Adopt legislation on",
+    "Train officials on",
+    "Establish oversight of",
+    "Allocate resources to",
+    "Improve information sharing on",
+    "Assess the risks to",
 ]
 EVIDENCE = [
-    "Legislation adopted and in force.", "Draft bill before parliament.", "Training delivered to 40 officials.",
-    "No change reported by the authorities.", "Budget allocated; implementation under way.",
-    "Superseded by the 2021 reform.", "Information requested, not yet received.",
+    "Legislation adopted and in force.",
+    "Draft bill before parliament.",
+    "Training delivered to 40 officials.",
+    "No change reported by the authorities.",
+    "Budget allocated; implementation under way.",
+    "Superseded by the 2021 reform.",
+    "Information requested, not yet received.",
 ]
 
 
@@ -107,22 +128,35 @@ def _text(rng: random.Random) -> str:
 def _visit_row(rng, visit_id, state, kind, start, baseline_id) -> list:
     resolutions = sorted(rng.sample(RESOLUTIONS, rng.randint(1, 4)))
     return [
-        visit_id, state, kind, rng.choice(["in_person", "in_person", "in_person", "hybrid"]),
-        start.isoformat(), (start + dt.timedelta(days=rng.randint(2, 4))).isoformat(), baseline_id or "",
-        f"Head of delegation {rng.randint(1, 40)}", ";".join(sorted(rng.sample(PARTNERS, rng.randint(0, 3)))),
-        ";".join(map(str, resolutions)), f"{kind.replace('_', ' ').capitalize()} visit to {state}.",
+        visit_id,
+        state,
+        kind,
+        rng.choice(["in_person", "in_person", "in_person", "hybrid"]),
+        start.isoformat(),
+        (start + dt.timedelta(days=rng.randint(2, 4))).isoformat(),
+        baseline_id or "",
+        f"Head of delegation {rng.randint(1, 40)}",
+        ";".join(sorted(rng.sample(PARTNERS, rng.randint(0, 3)))),
+        ";".join(map(str, resolutions)),
+        f"{kind.replace('_', ' ').capitalize()} visit to {state}.",
         _weighted(rng, LEVEL_WEIGHTS).value if rng.random() < 0.2 else Confidentiality.committee.value,
     ]
 
 
 def _finding_row(rng, finding_id, visit_id, area, kind, continues) -> list:
     return [
-        finding_id, visit_id, area, kind.value,
-        f"{rng.choice(VERBS)} {rng.choice(SUBJECTS)}", _text(rng),
+        finding_id,
+        visit_id,
+        area,
+        kind.value,
+        f"{rng.choice(VERBS)} {rng.choice(SUBJECTS)}",
+        _text(rng),
         "true" if kind == FindingKind.recommendation and rng.random() < 0.1 else "false",
         rng.choice(list(Severity)).value if kind == FindingKind.shortfall else "",
         ";".join(map(str, sorted(rng.sample(RESOLUTIONS, rng.randint(0, 2))))),
-        f"para. {rng.randint(1, 400)}", continues, _weighted(rng, LEVEL_WEIGHTS).value,
+        f"para. {rng.randint(1, 400)}",
+        continues,
+        _weighted(rng, LEVEL_WEIGHTS).value,
     ]
 
 
@@ -130,12 +164,26 @@ def _meeting_rows(rng, visit_id, start, areas) -> list[list]:
     count = rng.randint(4, 10)
     rows = []
     for number in range(1, count + 1):
-        kind = MeetingKind.opening_session if number == 1 else MeetingKind.closing if number == count else rng.choice(MIDDLE_MEETINGS)
-        rows.append([
-            f"{visit_id}-M{number}", visit_id, (start + dt.timedelta(days=min(number // 3, 2))).isoformat(),
-            kind.value, f"Counterpart {rng.randint(1, 200)}", rng.choice(list(Sector)).value,
-            rng.choice(areas) if rng.random() < 0.6 else "", _text(rng), _weighted(rng, LEVEL_WEIGHTS).value,
-        ])
+        kind = (
+            MeetingKind.opening_session
+            if number == 1
+            else MeetingKind.closing
+            if number == count
+            else rng.choice(MIDDLE_MEETINGS)
+        )
+        rows.append(
+            [
+                f"{visit_id}-M{number}",
+                visit_id,
+                (start + dt.timedelta(days=min(number // 3, 2))).isoformat(),
+                kind.value,
+                f"Counterpart {rng.randint(1, 200)}",
+                rng.choice(list(Sector)).value,
+                rng.choice(areas) if rng.random() < 0.6 else "",
+                _text(rng),
+                _weighted(rng, LEVEL_WEIGHTS).value,
+            ]
+        )
     return rows
 
 
@@ -159,7 +207,9 @@ def generate(findings: int, out: Path, seed: int = 1) -> dict[str, int]:
         for state, state_findings in zip(states, _split(rng, findings, len(states))):
             baseline_year = rng.randint(2006, 2016)
             baseline_start = dt.date(baseline_year, rng.randint(1, 12), rng.randint(1, 25))
-            followup_start = dt.date(min(baseline_year + rng.randint(5, 12), 2024), rng.randint(1, 12), rng.randint(1, 25))
+            followup_start = dt.date(
+                min(baseline_year + rng.randint(5, 12), 2024), rng.randint(1, 12), rng.randint(1, 25)
+            )
             baseline_id, followup_id = f"{state}-{baseline_year}", f"{state}-{followup_start.year}F"
             write("visits.csv", _visit_row(rng, baseline_id, state, "comprehensive", baseline_start, None))
             write("visits.csv", _visit_row(rng, followup_id, state, "follow_up", followup_start, baseline_id))
@@ -175,10 +225,17 @@ def generate(findings: int, out: Path, seed: int = 1) -> dict[str, int]:
                 continues = ""
                 if at_baseline and kind in TRACKABLE_KINDS:
                     trackable.append(finding_id)
-                    write("assessments.csv", [
-                        finding_id, followup_id, _weighted(rng, STATUS_WEIGHTS).value, rng.choice(EVIDENCE),
-                        assessed_on, _weighted(rng, LEVEL_WEIGHTS).value,
-                    ])
+                    write(
+                        "assessments.csv",
+                        [
+                            finding_id,
+                            followup_id,
+                            _weighted(rng, STATUS_WEIGHTS).value,
+                            rng.choice(EVIDENCE),
+                            assessed_on,
+                            _weighted(rng, LEVEL_WEIGHTS).value,
+                        ],
+                    )
                 elif not at_baseline and kind in TRACKABLE_KINDS and trackable and rng.random() < CONTINUES_SHARE:
                     continues = rng.choice(trackable)
                 write("findings.csv", _finding_row(rng, finding_id, visit_id, rng.choice(areas), kind, continues))

@@ -65,7 +65,9 @@ def plain_import(database: Path, bundle: Path, audited: bool = False) -> int:
             converters = _cell_converters(spec)
             links = {column: header.index(column) for column in spec.links}
             key_position = header.index(spec.key[0])
-            insert = f"INSERT INTO {spec.table.name} ({', '.join(spec.stored)}) VALUES ({', '.join('?' * len(spec.stored))})"
+            insert = (
+                f"INSERT INTO {spec.table.name} ({', '.join(spec.stored)}) VALUES ({', '.join('?' * len(spec.stored))})"
+            )
             batch: list[tuple] = []
             link_batches: dict[str, list[tuple]] = {column: [] for column in links}
             events: list[tuple] = []
@@ -73,9 +75,13 @@ def plain_import(database: Path, bundle: Path, audited: bool = False) -> int:
                 batch.append(tuple(convert(cells[p]) for convert, p in zip(converters, positions)))
                 if audited:
                     changes = {column: [None, cell] for column, cell in zip(header, cells)}
-                    events.append(_audit_row(audit.event_row(_ACTOR, "create", spec.entity, cells[key_position], changes, at)))
+                    events.append(
+                        _audit_row(audit.event_row(_ACTOR, "create", spec.entity, cells[key_position], changes, at))
+                    )
                 for column, position in links.items():
-                    link_batches[column].extend((cells[key_position], value) for value in cells[position].split(";") if value)
+                    link_batches[column].extend(
+                        (cells[key_position], value) for value in cells[position].split(";") if value
+                    )
                 if len(batch) >= BATCH:
                     inserted += _flush(connection, spec, insert, batch, link_batches, events)
             inserted += _flush(connection, spec, insert, batch, link_batches, events)

@@ -40,7 +40,9 @@ def sqlite_template(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_base(worker_id) -> str:
     if not POSTGRES_URL:
-        pytest.skip("PostgreSQL tests need TRACKER_TEST_POSTGRES_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+        pytest.skip(
+            "PostgreSQL tests need TRACKER_TEST_POSTGRES_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+        )
     schema = _schema(worker_id)
     url = _postgres_url(schema)
     admin = db.get_engine(POSTGRES_URL)
@@ -62,9 +64,15 @@ def worker_id(request) -> str:
 def _reset_postgres(url: str) -> None:
     engine = db.get_engine(url)
     with engine.begin() as connection:
-        tables = connection.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'alembic_version'")
-        ).scalars().all()
+        tables = (
+            connection.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'alembic_version'"
+                )
+            )
+            .scalars()
+            .all()
+        )
         connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     seed_reference_data(engine)
 
@@ -113,39 +121,72 @@ def write_bundle(folder: Path, **files: list[dict]) -> Path:
 
 def visit_row(visit_id="KOR-2009", **overrides) -> dict:
     row = {
-        "visit_id": visit_id, "state": "KOR", "kind": "comprehensive", "modality": "in_person",
-        "start_date": "2009-09-14", "end_date": "2009-09-17", "baseline_visit_id": "", "lead": "Lead",
-        "partners": "", "resolutions": "1373", "summary": "", "confidentiality": "committee",
+        "visit_id": visit_id,
+        "state": "KOR",
+        "kind": "comprehensive",
+        "modality": "in_person",
+        "start_date": "2009-09-14",
+        "end_date": "2009-09-17",
+        "baseline_visit_id": "",
+        "lead": "Lead",
+        "partners": "",
+        "resolutions": "1373",
+        "summary": "",
+        "confidentiality": "committee",
     }
     return row | overrides
 
 
 def followup_row(visit_id="KOR-2023", baseline="KOR-2009", **overrides) -> dict:
-    defaults = {"kind": "follow_up", "start_date": "2023-05-22", "end_date": "2023-05-25", "baseline_visit_id": baseline}
+    defaults = {
+        "kind": "follow_up",
+        "start_date": "2023-05-22",
+        "end_date": "2023-05-25",
+        "baseline_visit_id": baseline,
+    }
     return visit_row(visit_id, **(defaults | overrides))
 
 
 def finding_row(finding_id, visit_id="KOR-2009", kind="shortfall", area="LEG", **overrides) -> dict:
     row = {
-        "finding_id": finding_id, "visit_id": visit_id, "area": area, "kind": kind,
-        "title": f"Finding {finding_id}", "detail": "", "priority": "false", "severity": "",
-        "resolutions": "", "source_ref": "", "continues": "", "confidentiality": "committee",
+        "finding_id": finding_id,
+        "visit_id": visit_id,
+        "area": area,
+        "kind": kind,
+        "title": f"Finding {finding_id}",
+        "detail": "",
+        "priority": "false",
+        "severity": "",
+        "resolutions": "",
+        "source_ref": "",
+        "continues": "",
+        "confidentiality": "committee",
     }
     return row | overrides
 
 
 def assessment_row(finding_id, status, visit_id="KOR-2023", **overrides) -> dict:
     row = {
-        "finding_id": finding_id, "visit_id": visit_id, "status": status, "evidence": "",
-        "assessed_on": "2023-05-25", "confidentiality": "committee",
+        "finding_id": finding_id,
+        "visit_id": visit_id,
+        "status": status,
+        "evidence": "",
+        "assessed_on": "2023-05-25",
+        "confidentiality": "committee",
     }
     return row | overrides
 
 
 def meeting_row(meeting_id, visit_id="KOR-2023", **overrides) -> dict:
     row = {
-        "meeting_id": meeting_id, "visit_id": visit_id, "date": "2023-05-22", "kind": "technical",
-        "counterpart": "Ministry", "sector": "government", "area": "", "notes": "",
+        "meeting_id": meeting_id,
+        "visit_id": visit_id,
+        "date": "2023-05-22",
+        "kind": "technical",
+        "counterpart": "Ministry",
+        "sector": "government",
+        "area": "",
+        "notes": "",
         "confidentiality": "committee",
     }
     return row | overrides

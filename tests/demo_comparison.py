@@ -8,8 +8,15 @@ excluded split, baseline recommendations and theirs, follow-up gaps, new gaps, g
 from tracker.services.comparison import COUNT_FIELDS
 
 STATUSES = (
-    "fully_implemented", "addressed_otherwise", "largely_implemented", "partially_implemented",
-    "initial_steps", "not_implemented", "contrary_action", "no_longer_relevant", "not_assessed",
+    "fully_implemented",
+    "addressed_otherwise",
+    "largely_implemented",
+    "partially_implemented",
+    "initial_steps",
+    "not_implemented",
+    "contrary_action",
+    "no_longer_relevant",
+    "not_assessed",
     "insufficient_information",
 )
 
@@ -19,16 +26,16 @@ STATUSES = (
 # CVE F14 0 (F27 not assessed); HR F24 0; GEN F25 1. In all 65 points over 24 items: 67.7.
 RESTRICTED_AREAS = {
     #        gaps cl pr op ex  recs cl pr op ex  fgap new gpb gpf tab taf  index  n
-    "STRAT": (1, 1, 0, 0, 0,   2, 0, 1, 0, 1,    0, 0,   0, 1, 0, 0,    87.5, 2),
-    "LEG":   (2, 0, 2, 0, 0,   1, 1, 0, 0, 0,    1, 0,   0, 0, 0, 0,    75.0, 3),
-    "CJ":    (2, 0, 2, 0, 0,   1, 1, 0, 0, 0,    0, 0,   1, 1, 1, 0,    75.0, 3),
-    "CFT":   (3, 1, 2, 0, 0,   2, 0, 2, 0, 0,    2, 1,   1, 1, 1, 1,    60.0, 5),
-    "LE":    (2, 1, 0, 0, 1,   1, 1, 0, 0, 0,    1, 1,   1, 0, 0, 0,   100.0, 2),
-    "BM":    (3, 1, 2, 0, 0,   2, 2, 0, 0, 0,    1, 1,   1, 1, 1, 0,    85.0, 5),
-    "ICT":   (0, 0, 0, 0, 0,   1, 0, 1, 0, 0,    2, 2,   0, 1, 0, 1,    50.0, 1),
-    "CVE":   (1, 0, 0, 1, 0,   1, 0, 0, 0, 1,    1, 0,   0, 0, 0, 1,     0.0, 1),
-    "HR":    (0, 0, 0, 0, 0,   1, 0, 0, 1, 0,    0, 0,   0, 1, 0, 0,     0.0, 1),
-    "GEN":   (0, 0, 0, 0, 0,   1, 0, 1, 0, 0,    0, 0,   0, 0, 0, 0,    25.0, 1),
+    "STRAT": (1, 1, 0, 0, 0, 2, 0, 1, 0, 1, 0, 0, 0, 1, 0, 0, 87.5, 2),
+    "LEG": (2, 0, 2, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 75.0, 3),
+    "CJ": (2, 0, 2, 0, 0, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1, 0, 75.0, 3),
+    "CFT": (3, 1, 2, 0, 0, 2, 0, 2, 0, 0, 2, 1, 1, 1, 1, 1, 60.0, 5),
+    "LE": (2, 1, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0, 100.0, 2),
+    "BM": (3, 1, 2, 0, 0, 2, 2, 0, 0, 0, 1, 1, 1, 1, 1, 0, 85.0, 5),
+    "ICT": (0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0, 1, 0, 1, 50.0, 1),
+    "CVE": (1, 0, 0, 1, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 0.0, 1),
+    "HR": (0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0.0, 1),
+    "GEN": (0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 25.0, 1),
 }
 RESTRICTED_TOTALS = (14, 4, 8, 1, 1, 13, 5, 5, 1, 2, 8, 5, 4, 6, 3, 3, 67.7, 24)
 RESTRICTED_STATUSES = (7, 2, 6, 4, 3, 1, 1, 1, 1, 1)
@@ -37,20 +44,20 @@ RESTRICTED_STATUSES = (7, 2, 6, 4, 3, 1, 1, 1, 1, 1)
 # closed), F10 (LE gap, excluded), F34 (CJ TA need); follow-up F03 (CFT new gap), F05 (LE new
 # gap), F22 (CFT good practice). 61 points over 23 items: 66.3.
 COMMITTEE_AREAS = RESTRICTED_AREAS | {
-    "CJ":    (2, 0, 2, 0, 0,   1, 1, 0, 0, 0,    0, 0,   1, 1, 0, 0,    75.0, 3),
-    "CFT":   (3, 1, 2, 0, 0,   2, 0, 2, 0, 0,    1, 0,   1, 0, 1, 1,    60.0, 5),
-    "LE":    (0, 0, 0, 0, 0,   1, 1, 0, 0, 0,    0, 0,   1, 0, 0, 0,   100.0, 1),
+    "CJ": (2, 0, 2, 0, 0, 1, 1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 75.0, 3),
+    "CFT": (3, 1, 2, 0, 0, 2, 0, 2, 0, 0, 1, 0, 1, 0, 1, 1, 60.0, 5),
+    "LE": (0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 100.0, 1),
 }
 COMMITTEE_TOTALS = (12, 3, 8, 1, 0, 13, 5, 5, 1, 2, 6, 3, 4, 5, 2, 3, 66.3, 23)
 COMMITTEE_STATUSES = (7, 1, 6, 4, 3, 1, 1, 1, 1, 0)
 
 # At public level only six good practices are left and nothing is scored.
 PUBLIC_AREAS = {
-    "STRAT": (0, 0, 0, 0, 0,   0, 0, 0, 0, 0,    0, 0,   0, 1, 0, 0,    None, 0),
-    "CJ":    (0, 0, 0, 0, 0,   0, 0, 0, 0, 0,    0, 0,   1, 0, 0, 0,    None, 0),
-    "CFT":   (0, 0, 0, 0, 0,   0, 0, 0, 0, 0,    0, 0,   1, 0, 0, 0,    None, 0),
-    "BM":    (0, 0, 0, 0, 0,   0, 0, 0, 0, 0,    0, 0,   1, 1, 0, 0,    None, 0),
-    "HR":    (0, 0, 0, 0, 0,   0, 0, 0, 0, 0,    0, 0,   0, 1, 0, 0,    None, 0),
+    "STRAT": (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, None, 0),
+    "CJ": (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, None, 0),
+    "CFT": (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, None, 0),
+    "BM": (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, None, 0),
+    "HR": (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, None, 0),
 }
 PUBLIC_TOTALS = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, None, 0)
 PUBLIC_STATUSES = (0,) * 10

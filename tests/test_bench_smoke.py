@@ -29,12 +29,16 @@ def test_generated_bundle_imports_whole_and_again_changes_nothing(engine, tmp_pa
         followups = connection.execute(select(func.count()).where(Visit.baseline_visit_id.is_not(None))).scalar_one()
         baseline = select(Visit.baseline_visit_id).where(Visit.baseline_visit_id.is_not(None))
         trackable = connection.execute(
-            select(func.count()).select_from(Finding).where(Finding.visit_id.in_(baseline), Finding.kind.in_(TRACKABLE_KINDS))
+            select(func.count())
+            .select_from(Finding)
+            .where(Finding.visit_id.in_(baseline), Finding.kind.in_(TRACKABLE_KINDS))
         ).scalar_one()
         assessed = connection.execute(
-            select(func.count(func.distinct(Assessment.finding_id))).where(Assessment.finding_id.in_(
-                select(Finding.finding_id).where(Finding.visit_id.in_(baseline), Finding.kind.in_(TRACKABLE_KINDS))
-            ))
+            select(func.count(func.distinct(Assessment.finding_id))).where(
+                Assessment.finding_id.in_(
+                    select(Finding.finding_id).where(Finding.visit_id.in_(baseline), Finding.kind.in_(TRACKABLE_KINDS))
+                )
+            )
         ).scalar_one()
     assert states == followups == len(taxonomy.member_states()) == 193
     assert trackable > 0

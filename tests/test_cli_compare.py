@@ -39,7 +39,9 @@ def test_compare_table_fits_100_columns(demo_engine):
     lines = result.stdout.splitlines()
     assert max(len(line) for line in lines) <= 100
     assert lines[0] == "KOR: follow-up visit KOR-2023 compared with baseline visit KOR-2009"
-    assert any(line.startswith("STRAT |    1  1  0  0  0 |    2  0  1  0  1 |") and line.endswith("87.5  2") for line in lines)
+    assert any(
+        line.startswith("STRAT |    1  1  0  0  0 |    2  0  1  0  1 |") and line.endswith("87.5  2") for line in lines
+    )
     assert any(line.startswith("TOTAL |   14") and line.endswith("67.7 24") for line in lines)
     assert any(line.startswith("gaps, recs: baseline shortfalls") for line in lines)
 

@@ -62,7 +62,9 @@ def test_period_report_shows_its_progress_on_stderr(demo_engine, tmp_path):
     assert result.stdout == ""
     headings = [line for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("## ")]
     assert headings == [
-        "## Summary across States", "## France: follow-up visit FRA-2022", "## Republic of Korea: follow-up visit KOR-2023",
+        "## Summary across States",
+        "## France: follow-up visit FRA-2022",
+        "## Republic of Korea: follow-up visit KOR-2023",
     ]
 
 
@@ -94,7 +96,10 @@ def test_an_out_file_in_a_missing_folder_is_a_one_sentence_error(demo_engine, tm
     result = tracker("report", "--state", "KOR", "--out", tmp_path / "missing" / "report.html")
 
     assert result.exit_code == 1
-    assert result.stderr == f"Error: the folder {tmp_path / 'missing'} does not exist; create it or write the report elsewhere.\n"
+    assert (
+        result.stderr
+        == f"Error: the folder {tmp_path / 'missing'} does not exist; create it or write the report elsewhere.\n"
+    )
 
 
 def test_an_out_suffix_that_names_no_format_is_a_one_sentence_error(demo_engine, tmp_path):

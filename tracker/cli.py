@@ -58,13 +58,17 @@ def guarded(function):
         except SQLAlchemyError as error:
             if os.environ.get("TRACKER_DEBUG"):
                 raise
-            fail(f"the database refused the operation ({first_line(error)}); check TRACKER_DATABASE_URL and run 'tracker init'.")
+            fail(
+                f"the database refused the operation ({first_line(error)}); check TRACKER_DATABASE_URL and run 'tracker init'."
+            )
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as error:
             if os.environ.get("TRACKER_DEBUG"):
                 raise
-            fail(f"unexpected failure ({type(error).__name__}: {error}); rerun with TRACKER_DEBUG=1 to see where it happened.")
+            fail(
+                f"unexpected failure ({type(error).__name__}: {error}); rerun with TRACKER_DEBUG=1 to see where it happened."
+            )
 
     return wrapper
 
@@ -114,7 +118,9 @@ def import_(
             typer.echo(str(error), err=True)
         if result.error_count > len(result.errors):
             typer.echo(f"... and {result.error_count - len(result.errors)} more errors.", err=True)
-        fail(f"the bundle has {result.error_count} error(s) and nothing was written; correct the rows listed above and import again.")
+        fail(
+            f"the bundle has {result.error_count} error(s) and nothing was written; correct the rows listed above and import again."
+        )
     typer.echo(describe(result))
 
 
@@ -138,15 +144,24 @@ def dashboard(
     """Start the Streamlit dashboard on the database of TRACKER_DATABASE_URL."""
     import subprocess
     import sys
+    from pathlib import Path
 
-    from tracker.config import PROJECT_ROOT
-
+    entry = Path(__file__).resolve().parent / "dashboard.py"
     command_line = [
-        sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboard.py"),
-        "--server.port", str(port), "--server.headless", str(headless).lower(),
-        "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(entry),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        str(headless).lower(),
+        "--browser.gatherUsageStats",
+        "false",
         # Reloading modules while the app runs redefines the tables and breaks every page.
-        "--server.fileWatcherType", "none",
+        "--server.fileWatcherType",
+        "none",
     ]
     raise typer.Exit(subprocess.call(command_line))
 
@@ -163,7 +178,9 @@ def compare(
     followup: Annotated[
         str | None, typer.Option("--followup", help="The follow-up visit id; by default the latest one.")
     ] = None,
-    output: Annotated[CompareFormat, typer.Option("--format", help="table for people, json or csv for tools.")] = CompareFormat.table,
+    output: Annotated[
+        CompareFormat, typer.Option("--format", help="table for people, json or csv for tools.")
+    ] = CompareFormat.table,
     level: LevelOption = None,
 ) -> None:
     """Compare a State's follow-up visit with its baseline, per thematic area (DESIGN §3)."""
@@ -177,11 +194,14 @@ def compare(
             typer.echo(comparison.render_table(result))
 
 
-user_app = typer.Typer(help="Team-server users: add, list, change role or clearance, disable, set passwords.", no_args_is_help=True)
+user_app = typer.Typer(
+    help="Team-server users: add, list, change role or clearance, disable, set passwords.", no_args_is_help=True
+)
 app.add_typer(user_app, name="user")
 
 PasswordStdin = Annotated[
-    bool, typer.Option("--password-stdin", help="Read the password from the first line of standard input (for scripts).")
+    bool,
+    typer.Option("--password-stdin", help="Read the password from the first line of standard input (for scripts)."),
 ]
 
 
@@ -226,7 +246,9 @@ def user_set_role(
 @command("set-clearance", typer_app=user_app)
 def user_set_clearance(
     username: str,
-    level: Annotated[str, typer.Argument(help="public, un_platform, member_states, committee, state_and_cted or restricted.")],
+    level: Annotated[
+        str, typer.Argument(help="public, un_platform, member_states, committee, state_and_cted or restricted.")
+    ],
 ) -> None:
     """Change the highest confidentiality level a user may see."""
     users_service.set_clearance(get_engine(), cli_actor(), username, level)
@@ -255,7 +277,7 @@ def plain_table(frame) -> str:
     # Missing values (None, NaN, NaT) print as blanks.
     cells = frame.map(lambda v: "" if v is None or v != v else str(v))
     widths = [max(len(c), cells[c].str.len().max()) for c in cells.columns[:-1]]
-    lines = [list(cells.columns)] + cells.values.tolist()
+    lines = [list(cells.columns), *cells.values.tolist()]
     return "\n".join("  ".join([*(v.ljust(w) for v, w in zip(line, widths)), line[-1]]) for line in lines)
 
 
@@ -273,7 +295,10 @@ def parse_day(text: str | None):
 
 @command("audit")
 def audit_(
-    entity: Annotated[str | None, typer.Option(help="Only this entity: visit, finding, assessment, meeting, thematic_area, user, bundle.")] = None,
+    entity: Annotated[
+        str | None,
+        typer.Option(help="Only this entity: visit, finding, assessment, meeting, thematic_area, user, bundle."),
+    ] = None,
     key: Annotated[str | None, typer.Option(help="Only this key, e.g. KOR-2023 or a finding_id.")] = None,
     since: Annotated[str | None, typer.Option(help="Only events on or after this day, YYYY-MM-DD (UTC).")] = None,
     limit: Annotated[int, typer.Option(help="At most this many events, newest first.")] = 1000,
@@ -284,15 +309,20 @@ def audit_(
         typer.echo("No audit events match.")
         return
     frame = frame.drop(columns=["id"]).assign(
-        at=frame["at"].map(lambda at: at.strftime("%Y-%m-%d %H:%M:%S")), changes=frame["changes"].map(audit_service.changes_in_words)
+        at=frame["at"].map(lambda at: at.strftime("%Y-%m-%d %H:%M:%S")),
+        changes=frame["changes"].map(audit_service.changes_in_words),
     )
     typer.echo(plain_table(frame))
 
 
 @command()
 def backup(
-    file: Annotated[Path, typer.Argument(help="Where to write: a SQLite file copy, or a name ending in .zip for a portable backup.")],
-    restore: Annotated[bool, typer.Option("--restore", help="Restore FILE (a .zip backup) into an empty database instead.")] = False,
+    file: Annotated[
+        Path, typer.Argument(help="Where to write: a SQLite file copy, or a name ending in .zip for a portable backup.")
+    ],
+    restore: Annotated[
+        bool, typer.Option("--restore", help="Restore FILE (a .zip backup) into an empty database instead.")
+    ] = False,
 ) -> None:
     """Take a consistent backup while the app runs (or restore a .zip backup)."""
     actor = cli_actor()
@@ -317,15 +347,23 @@ def progress_step(bar, label: str):
 @command()
 def report(
     out: Annotated[Path, typer.Option("--out", help="The file to write; it appears only once complete.")],
-    state: Annotated[str | None, typer.Option("--state", metavar="ISO3", help="Report on this State's follow-up visit.")] = None,
+    state: Annotated[
+        str | None, typer.Option("--state", metavar="ISO3", help="Report on this State's follow-up visit.")
+    ] = None,
     followup: Annotated[
         str | None, typer.Option("--followup", help="With --state: the follow-up visit id; by default the latest.")
     ] = None,
     period: Annotated[
         str | None,
-        typer.Option("--period", metavar="FROM..TO", help="Report on every follow-up visit that started in this period, e.g. 2023-01-01..2023-12-31."),
+        typer.Option(
+            "--period",
+            metavar="FROM..TO",
+            help="Report on every follow-up visit that started in this period, e.g. 2023-01-01..2023-12-31.",
+        ),
     ] = None,
-    output: Annotated[str | None, typer.Option("--format", help="docx, html or md; by default the suffix of --out.")] = None,
+    output: Annotated[
+        str | None, typer.Option("--format", help="docx, html or md; by default the suffix of --out.")
+    ] = None,
     level: LevelOption = None,
 ) -> None:
     """Write a report to the Committee on a State's follow-up visit or on a period (DESIGN §7)."""

@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -11,10 +12,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session
 
-from tracker.config import PROJECT_ROOT, get_settings
+from tracker.config import get_settings
 from tracker.errors import TrackerError
 
-MIGRATIONS = PROJECT_ROOT / "db" / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def database_url() -> str:
@@ -32,8 +33,6 @@ def _engine_for(url: str) -> Engine:
         ) from None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            from pathlib import Path
-
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -203,7 +203,9 @@ class Visit(SQLModel, table=True):
         _check_in("modality", Modality, "ck_visit_modality"),
         _conf_check("visit"),
         CheckConstraint("end_date >= start_date", name="ck_visit_dates"),
-        CheckConstraint("baseline_visit_id IS NULL OR baseline_visit_id <> visit_id", name="ck_visit_baseline_not_self"),
+        CheckConstraint(
+            "baseline_visit_id IS NULL OR baseline_visit_id <> visit_id", name="ck_visit_baseline_not_self"
+        ),
         Index("ix_visit_state_start", "state", "start_date"),
     )
     visit_id: str = Field(primary_key=True, max_length=64)
@@ -222,17 +224,13 @@ class Visit(SQLModel, table=True):
 
 class VisitPartner(SQLModel, table=True):
     __tablename__ = "visit_partner"
-    visit_id: str = Field(
-        sa_column=Column(ForeignKey("visit.visit_id", ondelete="CASCADE"), primary_key=True)
-    )
+    visit_id: str = Field(sa_column=Column(ForeignKey("visit.visit_id", ondelete="CASCADE"), primary_key=True))
     partner: str = Field(foreign_key="partner_org.code", primary_key=True)
 
 
 class VisitResolution(SQLModel, table=True):
     __tablename__ = "visit_resolution"
-    visit_id: str = Field(
-        sa_column=Column(ForeignKey("visit.visit_id", ondelete="CASCADE"), primary_key=True)
-    )
+    visit_id: str = Field(sa_column=Column(ForeignKey("visit.visit_id", ondelete="CASCADE"), primary_key=True))
     resolution: int = Field(foreign_key="resolution.number", primary_key=True)
 
 
@@ -240,9 +238,7 @@ class Finding(SQLModel, table=True):
     __tablename__ = "finding"
     __table_args__ = (
         _check_in("kind", FindingKind, "ck_finding_kind"),
-        CheckConstraint(
-            "severity IS NULL OR severity IN ('major', 'moderate', 'minor')", name="ck_finding_severity"
-        ),
+        CheckConstraint("severity IS NULL OR severity IN ('major', 'moderate', 'minor')", name="ck_finding_severity"),
         _conf_check("finding"),
         CheckConstraint("continues IS NULL OR continues <> finding_id", name="ck_finding_continues_not_self"),
         # The comparison groups a visit's findings by kind and area.
@@ -265,9 +261,7 @@ class Finding(SQLModel, table=True):
 
 class FindingResolution(SQLModel, table=True):
     __tablename__ = "finding_resolution"
-    finding_id: str = Field(
-        sa_column=Column(ForeignKey("finding.finding_id", ondelete="CASCADE"), primary_key=True)
-    )
+    finding_id: str = Field(sa_column=Column(ForeignKey("finding.finding_id", ondelete="CASCADE"), primary_key=True))
     resolution: int = Field(foreign_key="resolution.number", primary_key=True)
 
 
@@ -417,8 +411,17 @@ RequiredDate = Annotated[dt.date, BeforeValidator(_parse_date)]
 Resolutions = Annotated[list[int], BeforeValidator(_parse_resolutions)]
 Codes = Annotated[list[str], BeforeValidator(_parse_codes)]
 Level = Annotated[Confidentiality, BeforeValidator(lambda v: _blank_to_none(v) or DEFAULT_CONFIDENTIALITY)]
-def _checked(*, pattern: str | None = None, rule: str = "", upper: bool = False, min_length: int = 1,
-             max_length: int | None = None, optional: bool = False) -> BeforeValidator:
+
+
+def _checked(
+    *,
+    pattern: str | None = None,
+    rule: str = "",
+    upper: bool = False,
+    min_length: int = 1,
+    max_length: int | None = None,
+    optional: bool = False,
+) -> BeforeValidator:
     """A text check whose every failure reads as a sentence a spreadsheet user can act on."""
 
     def check(value):
@@ -457,7 +460,9 @@ AreaCode = Annotated[str, _checked(pattern=AREA_CODE, rule=_AREA_RULE, upper=Tru
 class AreaCreate(_Input):
     code: AreaCode
     name: RequiredText
-    parent: Annotated[str | None, _checked(pattern=AREA_CODE, rule=_AREA_RULE, upper=True, max_length=64, optional=True)] = None
+    parent: Annotated[
+        str | None, _checked(pattern=AREA_CODE, rule=_AREA_RULE, upper=True, max_length=64, optional=True)
+    ] = None
     cross_cutting: Bool = False
     sort_order: Annotated[int, BeforeValidator(lambda v: 0 if _blank_to_none(v) is None else v)] = 0
 
@@ -482,7 +487,9 @@ class VisitCreate(_Input):
     visit_id: Key
     state: Annotated[str, _checked(pattern=r"[A-Z]{3}", rule="write the State's ISO3 code, e.g. KOR", upper=True)]
     kind: VisitKind
-    modality: Annotated[Modality, BeforeValidator(lambda v: _blank_to_none(v) or Modality.in_person)] = Modality.in_person
+    modality: Annotated[Modality, BeforeValidator(lambda v: _blank_to_none(v) or Modality.in_person)] = (
+        Modality.in_person
+    )
     start_date: RequiredDate
     end_date: RequiredDate
     baseline_visit_id: OptionalKey = None
@@ -544,7 +551,12 @@ class MeetingCreate(_Input):
 
 
 class UserCreate(_Input):
-    username: Annotated[str, _checked(pattern=r"[A-Za-z0-9._@\-]+", rule="use letters, digits, '.', '_', '@' and '-'", min_length=2, max_length=64)]
+    username: Annotated[
+        str,
+        _checked(
+            pattern=r"[A-Za-z0-9._@\-]+", rule="use letters, digits, '.', '_', '@' and '-'", min_length=2, max_length=64
+        ),
+    ]
     password: Annotated[str, StringConstraints(min_length=10, max_length=256)]
     role: Role = Role.viewer
     clearance: Confidentiality = DEFAULT_CONFIDENTIALITY

@@ -18,46 +18,86 @@ class Area:
 
 # Top-level areas in the order reports list them, each followed by its sub-areas.
 _AREA_TREE: list[tuple[str, str, bool, list[tuple[str, str]]]] = [
-    ("STRAT", "Threat assessment and national strategy", False, [
-        ("RISK_ASSESSMENT", "National terrorism risk assessment"),
-        ("COORDINATION", "Inter-agency coordination mechanisms"),
-    ]),
-    ("LEG", "Counter-terrorism legislation", False, [
-        ("CRIMINALIZATION", "Criminalization of terrorist offences"),
-        ("FTF", "Foreign terrorist fighter offences"),
-    ]),
-    ("CJ", "Criminal justice and international cooperation in criminal matters", False, [
-        ("PROSECUTION", "Investigation, prosecution and adjudication"),
-        ("MLA_EXTRADITION", "Mutual legal assistance and extradition"),
-        ("PRISONS", "Prison management and rehabilitation"),
-    ]),
-    ("CFT", "Countering the financing of terrorism", False, [
-        ("FIU", "Financial intelligence unit"),
-        ("ASSET_FREEZING", "Freezing of terrorist assets"),
-        ("NPO", "Non-profit organizations"),
-        ("VIRTUAL_ASSETS", "Virtual assets and new payment methods"),
-    ]),
-    ("LE", "Law enforcement", False, [
-        ("INTELLIGENCE", "Counter-terrorism intelligence"),
-        ("CRITICAL_INFRASTRUCTURE", "Protection of critical infrastructure and soft targets"),
-        ("SALW", "Small arms, light weapons and explosives"),
-    ]),
-    ("BM", "Border management", False, [
-        ("AVIATION", "Aviation security"),
-        ("MARITIME", "Maritime security"),
-        ("BORDER_CONTROL", "Border control and document security"),
-        ("API_PNR_BIOMETRICS", "Advance passenger information, PNR and biometrics"),
-    ]),
-    ("ICT", "Information and communications technologies and new technologies", False, [
-        ("ONLINE_CONTENT", "Terrorist content online"),
-        ("DIGITAL_EVIDENCE", "Digital evidence"),
-        ("PUBLIC_PRIVATE", "Public-private partnerships"),
-    ]),
-    ("CVE", "Countering violent extremism conducive to terrorism", False, [
-        ("COMMUNITY", "Community engagement"),
-        ("INCITEMENT", "Countering incitement"),
-        ("REINTEGRATION", "Prosecution, rehabilitation and reintegration"),
-    ]),
+    (
+        "STRAT",
+        "Threat assessment and national strategy",
+        False,
+        [
+            ("RISK_ASSESSMENT", "National terrorism risk assessment"),
+            ("COORDINATION", "Inter-agency coordination mechanisms"),
+        ],
+    ),
+    (
+        "LEG",
+        "Counter-terrorism legislation",
+        False,
+        [
+            ("CRIMINALIZATION", "Criminalization of terrorist offences"),
+            ("FTF", "Foreign terrorist fighter offences"),
+        ],
+    ),
+    (
+        "CJ",
+        "Criminal justice and international cooperation in criminal matters",
+        False,
+        [
+            ("PROSECUTION", "Investigation, prosecution and adjudication"),
+            ("MLA_EXTRADITION", "Mutual legal assistance and extradition"),
+            ("PRISONS", "Prison management and rehabilitation"),
+        ],
+    ),
+    (
+        "CFT",
+        "Countering the financing of terrorism",
+        False,
+        [
+            ("FIU", "Financial intelligence unit"),
+            ("ASSET_FREEZING", "Freezing of terrorist assets"),
+            ("NPO", "Non-profit organizations"),
+            ("VIRTUAL_ASSETS", "Virtual assets and new payment methods"),
+        ],
+    ),
+    (
+        "LE",
+        "Law enforcement",
+        False,
+        [
+            ("INTELLIGENCE", "Counter-terrorism intelligence"),
+            ("CRITICAL_INFRASTRUCTURE", "Protection of critical infrastructure and soft targets"),
+            ("SALW", "Small arms, light weapons and explosives"),
+        ],
+    ),
+    (
+        "BM",
+        "Border management",
+        False,
+        [
+            ("AVIATION", "Aviation security"),
+            ("MARITIME", "Maritime security"),
+            ("BORDER_CONTROL", "Border control and document security"),
+            ("API_PNR_BIOMETRICS", "Advance passenger information, PNR and biometrics"),
+        ],
+    ),
+    (
+        "ICT",
+        "Information and communications technologies and new technologies",
+        False,
+        [
+            ("ONLINE_CONTENT", "Terrorist content online"),
+            ("DIGITAL_EVIDENCE", "Digital evidence"),
+            ("PUBLIC_PRIVATE", "Public-private partnerships"),
+        ],
+    ),
+    (
+        "CVE",
+        "Countering violent extremism conducive to terrorism",
+        False,
+        [
+            ("COMMUNITY", "Community engagement"),
+            ("INCITEMENT", "Countering incitement"),
+            ("REINTEGRATION", "Prosecution, rehabilitation and reintegration"),
+        ],
+    ),
     ("HR", "Human rights", True, []),
     ("GEN", "Gender and the role of women", True, []),
 ]
@@ -144,12 +184,9 @@ def member_states() -> list[tuple[str, str, str]]:
     The table is read straight from country_converter's data file: its converter class cannot
     load under pandas 3, where Namibia's ISO2 code "NA" is parsed as a missing value.
     """
-    table = pd.read_csv(
-        files("country_converter") / "country_data.tsv", sep="\t", dtype=str, keep_default_na=False
-    )
+    table = pd.read_csv(files("country_converter") / "country_data.tsv", sep="\t", dtype=str, keep_default_na=False)
     members = table[table["UNmember"] != ""]
     states = [
-        (row.ISO3, _UN_NAMES.get(row.ISO3, row.name_short), row.UNregion)
-        for row in members.itertuples(index=False)
+        (row.ISO3, _UN_NAMES.get(row.ISO3, row.name_short), row.UNregion) for row in members.itertuples(index=False)
     ]
     return sorted(states)

@@ -19,16 +19,23 @@ from tracker.services.reference import init_database
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 NEW_TITLE = "Industry forum shares hashes of terrorist content"
 NEW_FINDING = (
-    "finding_id,visit_id,area,kind,title\n"
-    f"KOR-2023-F98,KOR-2023,ICT.PUBLIC_PRIVATE,good_practice,{NEW_TITLE}\n"
+    f"finding_id,visit_id,area,kind,title\nKOR-2023-F98,KOR-2023,ICT.PUBLIC_PRIVATE,good_practice,{NEW_TITLE}\n"
 ).encode()
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)"
+    ),
 ]
 
 
@@ -63,10 +70,28 @@ def dashboard_url(tmp_path_factory):
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if k != "TRACKER_AUTH"} | {"TRACKER_DATABASE_URL": url}
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "dashboard.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.fileWatcherType",
+            "none",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         wait_until_healthy(f"http://127.0.0.1:{port}", server)

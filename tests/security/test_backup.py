@@ -20,7 +20,16 @@ from tracker.services.reference import seed_reference_data
 from .conftest import PASSWORD, add_user, dump
 
 runner = CliRunner()
-MATERIAL = ("thematic_area", "visit", "visit_partner", "visit_resolution", "finding", "finding_resolution", "assessment", "meeting")
+MATERIAL = (
+    "thematic_area",
+    "visit",
+    "visit_partner",
+    "visit_resolution",
+    "finding",
+    "finding_resolution",
+    "assessment",
+    "meeting",
+)
 
 
 def _wipe(engine) -> None:
@@ -58,10 +67,22 @@ def test_a_sqlite_backup_is_a_copy_of_the_database(sqlite_engine, tmp_path):
 def test_a_sqlite_backup_does_not_wait_for_a_writer_and_leaves_its_rows_out(sqlite_engine, tmp_path):
     before = dump(sqlite_engine)
     with writing(sqlite_engine) as connection:
-        connection.execute(insert(Visit.__table__), [{
-            "visit_id": "FRA-2020", "state": "FRA", "kind": "focused", "modality": "virtual",
-            "start_date": dt.date(2020, 1, 1), "end_date": dt.date(2020, 1, 2), "lead": "", "summary": "", "confidentiality": "public",
-        }])
+        connection.execute(
+            insert(Visit.__table__),
+            [
+                {
+                    "visit_id": "FRA-2020",
+                    "state": "FRA",
+                    "kind": "focused",
+                    "modality": "virtual",
+                    "start_date": dt.date(2020, 1, 1),
+                    "end_date": dt.date(2020, 1, 2),
+                    "lead": "",
+                    "summary": "",
+                    "confidentiality": "public",
+                }
+            ],
+        )
         backup.backup(sqlite_engine, tmp_path / "copy.db", LOCAL_ADMIN)
     copy = get_engine(f"sqlite:///{tmp_path / 'copy.db'}")
     assert dump(copy) == before
@@ -116,7 +137,7 @@ def test_a_restore_refuses_a_database_in_use(demo_engine, tmp_path):
 @pytest.mark.parametrize("content", [b"not a zip", b"SQLite format 3\x00"])
 def test_a_restore_of_something_else_is_one_sentence(engine, tmp_path, content):
     (tmp_path / "thing").write_bytes(content)
-    with pytest.raises(TrackerError, match="not a portable .zip backup"):
+    with pytest.raises(TrackerError, match=r"not a portable \.zip backup"):
         backup.restore(engine, tmp_path / "thing", LOCAL_ADMIN)
 
 

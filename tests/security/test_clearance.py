@@ -77,9 +77,21 @@ def test_a_comparison_with_a_hidden_visit_is_an_error_that_names_no_hidden_visit
         lambda e: records.get_visit(e, reader, "FRA-2022"),
     ],
     ids=[
-        "item_table", "followup_visits", "cross_state_index", "list_visits", "list_findings",
-        "search_findings", "findings_by_status", "finding_counts", "list_meetings", "meeting_footprint",
-        "assessment_worksheet", "get_visit", "get_finding", "get_continuing_finding", "get_visit_of_hidden_baseline",
+        "item_table",
+        "followup_visits",
+        "cross_state_index",
+        "list_visits",
+        "list_findings",
+        "search_findings",
+        "findings_by_status",
+        "finding_counts",
+        "list_meetings",
+        "meeting_footprint",
+        "assessment_worksheet",
+        "get_visit",
+        "get_finding",
+        "get_continuing_finding",
+        "get_visit_of_hidden_baseline",
     ],
 )
 def test_no_record_read_returns_a_hidden_row(guarded_engine, read):
@@ -155,7 +167,9 @@ def test_cli_export_at_committee_shows_no_hidden_row(guarded_engine, tmp_path, t
     result = runner.invoke(app, ["export", str(tmp_path / target), "--level", "committee"])
     assert result.exit_code == 0, result.output
     path = tmp_path / target
-    written = _zip_text(path.read_bytes()) if path.suffix == ".zip" else "".join(p.read_text() for p in path.glob("*.csv"))
+    written = (
+        _zip_text(path.read_bytes()) if path.suffix == ".zip" else "".join(p.read_text() for p in path.glob("*.csv"))
+    )
     assert HIDDEN not in written and VISIBLE in written
 
 

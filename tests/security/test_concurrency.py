@@ -51,7 +51,9 @@ def big_bundle(folder: Path, findings: int = BIG) -> Path:
         writer = csv.writer(handle)
         writer.writerow(["finding_id", "visit_id", "area", "kind", "title", "detail"])
         for i in range(findings):
-            writer.writerow([f"FRA-2020-{i:06d}", "FRA-2020", "LEG", "shortfall", f"Finding {i}", "A long detail. " * 15])
+            writer.writerow(
+                [f"FRA-2020-{i:06d}", "FRA-2020", "LEG", "shortfall", f"Finding {i}", "A long detail. " * 15]
+            )
     return folder
 
 
@@ -71,10 +73,14 @@ def is_writing(engine) -> bool:
         wal = Path(f"{engine.url.database}-wal")
         return wal.exists() and wal.stat().st_size > 0
     with engine.connect() as connection:
-        return bool(connection.execute(text(
-            "SELECT count(*) FROM pg_locks WHERE relation = 'finding'::regclass "
-            "AND mode = 'RowExclusiveLock' AND pid <> pg_backend_pid()"
-        )).scalar())
+        return bool(
+            connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE relation = 'finding'::regclass "
+                    "AND mode = 'RowExclusiveLock' AND pid <> pg_backend_pid()"
+                )
+            ).scalar()
+        )
 
 
 def wait_until_writing(engine, process: subprocess.Popen) -> None:

@@ -16,7 +16,8 @@ from tracker.services.access import LOCAL_ADMIN
 from .conftest import HIDDEN, PASSWORD, VISIBLE, add_user
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard.py"
-PAGES = re.findall(r'st\.Page\(\s*"([^"]+)"', DASHBOARD.read_text())
+ROUTER = Path(__file__).resolve().parents[2] / "tracker" / "dashboard.py"
+PAGES = [f"tracker/ui/{name}" for name in re.findall(r'st\.Page\(\s*UI / "([^"]+)"', ROUTER.read_text())]
 ADMIN_PAGE = "tracker/ui/admin.py"
 READER_PAGES = [page for page in PAGES if page != ADMIN_PAGE]
 # Buttons that change nothing stored (a report is generated for download, not saved).
@@ -44,14 +45,16 @@ def sign_in(username: str, password: str = PASSWORD) -> AppTest:
 def everything_shown(app: AppTest) -> str:
     """Every element's content as sent to the browser: texts, options, table cells, chart data."""
     return "".join(
-        node.proto.SerializeToString().decode("utf-8", "replace") for node in app._tree if getattr(node, "proto", None) is not None
+        node.proto.SerializeToString().decode("utf-8", "replace")
+        for node in app._tree
+        if getattr(node, "proto", None) is not None
     )
 
 
 def every_tab(app: AppTest):
     """The page as shown with each of its tabs open in turn (a tab's content is drawn only when open)."""
     yield app
-    tab_keys = [key for key in app.session_state.keys() if str(key).endswith(":tab")]
+    tab_keys = [key for key in app.session_state if str(key).endswith(":tab")]
     labels = [tab.label for tab in app.tabs]
     for key in tab_keys:
         for label in labels:
@@ -60,7 +63,7 @@ def every_tab(app: AppTest):
 
 
 def signed_in_as(app: AppTest) -> str | None:
-    actor = app.session_state["actor"] if "actor" in app.session_state else None
+    actor = app.session_state.get("actor", None)
     return actor.username if actor else None
 
 
@@ -96,7 +99,11 @@ def test_signing_in_opens_the_dashboard(demo_engine):
     assert signed_in_as(app) == "alice"
     assert "Signed in as **alice**" in everything_shown(app)
     with demo_engine.connect() as connection:
-        logins = connection.execute(select(AuditEvent.__table__.c.username).where(AuditEvent.__table__.c.action == "login")).scalars().all()
+        logins = (
+            connection.execute(select(AuditEvent.__table__.c.username).where(AuditEvent.__table__.c.action == "login"))
+            .scalars()
+            .all()
+        )
     assert logins == ["alice"]
 
 
@@ -186,12 +193,16 @@ def test_the_bundle_download_of_the_page_holds_no_hidden_row(guarded_engine, mon
     # The page hands the download over as a callable run on click; catch it to run it here.
     deferred = {}
     register = MediaFileManager.add_deferred
-    monkeypatch.setattr(MediaFileManager, "add_deferred", lambda self, data, mimetype, coordinates, file_name=None, **kw: (
-        deferred.__setitem__(file_name, data) or register(self, data, mimetype, coordinates, file_name, **kw)
-    ))
+    monkeypatch.setattr(
+        MediaFileManager,
+        "add_deferred",
+        lambda self, data, mimetype, coordinates, file_name=None, **kw: (
+            deferred.__setitem__(file_name, data) or register(self, data, mimetype, coordinates, file_name, **kw)
+        ),
+    )
     add_user(guarded_engine, "reader", Role.viewer, Confidentiality.committee)
     sign_in("reader").switch_page("tracker/ui/import_export.py").run()
-    [(name, data)] = [(name, data) for name, data in deferred.items() if name.endswith(".zip")]
+    [(_name, data)] = [(name, data) for name, data in deferred.items() if name.endswith(".zip")]
     with zipfile.ZipFile(io.BytesIO(data())) as bundle:
         downloaded = "".join(bundle.read(member).decode() for member in bundle.namelist())
     assert HIDDEN not in downloaded and VISIBLE in downloaded
@@ -222,7 +233,7 @@ def test_an_analyst_does_get_write_widgets(guarded_engine):
 def test_a_viewer_has_no_admin_page(demo_engine):
     add_user(demo_engine, "viewer")
     app = sign_in("viewer")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
         app.switch_page(ADMIN_PAGE)
 
 
@@ -275,10 +286,29 @@ def test_html_in_user_text_is_never_rendered_as_html(demo_engine):
     from tracker.services.access import LOCAL_ADMIN
 
     script = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-    records.save_finding(demo_engine, LOCAL_ADMIN, {"finding_id": "KOR-2023-XSS", "visit_id": "KOR-2023", "area": "LEG",
-                                                    "kind": "shortfall", "title": script, "detail": script}, new=True)
-    records.save_visit(demo_engine, LOCAL_ADMIN, records.get_visit(demo_engine, LOCAL_ADMIN, "KOR-2023") | {"lead": script, "summary": script})
-    records.save_meeting(demo_engine, LOCAL_ADMIN, records.get_meeting(demo_engine, LOCAL_ADMIN, "KOR-2023-M01") | {"counterpart": script, "notes": script})
+    records.save_finding(
+        demo_engine,
+        LOCAL_ADMIN,
+        {
+            "finding_id": "KOR-2023-XSS",
+            "visit_id": "KOR-2023",
+            "area": "LEG",
+            "kind": "shortfall",
+            "title": script,
+            "detail": script,
+        },
+        new=True,
+    )
+    records.save_visit(
+        demo_engine,
+        LOCAL_ADMIN,
+        records.get_visit(demo_engine, LOCAL_ADMIN, "KOR-2023") | {"lead": script, "summary": script},
+    )
+    records.save_meeting(
+        demo_engine,
+        LOCAL_ADMIN,
+        records.get_meeting(demo_engine, LOCAL_ADMIN, "KOR-2023-M01") | {"counterpart": script, "notes": script},
+    )
     add_user(demo_engine, "root", Role.admin, Confidentiality.restricted)
     app = sign_in("root")
     seen = 0
@@ -293,4 +323,3 @@ def test_html_in_user_text_is_never_rendered_as_html(demo_engine):
                 assert node.type != "html"
                 assert not getattr(proto, "allow_html", False), node
     assert seen
-

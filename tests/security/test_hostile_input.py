@@ -41,7 +41,12 @@ def test_formulas_are_stored_as_text_and_exported_behind_a_quote(demo_engine, tm
     stored = records.list_findings(demo_engine, LOCAL_ADMIN, visit_id="KOR-2023", text="X")[0]
     titles = dict(zip(stored["finding_id"], stored["title"]))
     # Import removes exactly one protective quote; a formula without one is kept as typed.
-    assert [titles[f"KOR-2023-X{i}"] for i in range(len(FORMULAS))] == [*FORMULAS[:4], "indent", FORMULAS[5], "=already quoted"]
+    assert [titles[f"KOR-2023-X{i}"] for i in range(len(FORMULAS))] == [
+        *FORMULAS[:4],
+        "indent",
+        FORMULAS[5],
+        "=already quoted",
+    ]
     exporter.export_bundle(demo_engine, tmp_path / "out", LOCAL_ADMIN)
     exported = (tmp_path / "out" / "findings.csv").read_text()
     for formula in ["'=1+1", "'+SUM(A1:A9)", "'-2+3", "'@cmd", "'=already quoted"]:
@@ -106,7 +111,9 @@ def test_unreadable_files_get_one_clear_error_and_write_nothing(demo_engine, con
 
 
 def test_a_bad_row_after_good_ones_writes_nothing(demo_engine, tmp_path):
-    rows = [finding_row(f"KOR-2023-G{i}", "KOR-2023") for i in range(5000)] + [finding_row("KOR-2023-BAD", "KOR-2023", kind="rumour")]
+    rows = [finding_row(f"KOR-2023-G{i}", "KOR-2023") for i in range(5000)] + [
+        finding_row("KOR-2023-BAD", "KOR-2023", kind="rumour")
+    ]
     before = dump(demo_engine)
     result = import_bundle(demo_engine, sources_from_paths([write_bundle(tmp_path, findings=rows)]), LOCAL_ADMIN)
     assert not result.ok and result.errors[0].line == 5002
@@ -117,7 +124,9 @@ def test_a_bad_row_after_good_ones_writes_nothing(demo_engine, tmp_path):
 
 hostile = st.one_of(
     st.text(max_size=40),
-    st.sampled_from(FORMULAS + [SCRIPT, "", " ", "\x00", "\r\n", '"', "'", ";", "9" * 40, "-1", "1e309", "2023-02-30", "x" * 600]),
+    st.sampled_from(
+        [*FORMULAS, SCRIPT, "", " ", "\x00", "\r\n", '"', "'", ";", "9" * 40, "-1", "1e309", "2023-02-30", "x" * 600]
+    ),
 )
 
 
@@ -157,8 +166,11 @@ PLAUSIBLE = {
     "confidentiality": st.sampled_from(["", "public", "committee", "restricted", "Restricted", "secret"]),
     "modality": st.sampled_from(["", "in_person", "virtual"]),
 }
-KINDS = {"visits.csv": ["follow_up", "comprehensive"], "findings.csv": ["shortfall", "recommendation", "good_practice"],
-         "meetings.csv": ["technical", "closing"]}
+KINDS = {
+    "visits.csv": ["follow_up", "comprehensive"],
+    "findings.csv": ["shortfall", "recommendation", "good_practice"],
+    "meetings.csv": ["technical", "closing"],
+}
 
 
 @st.composite
@@ -191,7 +203,11 @@ def csv_files(draw):
 
 
 # FUZZ_EXAMPLES=5000 for a long hunt; the default keeps the suite quick.
-FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", 60)), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", 60)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def _import_leaves_no_trace_on_error(engine, uploads) -> None:

@@ -24,7 +24,9 @@ def _stored(engine, username):
 def _events(engine, entity="user"):
     with engine.connect() as connection:
         return connection.execute(
-            select(AuditEvent.__table__).where(AuditEvent.__table__.c.entity == entity).order_by(AuditEvent.__table__.c.id)
+            select(AuditEvent.__table__)
+            .where(AuditEvent.__table__.c.entity == entity)
+            .order_by(AuditEvent.__table__.c.id)
         ).all()
 
 
@@ -176,7 +178,11 @@ def test_user_changes_and_sign_ins_are_audited_without_secrets(engine):
         users.authenticate(engine, "alice", "wrong password")
     events = _events(engine)
     assert [(e.action, e.username) for e in events] == [
-        ("create", "local"), ("update", "local"), ("update", "local"), ("login", "alice"), ("login", "alice"),
+        ("create", "local"),
+        ("update", "local"),
+        ("update", "local"),
+        ("login", "alice"),
+        ("login", "alice"),
     ]
     assert json.loads(events[1].changes) == {"role": ["viewer", "analyst"]}
     assert json.loads(events[3].changes) == {"outcome": [None, "signed_in"]}
@@ -192,22 +198,36 @@ def test_cli_user_add_asks_for_the_password_twice(engine):
 
 
 def test_cli_user_commands_manage_an_account(engine):
-    assert runner.invoke(app, ["user", "add", "alice", "--password-stdin", "--clearance", "public"], input=f"{PASSWORD}\n").exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["user", "add", "alice", "--password-stdin", "--clearance", "public"], input=f"{PASSWORD}\n"
+        ).exit_code
+        == 0
+    )
     assert runner.invoke(app, ["user", "set-role", "alice", "analyst"]).exit_code == 0
     assert runner.invoke(app, ["user", "set-clearance", "alice", "state_and_cted"]).exit_code == 0
-    assert runner.invoke(app, ["user", "passwd", "alice", "--password-stdin"], input="a fresh long password\n").exit_code == 0
+    assert (
+        runner.invoke(app, ["user", "passwd", "alice", "--password-stdin"], input="a fresh long password\n").exit_code
+        == 0
+    )
     listed = runner.invoke(app, ["user", "list"])
     assert listed.exit_code == 0
     assert "alice" in listed.stdout and "analyst" in listed.stdout and "state_and_cted" in listed.stdout
     assert "argon2" not in listed.stdout
-    assert users.authenticate(engine, "alice", "a fresh long password") == Actor("alice", Role.analyst, Confidentiality.state_and_cted)
+    assert users.authenticate(engine, "alice", "a fresh long password") == Actor(
+        "alice", Role.analyst, Confidentiality.state_and_cted
+    )
     assert runner.invoke(app, ["user", "disable", "alice"]).exit_code == 0
     assert users.active_actor(engine, "alice") is None
 
 
 @pytest.mark.parametrize(
     "arguments",
-    [["user", "set-role", "alice", "superuser"], ["user", "disable", "nobody"], ["user", "set-clearance", "alice", "secret"]],
+    [
+        ["user", "set-role", "alice", "superuser"],
+        ["user", "disable", "nobody"],
+        ["user", "set-clearance", "alice", "secret"],
+    ],
 )
 def test_cli_user_errors_are_one_sentence(engine, arguments):
     add_user(engine, "alice")

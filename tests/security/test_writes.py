@@ -29,16 +29,30 @@ def _events(engine, **where) -> list:
 
 
 def _finding_upload(**row) -> list:
-    data = "finding_id,visit_id,area,kind,title\n" + ",".join(row[c] for c in ("finding_id", "visit_id", "area", "kind", "title")) + "\n"
+    data = (
+        "finding_id,visit_id,area,kind,title\n"
+        + ",".join(row[c] for c in ("finding_id", "visit_id", "area", "kind", "title"))
+        + "\n"
+    )
     return sources_from_uploads([("findings.csv", data.encode())])
 
 
-NEW_FINDING = {"finding_id": "KOR-2023-N1", "visit_id": "KOR-2023", "area": "LEG", "kind": "shortfall", "title": "New gap"}
+NEW_FINDING = {
+    "finding_id": "KOR-2023-N1",
+    "visit_id": "KOR-2023",
+    "area": "LEG",
+    "kind": "shortfall",
+    "title": "New gap",
+}
 WRITES = {
     "save_visit": lambda e, who: records.save_visit(e, who, {"visit_id": "KOR-2023", "lead": "Someone else"}),
     "save_finding": lambda e, who: records.save_finding(e, who, NEW_FINDING, new=True),
-    "save_meeting": lambda e, who: records.save_meeting(e, who, {"meeting_id": "KOR-2023-MX", "visit_id": "KOR-2023", "kind": "technical"}, new=True),
-    "save_assessments": lambda e, who: records.save_assessments(e, who, "KOR-2023", [{"finding_id": "KOR-2009-F01", "status": "not_implemented"}]),
+    "save_meeting": lambda e, who: records.save_meeting(
+        e, who, {"meeting_id": "KOR-2023-MX", "visit_id": "KOR-2023", "kind": "technical"}, new=True
+    ),
+    "save_assessments": lambda e, who: records.save_assessments(
+        e, who, "KOR-2023", [{"finding_id": "KOR-2009-F01", "status": "not_implemented"}]
+    ),
     "save_no_assessments": lambda e, who: records.save_assessments(e, who, "KOR-2023", []),
     "import_bundle": lambda e, who: import_bundle(e, _finding_upload(**NEW_FINDING), who),
     "dry_run_import": lambda e, who: import_bundle(e, _finding_upload(**NEW_FINDING), who, dry_run=True),
@@ -73,23 +87,79 @@ def test_an_analyst_writes_within_their_clearance(guarded_engine):
 @pytest.mark.parametrize(
     ("write", "field"),
     [
-        (lambda e: records.save_finding(e, analyst, NEW_FINDING | {"confidentiality": "restricted"}, new=True), "confidentiality"),
-        (lambda e: records.save_finding(e, analyst, NEW_FINDING | {"visit_id": "KOR-2031-ZZHIDDEN"}, new=True), "visit_id"),
-        (lambda e: records.save_finding(e, analyst, NEW_FINDING | {"continues": "KOR-2009-F-ZZHIDDEN"}, new=True), "continues"),
-        (lambda e: records.save_finding(e, analyst, {**NEW_FINDING, "finding_id": "KOR-2009-F-ZZHIDDEN"}), "finding_id"),
+        (
+            lambda e: records.save_finding(e, analyst, NEW_FINDING | {"confidentiality": "restricted"}, new=True),
+            "confidentiality",
+        ),
+        (
+            lambda e: records.save_finding(e, analyst, NEW_FINDING | {"visit_id": "KOR-2031-ZZHIDDEN"}, new=True),
+            "visit_id",
+        ),
+        (
+            lambda e: records.save_finding(e, analyst, NEW_FINDING | {"continues": "KOR-2009-F-ZZHIDDEN"}, new=True),
+            "continues",
+        ),
+        (
+            lambda e: records.save_finding(e, analyst, {**NEW_FINDING, "finding_id": "KOR-2009-F-ZZHIDDEN"}),
+            "finding_id",
+        ),
         # Stored at committee, but in a restricted visit: moving it out would reveal it.
-        (lambda e: records.save_finding(e, analyst, {**NEW_FINDING, "finding_id": "KOR-2031-F1-ZZHIDDEN"}), "finding_id"),
-        (lambda e: records.save_meeting(e, analyst, {"meeting_id": "KOR-2031-MX", "visit_id": "KOR-2031-ZZHIDDEN", "kind": "technical"}, new=True), "visit_id"),
-        (lambda e: records.save_meeting(e, analyst, {"meeting_id": "KOR-2023-M-ZZHIDDEN", "visit_id": "KOR-2023", "kind": "technical"}), "meeting_id"),
-        (lambda e: records.save_assessments(e, analyst, "KOR-2023", [{"finding_id": "KOR-2009-F-ZZHIDDEN", "status": "not_implemented"}]), "finding_id"),
-        (lambda e: records.save_assessments(e, analyst, "KOR-2023", [{"finding_id": "KOR-2009-F-VISIBLE", "status": "not_implemented"}]), "finding_id"),
-        (lambda e: records.save_assessments(e, analyst, "KOR-2031-ZZHIDDEN", [{"finding_id": "KOR-2009-F01", "status": "not_implemented"}]), "visit_id"),
-        (lambda e: records.save_visit(e, analyst, records.get_visit(e, LOCAL_ADMIN, "FRA-2022") | {"lead": "New lead"}), "baseline_visit_id"),
+        (
+            lambda e: records.save_finding(e, analyst, {**NEW_FINDING, "finding_id": "KOR-2031-F1-ZZHIDDEN"}),
+            "finding_id",
+        ),
+        (
+            lambda e: records.save_meeting(
+                e,
+                analyst,
+                {"meeting_id": "KOR-2031-MX", "visit_id": "KOR-2031-ZZHIDDEN", "kind": "technical"},
+                new=True,
+            ),
+            "visit_id",
+        ),
+        (
+            lambda e: records.save_meeting(
+                e, analyst, {"meeting_id": "KOR-2023-M-ZZHIDDEN", "visit_id": "KOR-2023", "kind": "technical"}
+            ),
+            "meeting_id",
+        ),
+        (
+            lambda e: records.save_assessments(
+                e, analyst, "KOR-2023", [{"finding_id": "KOR-2009-F-ZZHIDDEN", "status": "not_implemented"}]
+            ),
+            "finding_id",
+        ),
+        (
+            lambda e: records.save_assessments(
+                e, analyst, "KOR-2023", [{"finding_id": "KOR-2009-F-VISIBLE", "status": "not_implemented"}]
+            ),
+            "finding_id",
+        ),
+        (
+            lambda e: records.save_assessments(
+                e, analyst, "KOR-2031-ZZHIDDEN", [{"finding_id": "KOR-2009-F01", "status": "not_implemented"}]
+            ),
+            "visit_id",
+        ),
+        (
+            lambda e: records.save_visit(
+                e, analyst, records.get_visit(e, LOCAL_ADMIN, "FRA-2022") | {"lead": "New lead"}
+            ),
+            "baseline_visit_id",
+        ),
     ],
     ids=[
-        "create-above-clearance", "into-hidden-visit", "continue-hidden-finding", "overwrite-hidden-finding",
-        "move-finding-out-of-hidden-visit", "meeting-in-hidden-visit", "overwrite-hidden-meeting",
-        "assess-hidden-finding", "overwrite-hidden-assessment", "assess-at-hidden-visit", "name-hidden-baseline",
+        "create-above-clearance",
+        "into-hidden-visit",
+        "continue-hidden-finding",
+        "overwrite-hidden-finding",
+        "move-finding-out-of-hidden-visit",
+        "meeting-in-hidden-visit",
+        "overwrite-hidden-meeting",
+        "assess-hidden-finding",
+        "overwrite-hidden-assessment",
+        "assess-at-hidden-visit",
+        "name-hidden-baseline",
     ],
 )
 def test_an_analyst_cannot_write_above_their_clearance(guarded_engine, write, field):
@@ -122,15 +192,21 @@ def test_an_import_records_one_event_per_changed_row_and_one_for_itself(engine, 
     import_bundle(engine, sources_from_paths([bundle]), LOCAL_ADMIN)
     created = _events(engine, action="create")
     assert sorted((e.entity, e.key) for e in created) == [
-        ("assessment", "F1/KOR-2023"), ("finding", "F1"), ("finding", "F2"), ("meeting", "M1"),
-        ("visit", "KOR-2009"), ("visit", "KOR-2023"),
+        ("assessment", "F1/KOR-2023"),
+        ("finding", "F1"),
+        ("finding", "F2"),
+        ("meeting", "M1"),
+        ("visit", "KOR-2009"),
+        ("visit", "KOR-2023"),
     ]
     assert len(_events(engine, action="import")) == 1
 
     import_bundle(engine, sources_from_paths([bundle]), LOCAL_ADMIN)
     assert len(_events(engine)) == 6 + 2
 
-    write_bundle(tmp_path / "b", findings=[finding_row("F1", title="Retitled"), finding_row("F2", kind="recommendation")])
+    write_bundle(
+        tmp_path / "b", findings=[finding_row("F1", title="Retitled"), finding_row("F2", kind="recommendation")]
+    )
     import_bundle(engine, sources_from_paths([bundle]), LOCAL_ADMIN)
     updates = _events(engine, action="update")
     assert [(e.entity, e.key, e.username) for e in updates] == [("finding", "F1", "local")]
@@ -139,7 +215,12 @@ def test_an_import_records_one_event_per_changed_row_and_one_for_itself(engine, 
 
 
 def test_a_save_from_the_dashboard_is_audited_under_the_users_name(demo_engine):
-    records.save_assessments(demo_engine, Actor("ann", Role.analyst), "KOR-2023", [{"finding_id": "KOR-2009-F01", "status": "contrary_action"}])
+    records.save_assessments(
+        demo_engine,
+        Actor("ann", Role.analyst),
+        "KOR-2023",
+        [{"finding_id": "KOR-2009-F01", "status": "contrary_action"}],
+    )
     event = _events(demo_engine, action="update", entity="assessment")[-1]
     assert (event.username, event.key) == ("ann", "KOR-2009-F01/KOR-2023")
     assert json.loads(event.changes)["status"][1] == "contrary_action"
@@ -153,6 +234,8 @@ def test_a_refused_write_leaves_no_event(demo_engine):
 
 
 def test_an_analyst_edits_a_visit_whose_baseline_they_cannot_see_and_keeps_it(guarded_engine):
-    records.save_visit(guarded_engine, analyst, records.get_visit(guarded_engine, analyst, "FRA-2022") | {"lead": "New lead"})
+    records.save_visit(
+        guarded_engine, analyst, records.get_visit(guarded_engine, analyst, "FRA-2022") | {"lead": "New lead"}
+    )
     stored = records.get_visit(guarded_engine, LOCAL_ADMIN, "FRA-2022")
     assert (stored["lead"], stored["baseline_visit_id"]) == ("New lead", "FRA-2015-ZZHIDDEN")

@@ -2,6 +2,7 @@
 
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -62,12 +63,19 @@ def test_import_creates_rows_and_links(engine, tmp_path):
 
     assert result.ok and result.committed
     assert {n: (c.created, c.updated, c.unchanged) for n, c in result.counts.items()} == {
-        "visits.csv": (2, 0, 0), "findings.csv": (3, 0, 0), "assessments.csv": (2, 0, 0), "meetings.csv": (1, 0, 0),
+        "visits.csv": (2, 0, 0),
+        "findings.csv": (3, 0, 0),
+        "assessments.csv": (2, 0, 0),
+        "meetings.csv": (1, 0, 0),
     }
     with engine.connect() as connection:
-        assert sorted(connection.execute(select(VisitPartner.partner).where(VisitPartner.visit_id == "KOR-2009")).scalars()) == ["ICAO", "UNODC"]
+        assert sorted(
+            connection.execute(select(VisitPartner.partner).where(VisitPartner.visit_id == "KOR-2009")).scalars()
+        ) == ["ICAO", "UNODC"]
         assert connection.execute(select(Finding.priority).where(Finding.finding_id == "F2")).scalar_one() is True
-        assert connection.execute(select(FindingResolution.resolution).where(FindingResolution.finding_id == "F1")).scalars().all() == [1373]
+        assert connection.execute(
+            select(FindingResolution.resolution).where(FindingResolution.finding_id == "F1")
+        ).scalars().all() == [1373]
 
 
 def test_reimport_of_the_same_bundle_changes_nothing(engine, tmp_path):
@@ -97,10 +105,13 @@ def test_import_updates_changed_rows_and_keeps_left_out_columns(engine, tmp_path
         title, resolutions = connection.execute(
             select(Finding.title, func.count(FindingResolution.resolution))
             .outerjoin(FindingResolution, FindingResolution.finding_id == Finding.finding_id)
-            .where(Finding.finding_id == "F1").group_by(Finding.title)
+            .where(Finding.finding_id == "F1")
+            .group_by(Finding.title)
         ).one()
         changes = connection.execute(
-            select(AuditEvent.changes).where(AuditEvent.entity == "finding", AuditEvent.key == "F1", AuditEvent.action == "update")
+            select(AuditEvent.changes).where(
+                AuditEvent.entity == "finding", AuditEvent.key == "F1", AuditEvent.action == "update"
+            )
         ).scalar_one()
     assert title == "Renamed gap"
     assert resolutions == 1  # the resolutions column was not in the file, so it is kept
@@ -123,8 +134,16 @@ def test_import_reads_bom_semicolons_crlf_multiline_cells_and_any_column_order(e
 
     assert result.ok, result.errors
     with engine.connect() as connection:
-        rows = dict(connection.execute(select(Finding.finding_id, Finding.detail).where(Finding.finding_id.in_(["F9", "F10"]))).all())
-        titles = dict(connection.execute(select(Finding.finding_id, Finding.title).where(Finding.finding_id.in_(["F9", "F10"]))).all())
+        rows = dict(
+            connection.execute(
+                select(Finding.finding_id, Finding.detail).where(Finding.finding_id.in_(["F9", "F10"]))
+            ).all()
+        )
+        titles = dict(
+            connection.execute(
+                select(Finding.finding_id, Finding.title).where(Finding.finding_id.in_(["F9", "F10"]))
+            ).all()
+        )
     assert rows["F9"] == "first line\r\nsecond; line"
     assert titles["F10"] == "=SUM(A1)"
 
@@ -163,17 +182,17 @@ def test_failed_import_leaves_the_sqlite_file_byte_for_byte_unchanged(engine, tm
     if engine.dialect.name != "sqlite":
         pytest.skip("byte comparison of the database file applies to SQLite")
     run_import(engine, small_bundle(tmp_path / "b"))
-    path = engine.url.database
+    path = Path(engine.url.database)
     with engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    before = open(path, "rb").read()
+    before = path.read_bytes()
     bad = write_bundle(tmp_path / "bad", findings=[finding_row("N1"), finding_row("N2", area="NOWHERE")])
 
     assert not run_import(engine, bad).ok
 
     with engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    assert open(path, "rb").read() == before
+    assert path.read_bytes() == before
 
 
 def test_dry_run_counts_without_writing(engine, tmp_path):
@@ -211,7 +230,10 @@ def test_references_must_resolve_and_agree(engine, tmp_path):
     assert any("findings.csv:2: continues: finding G1 is not from an earlier visit" in m for m in messages)
     assert any("findings.csv:3: continues: finding MISSING is neither" in m for m in messages)
     assert any("assessments.csv:2: visit_id: visit KOR-2009 does not come after" in m for m in messages)
-    assert "assessments.csv:3: finding_id: finding P1 is a good_practice; only shortfalls and recommendations are assessed" in messages
+    assert (
+        "assessments.csv:3: finding_id: finding P1 is a good_practice; only shortfalls and recommendations are assessed"
+        in messages
+    )
 
 
 def test_rows_may_point_at_rows_later_in_the_same_file(engine, tmp_path):
@@ -248,7 +270,9 @@ def test_bad_bytes_and_broken_quotes_are_errors_not_crashes(engine, tmp_path):
 
     messages = [str(e) for e in result.errors]
     assert any(m.startswith("visits.csv:") and "is not UTF-8 text" in m for m in messages)
-    assert "findings.csv:1: file: holds binary data, not CSV text; save it from the spreadsheet as CSV UTF-8" in messages
+    assert (
+        "findings.csv:1: file: holds binary data, not CSV text; save it from the spreadsheet as CSV UTF-8" in messages
+    )
 
 
 def test_export_sorts_by_key_escapes_formulas_and_uses_lf(engine, tmp_path):
@@ -345,7 +369,13 @@ def test_zip_bundle_round_trips_through_the_upload_path(demo_engine):
     data = bundle_zip_bytes(demo_engine, LOCAL_ADMIN, "committee")
 
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        assert sorted(archive.namelist()) == ["areas.csv", "assessments.csv", "findings.csv", "meetings.csv", "visits.csv"]
+        assert sorted(archive.namelist()) == [
+            "areas.csv",
+            "assessments.csv",
+            "findings.csv",
+            "meetings.csv",
+            "visits.csv",
+        ]
     result = import_bundle(demo_engine, sources_from_uploads([("bundle.zip", data)]), LOCAL_ADMIN, dry_run=True)
     assert result.ok
     assert result.counts["findings.csv"].created == 0
@@ -378,7 +408,9 @@ def test_rows_above_the_importers_clearance_are_refused(engine, tmp_path):
 
     messages = [str(e) for e in run_import(engine, bundle, actor=analyst).errors]
 
-    assert messages == ["visits.csv:2: confidentiality: restricted is above your clearance (committee); ask a user cleared for it to import this row"]
+    assert messages == [
+        "visits.csv:2: confidentiality: restricted is above your clearance (committee); ask a user cleared for it to import this row"
+    ]
 
 
 def test_the_shipped_demo_is_a_valid_bundle(engine):
@@ -388,9 +420,19 @@ def test_the_shipped_demo_is_a_valid_bundle(engine):
     with engine.connect() as connection:
         kinds = set(connection.execute(select(Finding.kind)).scalars())
         statuses = set(connection.execute(select(Assessment.status)).scalars())
-        areas = set(connection.execute(text("SELECT DISTINCT COALESCE(a.parent, a.code) FROM finding f JOIN thematic_area a ON a.code = f.area")).scalars())
-        trackable = connection.execute(text("SELECT count(*) FROM finding WHERE visit_id = 'KOR-2009' AND kind IN ('shortfall', 'recommendation')")).scalar_one()
-        assessed = connection.execute(select(func.count()).select_from(Assessment).where(Assessment.visit_id == "KOR-2023")).scalar_one()
+        areas = set(
+            connection.execute(
+                text(
+                    "SELECT DISTINCT COALESCE(a.parent, a.code) FROM finding f JOIN thematic_area a ON a.code = f.area"
+                )
+            ).scalars()
+        )
+        trackable = connection.execute(
+            text("SELECT count(*) FROM finding WHERE visit_id = 'KOR-2009' AND kind IN ('shortfall', 'recommendation')")
+        ).scalar_one()
+        assessed = connection.execute(
+            select(func.count()).select_from(Assessment).where(Assessment.visit_id == "KOR-2023")
+        ).scalar_one()
     assert count(engine, Finding) >= 40 and len(areas) >= 8
     assert len(kinds) == 7 and len(statuses) == 10
     assert assessed == trackable
@@ -399,7 +441,9 @@ def test_the_shipped_demo_is_a_valid_bundle(engine):
 
 def test_a_bare_carriage_return_inside_a_cell_survives_the_round_trip(engine, tmp_path):
     bundle = write_bundle(tmp_path / "b", visits=[visit_row()])
-    (bundle / "findings.csv").write_bytes(b'finding_id,visit_id,area,kind,title,detail\nF1,KOR-2009,LEG,shortfall,Gap,"one\rtwo"\n')
+    (bundle / "findings.csv").write_bytes(
+        b'finding_id,visit_id,area,kind,title,detail\nF1,KOR-2009,LEG,shortfall,Gap,"one\rtwo"\n'
+    )
     assert run_import(engine, bundle).ok
     export_bundle(engine, tmp_path / "out", LOCAL_ADMIN)
 

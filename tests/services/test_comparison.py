@@ -1,5 +1,7 @@
 """The §3 comparison: hand-counted demo numbers, visibility, errors and properties over random bundles."""
 
+import itertools
+
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -58,7 +60,16 @@ def test_reader_clearance_caps_the_level_asked_for(demo_engine):
 
 @pytest.mark.parametrize(
     ("score_sum", "scored_items", "expected"),
-    [(0, 0, None), (0, 3, 0.0), (4, 1, 100.0), (65, 24, 67.7), (1, 20, 1.3), (3, 20, 3.8), (23, 500, 1.2), (2, 3, 16.7)],
+    [
+        (0, 0, None),
+        (0, 3, 0.0),
+        (4, 1, 100.0),
+        (65, 24, 67.7),
+        (1, 20, 1.3),
+        (3, 20, 3.8),
+        (23, 500, 1.2),
+        (2, 3, 16.7),
+    ],
 )
 def test_implementation_index_rounds_half_up_to_one_decimal(score_sum, scored_items, expected):
     assert implementation_index(score_sum, scored_items) == expected
@@ -69,10 +80,14 @@ def test_implementation_index_rounds_half_up_to_one_decimal(score_sum, scored_it
 
 def test_an_assessment_above_the_level_counts_as_not_assessed(engine, tmp_path):
     load(
-        engine, tmp_path,
+        engine,
+        tmp_path,
         visits=[visit_row(), followup_row()],
         findings=[finding_row("G1"), finding_row("G2")],
-        assessments=[assessment_row("G1", "fully_implemented", confidentiality="restricted"), assessment_row("G2", "not_implemented")],
+        assessments=[
+            assessment_row("G1", "fully_implemented", confidentiality="restricted"),
+            assessment_row("G2", "not_implemented"),
+        ],
     )
 
     hidden = comparison.compare(engine, LOCAL_ADMIN, "KOR", level="committee")
@@ -88,7 +103,8 @@ def test_an_assessment_above_the_level_counts_as_not_assessed(engine, tmp_path):
 
 def test_findings_above_the_level_are_left_out(engine, tmp_path):
     load(
-        engine, tmp_path,
+        engine,
+        tmp_path,
         visits=[visit_row(), followup_row()],
         findings=[
             finding_row("G1", confidentiality="state_and_cted"),
@@ -127,14 +143,18 @@ def test_a_baseline_above_the_level_is_an_error(engine, tmp_path):
 
 def test_without_followup_the_latest_follow_up_by_start_date_is_compared(engine, tmp_path):
     load(
-        engine, tmp_path,
+        engine,
+        tmp_path,
         visits=[
             visit_row(),
             followup_row("KOR-2030", start_date="2030-01-10", end_date="2030-01-12"),
             followup_row(),
         ],
         findings=[finding_row("G1")],
-        assessments=[assessment_row("G1", "initial_steps"), assessment_row("G1", "fully_implemented", visit_id="KOR-2030")],
+        assessments=[
+            assessment_row("G1", "initial_steps"),
+            assessment_row("G1", "fully_implemented", visit_id="KOR-2030"),
+        ],
     )
 
     latest = comparison.compare(engine, LOCAL_ADMIN, "KOR")
@@ -155,7 +175,11 @@ def test_without_followup_the_latest_follow_up_by_start_date_is_compared(engine,
     ],
 )
 def test_comparison_errors_say_what_is_wrong(demo_engine, tmp_path, iso3, followup, message):
-    load(demo_engine, tmp_path, visits=[visit_row("JPN-2020", state="JPN", start_date="2020-01-01", end_date="2020-01-02")])
+    load(
+        demo_engine,
+        tmp_path,
+        visits=[visit_row("JPN-2020", state="JPN", start_date="2020-01-01", end_date="2020-01-02")],
+    )
 
     with pytest.raises(TrackerError, match=message) as raised:
         comparison.compare(demo_engine, LOCAL_ADMIN, iso3, followup)
@@ -163,7 +187,11 @@ def test_comparison_errors_say_what_is_wrong(demo_engine, tmp_path, iso3, follow
 
 
 def test_a_latest_follow_up_without_baseline_is_an_error(demo_engine, tmp_path):
-    load(demo_engine, tmp_path, visits=[visit_row("KOR-2025", kind="follow_up", start_date="2025-03-01", end_date="2025-03-02")])
+    load(
+        demo_engine,
+        tmp_path,
+        visits=[visit_row("KOR-2025", kind="follow_up", start_date="2025-03-01", end_date="2025-03-02")],
+    )
 
     with pytest.raises(TrackerError, match="visit KOR-2025 has no baseline visit"):
         comparison.compare(demo_engine, LOCAL_ADMIN, "KOR")
@@ -188,7 +216,11 @@ def test_item_table_lists_baseline_items_and_follow_up_findings(demo_engine):
     assert items["role"].value_counts().to_dict() == {"baseline": 27, "new": 31, "continuing": 3}
     f09 = items.set_index("finding_id").loc["KOR-2009-F09"]
     assert (f09["area"], f09["sub_area"], f09["status"], f09["status_group"], f09["score"]) == (
-        "LE", "LE.INTELLIGENCE", "addressed_otherwise", "closed", 4,
+        "LE",
+        "LE.INTELLIGENCE",
+        "addressed_otherwise",
+        "closed",
+        4,
     )
     f27 = items.set_index("finding_id").loc["KOR-2009-F27"]
     assert (f27["status"], pd.isna(f27["score"]), bool(f27["priority"])) == ("not_assessed", True, False)
@@ -209,15 +241,25 @@ def test_item_table_follows_the_level(demo_engine):
 
 
 def test_followup_visits_lists_those_with_a_visible_baseline(demo_engine, tmp_path):
-    load(demo_engine, tmp_path, visits=[visit_row("KOR-2025", kind="follow_up", start_date="2025-03-01", end_date="2025-03-02")])
+    load(
+        demo_engine,
+        tmp_path,
+        visits=[visit_row("KOR-2025", kind="follow_up", start_date="2025-03-01", end_date="2025-03-02")],
+    )
 
     visits = comparison.followup_visits(demo_engine, LOCAL_ADMIN)
 
     assert visits.to_dict("records") == [
         {
-            "visit_id": "KOR-2023", "state": "KOR", "state_name": "Republic of Korea", "region": "Eastern Asia",
-            "start_date": visits["start_date"][0], "end_date": visits["end_date"][0], "baseline_visit_id": "KOR-2009",
-            "baseline_start_date": visits["baseline_start_date"][0], "lead": "Natalia Gherman",
+            "visit_id": "KOR-2023",
+            "state": "KOR",
+            "state_name": "Republic of Korea",
+            "region": "Eastern Asia",
+            "start_date": visits["start_date"][0],
+            "end_date": visits["end_date"][0],
+            "baseline_visit_id": "KOR-2009",
+            "baseline_start_date": visits["baseline_start_date"][0],
+            "lead": "Natalia Gherman",
         }
     ]
     assert str(visits["start_date"][0]) == "2023-05-22" and str(visits["baseline_start_date"][0]) == "2009-09-14"
@@ -226,8 +268,12 @@ def test_followup_visits_lists_those_with_a_visible_baseline(demo_engine, tmp_pa
 
 def test_cross_state_index_agrees_with_the_comparison(demo_engine, tmp_path):
     load(
-        demo_engine, tmp_path,
-        visits=[visit_row("FRA-2010", state="FRA"), followup_row("FRA-2024", baseline="FRA-2010", state="FRA", start_date="2024-01-01", end_date="2024-01-02")],
+        demo_engine,
+        tmp_path,
+        visits=[
+            visit_row("FRA-2010", state="FRA"),
+            followup_row("FRA-2024", baseline="FRA-2010", state="FRA", start_date="2024-01-01", end_date="2024-01-02"),
+        ],
     )
 
     frame = comparison.cross_state_index(demo_engine, LOCAL_ADMIN)
@@ -271,7 +317,9 @@ KINDS = [kind.value for kind in FindingKind]
 level_strategy = st.sampled_from(LEVELS)
 baseline_findings = st.lists(
     st.tuples(
-        st.sampled_from(KINDS), st.sampled_from(AREAS), level_strategy,
+        st.sampled_from(KINDS),
+        st.sampled_from(AREAS),
+        level_strategy,
         st.none() | st.tuples(st.sampled_from(STATUSES), level_strategy),
     ),
     max_size=14,
@@ -292,7 +340,9 @@ def _random_bundle(baseline_level, followup_level, baseline, followup) -> dict:
     for number, (kind, area, level, continues) in enumerate(followup):
         earlier = f"B{continues % len(baseline)}" if continues is not None and baseline else ""
         findings.append(
-            finding_row(f"F{number}", visit_id="KOR-2023", kind=kind, area=area, confidentiality=level, continues=earlier)
+            finding_row(
+                f"F{number}", visit_id="KOR-2023", kind=kind, area=area, confidentiality=level, continues=earlier
+            )
         )
     return {
         "visits": [
@@ -316,7 +366,7 @@ def _comparison_or_none(engine, level):
     try:
         return comparison.compare(engine, LOCAL_ADMIN, "KOR", "KOR-2023", level=level)
     except TrackerError as error:
-        assert "is not visible at level" in error.message
+        assert "is not visible at level" in error.message  # noqa: PT017  (the property test expects either outcome)
         return None
 
 
@@ -324,7 +374,9 @@ def _check_invariants(result) -> None:
     rows = [*result["areas"], result["totals"]]
     for row in rows:
         assert row["baseline_gaps"] == sum(row[f"gaps_{g}"] for g in ("closed", "progressing", "open", "excluded"))
-        assert row["baseline_recommendations"] == sum(row[f"recs_{g}"] for g in ("closed", "progressing", "open", "excluded"))
+        assert row["baseline_recommendations"] == sum(
+            row[f"recs_{g}"] for g in ("closed", "progressing", "open", "excluded")
+        )
         assert row["new_gaps"] <= row["followup_gaps"]
         assert row["scored_items"] <= row["baseline_gaps"] + row["baseline_recommendations"]
         index = row["implementation_index"]
@@ -357,8 +409,12 @@ def _counts_by_area(result) -> dict[tuple[str, str], int]:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(baseline_level=level_strategy, followup_level=level_strategy, baseline=baseline_findings, followup=followup_findings)
-def test_comparison_invariants_hold_on_random_bundles(engine, tmp_path, baseline_level, followup_level, baseline, followup):
+@given(
+    baseline_level=level_strategy, followup_level=level_strategy, baseline=baseline_findings, followup=followup_findings
+)
+def test_comparison_invariants_hold_on_random_bundles(
+    engine, tmp_path, baseline_level, followup_level, baseline, followup
+):
     load(engine, tmp_path / "bundle", **_random_bundle(baseline_level, followup_level, baseline, followup))
     try:
         results = [_comparison_or_none(engine, level) for level in LEVELS]
@@ -369,7 +425,7 @@ def test_comparison_invariants_hold_on_random_bundles(engine, tmp_path, baseline
     assert [result is not None for result in results] == [rank >= visible_from for rank in range(len(LEVELS))]
     for result in filter(None, results):
         _check_invariants(result)
-    for lower, higher in zip(results, results[1:]):
+    for lower, higher in itertools.pairwise(results):
         low, high = _counts_by_area(lower), _counts_by_area(higher)
         for key, count in low.items():
             if key[1] not in _MAY_GROW:

@@ -16,8 +16,19 @@ PADDING = ["", " ", "\t", "\n", "\u00a0", "\u2003", "\u3000", "\x1c", "\x85", "\
 KEYS = ["KOR-2009", "KOR-2023", "F1", "a.b_c-1", "-bad", "é1", "a b", "x" * 64, "x" * 65]
 DATES = ["2009-09-14", "2023-05-25", "2009-9-14", "20090914", "2009-W37-1", "2009-02-30", "14/09/2009"]
 BOOLEANS = ["true", "false", "yes", "no", "1", "0", "TRUE", "maybe", "y", "t"]
-RESOLUTIONS = ["1373", "1373;2178", "2178;1373;1373", "S/RES/1373 (2001)", "1373 (2001); 2396", "99", "12345",
-               "1373;;2178", "\u0661\u0663\u0667\u0663", "\u00b2\u00b3\u2074", "1373;abc"]
+RESOLUTIONS = [
+    "1373",
+    "1373;2178",
+    "2178;1373;1373",
+    "S/RES/1373 (2001)",
+    "1373 (2001); 2396",
+    "99",
+    "12345",
+    "1373;;2178",
+    "\u0661\u0663\u0667\u0663",
+    "\u00b2\u00b3\u2074",
+    "1373;abc",
+]
 TEXTS = ["Lead", "a, b", 'say "hi"', "x" * 500, "x" * 501, "'=1+1"]
 AREAS = ["LEG", "bm.aviation", "CJ.PROSECUTION", "\ufb01", "\u00df"]
 STATES = ["KOR", "kor", "KO", "KORE", "\u00dfab", "\u01c6ab"]
@@ -28,13 +39,33 @@ def _values(enum) -> list[str]:
 
 
 SAMPLES = {
-    "visit_id": KEYS, "finding_id": KEYS, "meeting_id": KEYS, "baseline_visit_id": KEYS, "continues": KEYS,
-    "state": STATES, "start_date": DATES, "end_date": DATES, "assessed_on": DATES, "date": DATES,
-    "priority": BOOLEANS, "resolutions": RESOLUTIONS, "partners": ["ICAO;unodc", "CoE", "ICAO;;IMO"],
-    "modality": _values(Modality), "severity": _values(Severity), "status": _values(Status),
-    "sector": _values(Sector), "confidentiality": _values(Confidentiality), "area": AREAS,
-    "lead": TEXTS, "summary": TEXTS, "title": TEXTS, "detail": TEXTS, "source_ref": TEXTS,
-    "evidence": TEXTS, "counterpart": TEXTS, "notes": TEXTS,
+    "visit_id": KEYS,
+    "finding_id": KEYS,
+    "meeting_id": KEYS,
+    "baseline_visit_id": KEYS,
+    "continues": KEYS,
+    "state": STATES,
+    "start_date": DATES,
+    "end_date": DATES,
+    "assessed_on": DATES,
+    "date": DATES,
+    "priority": BOOLEANS,
+    "resolutions": RESOLUTIONS,
+    "partners": ["ICAO;unodc", "CoE", "ICAO;;IMO"],
+    "modality": _values(Modality),
+    "severity": _values(Severity),
+    "status": _values(Status),
+    "sector": _values(Sector),
+    "confidentiality": _values(Confidentiality),
+    "area": AREAS,
+    "lead": TEXTS,
+    "summary": TEXTS,
+    "title": TEXTS,
+    "detail": TEXTS,
+    "source_ref": TEXTS,
+    "evidence": TEXTS,
+    "counterpart": TEXTS,
+    "notes": TEXTS,
 }
 KINDS = {"visit": _values(VisitKind), "finding": _values(FindingKind), "meeting": _values(MeetingKind)}
 CASES = [str, str.upper, str.lower, str.title]
@@ -43,9 +74,10 @@ FILES = ["visits.csv", "findings.csv", "assessments.csv", "meetings.csv"]
 
 def cells(samples: list[str]):
     padding = st.sampled_from(PADDING)
-    value = st.sampled_from(samples + [""]) | st.text(max_size=8)
-    return st.builds(lambda before, text, case, after: before + case(text) + after,
-                     padding, value, st.sampled_from(CASES), padding)
+    value = st.sampled_from([*samples, ""]) | st.text(max_size=8)
+    return st.builds(
+        lambda before, text, case, after: before + case(text) + after, padding, value, st.sampled_from(CASES), padding
+    )
 
 
 # Well-formed rows, each of which a test then changes in a few cells.
@@ -61,7 +93,9 @@ def rows(spec):
     samples = SAMPLES | {"kind": KINDS.get(spec.entity, [])}
     # None leaves the column out, as when a row has fewer cells than the header.
     changed = st.lists(
-        st.sampled_from(spec.columns).flatmap(lambda column: st.tuples(st.just(column), cells(samples[column]) | st.none())),
+        st.sampled_from(spec.columns).flatmap(
+            lambda column: st.tuples(st.just(column), cells(samples[column]) | st.none())
+        ),
         max_size=3,
     )
 
@@ -99,7 +133,7 @@ def test_quick_reading_gives_the_models_values_or_none(name, data):
 
 
 @pytest.mark.parametrize(
-    "name, row",
+    ("name", "row"),
     [
         ("visits.csv", visit_row(partners="icao; UNODC", resolutions="S/RES/1373 (2001);2178")),
         ("visits.csv", followup_row(modality="", confidentiality="")),

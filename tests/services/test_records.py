@@ -24,9 +24,17 @@ VIEWER = Actor("vic", Role.viewer, Confidentiality.restricted)
 
 def new_finding(**overrides) -> dict:
     return {
-        "finding_id": "KOR-2023-F99", "visit_id": "KOR-2023", "area": "ICT.ONLINE_CONTENT", "kind": "shortfall",
-        "title": "No notice-and-action procedure for terrorist content", "detail": "", "priority": False,
-        "severity": "moderate", "resolutions": [2396], "source_ref": "", "continues": "",
+        "finding_id": "KOR-2023-F99",
+        "visit_id": "KOR-2023",
+        "area": "ICT.ONLINE_CONTENT",
+        "kind": "shortfall",
+        "title": "No notice-and-action procedure for terrorist content",
+        "detail": "",
+        "priority": False,
+        "severity": "moderate",
+        "resolutions": [2396],
+        "source_ref": "",
+        "continues": "",
         "confidentiality": "committee",
     } | overrides
 
@@ -39,9 +47,13 @@ def count(engine, table, *where) -> int:
 def audit_events(engine, entity: str, key: str) -> list[str]:
     table = AuditEvent.__table__
     with engine.connect() as connection:
-        return connection.execute(
-            select(table.c.action).where(table.c.entity == entity, table.c.key == key).order_by(table.c.id)
-        ).scalars().all()
+        return (
+            connection.execute(
+                select(table.c.action).where(table.c.entity == entity, table.c.key == key).order_by(table.c.id)
+            )
+            .scalars()
+            .all()
+        )
 
 
 # ---------------------------------------------------------------- lists
@@ -86,7 +98,8 @@ def test_list_findings_gives_unassessed_trackable_items_not_assessed_and_others_
 def test_list_findings_searches_id_title_and_detail_whatever_the_case(demo_engine):
     with (files("tracker") / "demo" / "findings.csv").open(encoding="utf-8") as handle:
         expected = {
-            row["finding_id"] for row in csv.DictReader(handle)
+            row["finding_id"]
+            for row in csv.DictReader(handle)
             if "screen" in (row["finding_id"] + row["title"] + row["detail"]).lower()
         }
 
@@ -112,7 +125,8 @@ def test_lists_leave_out_rows_above_the_readers_clearance(demo_engine):
     assert set(frame["confidentiality"]) <= {"public"}
     assert set(meetings["confidentiality"]) <= {"public"}
     assert records.meeting_footprint(demo_engine, public_reader, "KOR-2023")["meetings"].sum() == len(
-        meetings[meetings["visit_id"] == "KOR-2023"])
+        meetings[meetings["visit_id"] == "KOR-2023"]
+    )
     with pytest.raises(NotFound):
         records.get_finding(demo_engine, public_reader, "KOR-2009-F01")
 
@@ -142,8 +156,12 @@ def sheet(rows) -> pd.DataFrame:
 
 
 def test_assessment_changes_lists_rows_whose_status_or_evidence_changed():
-    before = sheet([("F1", "a", "not_assessed", ""), ("F2", "b", "initial_steps", "old"), ("F3", "c", "not_implemented", "x")])
-    after = sheet([("F1", "a", "fully_implemented", ""), ("F2", "b", "initial_steps", "new"), ("F3", "c", "not_implemented", "x")])
+    before = sheet(
+        [("F1", "a", "not_assessed", ""), ("F2", "b", "initial_steps", "old"), ("F3", "c", "not_implemented", "x")]
+    )
+    after = sheet(
+        [("F1", "a", "fully_implemented", ""), ("F2", "b", "initial_steps", "new"), ("F3", "c", "not_implemented", "x")]
+    )
 
     assert records.assessment_changes(before, after) == [
         {"finding_id": "F1", "status": "fully_implemented", "evidence": ""},
@@ -212,7 +230,9 @@ def test_save_finding_reports_each_broken_reference_by_field_and_writes_nothing(
     before_audit = count(demo_engine, AuditEvent)
 
     with pytest.raises(ValidationFailed) as failure:
-        records.save_finding(demo_engine, ANALYST, new_finding(visit_id="XXX-2023", area="NOPE", resolutions=[9999]), new=True)
+        records.save_finding(
+            demo_engine, ANALYST, new_finding(visit_id="XXX-2023", area="NOPE", resolutions=[9999]), new=True
+        )
 
     errors = records.field_errors(failure.value)
     assert set(errors) == {"visit_id", "area", "resolutions"}
@@ -255,8 +275,9 @@ def test_save_refuses_a_level_above_the_savers_clearance(demo_engine):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    title=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=80)
-    .filter(lambda t: t.strip()),
+    title=st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=80
+    ).filter(lambda t: t.strip()),
     detail=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=200),
 )
 def test_any_text_saved_through_a_form_reads_back_unchanged_but_trimmed(demo_engine, title, detail):
@@ -268,16 +289,39 @@ def test_any_text_saved_through_a_form_reads_back_unchanged_but_trimmed(demo_eng
 
 def test_save_visit_and_meeting_add_and_edit(demo_engine):
     visit = {
-        "visit_id": "KOR-2030", "state": "KOR", "kind": "follow_up", "modality": "hybrid",
-        "start_date": "2030-03-04", "end_date": "2030-03-06", "baseline_visit_id": "KOR-2023", "lead": "Lead",
-        "partners": ["UNODC"], "resolutions": [1373], "summary": "", "confidentiality": "committee",
+        "visit_id": "KOR-2030",
+        "state": "KOR",
+        "kind": "follow_up",
+        "modality": "hybrid",
+        "start_date": "2030-03-04",
+        "end_date": "2030-03-06",
+        "baseline_visit_id": "KOR-2023",
+        "lead": "Lead",
+        "partners": ["UNODC"],
+        "resolutions": [1373],
+        "summary": "",
+        "confidentiality": "committee",
     }
     records.save_visit(demo_engine, ANALYST, visit | {"start_date": dt.date(2030, 3, 4)}, new=True)
-    records.save_meeting(demo_engine, ANALYST, {
-        "meeting_id": "KOR-2030-M01", "visit_id": "KOR-2030", "date": dt.date(2030, 3, 4), "kind": "technical",
-        "counterpart": "Ministry of Justice", "sector": "government", "area": "", "notes": "", "confidentiality": "committee",
-    }, new=True)
-    records.save_visit(demo_engine, ANALYST, records.get_visit(demo_engine, ANALYST, "KOR-2030") | {"partners": ["UNODC", "ICAO"]})
+    records.save_meeting(
+        demo_engine,
+        ANALYST,
+        {
+            "meeting_id": "KOR-2030-M01",
+            "visit_id": "KOR-2030",
+            "date": dt.date(2030, 3, 4),
+            "kind": "technical",
+            "counterpart": "Ministry of Justice",
+            "sector": "government",
+            "area": "",
+            "notes": "",
+            "confidentiality": "committee",
+        },
+        new=True,
+    )
+    records.save_visit(
+        demo_engine, ANALYST, records.get_visit(demo_engine, ANALYST, "KOR-2030") | {"partners": ["UNODC", "ICAO"]}
+    )
 
     saved = records.get_visit(demo_engine, ANALYST, "KOR-2030")
     assert saved["partners"] == ["ICAO", "UNODC"] and saved["start_date"] == dt.date(2030, 3, 4)
@@ -286,8 +330,14 @@ def test_save_visit_and_meeting_add_and_edit(demo_engine):
 
 
 def test_save_visit_reports_a_baseline_of_another_state(demo_engine):
-    visit = {"visit_id": "JPN-2030", "state": "JPN", "kind": "follow_up", "start_date": "2030-03-04",
-             "end_date": "2030-03-06", "baseline_visit_id": "KOR-2009"}
+    visit = {
+        "visit_id": "JPN-2030",
+        "state": "JPN",
+        "kind": "follow_up",
+        "start_date": "2030-03-04",
+        "end_date": "2030-03-06",
+        "baseline_visit_id": "KOR-2009",
+    }
 
     with pytest.raises(ValidationFailed) as failure:
         records.save_visit(demo_engine, ANALYST, visit, new=True)
@@ -297,10 +347,15 @@ def test_save_visit_reports_a_baseline_of_another_state(demo_engine):
 
 
 def test_save_assessments_writes_every_change_in_one_go(demo_engine):
-    counts = records.save_assessments(demo_engine, ANALYST, "KOR-2023", [
-        {"finding_id": "KOR-2009-F01", "status": "largely_implemented", "evidence": "Revised"},
-        {"finding_id": "KOR-2009-F05", "status": "fully_implemented", "evidence": "Multi\nline"},
-    ])
+    counts = records.save_assessments(
+        demo_engine,
+        ANALYST,
+        "KOR-2023",
+        [
+            {"finding_id": "KOR-2009-F01", "status": "largely_implemented", "evidence": "Revised"},
+            {"finding_id": "KOR-2009-F05", "status": "fully_implemented", "evidence": "Multi\nline"},
+        ],
+    )
 
     sheet = records.assessment_worksheet(demo_engine, ANALYST, "KOR-2023").set_index("finding_id")
     assert counts.created + counts.updated == 2
@@ -313,11 +368,16 @@ def test_save_assessments_saves_none_when_one_change_is_wrong(demo_engine):
     before = records.assessment_worksheet(demo_engine, ANALYST, "KOR-2023")
 
     with pytest.raises(ValidationFailed) as failure:
-        records.save_assessments(demo_engine, ANALYST, "KOR-2023", [
-            {"finding_id": "KOR-2009-F01", "status": "not_implemented", "evidence": "A long\nnote"},
-            {"finding_id": "KOR-2009-F02", "status": "done"},
-            {"finding_id": "KOR-2023-F01", "status": "fully_implemented"},
-        ])
+        records.save_assessments(
+            demo_engine,
+            ANALYST,
+            "KOR-2023",
+            [
+                {"finding_id": "KOR-2009-F01", "status": "not_implemented", "evidence": "A long\nnote"},
+                {"finding_id": "KOR-2009-F02", "status": "done"},
+                {"finding_id": "KOR-2023-F01", "status": "fully_implemented"},
+            ],
+        )
 
     problems = {(e["key"], e["field"]) for e in failure.value.errors}
     assert problems == {("KOR-2009-F02/KOR-2023", "status"), ("KOR-2023-F01/KOR-2023", "visit_id")}
@@ -334,10 +394,15 @@ def test_save_assessments_with_no_change_writes_nothing(demo_engine):
 def test_a_reader_never_sees_nor_erases_a_link_to_a_row_above_their_clearance(engine, tmp_path):
     bundle = write_bundle(
         tmp_path / "hidden",
-        visits=[visit_row("KOR-2009", confidentiality="restricted"), visit_row("KOR-2015", start_date="2015-01-05", end_date="2015-01-07"),
-                followup_row("KOR-2023", "KOR-2009")],
-        findings=[finding_row("KOR-2015-F1", "KOR-2015", confidentiality="restricted"),
-                  finding_row("KOR-2023-F1", "KOR-2023", continues="KOR-2015-F1")],
+        visits=[
+            visit_row("KOR-2009", confidentiality="restricted"),
+            visit_row("KOR-2015", start_date="2015-01-05", end_date="2015-01-07"),
+            followup_row("KOR-2023", "KOR-2009"),
+        ],
+        findings=[
+            finding_row("KOR-2015-F1", "KOR-2015", confidentiality="restricted"),
+            finding_row("KOR-2023-F1", "KOR-2023", continues="KOR-2015-F1"),
+        ],
     )
     assert import_bundle(engine, sources_from_paths([bundle]), LOCAL_ADMIN).ok
     reader = Actor("cat", Role.analyst, Confidentiality.committee)
@@ -360,8 +425,10 @@ def test_an_assessment_above_the_readers_clearance_reads_as_not_assessed(engine,
         tmp_path / "hidden",
         visits=[visit_row("KOR-2009"), followup_row("KOR-2023", "KOR-2009")],
         findings=[finding_row("KOR-2009-F1"), finding_row("KOR-2009-F2")],
-        assessments=[assessment_row("KOR-2009-F1", "fully_implemented", confidentiality="restricted"),
-                     assessment_row("KOR-2009-F2", "initial_steps")],
+        assessments=[
+            assessment_row("KOR-2009-F1", "fully_implemented", confidentiality="restricted"),
+            assessment_row("KOR-2009-F2", "initial_steps"),
+        ],
     )
     assert import_bundle(engine, sources_from_paths([bundle]), LOCAL_ADMIN).ok
     committee_reader = Actor("cat", Role.viewer, Confidentiality.committee)
@@ -370,6 +437,12 @@ def test_an_assessment_above_the_readers_clearance_reads_as_not_assessed(engine,
         frame, _ = records.list_findings(engine, reader)
         return dict(zip(frame["finding_id"], zip(frame["status"], frame["assessed_at"])))
 
-    assert statuses(LOCAL_ADMIN) == {"KOR-2009-F1": ("fully_implemented", "KOR-2023"), "KOR-2009-F2": ("initial_steps", "KOR-2023")}
-    assert statuses(committee_reader) == {"KOR-2009-F1": ("not_assessed", ""), "KOR-2009-F2": ("initial_steps", "KOR-2023")}
+    assert statuses(LOCAL_ADMIN) == {
+        "KOR-2009-F1": ("fully_implemented", "KOR-2023"),
+        "KOR-2009-F2": ("initial_steps", "KOR-2023"),
+    }
+    assert statuses(committee_reader) == {
+        "KOR-2009-F1": ("not_assessed", ""),
+        "KOR-2009-F2": ("initial_steps", "KOR-2023"),
+    }
     assert records.list_findings(engine, committee_reader, status="fully_implemented")[1] == 0

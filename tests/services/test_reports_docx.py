@@ -90,7 +90,9 @@ def test_headings_are_the_report_sections(rendered):
 
     assert headings(state, 1) == STATE_SECTIONS
     assert headings(period, 1) == [
-        "Summary across States", "France: follow-up visit FRA-2022", "Republic of Korea: follow-up visit KOR-2023",
+        "Summary across States",
+        "France: follow-up visit FRA-2022",
+        "Republic of Korea: follow-up visit KOR-2023",
     ]
     assert headings(period, 2) == STATE_SECTIONS * 2
 
@@ -137,7 +139,9 @@ def test_nothing_above_the_level_appears_in_the_word_reports(rendered):
         assert [hidden for hidden in above(LEVEL) if hidden in text] == []
 
 
-@pytest.mark.skipif(shutil.which("libreoffice") is None, reason="LibreOffice is not installed; .ci/run installs libreoffice-writer")
+@pytest.mark.skipif(
+    shutil.which("libreoffice") is None, reason="LibreOffice is not installed; .ci/run installs libreoffice-writer"
+)
 def test_word_reports_convert_to_pdf_with_libreoffice(rendered):
     folder = rendered.folder / "pdf"
     folder.mkdir()
@@ -147,9 +151,19 @@ def test_word_reports_convert_to_pdf_with_libreoffice(rendered):
 
     # A profile of its own, so a LibreOffice already running elsewhere does not take the job.
     converted = subprocess.run(
-        ["libreoffice", f"-env:UserInstallation=file://{folder / 'profile'}", "--headless",
-         "--convert-to", "pdf", "--outdir", str(folder), *map(str, sources)],
-        capture_output=True, text=True, timeout=300,
+        [
+            "libreoffice",
+            f"-env:UserInstallation=file://{folder / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(folder),
+            *map(str, sources),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
     assert converted.returncode == 0, converted.stderr

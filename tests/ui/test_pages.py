@@ -17,8 +17,8 @@ from tracker.models import Assessment, Finding, Meeting, Visit
 from tracker.services import records
 from tracker.services.access import LOCAL_ADMIN
 from tracker.services.bundle_format import sources_from_paths
-from tracker.services.importer import import_bundle
 from tracker.services.comparison import areas_frame, compare
+from tracker.services.importer import import_bundle
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard.py"
 PAGES = [
@@ -152,7 +152,12 @@ def test_state_progress_charts_draw_the_comparison_counts(demo_engine):
 
     gaps = figures["Baseline gaps closed, progressing and open, and new gaps, per thematic area"]
     shown = areas[(areas["baseline_gaps"] > 0) | (areas["new_gaps"] > 0)]
-    for group, name in [("closed", "Closed"), ("progressing", "Progressing"), ("open", "Open"), ("excluded", "Excluded (not scored)")]:
+    for group, name in [
+        ("closed", "Closed"),
+        ("progressing", "Progressing"),
+        ("open", "Open"),
+        ("excluded", "Excluded (not scored)"),
+    ]:
         assert trace(gaps, name) == shown[f"gaps_{group}"].tolist()
     assert trace(gaps, "New gaps at the follow-up") == shown["new_gaps"].tolist()
     status = numbers(figures["Status of the baseline items at the follow-up"]["data"][0]["x"])
@@ -213,8 +218,10 @@ def test_overview_counts_follow_ups_findings_and_the_mean_index(demo_engine):
 def test_overview_filters_follow_ups_by_region_and_period(demo_engine, tmp_path):
     bundle = write_bundle(
         tmp_path / "fra",
-        visits=[visit_row("FRA-2015", state="FRA", start_date="2015-06-01", end_date="2015-06-03"),
-                followup_row("FRA-2022", "FRA-2015", state="FRA", start_date="2022-06-01", end_date="2022-06-03")],
+        visits=[
+            visit_row("FRA-2015", state="FRA", start_date="2015-06-01", end_date="2015-06-03"),
+            followup_row("FRA-2022", "FRA-2015", state="FRA", start_date="2022-06-01", end_date="2022-06-03"),
+        ],
         findings=[finding_row("FRA-2015-F1", "FRA-2015")],
     )
     assert import_bundle(demo_engine, sources_from_paths([bundle]), LOCAL_ADMIN).ok
@@ -282,7 +289,9 @@ def test_editing_a_finding_starts_from_its_stored_values(demo_engine):
     app.button(key=f"FormSubmitter:{form}-Save changes").click().run()
 
     assert_clean(app)
-    assert records.get_finding(demo_engine, LOCAL_ADMIN, "KOR-2009-F01") == stored | {"title": "Coordination rests on a directive"}
+    assert records.get_finding(demo_engine, LOCAL_ADMIN, "KOR-2009-F01") == stored | {
+        "title": "Coordination rests on a directive"
+    }
 
 
 def test_the_worksheet_saves_changed_statuses_together(demo_engine):
@@ -292,7 +301,8 @@ def test_the_worksheet_saves_changed_statuses_together(demo_engine):
 
     app.session_state["worksheet:KOR-2023"] = {
         "edited_rows": {0: {"status": "contrary_action"}, 1: {"evidence": "Checked again in 2024"}},
-        "added_rows": [], "deleted_rows": [],
+        "added_rows": [],
+        "deleted_rows": [],
     }
     app.run()
     app.button(key="worksheet:save").click().run()
@@ -300,10 +310,16 @@ def test_the_worksheet_saves_changed_statuses_together(demo_engine):
     assert_clean(app)
     assert "Saved 2 assessment(s)" in app.success[0].value
     with demo_engine.connect() as connection:
-        stored = dict(connection.execute(
-            select(Assessment.finding_id, Assessment.status).where(Assessment.visit_id == "KOR-2023", Assessment.finding_id.in_([first, second]))
-        ).all())
-        evidence = connection.execute(select(Assessment.evidence).where(Assessment.finding_id == second, Assessment.visit_id == "KOR-2023")).scalar_one()
+        stored = dict(
+            connection.execute(
+                select(Assessment.finding_id, Assessment.status).where(
+                    Assessment.visit_id == "KOR-2023", Assessment.finding_id.in_([first, second])
+                )
+            ).all()
+        )
+        evidence = connection.execute(
+            select(Assessment.evidence).where(Assessment.finding_id == second, Assessment.visit_id == "KOR-2023")
+        ).scalar_one()
     assert stored[first] == "contrary_action" and evidence == "Checked again in 2024"
 
 
@@ -367,9 +383,9 @@ def test_a_visit_ending_before_it_starts_is_refused_beside_the_dates(demo_engine
 
 
 NEW_FINDING = (
-    "finding_id,visit_id,area,kind,title\n"
-    "KOR-2023-F98,KOR-2023,ICT.ONLINE_CONTENT,good_practice,Industry forum shares hashes of terrorist content\n"
-).encode()
+    b"finding_id,visit_id,area,kind,title\n"
+    b"KOR-2023-F98,KOR-2023,ICT.ONLINE_CONTENT,good_practice,Industry forum shares hashes of terrorist content\n"
+)
 
 
 def test_import_checks_first_and_writes_only_on_confirm(demo_engine):
@@ -398,7 +414,9 @@ def test_import_lists_every_error_with_file_line_and_column_and_offers_no_confir
     assert not app.exception
     errors = table(app, "message")
     assert set(zip(errors["file"], errors["line"], errors["column"])) == {
-        ("findings.csv", 2, "area"), ("findings.csv", 3, "kind")}
+        ("findings.csv", 2, "area"),
+        ("findings.csv", 3, "kind"),
+    }
     assert "2 error(s)" in app.error[0].value
     assert not [b for b in app.button if b.key == "import:confirm"]
 
@@ -417,7 +435,14 @@ def test_export_offers_the_bundle_and_each_blank_template(demo_engine):
 
     labels = [button.proto.label for button in app.get("download_button")]
 
-    assert labels == ["Download the bundle (.zip)", "areas.csv", "visits.csv", "findings.csv", "assessments.csv", "meetings.csv"]
+    assert labels == [
+        "Download the bundle (.zip)",
+        "areas.csv",
+        "visits.csv",
+        "findings.csv",
+        "assessments.csv",
+        "meetings.csv",
+    ]
 
 
 @pytest.mark.parametrize("page", ["tracker/ui/overview.py", "tracker/ui/state_progress.py", "tracker/ui/reports.py"])

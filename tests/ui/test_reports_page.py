@@ -66,7 +66,9 @@ def test_the_page_generates_a_period_report(demo_engine):
 
 def test_the_page_offers_no_level_above_the_readers_clearance(demo_engine, monkeypatch):
     monkeypatch.setenv("TRACKER_AUTH", "on")
-    users.add_user(demo_engine, LOCAL_ADMIN, users.validated_user("reader", PASSWORD, Role.viewer, Confidentiality.member_states))
+    users.add_user(
+        demo_engine, LOCAL_ADMIN, users.validated_user("reader", PASSWORD, Role.viewer, Confidentiality.member_states)
+    )
     app = AppTest.from_file(DASHBOARD, default_timeout=60).run()
     app.text_input[0].input("reader")
     app.text_input[1].input(PASSWORD)

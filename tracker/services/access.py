@@ -72,9 +72,7 @@ def require_writer(actor: Actor) -> None:
 
 def require_admin(actor: Actor) -> None:
     if not actor.is_admin:
-        raise PermissionDenied(
-            f"user {actor.username} is not an administrator", "ask an administrator to do this"
-        )
+        raise PermissionDenied(f"user {actor.username} is not an administrator", "ask an administrator to do this")
 
 
 def require_full_clearance(actor: Actor, why: str) -> None:
@@ -112,9 +110,7 @@ def assessment_visible(level: Confidentiality, assessment=Assessment) -> ColumnE
         .correlate(assessment)
     )
     assessing_visit = (
-        select(Visit.visit_id)
-        .where(Visit.visit_id == assessment.visit_id, visit_visible(level))
-        .correlate(assessment)
+        select(Visit.visit_id).where(Visit.visit_id == assessment.visit_id, visit_visible(level)).correlate(assessment)
     )
     return and_(
         _allowed(assessment.confidentiality, level),

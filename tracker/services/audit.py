@@ -27,11 +27,7 @@ def diff(old: dict | None, new: dict | None) -> dict[str, list]:
     """Fields whose value differs, as {field: [old, new]}."""
     old, new = old or {}, new or {}
     fields = list(new) + [f for f in old if f not in new]
-    return {
-        f: [_jsonable(old.get(f)), _jsonable(new.get(f))]
-        for f in fields
-        if old.get(f) != new.get(f)
-    }
+    return {f: [_jsonable(old.get(f)), _jsonable(new.get(f))] for f in fields if old.get(f) != new.get(f)}
 
 
 def event_row(actor: Actor, action: str, entity: str, key: str, changes: dict, at: dt.datetime) -> dict:

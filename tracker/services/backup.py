@@ -65,7 +65,10 @@ def _sqlite_backup(engine: Engine, partial: Path) -> str:
             # All pages in one step: one read snapshot, so writers carry on and the copy is consistent.
             source.driver_connection.backup(target)
             check = target.execute("PRAGMA integrity_check").fetchone()[0]
-            counts = {t: target.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("visit", "finding", "assessment", "meeting", "app_user", "audit_event")}
+            counts = {
+                t: target.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("visit", "finding", "assessment", "meeting", "app_user", "audit_event")
+            }
         finally:
             target.close()
     finally:
@@ -105,7 +108,10 @@ def _portable_backup(engine: Engine, partial: Path, actor: Actor) -> str:
 def _read_csv(archive: zipfile.ZipFile, name: str, columns: tuple[str, ...]) -> list[dict]:
     rows = list(csv.DictReader(io.TextIOWrapper(archive.open(name), encoding="utf-8", newline="")))
     if rows and set(rows[0]) != set(columns):
-        raise TrackerError(f"{name} in the backup does not have the columns {', '.join(columns)}", "restore from a file written by 'tracker backup'")
+        raise TrackerError(
+            f"{name} in the backup does not have the columns {', '.join(columns)}",
+            "restore from a file written by 'tracker backup'",
+        )
     return rows
 
 
@@ -132,7 +138,9 @@ def _event_rows(rows: list[dict]) -> list[dict]:
     try:
         return [{**row, "at": dt.datetime.fromisoformat(row["at"])} for row in rows]
     except (KeyError, ValueError) as error:
-        raise TrackerError(f"audit_events.csv in the backup is damaged ({error})", "restore from another backup") from None
+        raise TrackerError(
+            f"audit_events.csv in the backup is damaged ({error})", "restore from another backup"
+        ) from None
 
 
 def restore(engine: Engine, source: Path, actor: Actor) -> str:
@@ -154,12 +162,17 @@ def restore(engine: Engine, source: Path, actor: Actor) -> str:
         )
     with zipfile.ZipFile(source) as archive, tempfile.TemporaryDirectory() as folder:
         if not {"bundle.zip", "users.csv", "audit_events.csv"} <= set(archive.namelist()):
-            raise TrackerError(f"{source} is not a backup written by 'tracker backup'", "give a .zip written by 'tracker backup'")
+            raise TrackerError(
+                f"{source} is not a backup written by 'tracker backup'", "give a .zip written by 'tracker backup'"
+            )
         users = _user_rows(_read_csv(archive, "users.csv", USER_COLUMNS))
         events = _event_rows(_read_csv(archive, "audit_events.csv", AUDIT_COLUMNS))
         result = import_bundle(engine, sources_from_paths([Path(archive.extract("bundle.zip", folder))]), actor)
     if not result.ok:
-        raise TrackerError(f"the bundle in the backup does not import ({result.errors[0]})", "nothing was restored; restore from another backup")
+        raise TrackerError(
+            f"the bundle in the backup does not import ({result.errors[0]})",
+            "nothing was restored; restore from another backup",
+        )
     with writing(engine) as connection:
         if users:
             connection.execute(insert(user_table), users)

@@ -66,13 +66,32 @@ class FileSpec:
 
 FILES: tuple[FileSpec, ...] = (
     FileSpec(
-        "areas.csv", "thematic_area", ThematicArea.__table__, ("code",),
-        ("code", "name", "parent", "cross_cutting", "sort_order"), AreaCreate,
+        "areas.csv",
+        "thematic_area",
+        ThematicArea.__table__,
+        ("code",),
+        ("code", "name", "parent", "cross_cutting", "sort_order"),
+        AreaCreate,
     ),
     FileSpec(
-        "visits.csv", "visit", Visit.__table__, ("visit_id",),
-        ("visit_id", "state", "kind", "modality", "start_date", "end_date", "baseline_visit_id",
-         "lead", "partners", "resolutions", "summary", "confidentiality"),
+        "visits.csv",
+        "visit",
+        Visit.__table__,
+        ("visit_id",),
+        (
+            "visit_id",
+            "state",
+            "kind",
+            "modality",
+            "start_date",
+            "end_date",
+            "baseline_visit_id",
+            "lead",
+            "partners",
+            "resolutions",
+            "summary",
+            "confidentiality",
+        ),
         VisitCreate,
         {
             "partners": Link(VisitPartner.__table__, "visit_id", "partner"),
@@ -80,21 +99,41 @@ FILES: tuple[FileSpec, ...] = (
         },
     ),
     FileSpec(
-        "findings.csv", "finding", Finding.__table__, ("finding_id",),
-        ("finding_id", "visit_id", "area", "kind", "title", "detail", "priority", "severity",
-         "resolutions", "source_ref", "continues", "confidentiality"),
+        "findings.csv",
+        "finding",
+        Finding.__table__,
+        ("finding_id",),
+        (
+            "finding_id",
+            "visit_id",
+            "area",
+            "kind",
+            "title",
+            "detail",
+            "priority",
+            "severity",
+            "resolutions",
+            "source_ref",
+            "continues",
+            "confidentiality",
+        ),
         FindingCreate,
         {"resolutions": Link(FindingResolution.__table__, "finding_id", "resolution")},
     ),
     FileSpec(
-        "assessments.csv", "assessment", Assessment.__table__, ("finding_id", "visit_id"),
+        "assessments.csv",
+        "assessment",
+        Assessment.__table__,
+        ("finding_id", "visit_id"),
         ("finding_id", "visit_id", "status", "evidence", "assessed_on", "confidentiality"),
         AssessmentCreate,
     ),
     FileSpec(
-        "meetings.csv", "meeting", Meeting.__table__, ("meeting_id",),
-        ("meeting_id", "visit_id", "date", "kind", "counterpart", "sector", "area", "notes",
-         "confidentiality"),
+        "meetings.csv",
+        "meeting",
+        Meeting.__table__,
+        ("meeting_id",),
+        ("meeting_id", "visit_id", "date", "kind", "counterpart", "sector", "area", "notes", "confidentiality"),
         MeetingCreate,
     ),
 )
@@ -192,12 +231,13 @@ def _zip_sources(archive, label: str | None = None) -> list[Source]:
         bundle = zipfile.ZipFile(archive)
         members = [m for m in bundle.infolist() if not m.is_dir() and m.filename.lower().endswith(".csv")]
     except (zipfile.BadZipFile, OSError):
-        raise TrackerError(f"{label} is not a readable .zip file", "zip the CSV files again or give the folder") from None
+        raise TrackerError(
+            f"{label} is not a readable .zip file", "zip the CSV files again or give the folder"
+        ) from None
     if not members:
         raise TrackerError(f"{label} holds no CSV files", f"a bundle holds any of {FILE_NAMES}")
     return [
-        Source(Path(m.filename).name, f"{label}:{m.filename}", m.file_size, lambda m=m: bundle.open(m))
-        for m in members
+        Source(Path(m.filename).name, f"{label}:{m.filename}", m.file_size, lambda m=m: bundle.open(m)) for m in members
     ]
 
 
@@ -205,9 +245,7 @@ def _checked(found: list[Source]) -> list[Source]:
     seen: dict[str, str] = {}
     for source in found:
         if source.name not in SPECS:
-            raise TrackerError(
-                f"{source.origin} is not a bundle file", f"name each file one of {FILE_NAMES}"
-            )
+            raise TrackerError(f"{source.origin} is not a bundle file", f"name each file one of {FILE_NAMES}")
         if source.name in seen:
             raise TrackerError(
                 f"{source.name} is given twice ({seen[source.name]} and {source.origin})",

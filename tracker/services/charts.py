@@ -44,12 +44,17 @@ def baseline_items(areas: pd.DataFrame, kind: str) -> go.Figure:
     """Per area, baseline gaps (or recommendations) by status group at the follow-up; for gaps,
     the new gaps found at the follow-up beside them."""
     gaps = kind == "gaps"
-    prefix, total, noun = ("gaps_", "baseline_gaps", "gaps") if gaps else ("recs_", "baseline_recommendations", "recommendations")
+    prefix, total, noun = (
+        ("gaps_", "baseline_gaps", "gaps") if gaps else ("recs_", "baseline_recommendations", "recommendations")
+    )
     shown = areas[(areas[total] > 0) | (areas["new_gaps"] > 0 if gaps else False)]
     names = _wrapped(shown["area_name"])
     columns = 2 if gaps else 1
     figure = make_subplots(
-        rows=1, cols=columns, shared_yaxes=True, column_widths=[0.75, 0.25] if gaps else [1.0],
+        rows=1,
+        cols=columns,
+        shared_yaxes=True,
+        column_widths=[0.75, 0.25] if gaps else [1.0],
         horizontal_spacing=0.04,
         subplot_titles=[f"Baseline {noun} by status at the follow-up", "New gaps at the follow-up"][:columns],
     )
@@ -57,31 +62,46 @@ def baseline_items(areas: pd.DataFrame, kind: str) -> go.Figure:
         values = shown[prefix + group]
         figure.add_trace(
             go.Bar(
-                y=names, x=values, orientation="h", name=GROUP_LABELS[group],
-                marker_color=STATUS_GROUP_COLOURS[group], text=_counts_text(values), textposition="inside",
+                y=names,
+                x=values,
+                orientation="h",
+                name=GROUP_LABELS[group],
+                marker_color=STATUS_GROUP_COLOURS[group],
+                text=_counts_text(values),
+                textposition="inside",
                 customdata=shown[[total, "area_name"]].to_numpy(),
                 hovertemplate=f"<b>%{{customdata[1]}}</b><br>%{{x}} of %{{customdata[0]}} baseline {noun} "
                 f"{group if group != 'excluded' else 'not scored (excluded)'}<extra></extra>",
             ),
-            row=1, col=1,
+            row=1,
+            col=1,
         )
     if gaps:
         figure.add_trace(
             go.Bar(
-                y=names, x=shown["new_gaps"], orientation="h", name="New gaps at the follow-up",
-                marker_color=NEW_GAPS_COLOUR, text=_counts_text(shown["new_gaps"]), textposition="inside",
+                y=names,
+                x=shown["new_gaps"],
+                orientation="h",
+                name="New gaps at the follow-up",
+                marker_color=NEW_GAPS_COLOUR,
+                text=_counts_text(shown["new_gaps"]),
+                textposition="inside",
                 customdata=shown[["area_name"]].to_numpy(),
                 hovertemplate="<b>%{customdata[0]}</b><br>%{x} new gaps found at the follow-up, "
                 "not counted as regressions<extra></extra>",
             ),
-            row=1, col=2,
+            row=1,
+            col=2,
         )
         figure.update_xaxes(title_text="New gaps", row=1, col=2, rangemode="tozero", dtick=1)
     figure.update_xaxes(title_text=f"Baseline {noun}", row=1, col=1, dtick=1)
     figure.update_yaxes(title_text="Thematic area", autorange="reversed", row=1, col=1)
     figure.update_layout(barmode="stack")
-    title = "Baseline gaps closed, progressing and open, and new gaps, per thematic area" if gaps else (
-        "Baseline recommendations closed, progressing and open, per thematic area")
+    title = (
+        "Baseline gaps closed, progressing and open, and new gaps, per thematic area"
+        if gaps
+        else ("Baseline recommendations closed, progressing and open, per thematic area")
+    )
     return _layout(figure, title, 160 + 48 * max(len(shown), 1))
 
 
@@ -94,12 +114,19 @@ def good_practices(areas: pd.DataFrame) -> go.Figure:
         ("baseline", "good_practices_baseline", "at the baseline visit"),
         ("followup", "good_practices_followup", "at the follow-up visit"),
     ):
-        figure.add_trace(go.Bar(
-            y=names, x=shown[column], orientation="h", name=f"Good practices {words}",
-            marker_color=VISIT_COLOURS[visit], text=_counts_text(shown[column]), textposition="outside",
-            customdata=shown[["area_name"]].to_numpy(),
-            hovertemplate=f"<b>%{{customdata[0]}}</b><br>%{{x}} good practices noted {words}<extra></extra>",
-        ))
+        figure.add_trace(
+            go.Bar(
+                y=names,
+                x=shown[column],
+                orientation="h",
+                name=f"Good practices {words}",
+                marker_color=VISIT_COLOURS[visit],
+                text=_counts_text(shown[column]),
+                textposition="outside",
+                customdata=shown[["area_name"]].to_numpy(),
+                hovertemplate=f"<b>%{{customdata[0]}}</b><br>%{{x}} good practices noted {words}<extra></extra>",
+            )
+        )
     figure.update_layout(barmode="group")
     figure.update_xaxes(title_text="Good practices", dtick=1, rangemode="tozero")
     figure.update_yaxes(title_text="Thematic area", autorange="reversed")
@@ -111,13 +138,19 @@ def status_distribution(status_counts: dict[str, int]) -> go.Figure:
     statuses = [s.value for s in Status]
     groups = [STATUS_GROUP[Status(s)].value for s in statuses]
     counts = [status_counts.get(s, 0) for s in statuses]
-    figure = go.Figure(go.Bar(
-        y=[label(s) for s in statuses], x=counts, orientation="h",
-        marker_color=[STATUS_GROUP_COLOURS[g] for g in groups], text=_counts_text(counts), textposition="outside",
-        customdata=[GROUP_LABELS[g].lower() for g in groups],
-        hovertemplate="<b>%{y}</b> (%{customdata})<br>%{x} baseline gaps and recommendations<extra></extra>",
-        showlegend=False,
-    ))
+    figure = go.Figure(
+        go.Bar(
+            y=[label(s) for s in statuses],
+            x=counts,
+            orientation="h",
+            marker_color=[STATUS_GROUP_COLOURS[g] for g in groups],
+            text=_counts_text(counts),
+            textposition="outside",
+            customdata=[GROUP_LABELS[g].lower() for g in groups],
+            hovertemplate="<b>%{y}</b> (%{customdata})<br>%{x} baseline gaps and recommendations<extra></extra>",
+            showlegend=False,
+        )
+    )
     figure.update_xaxes(title_text="Baseline gaps and recommendations", rangemode="tozero", dtick=1)
     figure.update_yaxes(title_text="Status at the follow-up", autorange="reversed")
     return _layout(figure, "Status of the baseline items at the follow-up", 460)
@@ -127,11 +160,17 @@ def meetings(footprint: pd.DataFrame) -> go.Figure:
     """Meetings of a visit by kind, stacked by the counterpart's sector."""
     frame = footprint.assign(kind_words=footprint["kind"].map(label), sector_words=footprint["sector"].map(label))
     figure = px.bar(
-        frame, x="kind_words", y="meetings", color="sector_words",
+        frame,
+        x="kind_words",
+        y="meetings",
+        color="sector_words",
         color_discrete_sequence=px.colors.qualitative.Safe,
         labels={"kind_words": "Kind of meeting", "meetings": "Meetings", "sector_words": "Sector"},
         custom_data=["sector_words"],
-        category_orders={"kind_words": [label(k.value) for k in MeetingKind], "sector_words": [label(s.value) for s in Sector]},
+        category_orders={
+            "kind_words": [label(k.value) for k in MeetingKind],
+            "sector_words": [label(s.value) for s in Sector],
+        },
     )
     figure.update_traces(hovertemplate="<b>%{x}</b><br>%{y} meeting(s) with %{customdata[0]}<extra></extra>")
     figure.update_yaxes(dtick=1)
@@ -152,14 +191,28 @@ def index_heatmap(index: pd.DataFrame, area_names: dict[str, str]) -> go.Figure:
     titles = ["All areas", *[area_names.get(a, a) for a in columns[1:]]]
     scale = [[0.0, STATUS_GROUP_COLOURS["open"]], [0.5, "#f7f7f7"], [1.0, STATUS_GROUP_COLOURS["closed"]]]
     text = table.map(lambda v: "" if pd.isna(v) else f"{v:.1f}")
-    figure = go.Figure(go.Heatmap(
-        z=table.to_numpy(dtype=float), x=codes, y=list(table.index),
-        zmin=0, zmax=100, colorscale=scale, text=text.to_numpy(), texttemplate="%{text}",
-        customdata=[titles for _ in table.index],
-        hovertemplate="<b>%{y}</b><br>%{customdata}: implementation index %{z:.1f} of 100<extra></extra>",
-        colorbar=dict(title=dict(text="Index"), tickvals=[0, 25, 50, 75, 100], len=1, thickness=14),
-        hoverongaps=False, xgap=2, ygap=2,
-    ))
+    figure = go.Figure(
+        go.Heatmap(
+            z=table.to_numpy(dtype=float),
+            x=codes,
+            y=list(table.index),
+            zmin=0,
+            zmax=100,
+            colorscale=scale,
+            text=text.to_numpy(),
+            texttemplate="%{text}",
+            customdata=[titles for _ in table.index],
+            hovertemplate="<b>%{y}</b><br>%{customdata}: implementation index %{z:.1f} of 100<extra></extra>",
+            colorbar=dict(title=dict(text="Index"), tickvals=[0, 25, 50, 75, 100], len=1, thickness=14),
+            hoverongaps=False,
+            xgap=2,
+            ygap=2,
+        )
+    )
     figure.update_xaxes(title_text="Thematic area (code; hover for its name)", side="bottom", tickangle=0)
     figure.update_yaxes(title_text="State · follow-up visit", autorange="reversed")
-    return _layout(figure, "Implementation index (0 = nothing implemented, 100 = all closed) by state and area", 260 + 44 * len(table.index))
+    return _layout(
+        figure,
+        "Implementation index (0 = nothing implemented, 100 = all closed) by state and area",
+        260 + 44 * len(table.index),
+    )

@@ -112,9 +112,7 @@ def _state(connection: Connection, iso3: str) -> MemberState:
     code = iso3.strip().upper()
     state = connection.execute(select(MemberState).where(MemberState.iso3 == code)).first()
     if state is None:
-        raise NotFound(
-            f"'{iso3}' is not a Member State code", "use an ISO 3166 alpha-3 code such as KOR"
-        )
+        raise NotFound(f"'{iso3}' is not a Member State code", "use an ISO 3166 alpha-3 code such as KOR")
     return state
 
 
@@ -127,9 +125,7 @@ def _visit(connection: Connection, visit_id: str):
 
 
 def _check_visible(connection: Connection, visit_id: str, level: Confidentiality, described: str) -> None:
-    visible = connection.execute(
-        select(Visit.visit_id).where(Visit.visit_id == visit_id, visit_visible(level))
-    ).first()
+    visible = connection.execute(select(Visit.visit_id).where(Visit.visit_id == visit_id, visit_visible(level))).first()
     if visible is None:
         raise TrackerError(
             f"the {described} is not visible at level {level.value}",
@@ -215,11 +211,15 @@ def _grouped_counts(connection: Connection, baseline_id: str, followup_id: str, 
 
 def _top_areas(connection: Connection) -> list[str]:
     """Codes of the top-level areas in taxonomy order."""
-    return connection.execute(
-        select(ThematicArea.code)
-        .where(ThematicArea.parent.is_(None))
-        .order_by(ThematicArea.sort_order, ThematicArea.code)
-    ).scalars().all()
+    return (
+        connection.execute(
+            select(ThematicArea.code)
+            .where(ThematicArea.parent.is_(None))
+            .order_by(ThematicArea.sort_order, ThematicArea.code)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def _empty_counts() -> dict:
@@ -264,9 +264,7 @@ def compare(engine: Engine, actor: Actor, iso3: str, followup: str | None = None
     level = effective_level(actor, level)
     with reading(engine) as connection:
         state, baseline_id, followup_id = _resolve_visits(connection, iso3, followup, level)
-        per_area, status_counts = _fold(
-            _grouped_counts(connection, baseline_id, followup_id, level), baseline_id
-        )
+        per_area, status_counts = _fold(_grouped_counts(connection, baseline_id, followup_id, level), baseline_id)
         order = _top_areas(connection)
     areas = []
     totals = _empty_counts()
@@ -298,7 +296,7 @@ def areas_frame(result: dict) -> pd.DataFrame:
     columns = ["area", "area_name", *COUNT_FIELDS, "implementation_index", "scored_items"]
     rows = [area | {"area_name": names.get(area["area"], area["area"])} for area in result["areas"]]
     frame = pd.DataFrame(rows, columns=columns)
-    return frame.astype({field: "int64" for field in (*COUNT_FIELDS, "scored_items")}).astype(
+    return frame.astype(dict.fromkeys((*COUNT_FIELDS, "scored_items"), "int64")).astype(
         {"implementation_index": "float64"}
     )
 
@@ -307,8 +305,21 @@ def areas_frame(result: dict) -> pd.DataFrame:
 
 
 ITEM_COLUMNS = [
-    "finding_id", "visit_id", "role", "area", "sub_area", "kind", "priority", "severity", "title",
-    "status", "status_group", "score", "evidence", "continues", "confidentiality",
+    "finding_id",
+    "visit_id",
+    "role",
+    "area",
+    "sub_area",
+    "kind",
+    "priority",
+    "severity",
+    "title",
+    "status",
+    "status_group",
+    "score",
+    "evidence",
+    "continues",
+    "confidentiality",
 ]
 
 
@@ -363,7 +374,9 @@ def item_table(engine: Engine, actor: Actor, followup: str, level=None) -> pd.Da
                 finding_visible(level),
             )
             .order_by(
-                case((is_baseline, 0), else_=1), parent.sort_order, ThematicArea.sort_order,
+                case((is_baseline, 0), else_=1),
+                parent.sort_order,
+                ThematicArea.sort_order,
                 Finding.finding_id,
             )
         )
@@ -375,8 +388,15 @@ def item_table(engine: Engine, actor: Actor, followup: str, level=None) -> pd.Da
 
 
 FOLLOWUP_COLUMNS = [
-    "visit_id", "state", "state_name", "region", "start_date", "end_date", "baseline_visit_id",
-    "baseline_start_date", "lead",
+    "visit_id",
+    "state",
+    "state_name",
+    "region",
+    "start_date",
+    "end_date",
+    "baseline_visit_id",
+    "baseline_start_date",
+    "lead",
 ]
 
 
@@ -387,8 +407,15 @@ def followup_visits(engine: Engine, actor: Actor, iso3: str | None = None, level
     baseline = aliased(Visit)
     query = (
         select(
-            Visit.visit_id, Visit.state, MemberState.name, MemberState.region, Visit.start_date,
-            Visit.end_date, Visit.baseline_visit_id, baseline.start_date, Visit.lead,
+            Visit.visit_id,
+            Visit.state,
+            MemberState.name,
+            MemberState.region,
+            Visit.start_date,
+            Visit.end_date,
+            Visit.baseline_visit_id,
+            baseline.start_date,
+            Visit.lead,
         )
         .join(MemberState, MemberState.iso3 == Visit.state)
         .join(baseline, baseline.visit_id == Visit.baseline_visit_id)
@@ -402,8 +429,15 @@ def followup_visits(engine: Engine, actor: Actor, iso3: str | None = None, level
 
 
 CROSS_STATE_COLUMNS = [
-    "state", "state_name", "region", "followup_visit", "baseline_visit", "start_date", "area",
-    "implementation_index", "scored_items",
+    "state",
+    "state_name",
+    "region",
+    "followup_visit",
+    "baseline_visit",
+    "start_date",
+    "area",
+    "implementation_index",
+    "scored_items",
 ]
 
 
@@ -442,9 +476,7 @@ def cross_state_index(engine: Engine, actor: Actor, level=None) -> pd.DataFrame:
     with reading(engine) as connection:
         scores = pd.DataFrame(connection.execute(query).all(), columns=list(query.selected_columns.keys()))
         order = {code: position for position, code in enumerate(_top_areas(connection))}
-    overall = (
-        scores.groupby("followup_visit", as_index=False)[["score_sum", "scored_items"]].sum().assign(area="ALL")
-    )
+    overall = scores.groupby("followup_visit", as_index=False)[["score_sum", "scored_items"]].sum().assign(area="ALL")
     scores = pd.concat([scores, overall], ignore_index=True)
     visits = visits.rename(columns={"visit_id": "followup_visit", "baseline_visit_id": "baseline_visit"})
     frame = visits.merge(scores, on="followup_visit", how="left")

@@ -118,7 +118,9 @@ def write_csv(stream: io.TextIOBase, spec: FileSpec, records) -> int:
     return count
 
 
-def export_bundle(engine: Engine, destination: Path, actor: Actor, level: str | Confidentiality | None = None) -> dict[str, int]:
+def export_bundle(
+    engine: Engine, destination: Path, actor: Actor, level: str | Confidentiality | None = None
+) -> dict[str, int]:
     """Write all five files to a folder or a .zip; returns the rows written per file."""
     require_schema(engine)
     visible = effective_level(actor, level)
@@ -160,4 +162,3 @@ def bundle_zip_bytes(engine: Engine, actor: Actor, level: str | Confidentiality 
 def template_bytes() -> dict[str, bytes]:
     """Each bundle file with its header row only: a blank form to fill in."""
     return {spec.name: (",".join(spec.columns) + "\n").encode() for spec in FILES}
-

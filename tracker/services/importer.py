@@ -31,10 +31,10 @@ from tracker.models import (
 from tracker.services import audit
 from tracker.services.access import Actor, finding_visible, require_writer, visit_visible
 from tracker.services.bundle_format import (
+    SPECS,
     CountingReader,
     FileSpec,
     Source,
-    SPECS,
     read_rows,
     unescape_cell,
 )
@@ -169,16 +169,37 @@ def import_bundle(
                 counts = result.counts.setdefault(source.name, FileCounts())
                 reader = CountingReader(source.open())
                 try:
-                    _import_file(connection, spec, source, reader, context, result, counts, actor, at,
-                                 lambda: progress and progress(min(1.0, (done + reader.count) / total), source.name))
+                    _import_file(
+                        connection,
+                        spec,
+                        source,
+                        reader,
+                        context,
+                        result,
+                        counts,
+                        actor,
+                        at,
+                        lambda done=done, reader=reader, name=source.name: (
+                            progress and progress(min(1.0, (done + reader.count) / total), name)
+                        ),
+                    )
                 finally:
                     done += reader.count
                     reader.close()
             if result.ok:
-                audit.record_many(connection, [audit.event_row(
-                    actor, "import", "bundle", ", ".join(s.origin for s in sources),
-                    {"counts": {n: c.__dict__ for n, c in result.counts.items()}}, at,
-                )])
+                audit.record_many(
+                    connection,
+                    [
+                        audit.event_row(
+                            actor,
+                            "import",
+                            "bundle",
+                            ", ".join(s.origin for s in sources),
+                            {"counts": {n: c.__dict__ for n, c in result.counts.items()}},
+                            at,
+                        )
+                    ],
+                )
             if not result.ok or dry_run:
                 raise _Rollback
     except _Rollback:
@@ -231,7 +252,9 @@ def _decoded(reader: CountingReader) -> io.TextIOWrapper:
     return io.TextIOWrapper(io.BufferedReader(reader, 1 << 16), encoding="utf-8-sig", newline="")
 
 
-def _records(spec: FileSpec, source: Source, reader: CountingReader, result: ImportResult) -> Iterator[tuple[int, dict, list[str]]]:
+def _records(
+    spec: FileSpec, source: Source, reader: CountingReader, result: ImportResult
+) -> Iterator[tuple[int, dict, list[str]]]:
     """(line, row of present columns, the present columns) for each record of a file."""
     line = 1
     try:
@@ -247,7 +270,14 @@ def _records(spec: FileSpec, source: Source, reader: CountingReader, result: Imp
             if _binary(spec, line, cells, result):
                 return
             if len(cells) > width:
-                result.add_error(RowError(spec.name, line, "row", f"has {len(cells)} cells but the header has {width}; quote cells that hold the delimiter"))
+                result.add_error(
+                    RowError(
+                        spec.name,
+                        line,
+                        "row",
+                        f"has {len(cells)} cells but the header has {width}; quote cells that hold the delimiter",
+                    )
+                )
                 continue
             row = dict(zip(columns, cells))
             if "'" in "".join(cells):
@@ -261,7 +291,11 @@ def _records(spec: FileSpec, source: Source, reader: CountingReader, result: Imp
 
 def _binary(spec: FileSpec, line: int, cells: list[str], result: ImportResult) -> bool:
     if "\x00" in "".join(cells):
-        result.add_error(RowError(spec.name, line, "file", "holds binary data, not CSV text; save it from the spreadsheet as CSV UTF-8"))
+        result.add_error(
+            RowError(
+                spec.name, line, "file", "holds binary data, not CSV text; save it from the spreadsheet as CSV UTF-8"
+            )
+        )
         return True
     return False
 
@@ -273,7 +307,11 @@ def _header_ok(spec: FileSpec, columns: list[str], result: ImportResult) -> bool
         return False
     for column in columns:
         if column not in spec.columns:
-            result.add_error(RowError(spec.name, 1, column or "(blank)", f"unknown column; {spec.name} takes {', '.join(spec.columns)}"))
+            result.add_error(
+                RowError(
+                    spec.name, 1, column or "(blank)", f"unknown column; {spec.name} takes {', '.join(spec.columns)}"
+                )
+            )
             ok = False
         elif columns.count(column) > 1:
             result.add_error(RowError(spec.name, 1, column, "appears twice in the header; keep one"))
@@ -311,7 +349,14 @@ def _import_file(connection, spec, source, reader, context, result, counts, acto
             continue
         key = _key_text(spec, values)
         if key in seen:
-            result.add_error(RowError(spec.name, line, spec.key[0], f"{key} appears again (first on line {seen[key]}); keep one row per key"))
+            result.add_error(
+                RowError(
+                    spec.name,
+                    line,
+                    spec.key[0],
+                    f"{key} appears again (first on line {seen[key]}); keep one row per key",
+                )
+            )
             continue
         seen[key] = line
         _remember(spec, values, context)
@@ -333,7 +378,9 @@ def _key_text(spec: FileSpec, values: dict) -> str:
 def _remember(spec: FileSpec, values: dict, context: _Context) -> None:
     """Make the row's key known to later rows and files before its references are checked."""
     if spec.entity == "visit":
-        context.visits[values["visit_id"]] = _VisitInfo(values["state"], values["start_date"], values["confidentiality"])
+        context.visits[values["visit_id"]] = _VisitInfo(
+            values["state"], values["start_date"], values["confidentiality"]
+        )
     elif spec.entity == "finding":
         context.remember_finding(values["finding_id"], values["visit_id"], values["kind"])
     elif spec.entity == "thematic_area":
@@ -344,7 +391,9 @@ def _check_and_write(connection, spec, batch, context, result, writer, pending) 
     if not batch:
         return
     if spec.entity in ("finding", "assessment"):
-        refs = {v.get("continues") for _, v, _, _ in batch} | {v["finding_id"] for _, v, _, _ in batch if spec.entity == "assessment"}
+        refs = {v.get("continues") for _, v, _, _ in batch} | {
+            v["finding_id"] for _, v, _, _ in batch if spec.entity == "assessment"
+        }
         context.prefetch_findings(connection, {r for r in refs if r})
     good = []
     for entry in batch:
@@ -362,7 +411,12 @@ def _reference_problems(connection, spec, values, context, actor, pending, line)
     problems = []
     level = values.get("confidentiality")
     if level is not None and _RANK[level] > _RANK[actor.clearance]:
-        problems.append(("confidentiality", f"{level} is above your clearance ({actor.clearance.value}); ask a user cleared for it to import this row"))
+        problems.append(
+            (
+                "confidentiality",
+                f"{level} is above your clearance ({actor.clearance.value}); ask a user cleared for it to import this row",
+            )
+        )
     match spec.entity:
         case "thematic_area":
             if values["parent"]:
@@ -372,16 +426,31 @@ def _reference_problems(connection, spec, values, context, actor, pending, line)
                 problems.append(("state", f"{values['state']} is not a UN Member State ISO3 code; use e.g. KOR"))
             for partner in values["partners"]:
                 if partner not in context.partners:
-                    problems.append(("partners", f"{partner} is not a known partner organisation; use one of {', '.join(sorted(context.partners))}"))
+                    problems.append(
+                        (
+                            "partners",
+                            f"{partner} is not a known partner organisation; use one of {', '.join(sorted(context.partners))}",
+                        )
+                    )
             problems += _resolution_problems(values, context)
             if values["baseline_visit_id"]:
                 pending.append((line, {f: values[f] for f in _LATE_FIELDS[spec.entity]}))
         case "finding":
             visit = context.visits.get(values["visit_id"])
             if visit is None:
-                problems.append(("visit_id", f"visit {values['visit_id']} is neither in visits.csv nor in the database; add it to visits.csv"))
+                problems.append(
+                    (
+                        "visit_id",
+                        f"visit {values['visit_id']} is neither in visits.csv nor in the database; add it to visits.csv",
+                    )
+                )
             if values["area"] not in context.areas:
-                problems.append(("area", f"{values['area']} is not a thematic area; use a code from areas.csv such as LEG or BM.AVIATION"))
+                problems.append(
+                    (
+                        "area",
+                        f"{values['area']} is not a thematic area; use a code from areas.csv such as LEG or BM.AVIATION",
+                    )
+                )
             problems += _resolution_problems(values, context)
             if values["continues"]:
                 pending.append((line, {f: values[f] for f in _LATE_FIELDS[spec.entity]}))
@@ -389,9 +458,16 @@ def _reference_problems(connection, spec, values, context, actor, pending, line)
             problems += _assessment_problems(connection, values, context)
         case "meeting":
             if values["visit_id"] not in context.visits:
-                problems.append(("visit_id", f"visit {values['visit_id']} is neither in visits.csv nor in the database; add it to visits.csv"))
+                problems.append(
+                    (
+                        "visit_id",
+                        f"visit {values['visit_id']} is neither in visits.csv nor in the database; add it to visits.csv",
+                    )
+                )
             if values["area"] and values["area"] not in context.areas:
-                problems.append(("area", f"{values['area']} is not a thematic area; use a code from areas.csv such as LEG or ICT"))
+                problems.append(
+                    ("area", f"{values['area']} is not a thematic area; use a code from areas.csv such as LEG or ICT")
+                )
     return problems
 
 
@@ -409,20 +485,45 @@ def _assessment_problems(connection, values, context) -> list[tuple[str, str]]:
     problems = []
     visit = context.visits.get(values["visit_id"])
     if visit is None:
-        problems.append(("visit_id", f"visit {values['visit_id']} is neither in visits.csv nor in the database; add it to visits.csv"))
+        problems.append(
+            (
+                "visit_id",
+                f"visit {values['visit_id']} is neither in visits.csv nor in the database; add it to visits.csv",
+            )
+        )
     finding = context.finding(values["finding_id"])
     if finding is None:
-        problems.append(("finding_id", f"finding {values['finding_id']} is neither in findings.csv nor in the database; add it to findings.csv"))
+        problems.append(
+            (
+                "finding_id",
+                f"finding {values['finding_id']} is neither in findings.csv nor in the database; add it to findings.csv",
+            )
+        )
         return problems
     finding_visit_id, kind = finding
     if kind not in TRACKABLE_KINDS:
-        problems.append(("finding_id", f"finding {values['finding_id']} is a {kind}; only shortfalls and recommendations are assessed"))
+        problems.append(
+            (
+                "finding_id",
+                f"finding {values['finding_id']} is a {kind}; only shortfalls and recommendations are assessed",
+            )
+        )
     finding_visit = context.visits.get(finding_visit_id)
     if visit and finding_visit:
         if visit.state != finding_visit.state:
-            problems.append(("visit_id", f"visit {values['visit_id']} is of {visit.state} but the finding is of {finding_visit.state}; assess at a visit of the same state"))
+            problems.append(
+                (
+                    "visit_id",
+                    f"visit {values['visit_id']} is of {visit.state} but the finding is of {finding_visit.state}; assess at a visit of the same state",
+                )
+            )
         elif not visit.start_date > finding_visit.start_date:
-            problems.append(("visit_id", f"visit {values['visit_id']} does not come after the finding's visit {finding_visit_id}; assess at a later visit"))
+            problems.append(
+                (
+                    "visit_id",
+                    f"visit {values['visit_id']} does not come after the finding's visit {finding_visit_id}; assess at a later visit",
+                )
+            )
     return problems
 
 
@@ -446,21 +547,51 @@ def _late_problems(connection, spec, values, context) -> list[tuple[str, str]]:
         case "visit":
             baseline = context.visits.get(values["baseline_visit_id"])
             if baseline is None:
-                return [("baseline_visit_id", f"visit {values['baseline_visit_id']} is neither in visits.csv nor in the database; add the baseline visit")]
+                return [
+                    (
+                        "baseline_visit_id",
+                        f"visit {values['baseline_visit_id']} is neither in visits.csv nor in the database; add the baseline visit",
+                    )
+                ]
             if baseline.state != values["state"]:
-                return [("baseline_visit_id", f"baseline {values['baseline_visit_id']} is a visit to {baseline.state}, not {values['state']}; name a visit to the same state")]
+                return [
+                    (
+                        "baseline_visit_id",
+                        f"baseline {values['baseline_visit_id']} is a visit to {baseline.state}, not {values['state']}; name a visit to the same state",
+                    )
+                ]
             if not baseline.start_date < values["start_date"]:
-                return [("baseline_visit_id", f"baseline {values['baseline_visit_id']} does not start before this visit; name an earlier visit")]
+                return [
+                    (
+                        "baseline_visit_id",
+                        f"baseline {values['baseline_visit_id']} does not start before this visit; name an earlier visit",
+                    )
+                ]
         case "finding":
             earlier = context.finding(values["continues"])
             if earlier is None:
-                return [("continues", f"finding {values['continues']} is neither in findings.csv nor in the database; name an existing finding")]
+                return [
+                    (
+                        "continues",
+                        f"finding {values['continues']} is neither in findings.csv nor in the database; name an existing finding",
+                    )
+                ]
             earlier_visit, this_visit = context.visits.get(earlier[0]), context.visits.get(values["visit_id"])
             if earlier_visit and this_visit:
                 if earlier_visit.state != this_visit.state:
-                    return [("continues", f"finding {values['continues']} is of another state; a finding continues one of the same state")]
+                    return [
+                        (
+                            "continues",
+                            f"finding {values['continues']} is of another state; a finding continues one of the same state",
+                        )
+                    ]
                 if not earlier_visit.start_date < this_visit.start_date:
-                    return [("continues", f"finding {values['continues']} is not from an earlier visit; a finding continues an earlier one")]
+                    return [
+                        (
+                            "continues",
+                            f"finding {values['continues']} is not from an earlier visit; a finding continues an earlier one",
+                        )
+                    ]
     return []
 
 
@@ -472,7 +603,9 @@ def _plain(values: dict) -> dict:
     return {k: (v.value if hasattr(v, "value") else v) for k, v in values.items()}
 
 
-def _converter(connection: Connection, table: Table, columns: tuple[str, ...], *, reading: bool = False) -> Callable[[tuple], tuple] | None:
+def _converter(
+    connection: Connection, table: Table, columns: tuple[str, ...], *, reading: bool = False
+) -> Callable[[tuple], tuple] | None:
     """What the columns' SQLAlchemy types do to values on their way to (or from) the driver; None if nothing."""
     dialect = connection.dialect
     steps = []
@@ -514,7 +647,11 @@ class _Writer:
         self.stored_tuple = itemgetter(*stored)
         key_at = [stored.index(k) for k in spec.key]
         self.stored_key = lambda row: tuple(row[i] for i in key_at)
-        self.key_of = (lambda values: (values[spec.key[0]],)) if len(spec.key) == 1 else (lambda values: tuple(values[k] for k in spec.key))
+        self.key_of = (
+            (lambda values: (values[spec.key[0]],))
+            if len(spec.key) == 1
+            else (lambda values: tuple(values[k] for k in spec.key))
+        )
         self.level_at = stored.index("confidentiality") if "confidentiality" in stored else None
         # A stored row in a visit the importer may not see is as hidden as one above its level.
         self.visit_at = stored.index("visit_id") if "visit_id" in stored and spec.entity != "visit" else None
@@ -526,7 +663,9 @@ class _Writer:
         at_to_driver = _converter(connection, audit.audit_table, ("at",))
         self.at = at_to_driver((at,))[0] if at_to_driver else at
         # Into a table empty when the import began, every row is new: the bundle's keys are unique.
-        self.was_empty = connection.exec_driver_sql(f"SELECT 1 FROM {self.quote(spec.table.name)} LIMIT 1").first() is None
+        self.was_empty = (
+            connection.exec_driver_sql(f"SELECT 1 FROM {self.quote(spec.table.name)} LIMIT 1").first() is None
+        )
 
     def _marks(self, count: int) -> str:
         return ", ".join([self.mark] * count)
@@ -541,7 +680,8 @@ class _Writer:
             self._copy(table, columns, rows)
         else:
             self.connection.exec_driver_sql(
-                f"INSERT INTO {self.quote(table.name)} ({self._names(columns)}) VALUES ({self._marks(len(columns))})", rows
+                f"INSERT INTO {self.quote(table.name)} ({self._names(columns)}) VALUES ({self._marks(len(columns))})",
+                rows,
             )
 
     def _copy(self, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -600,13 +740,22 @@ class _Writer:
             if found is None:
                 created.append((row, values))
                 # audit.diff(None, values) field by field costs more; the encoder writes dates as ISO text.
-                events.append(self._event("create", key_text, {f: [None, v] for f, v in values.items() if v is not None}))
+                events.append(
+                    self._event("create", key_text, {f: [None, v] for f, v in values.items() if v is not None})
+                )
                 continue
             stored, links = found
             if (self.level_at is not None and _RANK[stored[self.level_at]] > _RANK[self.actor.clearance]) or (
                 self.visit_at is not None and stored[self.visit_at] not in self.visits
             ):
-                result.add_error(RowError(spec.name, line, spec.key[0], f"{key_text} is stored at a level above your clearance; ask a user cleared for it"))
+                result.add_error(
+                    RowError(
+                        spec.name,
+                        line,
+                        spec.key[0],
+                        f"{key_text} is stored at a level above your clearance; ask a user cleared for it",
+                    )
+                )
                 continue
             complete = len(columns) == len(spec.columns)
             # The common case of a re-import: the row as the driver would store it is the row stored.

@@ -34,9 +34,9 @@ from tracker.models import (
 )
 from tracker.services.access import (
     Actor,
+    assessment_visible,
     baseline_shown,
     continued_shown,
-    assessment_visible,
     effective_level,
     finding_visible,
     meeting_visible,
@@ -75,16 +75,26 @@ def reference_options(engine: Engine) -> dict[str, dict]:
         areas = connection.execute(
             select(ThematicArea.code, ThematicArea.name)
             .outerjoin(parent, parent.code == ThematicArea.parent)
-            .order_by(func.coalesce(parent.sort_order, ThematicArea.sort_order), ThematicArea.parent.is_not(None),
-                      ThematicArea.sort_order, ThematicArea.code)
+            .order_by(
+                func.coalesce(parent.sort_order, ThematicArea.sort_order),
+                ThematicArea.parent.is_not(None),
+                ThematicArea.sort_order,
+                ThematicArea.code,
+            )
         ).all()
         return {
-            "states": dict(connection.execute(select(MemberState.iso3, MemberState.name).order_by(MemberState.name)).all()),
+            "states": dict(
+                connection.execute(select(MemberState.iso3, MemberState.name).order_by(MemberState.name)).all()
+            ),
             "areas": dict(areas),
-            "partners": dict(connection.execute(select(PartnerOrg.code, PartnerOrg.name).order_by(PartnerOrg.code)).all()),
+            "partners": dict(
+                connection.execute(select(PartnerOrg.code, PartnerOrg.name).order_by(PartnerOrg.code)).all()
+            ),
             "resolutions": {
                 number: f"{number} ({year})"
-                for number, year in connection.execute(select(Resolution.number, Resolution.year).order_by(Resolution.number))
+                for number, year in connection.execute(
+                    select(Resolution.number, Resolution.year).order_by(Resolution.number)
+                )
             },
         }
 
@@ -112,11 +122,19 @@ def list_visits(engine: Engine, actor: Actor, *, state: str | None = None, level
     )
     query = (
         select(
-            Visit.visit_id, Visit.state, MemberState.name.label("state_name"), MemberState.region,
-            Visit.kind, Visit.modality, Visit.start_date, Visit.end_date,
+            Visit.visit_id,
+            Visit.state,
+            MemberState.name.label("state_name"),
+            MemberState.region,
+            Visit.kind,
+            Visit.modality,
+            Visit.start_date,
+            Visit.end_date,
             case((baseline_shown(level), Visit.baseline_visit_id), else_="").label("baseline_visit_id"),
-            Visit.lead, func.coalesce(findings.c.findings, 0).label("findings"),
-            func.coalesce(meetings.c.meetings, 0).label("meetings"), Visit.confidentiality,
+            Visit.lead,
+            func.coalesce(findings.c.findings, 0).label("findings"),
+            func.coalesce(meetings.c.meetings, 0).label("meetings"),
+            Visit.confidentiality,
         )
         .join(MemberState, MemberState.iso3 == Visit.state)
         .outerjoin(findings, findings.c.visit_id == Visit.visit_id)
@@ -130,10 +148,18 @@ def list_visits(engine: Engine, actor: Actor, *, state: str | None = None, level
         visible_ids = visible_ids.where(Visit.state == state)
     with reading(engine) as connection:
         frame = _frame(connection, query)
-        partners = _joined_lists(connection, select(VisitPartner.visit_id, VisitPartner.partner)
-                                 .where(VisitPartner.visit_id.in_(visible_ids)).order_by(VisitPartner.partner))
-        resolutions = _joined_lists(connection, select(VisitResolution.visit_id, VisitResolution.resolution)
-                                    .where(VisitResolution.visit_id.in_(visible_ids)).order_by(VisitResolution.resolution))
+        partners = _joined_lists(
+            connection,
+            select(VisitPartner.visit_id, VisitPartner.partner)
+            .where(VisitPartner.visit_id.in_(visible_ids))
+            .order_by(VisitPartner.partner),
+        )
+        resolutions = _joined_lists(
+            connection,
+            select(VisitResolution.visit_id, VisitResolution.resolution)
+            .where(VisitResolution.visit_id.in_(visible_ids))
+            .order_by(VisitResolution.resolution),
+        )
     frame.insert(10, "partners", [partners.get(v, "") for v in frame["visit_id"]])
     frame.insert(11, "resolutions", [resolutions.get(v, "") for v in frame["visit_id"]])
     return frame
@@ -147,12 +173,28 @@ def get_visit(engine: Engine, actor: Actor, visit_id: str, level=None) -> dict:
     require_schema(engine)
     level = effective_level(actor, level)
     with reading(engine) as connection:
-        row = _one(connection, select(*_stored(Visit, "visits.csv"), baseline_shown(level).label("baseline_seen"))
-                   .where(Visit.visit_id == visit_id, visit_visible(level)), "visit", visit_id)
+        row = _one(
+            connection,
+            select(*_stored(Visit, "visits.csv"), baseline_shown(level).label("baseline_seen")).where(
+                Visit.visit_id == visit_id, visit_visible(level)
+            ),
+            "visit",
+            visit_id,
+        )
         if not row.pop("baseline_seen") and row["baseline_visit_id"]:
             del row["baseline_visit_id"]
-        row["partners"] = list(connection.execute(select(VisitPartner.partner).where(VisitPartner.visit_id == visit_id).order_by(VisitPartner.partner)).scalars())
-        row["resolutions"] = list(connection.execute(select(VisitResolution.resolution).where(VisitResolution.visit_id == visit_id).order_by(VisitResolution.resolution)).scalars())
+        row["partners"] = list(
+            connection.execute(
+                select(VisitPartner.partner).where(VisitPartner.visit_id == visit_id).order_by(VisitPartner.partner)
+            ).scalars()
+        )
+        row["resolutions"] = list(
+            connection.execute(
+                select(VisitResolution.resolution)
+                .where(VisitResolution.visit_id == visit_id)
+                .order_by(VisitResolution.resolution)
+            ).scalars()
+        )
     return row
 
 
@@ -163,7 +205,9 @@ def _stored(model, file_name: str) -> list:
 def _one(connection: Connection, query: Select, entity: str, key: str) -> dict:
     row = connection.execute(query).mappings().first()
     if row is None:
-        raise NotFound(f"there is no {entity} {key} you may see", f"check the {entity} id or ask for a higher clearance")
+        raise NotFound(
+            f"there is no {entity} {key} you may see", f"check the {entity} id or ask for a higher clearance"
+        )
     return dict(row)
 
 
@@ -222,19 +266,24 @@ def list_findings(
         conditions.extend([trackable, current_status == status])
     if text and text.strip():
         pattern = f"%{text.strip()}%"
-        conditions.append(or_(Finding.finding_id.ilike(pattern), Finding.title.ilike(pattern), Finding.detail.ilike(pattern)))
-    base = (
-        select(Finding.finding_id)
-        .join(Visit, Visit.visit_id == Finding.visit_id)
-        .where(*conditions)
-    )
+        conditions.append(
+            or_(Finding.finding_id.ilike(pattern), Finding.title.ilike(pattern), Finding.detail.ilike(pattern))
+        )
+    base = select(Finding.finding_id).join(Visit, Visit.visit_id == Finding.visit_id).where(*conditions)
     query = (
         base.with_only_columns(
-            Finding.finding_id, Finding.visit_id, Visit.state, Finding.area, Finding.kind, Finding.priority,
-            func.coalesce(Finding.severity, "").label("severity"), Finding.title,
+            Finding.finding_id,
+            Finding.visit_id,
+            Visit.state,
+            Finding.area,
+            Finding.kind,
+            Finding.priority,
+            func.coalesce(Finding.severity, "").label("severity"),
+            Finding.title,
             case((trackable, current_status), else_="").label("status"),
             func.coalesce(_latest_assessment(level, Assessment.visit_id), "").label("assessed_at"),
-            case((continued_shown(level), Finding.continues), else_="").label("continues"), Finding.confidentiality,
+            case((continued_shown(level), Finding.continues), else_="").label("continues"),
+            Finding.confidentiality,
         )
         .order_by(Visit.start_date, Finding.finding_id)
         .limit(limit)
@@ -253,12 +302,23 @@ def get_finding(engine: Engine, actor: Actor, finding_id: str, level=None) -> di
     require_schema(engine)
     level = effective_level(actor, level)
     with reading(engine) as connection:
-        row = _one(connection, select(*_stored(Finding, "findings.csv"), continued_shown(level).label("continued_seen"))
-                   .join(Visit, Visit.visit_id == Finding.visit_id)
-                   .where(Finding.finding_id == finding_id, finding_visible(level)), "finding", finding_id)
+        row = _one(
+            connection,
+            select(*_stored(Finding, "findings.csv"), continued_shown(level).label("continued_seen"))
+            .join(Visit, Visit.visit_id == Finding.visit_id)
+            .where(Finding.finding_id == finding_id, finding_visible(level)),
+            "finding",
+            finding_id,
+        )
         if not row.pop("continued_seen") and row["continues"]:
             del row["continues"]
-        row["resolutions"] = list(connection.execute(select(FindingResolution.resolution).where(FindingResolution.finding_id == finding_id).order_by(FindingResolution.resolution)).scalars())
+        row["resolutions"] = list(
+            connection.execute(
+                select(FindingResolution.resolution)
+                .where(FindingResolution.finding_id == finding_id)
+                .order_by(FindingResolution.resolution)
+            ).scalars()
+        )
     return row
 
 
@@ -286,7 +346,9 @@ def assessment_worksheet(engine: Engine, actor: Actor, followup: str, level=None
 
     items = item_table(engine, actor, followup, level)
     baseline = items[items["role"] == "baseline"]
-    return baseline[["finding_id", "area", "sub_area", "kind", "priority", "title", "status", "evidence"]].reset_index(drop=True)
+    return baseline[["finding_id", "area", "sub_area", "kind", "priority", "title", "status", "evidence"]].reset_index(
+        drop=True
+    )
 
 
 def assessment_changes(original: pd.DataFrame, edited: pd.DataFrame) -> list[dict]:
@@ -295,11 +357,15 @@ def assessment_changes(original: pd.DataFrame, edited: pd.DataFrame) -> list[dic
     Both frames hold `finding_id`, `status` and `evidence`; rows are matched by finding_id, and
     evidence differing only in surrounding blanks is no change.
     """
+
     def cleaned(frame: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame({
-            "status": frame["status"].fillna("").astype(str).to_numpy(),
-            "evidence": frame["evidence"].fillna("").astype(str).str.strip().to_numpy(),
-        }, index=frame["finding_id"].astype(str).to_numpy())
+        return pd.DataFrame(
+            {
+                "status": frame["status"].fillna("").astype(str).to_numpy(),
+                "evidence": frame["evidence"].fillna("").astype(str).str.strip().to_numpy(),
+            },
+            index=frame["finding_id"].astype(str).to_numpy(),
+        )
 
     before, after = cleaned(original), cleaned(edited)
     changes = []
@@ -312,14 +378,24 @@ def assessment_changes(original: pd.DataFrame, edited: pd.DataFrame) -> list[dic
 # ---------------------------------------------------------------- meetings
 
 
-def list_meetings(engine: Engine, actor: Actor, *, state: str | None = None, visit_id: str | None = None, level=None) -> pd.DataFrame:
+def list_meetings(
+    engine: Engine, actor: Actor, *, state: str | None = None, visit_id: str | None = None, level=None
+) -> pd.DataFrame:
     """Visible meetings in date order, optionally of one state or one visit."""
     require_schema(engine)
     level = effective_level(actor, level)
     query = (
         select(
-            Meeting.meeting_id, Meeting.visit_id, Visit.state, Meeting.date, Meeting.kind, Meeting.counterpart,
-            Meeting.sector, func.coalesce(Meeting.area, "").label("area"), Meeting.notes, Meeting.confidentiality,
+            Meeting.meeting_id,
+            Meeting.visit_id,
+            Visit.state,
+            Meeting.date,
+            Meeting.kind,
+            Meeting.counterpart,
+            Meeting.sector,
+            func.coalesce(Meeting.area, "").label("area"),
+            Meeting.notes,
+            Meeting.confidentiality,
         )
         .join(Visit, Visit.visit_id == Meeting.visit_id)
         .where(meeting_visible(level))
@@ -338,8 +414,14 @@ def get_meeting(engine: Engine, actor: Actor, meeting_id: str, level=None) -> di
     require_schema(engine)
     level = effective_level(actor, level)
     with reading(engine) as connection:
-        return _one(connection, select(*_stored(Meeting, "meetings.csv")).join(Visit, Visit.visit_id == Meeting.visit_id)
-                    .where(Meeting.meeting_id == meeting_id, meeting_visible(level)), "meeting", meeting_id)
+        return _one(
+            connection,
+            select(*_stored(Meeting, "meetings.csv"))
+            .join(Visit, Visit.visit_id == Meeting.visit_id)
+            .where(Meeting.meeting_id == meeting_id, meeting_visible(level)),
+            "meeting",
+            meeting_id,
+        )
 
 
 def meeting_footprint(engine: Engine, actor: Actor, visit_id: str, level=None) -> pd.DataFrame:
@@ -439,13 +521,32 @@ def _check_exists(engine: Engine, spec, row: dict, *, should_exist: bool) -> Non
     if not key:
         return
     with reading(engine) as connection:
-        exists = connection.execute(select(spec.table.c[key_column]).where(spec.table.c[key_column] == key)).first() is not None
+        exists = (
+            connection.execute(select(spec.table.c[key_column]).where(spec.table.c[key_column] == key)).first()
+            is not None
+        )
     entity = spec.entity.replace("_", " ")
     if exists and not should_exist:
-        raise ValidationFailed(f"nothing was saved: {entity} {key} already exists", [
-            {"key": key, "field": key_column, "message": f"{key} already exists; choose another id or edit that {entity}"}
-        ], "choose another id")
+        raise ValidationFailed(
+            f"nothing was saved: {entity} {key} already exists",
+            [
+                {
+                    "key": key,
+                    "field": key_column,
+                    "message": f"{key} already exists; choose another id or edit that {entity}",
+                }
+            ],
+            "choose another id",
+        )
     if should_exist and not exists:
-        raise ValidationFailed(f"nothing was saved: there is no {entity} {key}", [
-            {"key": key, "field": key_column, "message": f"there is no {entity} {key} to change; add it as a new {entity}"}
-        ], "add it as a new one")
+        raise ValidationFailed(
+            f"nothing was saved: there is no {entity} {key}",
+            [
+                {
+                    "key": key,
+                    "field": key_column,
+                    "message": f"there is no {entity} {key} to change; add it as a new {entity}",
+                }
+            ],
+            "add it as a new one",
+        )

@@ -27,7 +27,14 @@ _DUMMY_HASH = hasher.hash("not a real password")
 
 # Columns an administrator sees; the password hash never leaves this module except in a backup.
 PUBLIC_COLUMNS = (
-    "username", "role", "clearance", "disabled", "failed_logins", "locked_until", "created_at", "last_sign_in",
+    "username",
+    "role",
+    "clearance",
+    "disabled",
+    "failed_logins",
+    "locked_until",
+    "created_at",
+    "last_sign_in",
 )
 
 
@@ -42,7 +49,12 @@ def _validation_message(error: ValidationError) -> TrackerError:
     return TrackerError(f"the {field} is not acceptable ({message})", hint or f"correct the {field} and try again")
 
 
-def validated_user(username: str, password: str, role: str | Role = Role.viewer, clearance: str | Confidentiality = Confidentiality.committee) -> UserCreate:
+def validated_user(
+    username: str,
+    password: str,
+    role: str | Role = Role.viewer,
+    clearance: str | Confidentiality = Confidentiality.committee,
+) -> UserCreate:
     """The input checked by UserCreate, with any problem as one sentence."""
     try:
         return UserCreate(username=username, password=password, role=role, clearance=clearance)
@@ -60,7 +72,9 @@ def _stored(connection: Connection, username: str, *, for_update: bool = False):
 
 def _ensure_an_admin_remains(connection: Connection) -> None:
     admins = connection.execute(
-        select(func.count()).select_from(user_table).where(user_table.c.role == Role.admin.value, user_table.c.disabled.is_(False))
+        select(func.count())
+        .select_from(user_table)
+        .where(user_table.c.role == Role.admin.value, user_table.c.disabled.is_(False))
     ).scalar_one()
     if admins == 0:
         raise TrackerError("this would leave no active administrator", "make another user an administrator first")
@@ -84,10 +98,18 @@ def add_user(engine: Engine, actor: Actor, user: UserCreate) -> Actor:
             select(user_table.c.username).where(func.lower(user_table.c.username) == user.username.lower())
         ).first()
         if taken:
-            raise TrackerError(f"user {taken.username} already exists", "choose another username or change this user's role")
+            raise TrackerError(
+                f"user {taken.username} already exists", "choose another username or change this user's role"
+            )
         connection.execute(insert(user_table), [row])
-        audit.record(connection, actor, "create", "user", user.username,
-                     audit.diff(None, {"role": row["role"], "clearance": row["clearance"], "disabled": False}))
+        audit.record(
+            connection,
+            actor,
+            "create",
+            "user",
+            user.username,
+            audit.diff(None, {"role": row["role"], "clearance": row["clearance"], "disabled": False}),
+        )
     return Actor(user.username, user.role, user.clearance)
 
 
@@ -175,9 +197,7 @@ def authenticate(engine: Engine, username: str, password: str) -> Actor:
     username = (username or "").strip()[:64]
     at = audit.now()
     with writing(engine) as connection:
-        row = connection.execute(
-            select(user_table).where(user_table.c.username == username).with_for_update()
-        ).first()
+        row = connection.execute(select(user_table).where(user_table.c.username == username).with_for_update()).first()
         ok = _verify(row.password_hash if row else _DUMMY_HASH, password or "")
         who = Actor(username or "(blank)", Role.viewer, Confidentiality.public)
         if row is None:

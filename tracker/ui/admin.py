@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pandas as pd
-
 import streamlit as st
 
 from tracker.errors import TrackerError
@@ -40,7 +39,9 @@ with users_tab:
         st.info("There are no users yet. Add the first one below or with `tracker user add`.", icon=":material/info:")
     else:
         st.dataframe(
-            accounts, hide_index=True, key="admin:users",
+            accounts,
+            hide_index=True,
+            key="admin:users",
             column_config={
                 "locked_until": st.column_config.DatetimeColumn("Locked until (UTC)"),
                 "created_at": st.column_config.DatetimeColumn("Created (UTC)"),
@@ -54,15 +55,27 @@ with users_tab:
         username = st.text_input("Username", help="Letters, digits and . _ @ -")
         password = st.text_input("Password", type="password", help="At least 10 characters.")
         repeated = st.text_input("Password again", type="password")
-        role = st.selectbox("Role", ROLES, format_func=common.label, help="Viewers read; analysts also write; administrators also manage users.")
-        clearance = st.selectbox("Clearance", LEVELS, index=LEVELS.index("committee"), format_func=common.label,
-                                 help="The most restricted level this user may see.")
+        role = st.selectbox(
+            "Role",
+            ROLES,
+            format_func=common.label,
+            help="Viewers read; analysts also write; administrators also manage users.",
+        )
+        clearance = st.selectbox(
+            "Clearance",
+            LEVELS,
+            index=LEVELS.index("committee"),
+            format_func=common.label,
+            help="The most restricted level this user may see.",
+        )
         if st.form_submit_button("Add user", type="primary"):
             if password != repeated:
                 st.error("The two passwords differ; type the same password twice.", icon=":material/error:")
             else:
-                attempt(lambda: users.add_user(engine, who, users.validated_user(username, password, role, clearance)),
-                        f"Added user {username.strip()}.")
+                attempt(
+                    lambda: users.add_user(engine, who, users.validated_user(username, password, role, clearance)),
+                    f"Added user {username.strip()}.",
+                )
 
     with change:
         if not accounts.empty:
@@ -71,9 +84,14 @@ with users_tab:
             current = accounts.set_index("username").loc[chosen]
             with st.form(f"admin:change:{chosen}"):
                 new_role = st.selectbox("Role", ROLES, index=ROLES.index(current["role"]), format_func=common.label)
-                new_clearance = st.selectbox("Clearance", LEVELS, index=LEVELS.index(current["clearance"]), format_func=common.label)
-                enabled = st.toggle("May sign in", value=not current["disabled"], help="Turning this on also lifts a lockout.")
+                new_clearance = st.selectbox(
+                    "Clearance", LEVELS, index=LEVELS.index(current["clearance"]), format_func=common.label
+                )
+                enabled = st.toggle(
+                    "May sign in", value=not current["disabled"], help="Turning this on also lifts a lockout."
+                )
                 if st.form_submit_button("Save changes"):
+
                     def save_changes() -> None:
                         if new_role != current["role"]:
                             users.set_role(engine, who, chosen, new_role)
@@ -90,28 +108,40 @@ with users_tab:
                     if new_password != new_repeated:
                         st.error("The two passwords differ; type the same password twice.", icon=":material/error:")
                     else:
-                        attempt(lambda: users.set_password(engine, who, chosen, new_password), f"Set a new password for {chosen}.")
+                        attempt(
+                            lambda: users.set_password(engine, who, chosen, new_password),
+                            f"Set a new password for {chosen}.",
+                        )
 
 with audit_tab:
     if who.clearance != Confidentiality.restricted:
-        st.info("The audit trail holds values of every confidentiality level; only administrators cleared for "
-                "restricted may read it.", icon=":material/lock:")
+        st.info(
+            "The audit trail holds values of every confidentiality level; only administrators cleared for "
+            "restricted may read it.",
+            icon=":material/lock:",
+        )
         st.stop()
     entity_column, key_column, since_column = st.columns(3)
     entity = entity_column.selectbox(
-        "Entity", ["", "visit", "finding", "assessment", "meeting", "thematic_area", "bundle", "user"],
-        format_func=lambda e: common.label(e) or "All", key="admin:entity",
+        "Entity",
+        ["", "visit", "finding", "assessment", "meeting", "thematic_area", "bundle", "user"],
+        format_func=lambda e: common.label(e) or "All",
+        key="admin:entity",
     )
     key = key_column.text_input("Key", placeholder="e.g. KOR-2023 or a finding id", key="admin:key").strip()
     since = since_column.date_input("Since", value=None, key="admin:since", help="Events on or after this day (UTC).")
     events = audit.events(
-        engine, who, entity=entity or None, key=key or None,
+        engine,
+        who,
+        entity=entity or None,
+        key=key or None,
         since=dt.datetime.combine(since, dt.time(), dt.UTC) if since else None,
     )
     st.caption(f"{len(events)} events, newest first{' (the latest 1000)' if len(events) == 1000 else ''}.")
     st.dataframe(
         events.assign(changes=events["changes"].map(audit.changes_in_words)).drop(columns=["id"]),
-        hide_index=True, key="admin:audit",
+        hide_index=True,
+        key="admin:audit",
         column_config={
             "at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
             "changes": st.column_config.TextColumn("Changes", width="large"),

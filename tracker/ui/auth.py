@@ -65,8 +65,11 @@ def _sign_in_form() -> None:
     if notice:
         st.info(notice, icon=":material/logout:")
     if not users.any_user(get_engine()):
-        st.warning("No one can sign in yet: create the first administrator on the server with "
-                   "`tracker user add NAME --role admin --clearance restricted`.", icon=":material/person_add:")
+        st.warning(
+            "No one can sign in yet: create the first administrator on the server with "
+            "`tracker user add NAME --role admin --clearance restricted`.",
+            icon=":material/person_add:",
+        )
     with st.form("sign_in"):
         st.subheader("Sign in")
         username = st.text_input("Username", autocomplete="username")
@@ -85,7 +88,7 @@ def _sign_in_form() -> None:
 
 def sign_out_button() -> None:
     """A sidebar button ending the session, when logins are on."""
-    if get_settings().auth and st.session_state.get(ACTOR) is not None:
-        if st.button("Sign out", icon=":material/logout:"):
-            sign_out("You have signed out.")
-            st.rerun()
+    signed_in = get_settings().auth and st.session_state.get(ACTOR) is not None
+    if signed_in and st.button("Sign out", icon=":material/logout:"):
+        sign_out("You have signed out.")
+        st.rerun()

@@ -14,7 +14,7 @@ from tracker.db import database_url, get_engine
 from tracker.errors import TrackerError, ValidationFailed
 from tracker.services import comparison, records
 from tracker.services.access import Actor
-from tracker.services.wording import date_span, label  # noqa: F401  (pages read them from here)
+from tracker.services.wording import date_span, label
 from tracker.ui.auth import current_actor
 
 log = logging.getLogger(__name__)

@@ -35,15 +35,26 @@ def filters() -> dict:
         state = common.choice("State", states, None, "findings:state", blank=True, placeholder="All states")
     with visit_filter:
         of_state = visits[visits["state"] == state] if state else visits
-        visit_id = common.choice("Visit", common.visit_names(of_state), None, "findings:visit", blank=True, placeholder="All visits")
+        visit_id = common.choice(
+            "Visit", common.visit_names(of_state), None, "findings:visit", blank=True, placeholder="All visits"
+        )
     with area_filter:
-        area = common.choice("Thematic area (with its sub-areas)", areas, None, "findings:area", blank=True, placeholder="All areas")
+        area = common.choice(
+            "Thematic area (with its sub-areas)", areas, None, "findings:area", blank=True, placeholder="All areas"
+        )
     kind_filter, status_filter, text_filter = st.columns(3)
     with kind_filter:
         kind = common.choice("Kind", kinds, None, "findings:kind", blank=True, placeholder="All kinds")
     with status_filter:
-        status = common.choice("Status at the latest assessment", statuses, None, "findings:status", blank=True,
-                               placeholder="Any status", help="Only shortfalls and recommendations have a status.")
+        status = common.choice(
+            "Status at the latest assessment",
+            statuses,
+            None,
+            "findings:status",
+            blank=True,
+            placeholder="Any status",
+            help="Only shortfalls and recommendations have a status.",
+        )
     with text_filter:
         text = st.text_input("Text in the id, title or detail", key="findings:text")
     return {"state": state, "visit_id": visit_id, "area": area, "kind": kind, "status": status, "text": text or None}
@@ -55,13 +66,24 @@ def browse(frame, total: int) -> None:
     else:
         st.caption(f"{total} matching finding(s). Select a row to edit it.")
     st.dataframe(
-        common.in_words(frame), hide_index=True, key="findings:table", on_select=pick_for_editing,
+        common.in_words(frame),
+        hide_index=True,
+        key="findings:table",
+        on_select=pick_for_editing,
         selection_mode="single-row",
         column_config={
-            "finding_id": "Id", "visit_id": "Visit", "state": "State", "area": "Area", "kind": "Kind",
-            "priority": st.column_config.CheckboxColumn("Priority"), "severity": "Severity",
-            "title": st.column_config.TextColumn("Title", width="large"), "status": "Status",
-            "assessed_at": "Assessed at", "continues": "Continues", "confidentiality": "Confidentiality",
+            "finding_id": "Id",
+            "visit_id": "Visit",
+            "state": "State",
+            "area": "Area",
+            "kind": "Kind",
+            "priority": st.column_config.CheckboxColumn("Priority"),
+            "severity": "Severity",
+            "title": st.column_config.TextColumn("Title", width="large"),
+            "status": "Status",
+            "assessed_at": "Assessed at",
+            "continues": "Continues",
+            "confidentiality": "Confidentiality",
         },
     )
 
@@ -70,7 +92,10 @@ def edit(listed: list[str]) -> None:
     chosen = st.session_state.get("findings:edit")
     candidates = {"": "A new finding", **{f: f for f in dict.fromkeys([chosen, *listed]) if f}}
     finding_id = common.choice(
-        "Finding", candidates, chosen or "", "findings:edit",
+        "Finding",
+        candidates,
+        chosen or "",
+        "findings:edit",
         help="A new finding, or one of the findings the filters above select.",
     )
     if common.read_only_notice(who):
@@ -83,11 +108,20 @@ def edit(listed: list[str]) -> None:
     with st.form(form):
         key_column, visit_column = st.columns([1, 2])
         with key_column:
-            values = {"finding_id": st.text_input("Finding id", record.get("finding_id", ""), key=f"{form}:finding_id",
-                                                  disabled=not new, help="A stable key such as KOR-2023-F07.")}
+            values = {
+                "finding_id": st.text_input(
+                    "Finding id",
+                    record.get("finding_id", ""),
+                    key=f"{form}:finding_id",
+                    disabled=not new,
+                    help="A stable key such as KOR-2023-F07.",
+                )
+            }
             common.field_error(form, "finding_id")
         with visit_column:
-            values["visit_id"] = common.choice("Visit", visit_names, record.get("visit_id"), f"{form}:visit_id", blank=new)
+            values["visit_id"] = common.choice(
+                "Visit", visit_names, record.get("visit_id"), f"{form}:visit_id", blank=new
+            )
             common.field_error(form, "visit_id")
         area_column, kind_column = st.columns([2, 1])
         with area_column:
@@ -102,22 +136,33 @@ def edit(listed: list[str]) -> None:
         common.field_error(form, "detail")
         priority_column, severity_column, source_column = st.columns(3)
         with priority_column:
-            values["priority"] = st.checkbox("Priority recommendation or top concern", record.get("priority", False), key=f"{form}:priority")
+            values["priority"] = st.checkbox(
+                "Priority recommendation or top concern", record.get("priority", False), key=f"{form}:priority"
+            )
         with severity_column:
-            values["severity"] = common.choice("Severity", {"": "—", **common.enum_words(Severity)}, record.get("severity") or "", f"{form}:severity")
+            values["severity"] = common.choice(
+                "Severity", {"": "—", **common.enum_words(Severity)}, record.get("severity") or "", f"{form}:severity"
+            )
             common.field_error(form, "severity")
         with source_column:
-            values["source_ref"] = st.text_input("Source (report paragraph)", record.get("source_ref", ""), key=f"{form}:source_ref")
+            values["source_ref"] = st.text_input(
+                "Source (report paragraph)", record.get("source_ref", ""), key=f"{form}:source_ref"
+            )
         values["resolutions"] = st.multiselect(
-            "Resolutions", list(options["resolutions"]), record.get("resolutions", []),
-            format_func=options["resolutions"].get, key=f"{form}:resolutions",
+            "Resolutions",
+            list(options["resolutions"]),
+            record.get("resolutions", []),
+            format_func=options["resolutions"].get,
+            key=f"{form}:resolutions",
         )
         common.field_error(form, "resolutions")
         continues_column, level_column = st.columns(2)
         with continues_column:
             if new or "continues" in record:
                 values["continues"] = st.text_input(
-                    "Continues (id of an earlier finding it restates)", record.get("continues") or "", key=f"{form}:continues",
+                    "Continues (id of an earlier finding it restates)",
+                    record.get("continues") or "",
+                    key=f"{form}:continues",
                     help="Leave empty for a new issue; a continued finding is not counted as a new gap.",
                 )
                 common.field_error(form, "continues")
@@ -125,14 +170,20 @@ def edit(listed: list[str]) -> None:
                 st.caption("Continues an earlier finding above your clearance; saving keeps that link.")
         with level_column:
             values["confidentiality"] = common.choice(
-                "Confidentiality", common.levels(who), record.get("confidentiality", "committee"), f"{form}:confidentiality")
+                "Confidentiality",
+                common.levels(who),
+                record.get("confidentiality", "committee"),
+                f"{form}:confidentiality",
+            )
             common.field_error(form, "confidentiality")
         common.other_errors(form, fields)
         submitted = st.form_submit_button("Add finding" if new else "Save changes", type="primary")
     if submitted:
         common.save_form(
-            form, lambda: records.save_finding(common.engine(), who, values, new=new),
-            f"Finding {values['finding_id']} {'added' if new else 'saved'}.", reset=new,
+            form,
+            lambda: records.save_finding(common.engine(), who, values, new=new),
+            f"Finding {values['finding_id']} {'added' if new else 'saved'}.",
+            reset=new,
         )
 
 
@@ -142,7 +193,9 @@ def assess() -> None:
         st.info("There is no follow-up visit with a baseline to assess yet.", icon=":material/info:")
         return
     followup = common.choice(
-        "Follow-up visit", common.visit_names(followups), None,
+        "Follow-up visit",
+        common.visit_names(followups),
+        None,
         "findings:followup",
     )
     st.caption(
@@ -153,11 +206,14 @@ def assess() -> None:
     # Status and evidence come before the long title, so they show without scrolling.
     order = ["finding_id", "sub_area", "kind", "priority", "status", "evidence", "title"]
     columns = {
-        "finding_id": "Id", "sub_area": "Area",
+        "finding_id": "Id",
+        "sub_area": "Area",
         "kind": st.column_config.SelectboxColumn("Kind", options=list(kinds), format_func=kinds.get),
         "priority": st.column_config.CheckboxColumn("Priority"),
         "title": st.column_config.TextColumn("Title", width="large"),
-        "status": st.column_config.SelectboxColumn("Status", options=list(statuses), format_func=statuses.get, required=True),
+        "status": st.column_config.SelectboxColumn(
+            "Status", options=list(statuses), format_func=statuses.get, required=True
+        ),
         "evidence": st.column_config.TextColumn("Evidence", width="medium"),
     }
     if common.read_only_notice(who):
@@ -165,8 +221,13 @@ def assess() -> None:
         return
     editor = f"worksheet:{followup}"
     edited = st.data_editor(
-        source, key=editor, hide_index=True, num_rows="fixed", column_order=order,
-        disabled=[c for c in source.columns if c not in ("status", "evidence")], column_config=columns,
+        source,
+        key=editor,
+        hide_index=True,
+        num_rows="fixed",
+        column_order=order,
+        disabled=[c for c in source.columns if c not in ("status", "evidence")],
+        column_config=columns,
     )
     if st.button("Save assessments", type="primary", key="worksheet:save"):
         changes = records.assessment_changes(source, edited)
@@ -178,8 +239,12 @@ def assess() -> None:
         except ValidationFailed as error:
             st.error(str(error), icon=":material/error:")
             st.dataframe(
-                [{"finding": e["key"].split("/")[0], "field": e["field"], "problem": e["message"]} for e in error.errors],
-                hide_index=True, key="worksheet:errors",
+                [
+                    {"finding": e["key"].split("/")[0], "field": e["field"], "problem": e["message"]}
+                    for e in error.errors
+                ],
+                hide_index=True,
+                key="worksheet:errors",
             )
             return
         common.clear_caches()

@@ -23,17 +23,29 @@ def progress_bar(verb: str):
 
 
 def show_result(result: ImportResult) -> None:
-    st.dataframe(pd.DataFrame(result.summary_rows(), columns=["file", "created", "updated", "unchanged"]),
-                 hide_index=True, key="import:counts",
-                 column_config={"file": "File", "created": "New rows", "updated": "Changed rows", "unchanged": "Unchanged rows"})
+    st.dataframe(
+        pd.DataFrame(result.summary_rows(), columns=["file", "created", "updated", "unchanged"]),
+        hide_index=True,
+        key="import:counts",
+        column_config={"file": "File", "created": "New rows", "updated": "Changed rows", "unchanged": "Unchanged rows"},
+    )
     if result.ok:
         return
-    st.error(f"The bundle has {result.error_count} error(s); nothing can be imported until they are corrected.",
-             icon=":material/error:")
-    st.dataframe(pd.DataFrame([e.__dict__ for e in result.errors], columns=["file", "line", "column", "message"]),
-                 hide_index=True, key="import:errors",
-                 column_config={"file": "File", "line": "Line", "column": "Column",
-                                "message": st.column_config.TextColumn("Problem", width="large")})
+    st.error(
+        f"The bundle has {result.error_count} error(s); nothing can be imported until they are corrected.",
+        icon=":material/error:",
+    )
+    st.dataframe(
+        pd.DataFrame([e.__dict__ for e in result.errors], columns=["file", "line", "column", "message"]),
+        hide_index=True,
+        key="import:errors",
+        column_config={
+            "file": "File",
+            "line": "Line",
+            "column": "Column",
+            "message": st.column_config.TextColumn("Problem", width="large"),
+        },
+    )
     if result.error_count > len(result.errors):
         st.caption(f"Only the first {len(result.errors)} errors are listed.")
 
@@ -48,7 +60,10 @@ def import_section() -> None:
         return
     attempt = st.session_state.setdefault("import:attempt", 0)
     uploads = st.file_uploader(
-        "Bundle files", type=["zip", "csv"], accept_multiple_files=True, key=f"import:files:{attempt}",
+        "Bundle files",
+        type=["zip", "csv"],
+        accept_multiple_files=True,
+        key=f"import:files:{attempt}",
         max_upload_size=get_settings().max_upload_mb,
     )
     if not uploads:
@@ -88,18 +103,31 @@ def export_section() -> None:
     st.subheader("Download the data")
     st.caption("All five bundle files in one .zip, rows sorted by key, leaving out every row above the level chosen.")
     levels = common.levels(who)
-    level = common.choice("Confidentiality level of the recipients", levels, who.clearance.value, "export:level", width=420)
+    level = common.choice(
+        "Confidentiality level of the recipients", levels, who.clearance.value, "export:level", width=420
+    )
     engine = common.engine()
     st.download_button(
-        "Download the bundle (.zip)", data=lambda: exporter.bundle_zip_bytes(engine, who, level),
-        file_name=f"tracker-bundle-{level}-{dt.date.today():%Y-%m-%d}.zip", mime="application/zip",
-        on_click="ignore", icon=":material/download:", key="export:bundle",
+        "Download the bundle (.zip)",
+        data=lambda: exporter.bundle_zip_bytes(engine, who, level),
+        file_name=f"tracker-bundle-{level}-{dt.date.today():%Y-%m-%d}.zip",
+        mime="application/zip",
+        on_click="ignore",
+        icon=":material/download:",
+        key="export:bundle",
     )
     st.subheader("Blank templates")
     st.caption("Each bundle file with its header row only, to fill in a spreadsheet and import here.")
     for column, (name, data) in zip(st.columns(5), exporter.template_bytes().items()):
-        column.download_button(name, data, file_name=name, mime="text/csv", on_click="ignore",
-                               icon=":material/table:", key=f"template:{name}")
+        column.download_button(
+            name,
+            data,
+            file_name=name,
+            mime="text/csv",
+            on_click="ignore",
+            icon=":material/table:",
+            key=f"template:{name}",
+        )
 
 
 import_section()

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from tracker.services.comparison import area_names
 from tracker.services import charts
+from tracker.services.comparison import area_names
 from tracker.ui import common
 
 st.title("Overview")
@@ -37,7 +37,9 @@ states.metric("States with a follow-up", chosen["state"].nunique(), border=True)
 visits.metric("Follow-up visits", len(chosen), border=True)
 recorded.metric("Findings", int(findings), border=True, help="Recorded at these follow-up visits and their baselines.")
 mean_index.metric(
-    "Mean index (0–100)", common.index_text(overall["implementation_index"].mean()), border=True,
+    "Mean index (0–100)",
+    common.index_text(overall["implementation_index"].mean()),
+    border=True,
     help="The mean of the follow-up visits' overall implementation index; 100 means every baseline item closed.",
 )
 
@@ -57,10 +59,16 @@ st.dataframe(
     table[["state_name", "region", "visit_id", "dates", "baseline_visit_id", "lead", "index", "scored"]],
     hide_index=True,
     column_config={
-        "state_name": "State", "region": "Region", "visit_id": "Follow-up visit", "dates": "Dates",
-        "baseline_visit_id": "Baseline visit", "lead": "Lead",
+        "state_name": "State",
+        "region": "Region",
+        "visit_id": "Follow-up visit",
+        "dates": "Dates",
+        "baseline_visit_id": "Baseline visit",
+        "lead": "Lead",
         "index": st.column_config.NumberColumn("Implementation index", format="%.1f"),
-        "scored": st.column_config.NumberColumn("Scored items", help="Baseline gaps and recommendations with a scored status"),
+        "scored": st.column_config.NumberColumn(
+            "Scored items", help="Baseline gaps and recommendations with a scored status"
+        ),
     },
     key="table:followups",
 )

@@ -21,7 +21,9 @@ who, database = common.actor(), common.url()
 followups = common.followup_visits_or_stop(database, who, "to report on")
 
 by_state = "A State's follow-up visit"
-scope = st.radio("Report on", [by_state, "Every follow-up visit that started in a period"], horizontal=True, key="reports:scope")
+scope = st.radio(
+    "Report on", [by_state, "Every follow-up visit that started in a period"], horizontal=True, key="reports:scope"
+)
 if scope == by_state:
     names = common.visit_names(followups.sort_values("start_date", ascending=False))
     followup = st.selectbox("Follow-up visit", list(names), format_func=names.get, key="reports:followup")
@@ -29,15 +31,20 @@ if scope == by_state:
 else:
     first, last = min(followups["start_date"]), max(followups["start_date"])
     period = st.date_input(
-        "Follow-up visits that started between", value=(dt.date(first.year, 1, 1), dt.date(last.year, 12, 31)),
-        format="YYYY-MM-DD", key="reports:period",
+        "Follow-up visits that started between",
+        value=(dt.date(first.year, 1, 1), dt.date(last.year, 12, 31)),
+        format="YYYY-MM-DD",
+        key="reports:period",
     )
 
 levels = who.clearance.visible_levels()
 level_column, format_column = st.columns(2)
 level = level_column.selectbox(
-    "Confidentiality level", levels, index=levels.index(effective_level(who, Confidentiality.committee).value),
-    format_func=common.label, key="reports:level",
+    "Confidentiality level",
+    levels,
+    index=levels.index(effective_level(who, Confidentiality.committee).value),
+    format_func=common.label,
+    key="reports:level",
     help="The report holds only material at or below this level; you may choose up to your own clearance.",
 )
 fmt = format_column.radio("Format", list(FORMATS), format_func=FORMATS.get, horizontal=True, key="reports:format")
@@ -67,8 +74,12 @@ if st.button("Generate report", type="primary", icon=":material/description:", d
         bar.empty()
         # Kept for the reruns that follow (a download, a change of option) until the next report.
         st.session_state["reports:last"] = {
-            "name": name, "data": content, "mime": reports.MEDIA_TYPES[fmt], "preview": preview.decode("utf-8"),
-            "title": document.title, "level": document.level.value,
+            "name": name,
+            "data": content,
+            "mime": reports.MEDIA_TYPES[fmt],
+            "preview": preview.decode("utf-8"),
+            "title": document.title,
+            "level": document.level.value,
         }
 
 last = st.session_state.get("reports:last")
@@ -76,8 +87,13 @@ if last:
     st.divider()
     st.subheader(last["title"])
     st.download_button(
-        f"Download {last['name']}", data=last["data"], file_name=last["name"], mime=last["mime"],
-        icon=":material/download:", on_click="ignore", key="reports:download",
+        f"Download {last['name']}",
+        data=last["data"],
+        file_name=last["name"],
+        mime=last["mime"],
+        icon=":material/download:",
+        on_click="ignore",
+        key="reports:download",
     )
     st.caption(f"Confidentiality level {last['level']}. The preview below is the HTML version of the report.")
     st.iframe(last["preview"], height=900)

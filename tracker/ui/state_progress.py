@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from tracker.services.comparison import areas_frame
 from tracker.services import charts
+from tracker.services.comparison import areas_frame
 from tracker.ui import common
 
 st.title("State progress")
@@ -13,11 +13,12 @@ followups = common.followup_visits_or_stop(database, who, "to compare")
 
 states = dict(zip(followups["state"], followups["state_name"]))
 pick_state, pick_visit = st.columns(2)
-iso3 = pick_state.selectbox("State", list(states), format_func=lambda code: f"{states[code]} ({code})", key="progress:state")
+iso3 = pick_state.selectbox(
+    "State", list(states), format_func=lambda code: f"{states[code]} ({code})", key="progress:state"
+)
 of_state = followups[followups["state"] == iso3]
 spans = {
-    row.visit_id: f"{row.visit_id} ({common.date_span(row.start_date, row.end_date)})"
-    for row in of_state.itertuples()
+    row.visit_id: f"{row.visit_id} ({common.date_span(row.start_date, row.end_date)})" for row in of_state.itertuples()
 }
 followup = pick_visit.selectbox("Follow-up visit", list(spans), format_func=spans.get, key=f"progress:followup:{iso3}")
 
@@ -52,29 +53,53 @@ with followup_card:
 
 index, gaps, recs, new, practices = st.columns(5)
 index.metric(
-    "Index (0–100)", common.index_text(totals["implementation_index"]), border=True,
+    "Index (0–100)",
+    common.index_text(totals["implementation_index"]),
+    border=True,
     help=f"The implementation index: 100 × the mean score (out of 4) of the {totals['scored_items']} baseline gaps and "
     "recommendations with a scored status; 100 means all fully implemented.",
 )
-gaps.metric("Gaps closed", f"{totals['gaps_closed']} of {totals['baseline_gaps']}", border=True,
-            help=f"Baseline gaps closed at the follow-up; {totals['gaps_progressing']} progressing, {totals['gaps_open']} open, {totals['gaps_excluded']} not scored.")
-recs.metric("Recs closed", f"{totals['recs_closed']} of {totals['baseline_recommendations']}", border=True,
-            help=f"Baseline recommendations closed at the follow-up; {totals['recs_progressing']} progressing, {totals['recs_open']} open, {totals['recs_excluded']} not scored.")
-new.metric("New gaps", totals["new_gaps"], border=True,
-           help=f"Of {totals['followup_gaps']} gaps found at the follow-up, those that continue no earlier finding. "
-           "They are new requirements or new findings, not regressions.")
-practices.metric("Good practices", totals["good_practices_followup"],
-                 delta=totals["good_practices_followup"] - totals["good_practices_baseline"], border=True,
-                 help=f"At the follow-up; {totals['good_practices_baseline']} at the baseline.")
+gaps.metric(
+    "Gaps closed",
+    f"{totals['gaps_closed']} of {totals['baseline_gaps']}",
+    border=True,
+    help=f"Baseline gaps closed at the follow-up; {totals['gaps_progressing']} progressing, {totals['gaps_open']} open, {totals['gaps_excluded']} not scored.",
+)
+recs.metric(
+    "Recs closed",
+    f"{totals['recs_closed']} of {totals['baseline_recommendations']}",
+    border=True,
+    help=f"Baseline recommendations closed at the follow-up; {totals['recs_progressing']} progressing, {totals['recs_open']} open, {totals['recs_excluded']} not scored.",
+)
+new.metric(
+    "New gaps",
+    totals["new_gaps"],
+    border=True,
+    help=f"Of {totals['followup_gaps']} gaps found at the follow-up, those that continue no earlier finding. "
+    "They are new requirements or new findings, not regressions.",
+)
+practices.metric(
+    "Good practices",
+    totals["good_practices_followup"],
+    delta=totals["good_practices_followup"] - totals["good_practices_baseline"],
+    border=True,
+    help=f"At the follow-up; {totals['good_practices_baseline']} at the baseline.",
+)
 
 if areas.empty:
     st.info("Neither visit has findings visible to you yet.", icon=":material/info:")
     st.stop()
 
-shown = st.segmented_control(
-    "Baseline items", ["gaps", "recommendations"], default="gaps", key="progress:kind",
-    format_func={"gaps": "Gaps (shortfalls)", "recommendations": "Recommendations"}.get,
-) or "gaps"
+shown = (
+    st.segmented_control(
+        "Baseline items",
+        ["gaps", "recommendations"],
+        default="gaps",
+        key="progress:kind",
+        format_func={"gaps": "Gaps (shortfalls)", "recommendations": "Recommendations"}.get,
+    )
+    or "gaps"
+)
 st.plotly_chart(charts.baseline_items(areas, shown), key="chart:items")
 
 left, right = st.columns(2)
@@ -103,7 +128,9 @@ if priority.empty:
 else:
     st.dataframe(
         common.in_words(priority[["finding_id", "area", "kind", "title", "status", "evidence"]]),
-        hide_index=True, column_config=status_columns, key="table:priority",
+        hide_index=True,
+        column_config=status_columns,
+        key="table:priority",
     )
 
 st.subheader("New issues since the baseline")
@@ -117,7 +144,9 @@ if new_issues.empty:
 else:
     st.dataframe(
         common.in_words(new_issues[["finding_id", "area", "kind", "severity", "title"]]),
-        hide_index=True, column_config=status_columns, key="table:new",
+        hide_index=True,
+        column_config=status_columns,
+        key="table:new",
     )
 
 st.subheader("Meetings")

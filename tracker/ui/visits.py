@@ -29,8 +29,13 @@ def visit_form(visit_id: str) -> None:
         values = {}
         first, second, third = st.columns(3)
         with first:
-            values["visit_id"] = st.text_input("Visit id", record.get("visit_id", ""), key=f"{form}:visit_id",
-                                               disabled=not new, help="A stable key such as KOR-2023.")
+            values["visit_id"] = st.text_input(
+                "Visit id",
+                record.get("visit_id", ""),
+                key=f"{form}:visit_id",
+                disabled=not new,
+                help="A stable key such as KOR-2023.",
+            )
             common.field_error(form, "visit_id")
         with second:
             values["state"] = common.choice("State", states, record.get("state"), f"{form}:state", blank=new)
@@ -38,42 +43,69 @@ def visit_form(visit_id: str) -> None:
         with third:
             if new or "baseline_visit_id" in record:
                 values["baseline_visit_id"] = common.choice(
-                    "Baseline visit (for a follow-up)", {"": "—", **visit_names}, record.get("baseline_visit_id") or "",
-                    f"{form}:baseline_visit_id", help="The earlier visit of the same state that this one follows up.",
+                    "Baseline visit (for a follow-up)",
+                    {"": "—", **visit_names},
+                    record.get("baseline_visit_id") or "",
+                    f"{form}:baseline_visit_id",
+                    help="The earlier visit of the same state that this one follows up.",
                 )
                 common.field_error(form, "baseline_visit_id")
             else:
                 st.caption("Its baseline visit is above your clearance; saving keeps it.")
         first, second, third, fourth = st.columns(4)
         with first:
-            values["kind"] = common.choice("Kind", common.enum_words(VisitKind), record.get("kind"), f"{form}:kind", blank=new)
+            values["kind"] = common.choice(
+                "Kind", common.enum_words(VisitKind), record.get("kind"), f"{form}:kind", blank=new
+            )
             common.field_error(form, "kind")
         with second:
-            values["modality"] = common.choice("Modality", common.enum_words(Modality), record.get("modality", "in_person"), f"{form}:modality")
+            values["modality"] = common.choice(
+                "Modality", common.enum_words(Modality), record.get("modality", "in_person"), f"{form}:modality"
+            )
         with third:
-            values["start_date"] = st.date_input("Start date", record.get("start_date"), EARLIEST, LATEST, key=f"{form}:start_date")
+            values["start_date"] = st.date_input(
+                "Start date", record.get("start_date"), EARLIEST, LATEST, key=f"{form}:start_date"
+            )
             common.field_error(form, "start_date")
         with fourth:
-            values["end_date"] = st.date_input("End date", record.get("end_date"), EARLIEST, LATEST, key=f"{form}:end_date")
+            values["end_date"] = st.date_input(
+                "End date", record.get("end_date"), EARLIEST, LATEST, key=f"{form}:end_date"
+            )
             common.field_error(form, "end_date")
         values["lead"] = st.text_input("Lead (head of delegation)", record.get("lead", ""), key=f"{form}:lead")
         partners, resolutions = st.columns(2)
         with partners:
-            values["partners"] = st.multiselect("Partner organisations", list(options["partners"]), record.get("partners", []),
-                                                key=f"{form}:partners", format_func=lambda c: f"{c} · {options['partners'][c]}")
+            values["partners"] = st.multiselect(
+                "Partner organisations",
+                list(options["partners"]),
+                record.get("partners", []),
+                key=f"{form}:partners",
+                format_func=lambda c: f"{c} · {options['partners'][c]}",
+            )
             common.field_error(form, "partners")
         with resolutions:
-            values["resolutions"] = st.multiselect("Resolutions", list(options["resolutions"]), record.get("resolutions", []),
-                                                   key=f"{form}:resolutions", format_func=options["resolutions"].get)
+            values["resolutions"] = st.multiselect(
+                "Resolutions",
+                list(options["resolutions"]),
+                record.get("resolutions", []),
+                key=f"{form}:resolutions",
+                format_func=options["resolutions"].get,
+            )
             common.field_error(form, "resolutions")
         values["summary"] = st.text_area("Summary", record.get("summary", ""), key=f"{form}:summary")
-        values["confidentiality"] = common.choice("Confidentiality", common.levels(who), record.get("confidentiality", "committee"), f"{form}:confidentiality")
+        values["confidentiality"] = common.choice(
+            "Confidentiality", common.levels(who), record.get("confidentiality", "committee"), f"{form}:confidentiality"
+        )
         common.field_error(form, "confidentiality")
         common.other_errors(form, fields)
         submitted = st.form_submit_button("Add visit" if new else "Save changes", type="primary")
     if submitted:
-        common.save_form(form, lambda: records.save_visit(common.engine(), who, values, new=new),
-                         f"Visit {values['visit_id']} {'added' if new else 'saved'}.", reset=new)
+        common.save_form(
+            form,
+            lambda: records.save_visit(common.engine(), who, values, new=new),
+            f"Visit {values['visit_id']} {'added' if new else 'saved'}.",
+            reset=new,
+        )
 
 
 def meeting_form(meeting_id: str, visit_id: str | None) -> None:
@@ -87,43 +119,71 @@ def meeting_form(meeting_id: str, visit_id: str | None) -> None:
         values = {}
         first, second, third = st.columns(3)
         with first:
-            values["meeting_id"] = st.text_input("Meeting id", record.get("meeting_id", ""), key=f"{form}:meeting_id",
-                                                 disabled=not new, help="A stable key such as KOR-2023-M05.")
+            values["meeting_id"] = st.text_input(
+                "Meeting id",
+                record.get("meeting_id", ""),
+                key=f"{form}:meeting_id",
+                disabled=not new,
+                help="A stable key such as KOR-2023-M05.",
+            )
             common.field_error(form, "meeting_id")
         with second:
-            values["visit_id"] = common.choice("Visit", visit_names, record.get("visit_id"), f"{form}:visit_id", blank=new and not visit_id)
+            values["visit_id"] = common.choice(
+                "Visit", visit_names, record.get("visit_id"), f"{form}:visit_id", blank=new and not visit_id
+            )
             common.field_error(form, "visit_id")
         with third:
             values["date"] = st.date_input("Date", record.get("date"), EARLIEST, LATEST, key=f"{form}:date")
             common.field_error(form, "date")
         first, second, third = st.columns(3)
         with first:
-            values["kind"] = common.choice("Kind", common.enum_words(MeetingKind), record.get("kind"), f"{form}:kind", blank=new)
+            values["kind"] = common.choice(
+                "Kind", common.enum_words(MeetingKind), record.get("kind"), f"{form}:kind", blank=new
+            )
             common.field_error(form, "kind")
         with second:
-            values["sector"] = common.choice("Sector", common.enum_words(Sector), record.get("sector", "government"), f"{form}:sector")
+            values["sector"] = common.choice(
+                "Sector", common.enum_words(Sector), record.get("sector", "government"), f"{form}:sector"
+            )
         with third:
             values["area"] = common.choice("Thematic area", areas, record.get("area") or "", f"{form}:area")
             common.field_error(form, "area")
         values["counterpart"] = st.text_input("Counterpart", record.get("counterpart", ""), key=f"{form}:counterpart")
         values["notes"] = st.text_area("Notes", record.get("notes", ""), key=f"{form}:notes")
-        values["confidentiality"] = common.choice("Confidentiality", common.levels(who), record.get("confidentiality", "committee"), f"{form}:confidentiality")
+        values["confidentiality"] = common.choice(
+            "Confidentiality", common.levels(who), record.get("confidentiality", "committee"), f"{form}:confidentiality"
+        )
         common.field_error(form, "confidentiality")
         common.other_errors(form, fields)
         submitted = st.form_submit_button("Add meeting" if new else "Save changes", type="primary")
     if submitted:
-        common.save_form(form, lambda: records.save_meeting(common.engine(), who, values, new=new),
-                         f"Meeting {values['meeting_id']} {'added' if new else 'saved'}.", reset=new)
+        common.save_form(
+            form,
+            lambda: records.save_meeting(common.engine(), who, values, new=new),
+            f"Meeting {values['meeting_id']} {'added' if new else 'saved'}.",
+            reset=new,
+        )
 
 
 def visits_tab() -> None:
     st.dataframe(
-        common.in_words(visits.drop(columns=["state", "region"])), hide_index=True, key="visits:table",
+        common.in_words(visits.drop(columns=["state", "region"])),
+        hide_index=True,
+        key="visits:table",
         column_config={
-            "visit_id": "Visit", "state_name": "State", "kind": "Kind", "modality": "Modality",
-            "start_date": st.column_config.DateColumn("Start"), "end_date": st.column_config.DateColumn("End"),
-            "baseline_visit_id": "Baseline", "lead": "Lead", "partners": "Partners", "resolutions": "Resolutions",
-            "findings": "Findings", "meetings": "Meetings", "confidentiality": "Confidentiality",
+            "visit_id": "Visit",
+            "state_name": "State",
+            "kind": "Kind",
+            "modality": "Modality",
+            "start_date": st.column_config.DateColumn("Start"),
+            "end_date": st.column_config.DateColumn("End"),
+            "baseline_visit_id": "Baseline",
+            "lead": "Lead",
+            "partners": "Partners",
+            "resolutions": "Resolutions",
+            "findings": "Findings",
+            "meetings": "Meetings",
+            "confidentiality": "Confidentiality",
         },
     )
     st.subheader("Add or edit a visit")
@@ -136,15 +196,25 @@ def meetings_tab() -> None:
     visit_id = common.choice("Visit", visit_names, None, "meetings:visit", blank=True, placeholder="All visits")
     meetings = common.meetings(database, who, visit_id=visit_id)
     st.dataframe(
-        common.in_words(meetings.drop(columns=["state"])), hide_index=True, key="meetings:table",
+        common.in_words(meetings.drop(columns=["state"])),
+        hide_index=True,
+        key="meetings:table",
         column_config={
-            "meeting_id": "Meeting", "visit_id": "Visit", "date": st.column_config.DateColumn("Date"), "kind": "Kind",
-            "counterpart": "Counterpart", "sector": "Sector", "area": "Area",
-            "notes": st.column_config.TextColumn("Notes", width="large"), "confidentiality": "Confidentiality",
+            "meeting_id": "Meeting",
+            "visit_id": "Visit",
+            "date": st.column_config.DateColumn("Date"),
+            "kind": "Kind",
+            "counterpart": "Counterpart",
+            "sector": "Sector",
+            "area": "Area",
+            "notes": st.column_config.TextColumn("Notes", width="large"),
+            "confidentiality": "Confidentiality",
         },
     )
     st.subheader("Add or edit a meeting")
-    meeting_id = common.choice("Meeting", {"": "A new meeting", **{m: m for m in meetings["meeting_id"]}}, "", "meetings:edit")
+    meeting_id = common.choice(
+        "Meeting", {"": "A new meeting", **{m: m for m in meetings["meeting_id"]}}, "", "meetings:edit"
+    )
     if not common.read_only_notice(who):
         meeting_form(meeting_id, visit_id)
 

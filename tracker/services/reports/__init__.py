@@ -12,8 +12,17 @@ from tracker.services.reports.render_html import render_html
 from tracker.services.reports.render_markdown import render_markdown
 
 __all__ = [
-    "FORMATS", "MEDIA_TYPES", "Document", "Section", "Table", "build_period_report", "build_state_report",
-    "parse_period", "render", "report_format", "write_report",
+    "FORMATS",
+    "MEDIA_TYPES",
+    "Document",
+    "Section",
+    "Table",
+    "build_period_report",
+    "build_state_report",
+    "parse_period",
+    "render",
+    "report_format",
+    "write_report",
 ]
 
 MEDIA_TYPES = {

@@ -16,29 +16,51 @@ from tracker.errors import TrackerError
 from tracker.models import Confidentiality, FindingKind
 from tracker.services import comparison, records
 from tracker.services.access import Actor, effective_level
-from tracker.services.wording import date_span
 from tracker.services.charts import index_heatmap
 from tracker.services.reports import charts
 from tracker.services.reports.model import Document, Progress, Section, Table
+from tracker.services.wording import date_span
 
 # The per-area tables: title, then each column's header and the §3 count it shows.
 AREA_TABLES = [
-    ("Baseline shortfalls by status at the follow-up visit", [
-        ("Shortfalls", "baseline_gaps"), ("Closed", "gaps_closed"), ("Progressing", "gaps_progressing"),
-        ("Open", "gaps_open"), ("Excluded", "gaps_excluded"),
-    ]),
-    ("Baseline recommendations by status at the follow-up visit", [
-        ("Recommendations", "baseline_recommendations"), ("Closed", "recs_closed"),
-        ("Progressing", "recs_progressing"), ("Open", "recs_open"), ("Excluded", "recs_excluded"),
-    ]),
-    ("Implementation index and shortfalls found at the follow-up visit", [
-        ("Index", "implementation_index"), ("Scored items", "scored_items"),
-        ("Follow-up shortfalls", "followup_gaps"), ("New shortfalls", "new_gaps"),
-    ]),
-    ("Good practices and technical assistance needs", [
-        ("Good practices, baseline", "good_practices_baseline"), ("Good practices, follow-up", "good_practices_followup"),
-        ("TA needs, baseline", "ta_needs_baseline"), ("TA needs, follow-up", "ta_needs_followup"),
-    ]),
+    (
+        "Baseline shortfalls by status at the follow-up visit",
+        [
+            ("Shortfalls", "baseline_gaps"),
+            ("Closed", "gaps_closed"),
+            ("Progressing", "gaps_progressing"),
+            ("Open", "gaps_open"),
+            ("Excluded", "gaps_excluded"),
+        ],
+    ),
+    (
+        "Baseline recommendations by status at the follow-up visit",
+        [
+            ("Recommendations", "baseline_recommendations"),
+            ("Closed", "recs_closed"),
+            ("Progressing", "recs_progressing"),
+            ("Open", "recs_open"),
+            ("Excluded", "recs_excluded"),
+        ],
+    ),
+    (
+        "Implementation index and shortfalls found at the follow-up visit",
+        [
+            ("Index", "implementation_index"),
+            ("Scored items", "scored_items"),
+            ("Follow-up shortfalls", "followup_gaps"),
+            ("New shortfalls", "new_gaps"),
+        ],
+    ),
+    (
+        "Good practices and technical assistance needs",
+        [
+            ("Good practices, baseline", "good_practices_baseline"),
+            ("Good practices, follow-up", "good_practices_followup"),
+            ("TA needs, baseline", "ta_needs_baseline"),
+            ("TA needs, follow-up", "ta_needs_followup"),
+        ],
+    ),
 ]
 GROUPS = ("closed", "progressing", "open", "excluded")
 
@@ -107,7 +129,9 @@ def _collect(engine: Engine, actor: Actor, iso3: str, followup: str | None, leve
             for visit_id in visit_ids
             for kind in (FindingKind.good_practice.value, FindingKind.ta_need.value)
         ),
-        meetings=pd.concat(records.list_meetings(engine, actor, visit_id=visit_id, level=level) for visit_id in visit_ids),
+        meetings=pd.concat(
+            records.list_meetings(engine, actor, visit_id=visit_id, level=level) for visit_id in visit_ids
+        ),
         level=level,
     )
 
@@ -116,13 +140,16 @@ def _visits(engine: Engine, actor: Actor, visit_ids: list[str], level: Confident
     """The two visits, baseline first, with partners and resolutions (number and year) as text."""
     resolutions = records.reference_options(engine)["resolutions"]
     visits = [records.get_visit(engine, actor, visit_id, level) for visit_id in visit_ids]
-    return pd.DataFrame([
-        visit | {
-            "partners": "; ".join(visit["partners"]),
-            "resolutions": "; ".join(resolutions.get(n, str(n)) for n in visit["resolutions"]),
-        }
-        for visit in visits
-    ])
+    return pd.DataFrame(
+        [
+            visit
+            | {
+                "partners": "; ".join(visit["partners"]),
+                "resolutions": "; ".join(resolutions.get(n, str(n)) for n in visit["resolutions"]),
+            }
+            for visit in visits
+        ]
+    )
 
 
 # ---------------------------------------------------------------- a state's follow-up
@@ -151,8 +178,12 @@ def _state_sections(data: _FollowUp) -> list[Section]:
         _executive_summary(data),
         _progress_per_area(data),
         _new_issues(data),
-        _strengths_or_needs(data, FindingKind.good_practice, "Good practices recorded", "good_practices", "good practices"),
-        _strengths_or_needs(data, FindingKind.ta_need, "Technical assistance needs", "ta_needs", "technical assistance needs"),
+        _strengths_or_needs(
+            data, FindingKind.good_practice, "Good practices recorded", "good_practices", "good practices"
+        ),
+        _strengths_or_needs(
+            data, FindingKind.ta_need, "Technical assistance needs", "ta_needs", "technical assistance needs"
+        ),
         _meetings(data),
         _annex(data),
     ]
@@ -176,8 +207,15 @@ def _scope(data: _FollowUp) -> Section:
             Table(
                 ["Visit", "Kind", "Dates", "Modality", "Head of delegation", "Partners", "Resolutions covered"],
                 [
-                    [v.visit_id, words(v.kind), date_span(v.start_date, v.end_date), words(v.modality),
-                     v.lead, v.partners, v.resolutions]
+                    [
+                        v.visit_id,
+                        words(v.kind),
+                        date_span(v.start_date, v.end_date),
+                        words(v.modality),
+                        v.lead,
+                        v.partners,
+                        v.resolutions,
+                    ]
                     for v in data.visits.itertuples()
                 ],
                 title="Visits compared",
@@ -221,7 +259,10 @@ def _executive_summary(data: _FollowUp) -> Section:
         tables.append(
             Table(
                 ["Finding", "Area", "Severity", "Status", "Shortfall"],
-                [[r.finding_id, r.sub_area, r.severity or "—", words(r.status), r.title] for r in remaining.itertuples()],
+                [
+                    [r.finding_id, r.sub_area, r.severity or "—", words(r.status), r.title]
+                    for r in remaining.itertuples()
+                ],
                 title="Top remaining shortfalls",
             )
         )
@@ -236,8 +277,7 @@ def _priority_sentence(items: pd.DataFrame) -> str:
     outstanding = int(priority["status_group"].isin(["progressing", "open"]).sum())
     excluded = len(priority) - closed - outstanding
     sentence = (
-        f"Priority recommendations: {closed} of {len(priority)} closed, {outstanding} outstanding "
-        f"(progressing or open)"
+        f"Priority recommendations: {closed} of {len(priority)} closed, {outstanding} outstanding (progressing or open)"
     )
     return sentence + (f", {excluded} not scored." if excluded else ".")
 
@@ -260,12 +300,14 @@ def _area_rows(data: _FollowUp, columns: list[tuple[str, str]]) -> list[list]:
     """One row per area of the comparison, then its totals, with the comparison's own numbers."""
     names = data.areas["area_name"]
     rows = [[name, *(area[field] for _, field in columns)] for name, area in zip(names, data.result["areas"])]
-    return rows + [["All areas", *(data.result["totals"][field] for _, field in columns)]]
+    return [*rows, ["All areas", *(data.result["totals"][field] for _, field in columns)]]
 
 
 def _progress_per_area(data: _FollowUp) -> Section:
     if data.areas.empty:
-        return Section("Progress per thematic area", paragraphs=["No finding of either visit is visible at this level."])
+        return Section(
+            "Progress per thematic area", paragraphs=["No finding of either visit is visible at this level."]
+        )
     return Section(
         "Progress per thematic area",
         paragraphs=[
@@ -291,13 +333,19 @@ def _new_issues(data: _FollowUp) -> Section:
         f"(shortfalls: {data.result['totals']['new_gaps']})."
     ]
     if continuing:
-        paragraphs.append(f"Findings of the follow-up visit that restate baseline findings: {continuing} (see the annex).")
-    tables = [
-        Table(
-            ["Finding", "Area", "Kind", "Severity", "Issue"],
-            [[r.finding_id, r.sub_area, words(r.kind), r.severity or "—", r.title] for r in new.itertuples()],
+        paragraphs.append(
+            f"Findings of the follow-up visit that restate baseline findings: {continuing} (see the annex)."
         )
-    ] if len(new) else []
+    tables = (
+        [
+            Table(
+                ["Finding", "Area", "Kind", "Severity", "Issue"],
+                [[r.finding_id, r.sub_area, words(r.kind), r.severity or "—", r.title] for r in new.itertuples()],
+            )
+        ]
+        if len(new)
+        else []
+    )
     return Section("New issues since the baseline", paragraphs=paragraphs, tables=tables)
 
 
@@ -308,9 +356,16 @@ def _strengths_or_needs(data: _FollowUp, kind: FindingKind, heading: str, field:
         f"{noun.capitalize()} recorded: {totals[f'{field}_baseline']} at the baseline visit, "
         f"{totals[f'{field}_followup']} at the follow-up visit."
     )
-    tables = [
-        Table(["Visit", "Finding", "Area", "Title"], [[r.visit_id, r.finding_id, r.area, r.title] for r in found.itertuples()])
-    ] if len(found) else []
+    tables = (
+        [
+            Table(
+                ["Visit", "Finding", "Area", "Title"],
+                [[r.visit_id, r.finding_id, r.area, r.title] for r in found.itertuples()],
+            )
+        ]
+        if len(found)
+        else []
+    )
     return Section(heading, paragraphs=[paragraph], tables=tables)
 
 
@@ -321,13 +376,26 @@ def _meetings(data: _FollowUp) -> Section:
         f"Meetings visible at this level: {counts.get(data.result['followup_visit'], 0)} at the follow-up "
         f"visit, {counts.get(data.result['baseline_visit'], 0)} at the baseline visit."
     )
-    tables = [
-        Table(
-            ["Date", "Visit", "Kind", "Counterpart", "Sector", "Notes"],
-            [[m.date.isoformat() if m.date else None, m.visit_id, words(m.kind), m.counterpart, words(m.sector), m.notes]
-             for m in meetings.itertuples()],
-        )
-    ] if len(meetings) else []
+    tables = (
+        [
+            Table(
+                ["Date", "Visit", "Kind", "Counterpart", "Sector", "Notes"],
+                [
+                    [
+                        m.date.isoformat() if m.date else None,
+                        m.visit_id,
+                        words(m.kind),
+                        m.counterpart,
+                        words(m.sector),
+                        m.notes,
+                    ]
+                    for m in meetings.itertuples()
+                ],
+            )
+        ]
+        if len(meetings)
+        else []
+    )
     return Section("Meetings held", paragraphs=[paragraph], tables=tables)
 
 
@@ -338,8 +406,18 @@ def _annex(data: _FollowUp) -> Section:
     tables = [
         Table(
             ["Finding", "Area", "Priority", "Title", "Status at follow-up", "Evidence", "Level"],
-            [[r.finding_id, r.sub_area, "yes" if r.priority else "", r.title, words(r.status), r.evidence,
-              r.confidentiality] for r in baseline[baseline["kind"] == kind].itertuples()],
+            [
+                [
+                    r.finding_id,
+                    r.sub_area,
+                    "yes" if r.priority else "",
+                    r.title,
+                    words(r.status),
+                    r.evidence,
+                    r.confidentiality,
+                ]
+                for r in baseline[baseline["kind"] == kind].itertuples()
+            ],
             title=f"{title} of the baseline visit {data.result['baseline_visit']}",
         )
         for kind, title in ((FindingKind.shortfall, "Shortfalls"), (FindingKind.recommendation, "Recommendations"))
@@ -347,8 +425,10 @@ def _annex(data: _FollowUp) -> Section:
     tables.append(
         Table(
             ["Finding", "Area", "Kind", "Role", "Continues", "Title", "Level"],
-            [[r.finding_id, r.sub_area, words(r.kind), r.role, r.continues, r.title, r.confidentiality]
-             for r in followup.itertuples()],
+            [
+                [r.finding_id, r.sub_area, words(r.kind), r.role, r.continues, r.title, r.confidentiality]
+                for r in followup.itertuples()
+            ],
             title=f"Findings of the follow-up visit {data.result['followup_visit']}",
         )
     )
@@ -407,11 +487,18 @@ def _cross_state_summary(collected: list[_FollowUp], index: pd.DataFrame, level:
     rows = []
     for data in collected:
         totals, followup = data.result["totals"], data.followup
-        rows.append([
-            data.state_name, followup.name, date_span(followup.start_date, followup.end_date),
-            data.result["baseline_visit"], totals["implementation_index"], totals["scored_items"],
-            *(totals[f"gaps_{g}"] + totals[f"recs_{g}"] for g in GROUPS), totals["new_gaps"],
-        ])
+        rows.append(
+            [
+                data.state_name,
+                followup.name,
+                date_span(followup.start_date, followup.end_date),
+                data.result["baseline_visit"],
+                totals["implementation_index"],
+                totals["scored_items"],
+                *(totals[f"gaps_{g}"] + totals[f"recs_{g}"] for g in GROUPS),
+                totals["new_gaps"],
+            ]
+        )
     return Section(
         "Summary across States",
         paragraphs=[
@@ -422,8 +509,19 @@ def _cross_state_summary(collected: list[_FollowUp], index: pd.DataFrame, level:
         ],
         tables=[
             Table(
-                ["State", "Follow-up visit", "Dates", "Baseline visit", "Index", "Scored items",
-                 "Closed", "Progressing", "Open", "Excluded", "New gaps"],
+                [
+                    "State",
+                    "Follow-up visit",
+                    "Dates",
+                    "Baseline visit",
+                    "Index",
+                    "Scored items",
+                    "Closed",
+                    "Progressing",
+                    "Open",
+                    "Excluded",
+                    "New gaps",
+                ],
                 rows,
             )
         ],

@@ -26,22 +26,32 @@ def area_progress(areas: pd.DataFrame) -> go.Figure:
     """Baseline items by status group per area, beside the new shortfalls found at the follow-up."""
     labels = [_label(name) for name in areas["area_name"]]
     figure = make_subplots(
-        rows=1, cols=2, shared_yaxes=True, column_widths=[0.78, 0.22], horizontal_spacing=0.03,
+        rows=1,
+        cols=2,
+        shared_yaxes=True,
+        column_widths=[0.78, 0.22],
+        horizontal_spacing=0.03,
         subplot_titles=("Baseline shortfalls and recommendations", "New shortfalls"),
     )
     for group, colour in STATUS_GROUP_COLOURS.items():
         counts = areas[f"gaps_{group}"] + areas[f"recs_{group}"]
         figure.add_trace(
             go.Bar(y=labels, x=counts, name=_GROUP_LABELS[group], orientation="h", marker_color=colour),
-            row=1, col=1,
+            row=1,
+            col=1,
         )
     figure.add_trace(
         go.Bar(y=labels, x=areas["new_gaps"], name="New at follow-up", orientation="h", marker_color=NEW_GAPS_COLOUR),
-        row=1, col=2,
+        row=1,
+        col=2,
     )
     figure.update_layout(
-        barmode="stack", font=_FONT, height=160 + 34 * len(labels), margin=dict(l=10, r=10, t=60, b=40),
-        legend=dict(orientation="h", yanchor="top", y=-0.08, x=0, traceorder="normal"), plot_bgcolor="white",
+        barmode="stack",
+        font=_FONT,
+        height=160 + 34 * len(labels),
+        margin=dict(l=10, r=10, t=60, b=40),
+        legend=dict(orientation="h", yanchor="top", y=-0.08, x=0, traceorder="normal"),
+        plot_bgcolor="white",
         title=dict(text="Progress per thematic area", x=0),
     )
     figure.update_yaxes(autorange="reversed")

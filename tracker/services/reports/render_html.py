@@ -45,10 +45,12 @@ def _table(table: Table) -> str:
     numeric = table.numeric_columns
     head = "".join(f"<th>{escape(h)}</th>" for h in table.header)
     body = "".join(
-        "<tr>" + "".join(
+        "<tr>"
+        + "".join(
             f'<td class="num">{escape(cell_text(c))}</td>' if numeric[i] else f"<td>{escape(cell_text(c))}</td>"
             for i, c in enumerate(row)
-        ) + "</tr>"
+        )
+        + "</tr>"
         for row in table.rows
     )
     caption = f"<caption>{escape(table.title)}</caption>" if table.title else ""
@@ -79,7 +81,8 @@ def render_html(document: Document, charts: bool = True) -> str:
         for figure in section.charts if charts else []:
             # Plotly's JavaScript goes in once, inline, so the file needs no network.
             chart = figure.to_html(
-                full_html=False, include_plotlyjs=not plotly_included,
+                full_html=False,
+                include_plotlyjs=not plotly_included,
                 config={"displaylogo": False, "responsive": True},
             )
             plotly_included = True
