@@ -8,7 +8,7 @@ Create Date: 2026-11-28 09:29:10.420304
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "0002"
