@@ -95,7 +95,7 @@ def test_compare_of_a_follow_up_whose_baseline_is_missing_fails(engine, tmp_path
     result = tracker("compare", "KOR")
 
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: visit KOR-2023 has no baseline visit to compare with;")
+    assert result.stderr.startswith("Error: visit KOR-2023 has no baseline visit that you may see to compare with;")
 
 
 def test_compare_of_a_visit_above_the_level_fails(engine, tmp_path):
@@ -105,7 +105,10 @@ def test_compare_of_a_visit_above_the_level_fails(engine, tmp_path):
     result = tracker("compare", "KOR", "--level", "committee")
 
     assert result.exit_code == 1
-    assert "the baseline visit of KOR-2023 is not visible at level committee" in result.stderr
+    assert result.stderr == (
+        "Error: visit KOR-2023 has no baseline visit that you may see to compare with; set its "
+        "baseline_visit_id to the earlier visit it follows up, or use a higher --level.\n"
+    )
 
 
 def test_compare_without_a_schema_asks_for_init(tmp_path, monkeypatch):

@@ -160,3 +160,17 @@ def visible_baseline(level: Confidentiality, visit=Visit) -> ColumnElement:
 def visible_continues(level: Confidentiality, finding=Finding) -> ColumnElement:
     """A finding's `continues`, or NULL when the earlier finding is above the level."""
     return case((continued_shown(level, finding), finding.continues), else_=null())
+
+
+def unavailable_key(key: str) -> str:
+    """What a row that is hidden from the reader is called when a write names its key.
+
+    The same words whether the row is above the reader's level or in a visit they may not see,
+    and without any level, so that a refusal tells nothing about what is stored.
+    """
+    return f"{key} cannot be used; choose another id"
+
+
+def no_such(entity: str, key: str) -> str:
+    """A key that names no row the reader may see, whether it is missing or hidden."""
+    return f"there is no {entity} {key} that you may see"

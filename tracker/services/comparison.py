@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, and_, case, func, literal, or_, select
+from sqlalchemy import Connection, Engine, and_, case, func, literal, not_, or_, select
 from sqlalchemy.orm import aliased
 
 from tracker import taxonomy
@@ -35,8 +35,10 @@ from tracker.models import (
 from tracker.services.access import (
     Actor,
     assessment_visible,
+    continued_shown,
     effective_level,
     finding_visible,
+    no_such,
     visible_continues,
     visit_visible,
 )
@@ -124,13 +126,11 @@ def _visit(connection: Connection, visit_id: str):
     return connection.execute(select(Visit).where(Visit.visit_id == visit_id)).first()
 
 
-def _check_visible(connection: Connection, visit_id: str, level: Confidentiality, described: str) -> None:
-    visible = connection.execute(select(Visit.visit_id).where(Visit.visit_id == visit_id, visit_visible(level))).first()
-    if visible is None:
-        raise TrackerError(
-            f"the {described} is not visible at level {level.value}",
-            "use a higher --level or ask an administrator for a higher clearance",
-        )
+def _is_visible(connection: Connection, visit_id: str, level: Confidentiality) -> bool:
+    return (
+        connection.execute(select(Visit.visit_id).where(Visit.visit_id == visit_id, visit_visible(level))).first()
+        is not None
+    )
 
 
 def _resolve_visits(
@@ -147,26 +147,25 @@ def _resolve_visits(
         ).scalar()
         if latest is None:
             raise NotFound(
-                f"{state.name} ({state.iso3}) has no follow-up visit visible at level {level.value}",
+                f"{state.name} ({state.iso3}) has no follow-up visit that you may see",
                 "record a follow-up visit with a baseline_visit_id, or use a higher --level",
             )
         followup = latest
     visit = _visit(connection, followup)
-    if visit is None:
-        raise NotFound(f"there is no visit {followup}", "check the visit id given to --followup")
-    _check_visible(connection, visit.visit_id, level, f"follow-up visit {visit.visit_id}")
+    # A hidden visit is told in the words of a missing one, so that no refusal confirms it.
+    if visit is None or not _is_visible(connection, visit.visit_id, level):
+        raise NotFound(no_such("visit", followup), "check the visit id given to --followup")
     if visit.state != state.iso3:
         raise TrackerError(
             f"visit {visit.visit_id} is a visit of {visit.state}, not of {state.iso3}",
             f"give a follow-up visit of {state.iso3} or leave out --followup",
         )
-    if visit.baseline_visit_id is None:
-        raise TrackerError(
-            f"visit {visit.visit_id} has no baseline visit to compare with",
-            "set its baseline_visit_id to the earlier visit it follows up",
-        )
     # The baseline is named by its follow-up: its own id may be above the level.
-    _check_visible(connection, visit.baseline_visit_id, level, f"baseline visit of {visit.visit_id}")
+    if visit.baseline_visit_id is None or not _is_visible(connection, visit.baseline_visit_id, level):
+        raise TrackerError(
+            f"visit {visit.visit_id} has no baseline visit that you may see to compare with",
+            "set its baseline_visit_id to the earlier visit it follows up, or use a higher --level",
+        )
     return state, visit.baseline_visit_id, visit.visit_id
 
 
@@ -185,7 +184,8 @@ def _grouped_counts(connection: Connection, baseline_id: str, followup_id: str, 
             case((trackable, status)).label("status"),
             case((trackable, group)).label("status_group"),
             case((trackable, score)).label("score"),
-            Finding.continues.is_(None).label("is_new"),
+            # A link to a finding the reader may not see counts as no link.
+            not_(continued_shown(level)).label("is_new"),
         )
         .select_from(Finding)
         .join(Visit, Visit.visit_id == Finding.visit_id)
@@ -333,8 +333,8 @@ def item_table(engine: Engine, actor: Actor, followup: str, level=None) -> pd.Da
     level = effective_level(actor, level)
     with reading(engine) as connection:
         visit = _visit(connection, followup)
-        if visit is None:
-            raise NotFound(f"there is no visit {followup}", "check the follow-up visit id")
+        if visit is None or not _is_visible(connection, visit.visit_id, level):
+            raise NotFound(no_such("visit", followup), "check the follow-up visit id")
         _, baseline_id, followup_id = _resolve_visits(connection, visit.state, visit.visit_id, level)
         status, group, score = _assessed_status()
         is_baseline = Finding.visit_id == baseline_id
@@ -345,7 +345,7 @@ def item_table(engine: Engine, actor: Actor, followup: str, level=None) -> pd.Da
                 Finding.visit_id,
                 case(
                     (is_baseline, literal("baseline")),
-                    (Finding.continues.is_(None), literal("new")),
+                    (not_(continued_shown(level)), literal("new")),
                     else_=literal("continuing"),
                 ).label("role"),
                 _top_area.label("area"),

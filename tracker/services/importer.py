@@ -9,19 +9,24 @@ import csv
 import gc
 import io
 import json
+import pickle
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, Table, select, text
+from sqlalchemy import ColumnElement, Connection, Engine, Table, func, or_, select, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import aliased
 
-from tracker.db import require_schema, writing
+from tracker.db import is_sqlite, reading, require_schema, writing
 from tracker.models import (
+    DEFAULT_CONFIDENTIALITY,
     TRACKABLE_KINDS,
     Confidentiality,
+    Finding,
     MemberState,
     PartnerOrg,
     Resolution,
@@ -29,7 +34,7 @@ from tracker.models import (
     Visit,
 )
 from tracker.services import audit
-from tracker.services.access import Actor, finding_visible, require_writer, visit_visible
+from tracker.services.access import Actor, finding_visible, require_writer, unavailable_key, visit_visible
 from tracker.services.bundle_format import (
     SPECS,
     CountingReader,
@@ -117,31 +122,34 @@ class _Context:
     visits: dict[str, _VisitInfo]
     # The importer's clearance: rows above it are not there for it, as on every read path.
     level: Confidentiality
-    bundle_findings: dict[str, tuple[str, str]] = field(default_factory=dict)
-    db_findings: dict[str, tuple[str, str] | None] = field(default_factory=dict)
-    # One shared (visit_id, kind) pair per visit and kind, so a million findings hold no copies.
-    pairs: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    bundle_findings: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    db_findings: dict[str, tuple[str, str, str] | None] = field(default_factory=dict)
+    # One shared (visit_id, kind, level) triple per visit, kind and level, so a million findings hold no copies.
+    pairs: dict[tuple[str, str, str], tuple[str, str, str]] = field(default_factory=dict)
+    # Rows updated in a way that rows referring to them must be checked again: {entity: {key: (file, line)}}.
+    moved: dict[str, dict[str, tuple[str, int]]] = field(default_factory=dict)
+    at: object = None
 
-    def finding(self, finding_id: str) -> tuple[str, str] | None:
-        """(visit_id, kind) of a finding in the bundle or the database."""
+    def finding(self, finding_id: str) -> tuple[str, str, str] | None:
+        """(visit_id, kind, confidentiality) of a finding in the bundle or the database."""
         return self.bundle_findings.get(finding_id) or self.db_findings.get(finding_id)
 
-    def remember_finding(self, finding_id: str, visit_id: str, kind: str) -> None:
-        pair = (visit_id, kind)
-        self.bundle_findings[finding_id] = self.pairs.setdefault(pair, pair)
+    def remember_finding(self, finding_id: str, visit_id: str, kind: str, level: str) -> None:
+        triple = (visit_id, kind, level)
+        self.bundle_findings[finding_id] = self.pairs.setdefault(triple, triple)
 
     def prefetch_findings(self, connection: Connection, ids: set[str]) -> None:
         table = SPECS["findings.csv"].table
         wanted = [i for i in ids if i not in self.bundle_findings and i not in self.db_findings]
         for chunk in _chunks(wanted, BATCH_SIZE):
             found = connection.execute(
-                select(table.c.finding_id, table.c.visit_id, table.c.kind)
+                select(table.c.finding_id, table.c.visit_id, table.c.kind, table.c.confidentiality)
                 .join(Visit, Visit.visit_id == table.c.visit_id)
                 .where(table.c.finding_id.in_(chunk), finding_visible(self.level))
             ).all()
-            for finding_id, visit_id, kind in found:
-                self.db_findings[finding_id] = (visit_id, kind)
-            for missing in set(chunk) - {f for f, _, _ in found}:
+            for finding_id, visit_id, kind, level in found:
+                self.db_findings[finding_id] = (visit_id, kind, level)
+            for missing in set(chunk) - {f for f, _, _, _ in found}:
                 self.db_findings[missing] = None
 
 
@@ -153,60 +161,179 @@ def import_bundle(
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Validate and upsert the bundle; with any error, or a dry run, nothing is kept."""
+    """Validate and upsert the bundle; with any error, or a dry run, nothing is kept.
+
+    On SQLite the bundle is read, checked and compared with the database without the write lock,
+    the writes are kept aside, and the lock is taken only to apply them, so that saves and
+    sign-ins wait seconds, not the whole import. On PostgreSQL imports take turns.
+    """
     require_writer(actor)
     require_schema(engine)
-    result = ImportResult(dry_run=dry_run)
-    total = sum(s.size for s in sources) or 1
-    done = 0
-    try:
-        with _no_cycle_collection(), writing(engine) as connection:
-            _defer_foreign_keys(connection)
-            context = _load_context(connection, actor.clearance)
-            at = audit.now()
-            for source in sources:
-                spec = SPECS[source.name]
-                counts = result.counts.setdefault(source.name, FileCounts())
-                reader = CountingReader(source.open())
-                try:
-                    _import_file(
-                        connection,
-                        spec,
-                        source,
-                        reader,
-                        context,
-                        result,
-                        counts,
-                        actor,
-                        at,
-                        lambda done=done, reader=reader, name=source.name: (
-                            progress and progress(min(1.0, (done + reader.count) / total), name)
-                        ),
-                    )
-                finally:
-                    done += reader.count
-                    reader.close()
-            if result.ok:
-                audit.record_many(
-                    connection,
-                    [
-                        audit.event_row(
-                            actor,
-                            "import",
-                            "bundle",
-                            ", ".join(s.origin for s in sources),
-                            {"counts": {n: c.__dict__ for n, c in result.counts.items()}},
-                            at,
-                        )
-                    ],
-                )
-            if not result.ok or dry_run:
-                raise _Rollback
-    except _Rollback:
-        pass
+    with _no_cycle_collection():
+        if is_sqlite(engine):
+            result = _import_in_two_phases(engine, sources, actor, dry_run, progress)
+        else:
+            result = ImportResult(dry_run=dry_run)
+            try:
+                with writing(engine) as connection:
+                    _take_import_turn(connection, dry_run)
+                    _defer_foreign_keys(connection)
+                    context = _read_and_write(connection, sources, actor, result, progress, _Direct(connection))
+                    _finish(connection, sources, actor, context, result)
+            except _Rollback:
+                pass
     if progress:
         progress(1.0, "done")
     return result
+
+
+def _import_in_two_phases(engine, sources, actor, dry_run, progress) -> ImportResult:
+    result = ImportResult(dry_run=dry_run)
+    with tempfile.TemporaryFile() as spool_file:
+        spool = _Spool(spool_file)
+        with reading(engine) as connection, connection.begin():
+            mark = _last_event(connection)
+            context = _read_and_write(connection, sources, actor, result, progress, spool)
+        if not result.ok:
+            return result
+        try:
+            with writing(engine) as connection:
+                _defer_foreign_keys(connection)
+                if _data_written_since(connection, mark):
+                    # Someone saved rows while the bundle was read: read it again, this time under the lock.
+                    result = ImportResult(dry_run=dry_run)
+                    context = _read_and_write(connection, sources, actor, result, progress, _Direct(connection))
+                else:
+                    spool.replay(connection)
+                _finish(connection, sources, actor, context, result)
+        except _Rollback:
+            pass
+    return result
+
+
+def _read_and_write(connection, sources, actor, result, progress, sink) -> "_Context":
+    total = sum(s.size for s in sources) or 1
+    done = 0
+    context = _load_context(connection, actor.clearance)
+    context.at = audit.now()
+    for source in sources:
+        spec = SPECS[source.name]
+        counts = result.counts.setdefault(source.name, FileCounts())
+        reader = CountingReader(source.open())
+        try:
+            _import_file(
+                connection,
+                spec,
+                source,
+                reader,
+                context,
+                result,
+                counts,
+                actor,
+                context.at,
+                lambda done=done, reader=reader, name=source.name: (
+                    progress and progress(min(1.0, (done + reader.count) / total), name)
+                ),
+                sink,
+            )
+        finally:
+            done += reader.count
+            reader.close()
+    return context
+
+
+def _finish(connection, sources, actor, context, result) -> None:
+    """Re-check what depends on the updated rows, then audit the import, or undo it all."""
+    if result.ok:
+        for error in dependent_problems(connection, context):
+            result.add_error(error)
+    if result.ok:
+        audit.record_many(
+            connection,
+            [
+                audit.event_row(
+                    actor,
+                    "import",
+                    "bundle",
+                    ", ".join(s.origin for s in sources),
+                    {"counts": {n: c.__dict__ for n, c in result.counts.items()}},
+                    context.at,
+                )
+            ],
+        )
+    if not result.ok or result.dry_run:
+        raise _Rollback
+
+
+# A fixed key for pg_advisory_xact_lock: the one lock that imports on PostgreSQL take turns on.
+_IMPORT_LOCK = 0x7472_6163_6B65_72
+
+
+def _take_import_turn(connection: Connection, dry_run: bool) -> None:
+    """Wait until no other import runs; a dry run writes nothing that another could collide with."""
+    if not dry_run:
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_LOCK})
+
+
+_DATA_ENTITIES = tuple(spec.entity for spec in SPECS.values())
+
+
+def _last_event(connection: Connection) -> int:
+    table = audit.audit_table
+    return connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+
+
+def _data_written_since(connection: Connection, mark: int) -> bool:
+    """Every write leaves an audit event, so a later event on bundle data means the data moved."""
+    table = audit.audit_table
+    return (
+        connection.execute(
+            select(table.c.id).where(table.c.id > mark, table.c.entity.in_(_DATA_ENTITIES)).limit(1)
+        ).first()
+        is not None
+    )
+
+
+class _Direct:
+    """Writes go straight to the database."""
+
+    def __init__(self, connection: Connection):
+        self.connection = connection
+
+    def execute(self, statement: str, rows: list[tuple]) -> None:
+        self.connection.exec_driver_sql(statement, rows)
+
+    def copy(self, statement: str, rows: list[tuple]) -> None:
+        """PostgreSQL's COPY, in half the time of row-by-row inserts; its errors are SQLAlchemy's as elsewhere."""
+        dbapi = self.connection.dialect.loaded_dbapi
+        try:
+            with self.connection.connection.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except dbapi.Error as error:
+            raise DBAPIError.instance(statement, None, error, dbapi.Error) from error
+
+
+class _Spool:
+    """Writes kept aside in a temporary file, in order, to be applied under the write lock."""
+
+    def __init__(self, file):
+        self.file = file
+
+    def execute(self, statement: str, rows: list[tuple]) -> None:
+        pickle.dump((statement, rows), self.file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def copy(self, statement: str, rows: list[tuple]) -> None:
+        raise AssertionError("COPY is PostgreSQL's, whose imports write directly")
+
+    def replay(self, connection: Connection) -> None:
+        self.file.seek(0)
+        while True:
+            try:
+                statement, rows = pickle.load(self.file)
+            except EOFError:
+                return
+            connection.exec_driver_sql(statement, rows)
 
 
 @contextmanager
@@ -279,6 +406,17 @@ def _records(
                     )
                 )
                 continue
+            if len(cells) < width:
+                # Missing cells would read as empty and wipe stored values (a level among them).
+                result.add_error(
+                    RowError(
+                        spec.name,
+                        line,
+                        "row",
+                        f"has {len(cells)} cells but the header has {width}; give every column a cell, empty if need be",
+                    )
+                )
+                continue
             row = dict(zip(columns, cells))
             if "'" in "".join(cells):
                 row = {c: unescape_cell(v) for c, v in row.items()}
@@ -338,8 +476,8 @@ def _validated(spec: FileSpec, line: int, row: dict, result: ImportResult) -> di
         return None
 
 
-def _import_file(connection, spec, source, reader, context, result, counts, actor, at, tick) -> None:
-    writer = _Writer(connection, spec, actor, at, counts, context.visits)
+def _import_file(connection, spec, source, reader, context, result, counts, actor, at, tick, sink) -> None:
+    writer = _Writer(connection, spec, actor, at, counts, context, sink)
     seen: dict[str, int] = {}
     pending: list[tuple[int, dict]] = []
     batch: list[tuple[int, dict, list[str], str]] = []
@@ -347,6 +485,11 @@ def _import_file(connection, spec, source, reader, context, result, counts, acto
         values = _validated(spec, line, row, result)
         if values is None:
             continue
+        if "confidentiality" in spec.columns and not (row.get("confidentiality") or "").strip():
+            # No level given: a stored row keeps its own, a new one takes the lower of the default
+            # and the importer's clearance (an assessment its finding's, once that is known).
+            values["confidentiality"] = min(DEFAULT_CONFIDENTIALITY, actor.clearance, key=_RANK.get).value
+            columns = [c for c in columns if c != "confidentiality"]
         key = _key_text(spec, values)
         if key in seen:
             result.add_error(
@@ -382,7 +525,7 @@ def _remember(spec: FileSpec, values: dict, context: _Context) -> None:
             values["state"], values["start_date"], values["confidentiality"]
         )
     elif spec.entity == "finding":
-        context.remember_finding(values["finding_id"], values["visit_id"], values["kind"])
+        context.remember_finding(values["finding_id"], values["visit_id"], values["kind"], values["confidentiality"])
     elif spec.entity == "thematic_area":
         context.areas[values["code"]] = values["parent"]
 
@@ -398,6 +541,10 @@ def _check_and_write(connection, spec, batch, context, result, writer, pending) 
     good = []
     for entry in batch:
         line, values = entry[0], entry[1]
+        if spec.entity == "assessment" and "confidentiality" not in entry[2]:
+            finding = context.finding(values["finding_id"])
+            if finding is not None:
+                values["confidentiality"] = finding[2]
         problems = _reference_problems(connection, spec, values, context, writer.actor, pending, line)
         for column, message in problems:
             result.add_error(RowError(spec.name, line, column, message))
@@ -500,7 +647,7 @@ def _assessment_problems(connection, values, context) -> list[tuple[str, str]]:
             )
         )
         return problems
-    finding_visit_id, kind = finding
+    finding_visit_id, kind, _ = finding
     if kind not in TRACKABLE_KINDS:
         problems.append(
             (
@@ -595,6 +742,157 @@ def _late_problems(connection, spec, values, context) -> list[tuple[str, str]]:
     return []
 
 
+# ---------------------------------------------------------------- rows that depend on updated rows
+
+
+def dependent_problems(connection: Connection, context: _Context) -> list[RowError]:
+    """Stored rows that refer to an updated row must still hold once it changed: a follow-up
+    after its baseline, a continued finding earlier than the one continuing it, an assessed
+    finding trackable and assessed later, a sub-area's parent top-level. Checked on the rows as
+    written, within the import's transaction; each problem is told on the updated row's line."""
+    visits, findings, areas = (context.moved.get(e, {}) for e in ("visit", "finding", "thematic_area"))
+    problems: dict[tuple[str, int, str, str], None] = {}
+    seen = context.level.visible_levels()
+
+    def note(where: tuple[str, int], column: str, message: str) -> None:
+        problems[(where[0], where[1], column, message)] = None
+
+    def hidden_note(where: tuple[str, int], column: str) -> None:
+        note(
+            where,
+            column,
+            "a stored row you may not see depends on this value; keep it, or ask a colleague to change both",
+        )
+
+    follow, base = aliased(Visit), aliased(Visit)
+    for condition in _touching(visits, follow.visit_id, base.visit_id):
+        for f_id, b_id, f_level in connection.execute(
+            select(follow.visit_id, base.visit_id, follow.confidentiality)
+            .join(base, base.visit_id == follow.baseline_visit_id)
+            .where(or_(follow.state != base.state, follow.start_date <= base.start_date), condition)
+        ):
+            if b_id in visits:
+                if f_level not in seen:
+                    hidden_note(visits[b_id], "start_date")
+                else:
+                    note(
+                        visits[b_id],
+                        "start_date",
+                        f"visit {f_id} follows up on this visit and would no longer be a later visit to the same state; keep its state and dates, or change {f_id} first",
+                    )
+            else:
+                note(
+                    visits[f_id],
+                    "start_date",
+                    f"its baseline {b_id} would no longer be an earlier visit to the same state; keep its state and dates",
+                )
+
+    later, earlier = aliased(Finding), aliased(Finding)
+    later_visit, earlier_visit = aliased(Visit), aliased(Visit)
+    conditions = list(_touching(findings, later.finding_id, earlier.finding_id)) + list(
+        _touching(visits, later_visit.visit_id, earlier_visit.visit_id)
+    )
+    for condition in conditions:
+        for l_id, e_id, l_visit, e_visit, l_level, lv_level in connection.execute(
+            select(
+                later.finding_id,
+                earlier.finding_id,
+                later.visit_id,
+                earlier.visit_id,
+                later.confidentiality,
+                later_visit.confidentiality,
+            )
+            .join(earlier, earlier.finding_id == later.continues)
+            .join(later_visit, later_visit.visit_id == later.visit_id)
+            .join(earlier_visit, earlier_visit.visit_id == earlier.visit_id)
+            .where(
+                or_(later_visit.state != earlier_visit.state, later_visit.start_date <= earlier_visit.start_date),
+                condition,
+            )
+        ):
+            where, column = (
+                (findings[e_id], "visit_id")
+                if e_id in findings
+                else (findings[l_id], "visit_id")
+                if l_id in findings
+                else (visits.get(e_visit) or visits[l_visit], "start_date")
+            )
+            if l_level not in seen or lv_level not in seen:
+                hidden_note(where, column)
+            else:
+                note(
+                    where,
+                    column,
+                    f"finding {l_id} continues {e_id}, which would no longer be from an earlier visit to the same state; keep the visits in order, or change {l_id} first",
+                )
+
+    assessed, assessed_visit = aliased(Finding), aliased(Visit)
+    assessing = aliased(Visit)
+    table = SPECS["assessments.csv"].table
+    conditions = list(_touching(findings, assessed.finding_id)) + list(
+        _touching(visits, assessed_visit.visit_id, assessing.visit_id)
+    )
+    for condition in conditions:
+        for f_id, v_id, f_visit, kind, a_level, av_level in connection.execute(
+            select(
+                assessed.finding_id,
+                assessing.visit_id,
+                assessed.visit_id,
+                assessed.kind,
+                table.c.confidentiality,
+                assessing.confidentiality,
+            )
+            .select_from(table)
+            .join(assessed, assessed.finding_id == table.c.finding_id)
+            .join(assessed_visit, assessed_visit.visit_id == assessed.visit_id)
+            .join(assessing, assessing.visit_id == table.c.visit_id)
+            .where(
+                or_(
+                    assessed.kind.notin_(list(TRACKABLE_KINDS)),
+                    assessing.state != assessed_visit.state,
+                    assessing.start_date <= assessed_visit.start_date,
+                ),
+                condition,
+            )
+        ):
+            where = findings.get(f_id) or visits.get(f_visit) or visits[v_id]
+            column = "start_date" if f_id not in findings else ("kind" if kind not in TRACKABLE_KINDS else "visit_id")
+            if a_level not in seen or av_level not in seen:
+                hidden_note(where, column)
+            elif kind not in TRACKABLE_KINDS:
+                note(
+                    where,
+                    column,
+                    f"finding {f_id} is assessed at {v_id}, and only shortfalls and recommendations are assessed; keep its kind",
+                )
+            else:
+                note(
+                    where,
+                    column,
+                    f"finding {f_id} is assessed at {v_id}, which would no longer be a later visit to the same state; keep the visits in order",
+                )
+
+    child, parent = aliased(ThematicArea), aliased(ThematicArea)
+    for condition in _touching(areas, parent.code):
+        for child_code, parent_code in connection.execute(
+            select(child.code, parent.code)
+            .join(parent, parent.code == child.parent)
+            .where(parent.parent.is_not(None), condition)
+        ):
+            note(
+                areas[parent_code],
+                "parent",
+                f"{child_code} is a sub-area of {parent_code}, which cannot become a sub-area itself; give {child_code} another parent first",
+            )
+    return [RowError(*problem) for problem in problems]
+
+
+def _touching(moved: dict, *columns) -> Iterator[ColumnElement[bool]]:
+    """Conditions, a batch of keys at a time, for rows whose columns name a moved row."""
+    for chunk in _chunks(list(moved), BATCH_SIZE):
+        yield or_(*(column.in_(chunk) for column in columns))
+
+
 # ---------------------------------------------------------------- writing
 
 
@@ -627,6 +925,10 @@ def _converter(
 
 
 _AUDIT_COLUMNS = ("at", "username", "action", "entity", "key", "changes")
+# The reference column an export leaves blank when it points at a hidden row.
+_LINK_COLUMN = {"visit": "baseline_visit_id", "finding": "continues"}
+# Fields other stored rows depend on: changing one re-checks the rows that refer to the row.
+_DEPENDED_ON = {"thematic_area": ("parent",), "visit": ("state", "start_date"), "finding": ("kind", "visit_id")}
 _audit_tuple = itemgetter(*_AUDIT_COLUMNS)
 
 
@@ -637,9 +939,11 @@ class _Writer:
     row, SQLAlchemy's statement handling costs more than the database's work.
     """
 
-    def __init__(self, connection: Connection, spec: FileSpec, actor: Actor, at, counts: FileCounts, visits: dict):
+    def __init__(
+        self, connection: Connection, spec: FileSpec, actor: Actor, at, counts: FileCounts, context: _Context, sink
+    ):
         self.connection, self.spec, self.actor, self.counts = connection, spec, actor, counts
-        self.visits = visits
+        self.context, self.visits, self.sink = context, context.visits, sink
         self.quote = connection.dialect.identifier_preparer.quote
         self.mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         self.copies = connection.dialect.driver == "psycopg"
@@ -677,23 +981,12 @@ class _Writer:
         if not rows:
             return
         if self.copies:
-            self._copy(table, columns, rows)
+            self.sink.copy(f"COPY {self.quote(table.name)} ({self._names(columns)}) FROM STDIN", rows)
         else:
-            self.connection.exec_driver_sql(
+            self.sink.execute(
                 f"INSERT INTO {self.quote(table.name)} ({self._names(columns)}) VALUES ({self._marks(len(columns))})",
                 rows,
             )
-
-    def _copy(self, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
-        """PostgreSQL's COPY, in half the time of row-by-row inserts; its errors are SQLAlchemy's as elsewhere."""
-        statement = f"COPY {self.quote(table.name)} ({self._names(columns)}) FROM STDIN"
-        dbapi = self.connection.dialect.loaded_dbapi
-        try:
-            with self.connection.connection.cursor() as cursor, cursor.copy(statement) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        except dbapi.Error as error:
-            raise DBAPIError.instance(statement, None, error, dbapi.Error) from error
 
     def _existing(self, keys: list[tuple]) -> dict[tuple, tuple[tuple, dict[str, list]]]:
         """The stored rows for these keys as the driver returns them, with their list columns."""
@@ -748,14 +1041,7 @@ class _Writer:
             if (self.level_at is not None and _RANK[stored[self.level_at]] > _RANK[self.actor.clearance]) or (
                 self.visit_at is not None and stored[self.visit_at] not in self.visits
             ):
-                result.add_error(
-                    RowError(
-                        spec.name,
-                        line,
-                        spec.key[0],
-                        f"{key_text} is stored at a level above your clearance; ask a user cleared for it",
-                    )
-                )
+                result.add_error(RowError(spec.name, line, spec.key[0], unavailable_key(key_text)))
                 continue
             complete = len(columns) == len(spec.columns)
             # The common case of a re-import: the row as the driver would store it is the row stored.
@@ -765,9 +1051,11 @@ class _Writer:
             old = self._model_row(stored, links)
             # Columns the file leaves out keep their stored values.
             new = values if complete else {c: (values[c] if c in columns else old[c]) for c in spec.columns}
+            new = self._hidden_links_kept(old, new)
             if new == old:
                 self.counts.unchanged += 1
                 continue
+            self._note_moved(old, new, key_text, line)
             changed.append(new)
             events.append(self._event("update", key_text, audit.diff(old, new)))
         if not result.ok:
@@ -777,6 +1065,23 @@ class _Writer:
         self.counts.created += len(created)
         self.counts.updated += len(changed)
 
+    def _hidden_links_kept(self, old: dict, new: dict) -> dict:
+        """A blank reference to a row the importer may not see keeps its stored value: the
+        importer's own export left it blank because it was hidden, not because it is gone."""
+        column = _LINK_COLUMN.get(self.spec.entity)
+        if column is None or new[column] is not None or old[column] is None:
+            return new
+        hidden = old[column] not in self.visits if column == "baseline_visit_id" else self._finding_hidden(old[column])
+        return new | {column: old[column]} if hidden else new
+
+    def _finding_hidden(self, finding_id: str) -> bool:
+        self.context.prefetch_findings(self.connection, {finding_id})
+        return self.context.finding(finding_id) is None
+
+    def _note_moved(self, old: dict, new: dict, key_text: str, line: int) -> None:
+        if any(old[c] != new[c] for c in _DEPENDED_ON.get(self.spec.entity, ())):
+            self.context.moved.setdefault(self.spec.entity, {})[key_text] = (self.spec.name, line)
+
     def _write(self, created: list[tuple[tuple, dict]], changed: list[dict]) -> None:
         spec, table = self.spec, self.spec.table
         self._insert(table, spec.stored, [row for row, _ in created])
@@ -784,16 +1089,16 @@ class _Writer:
             assignments = ", ".join(f"{self.quote(c)} = {self.mark}" for c in self.updated_columns[: -len(spec.key)])
             where = " AND ".join(f"{self.quote(k)} = {self.mark}" for k in spec.key)
             rows = [self.updated_tuple(values) for values in changed]
-            self.connection.exec_driver_sql(
+            self.sink.execute(
                 f"UPDATE {self.quote(table.name)} SET {assignments} WHERE {where}",
                 [self.update_to_driver(r) for r in rows] if self.update_to_driver else rows,
             )
         for column, link in spec.links.items():
             if changed:
                 owners = tuple(values[link.owner] for values in changed)
-                self.connection.exec_driver_sql(
+                self.sink.execute(
                     f"DELETE FROM {self.quote(link.table.name)} WHERE {self.quote(link.owner)} IN ({self._marks(len(owners))})",
-                    owners,
+                    [owners],
                 )
             written = [values for _, values in created] + changed
             self._insert(link.table, (link.owner, link.value), [(r[link.owner], v) for r in written for v in r[column]])

@@ -40,7 +40,11 @@ from tracker.services.access import (
     effective_level,
     finding_visible,
     meeting_visible,
+    no_such,
     require_writer,
+    unavailable_key,
+    visible_findings,
+    visible_visits,
     visit_visible,
 )
 from tracker.services.bundle_format import SPECS, Source, format_cell
@@ -205,9 +209,7 @@ def _stored(model, file_name: str) -> list:
 def _one(connection: Connection, query: Select, entity: str, key: str) -> dict:
     row = connection.execute(query).mappings().first()
     if row is None:
-        raise NotFound(
-            f"there is no {entity} {key} you may see", f"check the {entity} id or ask for a higher clearance"
-        )
+        raise NotFound(no_such(entity, key), f"check the {entity} id")
     return dict(row)
 
 
@@ -483,7 +485,7 @@ def _save(engine: Engine, actor: Actor, file_name: str, rows: list[dict], *, new
     require_writer(actor)
     spec = SPECS[file_name]
     if new is not None:
-        _check_exists(engine, spec, rows[0], should_exist=not new)
+        _check_exists(engine, actor, spec, rows[0], should_exist=not new)
     columns = [c for c in spec.columns if any(c in row for row in rows)]
     columns += sorted({c for row in rows for c in row} - set(spec.columns))
     text = io.StringIO()
@@ -515,7 +517,7 @@ def _problem(error: RowError, row: dict, spec) -> dict:
     return {"key": key, "field": error.column, "message": error.message}
 
 
-def _check_exists(engine: Engine, spec, row: dict, *, should_exist: bool) -> None:
+def _check_exists(engine: Engine, actor: Actor, spec, row: dict, *, should_exist: bool) -> None:
     key_column = spec.key[0]
     key = str(row.get(key_column) or "").strip()
     if not key:
@@ -525,28 +527,38 @@ def _check_exists(engine: Engine, spec, row: dict, *, should_exist: bool) -> Non
             connection.execute(select(spec.table.c[key_column]).where(spec.table.c[key_column] == key)).first()
             is not None
         )
+        shown = exists and _shown(connection, actor, spec, key)
     entity = spec.entity.replace("_", " ")
     if exists and not should_exist:
+        # A hidden row's key is refused in the same words as the importer's, naming no level.
+        message = f"{key} already exists; choose another id or edit that {entity}" if shown else unavailable_key(key)
         raise ValidationFailed(
-            f"nothing was saved: {entity} {key} already exists",
-            [
-                {
-                    "key": key,
-                    "field": key_column,
-                    "message": f"{key} already exists; choose another id or edit that {entity}",
-                }
-            ],
+            f"nothing was saved: {message.split(';')[0]}",
+            [{"key": key, "field": key_column, "message": message}],
             "choose another id",
         )
-    if should_exist and not exists:
+    if should_exist and not shown:
         raise ValidationFailed(
-            f"nothing was saved: there is no {entity} {key}",
-            [
-                {
-                    "key": key,
-                    "field": key_column,
-                    "message": f"there is no {entity} {key} to change; add it as a new {entity}",
-                }
-            ],
+            f"nothing was saved: {no_such(entity, key)}",
+            [{"key": key, "field": key_column, "message": f"{no_such(entity, key)}; add it as a new {entity}"}],
             "add it as a new one",
         )
+
+
+def _shown(connection: Connection, actor: Actor, spec, key: str) -> bool:
+    """The row with this key is one the actor may see."""
+    level = actor.clearance
+    match spec.entity:
+        case "visit":
+            query = visible_visits(level).where(Visit.visit_id == key)
+        case "finding":
+            query = visible_findings(level).where(Finding.finding_id == key)
+        case "meeting":
+            query = (
+                select(Meeting)
+                .join(Visit, Visit.visit_id == Meeting.visit_id)
+                .where(Meeting.meeting_id == key, meeting_visible(level))
+            )
+        case _:
+            return True
+    return connection.execute(query.limit(1)).first() is not None

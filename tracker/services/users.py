@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from tracker.config import get_settings
 from tracker.db import require_schema, writing
-from tracker.errors import NotFound, TrackerError
+from tracker.errors import NotFound, PermissionDenied, TrackerError
 from tracker.models import Confidentiality, Role, User, UserCreate
 from tracker.services import audit
 from tracker.services.access import Actor, require_admin
@@ -80,8 +80,18 @@ def _ensure_an_admin_remains(connection: Connection) -> None:
         raise TrackerError("this would leave no active administrator", "make another user an administrator first")
 
 
+def _require_within_clearance(actor: Actor, clearance: str | Confidentiality, what: str) -> None:
+    """Nobody grants, or takes over by a password reset, a clearance above their own."""
+    if Confidentiality(clearance).rank > actor.clearance.rank:
+        raise PermissionDenied(
+            f"{actor.username} may not {what} cleared above their own clearance",
+            "ask an administrator with that clearance",
+        )
+
+
 def add_user(engine: Engine, actor: Actor, user: UserCreate) -> Actor:
     require_admin(actor)
+    _require_within_clearance(actor, user.clearance, "create an account")
     require_schema(engine)
     row = {
         "username": user.username,
@@ -113,10 +123,17 @@ def add_user(engine: Engine, actor: Actor, user: UserCreate) -> Actor:
     return Actor(user.username, user.role, user.clearance)
 
 
-def _change(engine: Engine, actor: Actor, username: str, values: dict, shown: dict | None = None) -> None:
-    """Update one user and record which fields changed; `shown` replaces values unfit for the log."""
+def _change(
+    engine: Engine, actor: Actor, username: str, values: dict, shown: dict | None = None, within: Actor | None = None
+) -> None:
+    """Update one user and record which fields changed; `shown` replaces values unfit for the log.
+
+    With `within`, the account must not be cleared above that user's own clearance.
+    """
     with writing(engine) as connection:
         old = _stored(connection, username, for_update=True)._asdict()
+        if within is not None and within.username != username:
+            _require_within_clearance(within, old["clearance"], "change an account")
         connection.execute(update(user_table).where(user_table.c.username == username).values(values))
         if old["role"] == Role.admin.value and not old["disabled"]:
             _ensure_an_admin_remains(connection)
@@ -134,7 +151,8 @@ def set_role(engine: Engine, actor: Actor, username: str, role: str | Role) -> N
 def set_clearance(engine: Engine, actor: Actor, username: str, clearance: str | Confidentiality) -> None:
     require_admin(actor)
     clearance = _enum(Confidentiality, clearance, "clearance")
-    _change(engine, actor, username, {"clearance": clearance.value})
+    _require_within_clearance(actor, clearance, "make an account")
+    _change(engine, actor, username, {"clearance": clearance.value}, within=actor)
 
 
 def set_disabled(engine: Engine, actor: Actor, username: str, disabled: bool = True) -> None:
@@ -150,7 +168,7 @@ def set_password(engine: Engine, actor: Actor, username: str, password: str) -> 
         require_admin(actor)
     validated_user(username, password)
     values = {"password_hash": hasher.hash(password), "failed_logins": 0, "locked_until": None}
-    _change(engine, actor, username, values, shown={"password": ["(hidden)", "(changed)"]})
+    _change(engine, actor, username, values, shown={"password": ["(hidden)", "(changed)"]}, within=actor)
 
 
 def _enum(kind, value, name: str):
@@ -180,6 +198,19 @@ def active_actor(engine: Engine, username: str) -> Actor | None:
     if row is None or row.disabled:
         return None
     return _actor(row)
+
+
+def still_permitted(engine: Engine, actor: Actor, *, expires_at: float | None = None) -> Actor:
+    """The user as the database has them now, for work done after the page was drawn (a download
+    built at click time); refused once the session has expired or the account is disabled."""
+    import time
+
+    if expires_at is not None and time.monotonic() > expires_at:
+        raise PermissionDenied("the session has ended", "sign in again")
+    current = active_actor(engine, actor.username)
+    if current is None:
+        raise PermissionDenied(f"the account {actor.username} is disabled", "ask an administrator")
+    return current
 
 
 def sign_in_failed() -> TrackerError:

@@ -38,7 +38,7 @@ with users_tab:
     if accounts.empty:
         st.info("There are no users yet. Add the first one below or with `tracker user add`.", icon=":material/info:")
     else:
-        st.dataframe(
+        common.dataframe(
             accounts,
             hide_index=True,
             key="admin:users",
@@ -138,7 +138,7 @@ with audit_tab:
         since=dt.datetime.combine(since, dt.time(), dt.UTC) if since else None,
     )
     st.caption(f"{len(events)} events, newest first{' (the latest 1000)' if len(events) == 1000 else ''}.")
-    st.dataframe(
+    common.dataframe(
         events.assign(changes=events["changes"].map(audit.changes_in_words)).drop(columns=["id"]),
         hide_index=True,
         key="admin:audit",

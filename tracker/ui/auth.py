@@ -1,6 +1,7 @@
 """Who is using the dashboard: the sign-in form, session expiry and signing out."""
 
 import time
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -50,6 +51,19 @@ def _session_actor() -> Actor | None:
     st.session_state[ACTOR] = current
     st.session_state[LAST_ACTIVITY] = now
     return current
+
+
+def at_click(actor: Actor) -> Callable[[], Actor]:
+    """For a download built when clicked, outside any run of the page: who the user is then.
+
+    With logins on, the account is read again and the session's expiry applies, so a file built
+    after a clearance change, a disabled account or an expired session holds nothing it may not.
+    """
+    if not get_settings().auth:
+        return lambda: actor
+    expires_at = st.session_state.get(LAST_ACTIVITY, 0.0) + get_settings().session_timeout_minutes * 60
+    engine = get_engine()
+    return lambda: users.still_permitted(engine, actor, expires_at=expires_at)
 
 
 def sign_out(notice: str | None = None) -> None:

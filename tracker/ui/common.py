@@ -14,6 +14,7 @@ from tracker.db import database_url, get_engine
 from tracker.errors import TrackerError, ValidationFailed
 from tracker.services import comparison, records
 from tracker.services.access import Actor
+from tracker.services.bundle_format import escape_cell
 from tracker.services.wording import date_span, label
 from tracker.ui.auth import current_actor
 
@@ -267,3 +268,20 @@ def read_only_notice(who: Actor) -> bool:
         return False
     st.info(f"Your role ({who.role.value}) can read but not change data.", icon=":material/lock:")
     return True
+
+
+# ---------------------------------------------------------------- tables
+
+
+def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text cell a spreadsheet would run as a formula behind a quote mark, as
+    in an export: a table's toolbar offers "Download as CSV", which writes cells as shown."""
+    text_columns = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+    return frame.assign(
+        **{str(c): frame[c].map(lambda v: escape_cell(v) if isinstance(v, str) else v) for c in text_columns}
+    )
+
+
+def dataframe(frame: pd.DataFrame, **kwargs):
+    """st.dataframe over the formula-safe frame: every table on every page is drawn by this."""
+    return st.dataframe(formula_safe(frame), **kwargs)

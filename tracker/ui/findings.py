@@ -65,7 +65,7 @@ def browse(frame, total: int) -> None:
         st.caption(f"Showing the first {len(frame)} of {total} matching findings; narrow the filters to see the rest.")
     else:
         st.caption(f"{total} matching finding(s). Select a row to edit it.")
-    st.dataframe(
+    common.dataframe(
         common.in_words(frame),
         hide_index=True,
         key="findings:table",
@@ -217,7 +217,7 @@ def assess() -> None:
         "evidence": st.column_config.TextColumn("Evidence", width="medium"),
     }
     if common.read_only_notice(who):
-        st.dataframe(source, hide_index=True, column_config=columns, column_order=order, key="worksheet:read")
+        common.dataframe(source, hide_index=True, column_config=columns, column_order=order, key="worksheet:read")
         return
     editor = f"worksheet:{followup}"
     edited = st.data_editor(
@@ -238,7 +238,7 @@ def assess() -> None:
             counts = records.save_assessments(common.engine(), who, followup, changes)
         except ValidationFailed as error:
             st.error(str(error), icon=":material/error:")
-            st.dataframe(
+            common.dataframe(
                 [
                     {"finding": e["key"].split("/")[0], "field": e["field"], "problem": e["message"]}
                     for e in error.errors

@@ -11,6 +11,7 @@ from tracker.services import exporter
 from tracker.services.bundle_format import FILE_NAMES, sources_from_uploads
 from tracker.services.importer import ImportResult, import_bundle
 from tracker.ui import common
+from tracker.ui.auth import at_click
 
 st.title("Import / Export")
 who = common.actor()
@@ -23,7 +24,7 @@ def progress_bar(verb: str):
 
 
 def show_result(result: ImportResult) -> None:
-    st.dataframe(
+    common.dataframe(
         pd.DataFrame(result.summary_rows(), columns=["file", "created", "updated", "unchanged"]),
         hide_index=True,
         key="import:counts",
@@ -35,7 +36,7 @@ def show_result(result: ImportResult) -> None:
         f"The bundle has {result.error_count} error(s); nothing can be imported until they are corrected.",
         icon=":material/error:",
     )
-    st.dataframe(
+    common.dataframe(
         pd.DataFrame([e.__dict__ for e in result.errors], columns=["file", "line", "column", "message"]),
         hide_index=True,
         key="import:errors",
@@ -107,9 +108,10 @@ def export_section() -> None:
         "Confidentiality level of the recipients", levels, who.clearance.value, "export:level", width=420
     )
     engine = common.engine()
+    user_then = at_click(who)
     st.download_button(
         "Download the bundle (.zip)",
-        data=lambda: exporter.bundle_zip_bytes(engine, who, level),
+        data=lambda: exporter.bundle_zip_bytes(engine, user_then(), level),
         file_name=f"tracker-bundle-{level}-{dt.date.today():%Y-%m-%d}.zip",
         mime="application/zip",
         on_click="ignore",

@@ -55,7 +55,7 @@ table = chosen.assign(
     index=chosen["visit_id"].map(overall["implementation_index"]),
     scored=chosen["visit_id"].map(overall["scored_items"]),
 )
-st.dataframe(
+common.dataframe(
     table[["state_name", "region", "visit_id", "dates", "baseline_visit_id", "lead", "index", "scored"]],
     hide_index=True,
     column_config={

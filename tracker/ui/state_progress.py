@@ -109,7 +109,7 @@ with right:
     st.plotly_chart(charts.good_practices(areas), key="chart:practices")
 
 with st.expander("Counts per thematic area (the numbers behind the charts, as `tracker compare` gives them)"):
-    st.dataframe(areas, hide_index=True, key="table:areas")
+    common.dataframe(areas, hide_index=True, key="table:areas")
 
 status_columns = {
     "finding_id": st.column_config.TextColumn("Id"),
@@ -126,7 +126,7 @@ priority = items[(items["role"] == "baseline") & items["priority"]]
 if priority.empty:
     st.caption("No baseline item is marked as a priority.")
 else:
-    st.dataframe(
+    common.dataframe(
         common.in_words(priority[["finding_id", "area", "kind", "title", "status", "evidence"]]),
         hide_index=True,
         column_config=status_columns,
@@ -142,7 +142,7 @@ new_issues = items[(items["role"] == "new") & items["kind"].isin(["shortfall", "
 if new_issues.empty:
     st.caption("None.")
 else:
-    st.dataframe(
+    common.dataframe(
         common.in_words(new_issues[["finding_id", "area", "kind", "severity", "title"]]),
         hide_index=True,
         column_config=status_columns,

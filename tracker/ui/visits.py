@@ -166,7 +166,7 @@ def meeting_form(meeting_id: str, visit_id: str | None) -> None:
 
 
 def visits_tab() -> None:
-    st.dataframe(
+    common.dataframe(
         common.in_words(visits.drop(columns=["state", "region"])),
         hide_index=True,
         key="visits:table",
@@ -195,7 +195,7 @@ def visits_tab() -> None:
 def meetings_tab() -> None:
     visit_id = common.choice("Visit", visit_names, None, "meetings:visit", blank=True, placeholder="All visits")
     meetings = common.meetings(database, who, visit_id=visit_id)
-    st.dataframe(
+    common.dataframe(
         common.in_words(meetings.drop(columns=["state"])),
         hide_index=True,
         key="meetings:table",
