@@ -216,3 +216,139 @@ def index_heatmap(index: pd.DataFrame, area_names: dict[str, str]) -> go.Figure:
         "Implementation index (0 = nothing implemented, 100 = all closed) by state and area",
         260 + 44 * len(table.index),
     )
+
+
+# Lightness falls steadily from 0 to 100, so the index reads the same in greyscale; the hues are
+# ColorBrewer's colour-blind-safe YlGnBu.
+INDEX_SCALE = [[0.0, "#ffffd9"], [0.25, "#c7e9b4"], [0.5, "#41b6c4"], [0.75, "#225ea8"], [1.0, "#081d58"]]
+NO_INDEX_COLOUR = "#6b6b6b"
+
+
+def _index_text_colour(value: float) -> str:
+    return "#ffffff" if value >= 55 else "#1a1a1a"
+
+
+def _short_area(name: str, width: int = 14) -> str:
+    return "<br>".join(textwrap.wrap(name[0].upper() + name[1:], width))
+
+
+def index_grid(index: pd.DataFrame, area_names: dict[str, str], title: str) -> go.Figure:
+    """Implementation index per follow-up visit (rows, in the frame's order) and area (columns).
+
+    `index` holds one row per follow-up visit and area ("ALL" for every area at once) with the
+    columns of the cross-state index and `row` (the label of the follow-up's row). Drawn as squares
+    so that a cell can be clicked; a cell with no scored item is a hollow square marked "–", never
+    the colour of an index.
+    """
+    present = set(index["area"]) - {"ALL"}
+    columns = ["ALL", *[a for a in area_names if a in present], *sorted(present - set(area_names))]
+    headers = {"ALL": "<b>All areas</b>", **{a: _short_area(area_names.get(a, a)) for a in columns[1:]}}
+    rows = list(dict.fromkeys(index["row"]))
+    cells = index[index["area"].isin(columns)].assign(
+        column=lambda f: f["area"].map(headers),
+        area_name=lambda f: f["area"].map(lambda a: "All areas" if a == "ALL" else area_names.get(a, a)),
+        value=lambda f: f["implementation_index"].astype("float64"),
+    )
+    scored = cells[cells["value"].notna()]
+    empty = cells[cells["value"].isna()]
+    data = ["state", "followup_visit", "area_name", "scored_items", "state_name"]
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(
+            x=scored["column"],
+            y=scored["row"],
+            mode="markers+text",
+            name="Implementation index",
+            marker=dict(
+                symbol="square",
+                size=30,
+                color=scored["value"],
+                cmin=0,
+                cmax=100,
+                colorscale=INDEX_SCALE,
+                colorbar=dict(title=dict(text="Index"), tickvals=[0, 25, 50, 75, 100], thickness=14, len=min(1, 0.9)),
+                line=dict(width=0),
+            ),
+            text=[f"{v:.0f}" for v in scored["value"]],
+            textfont=dict(size=11, color=[_index_text_colour(v) for v in scored["value"]]),
+            customdata=scored[data].to_numpy(),
+            hovertemplate="<b>%{customdata[4]}</b> · %{customdata[1]}<br>%{customdata[2]}: implementation index "
+            "%{marker.color:.1f} of 100 over %{customdata[3]} scored items<br>Click to open its progress<extra></extra>",
+            showlegend=False,
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=empty["column"],
+            y=empty["row"],
+            mode="markers+text",
+            name="No scored item",
+            marker=dict(symbol="square-open", size=26, color=NO_INDEX_COLOUR, line=dict(width=1)),
+            text=["–"] * len(empty),
+            textfont=dict(size=11, color=NO_INDEX_COLOUR),
+            customdata=empty[data].to_numpy(),
+            hovertemplate="<b>%{customdata[4]}</b> · %{customdata[1]}<br>%{customdata[2]}: no scored item, "
+            "so no index<extra></extra>",
+            showlegend=len(empty) > 0,
+        )
+    )
+    figure.update_xaxes(
+        side="top",
+        categoryorder="array",
+        categoryarray=[headers[c] for c in columns],
+        range=[-0.5, len(columns) - 0.5],
+        tickangle=0,
+        showgrid=False,
+        zeroline=False,
+        fixedrange=True,
+    )
+    figure.update_yaxes(
+        categoryorder="array",
+        categoryarray=rows,
+        range=[len(rows) - 0.5, -0.5],
+        showgrid=False,
+        zeroline=False,
+        fixedrange=True,
+    )
+    figure.update_layout(
+        clickmode="event+select",
+        dragmode=False,
+        plot_bgcolor="#ffffff",
+        legend=dict(orientation="h", yanchor="top", y=0, yref="paper", xanchor="left", x=0),
+    )
+    figure = _layout(figure, title, 150 + 34 * len(rows))
+    figure.update_layout(margin=dict(l=10, r=10, t=140, b=40), legend=dict(y=-0.5 / max(len(rows), 1)))
+    return figure
+
+
+def area_index(areas: pd.DataFrame) -> go.Figure:
+    """The implementation index of each area, in the frame's order, with its scored items (n)."""
+    scored = areas["implementation_index"].notna()
+    values = areas["implementation_index"].fillna(0)
+    names = _wrapped(areas["area_name"], 24)
+    figure = go.Figure(
+        go.Bar(
+            y=names,
+            x=values,
+            orientation="h",
+            marker=dict(
+                color=[v if s else 0 for v, s in zip(values, scored)],
+                cmin=0,
+                cmax=100,
+                colorscale=INDEX_SCALE,
+                line=dict(color=NO_INDEX_COLOUR, width=1),
+            ),
+            text=[
+                f"{v:.1f} (n {n})" if s else "no scored item" for v, n, s in zip(values, areas["scored_items"], scored)
+            ],
+            textposition="outside",
+            cliponaxis=False,
+            customdata=areas[["area_name", "scored_items"]].to_numpy(),
+            hovertemplate="<b>%{customdata[0]}</b><br>implementation index %{x:.1f} of 100 over %{customdata[1]} "
+            "scored items<extra></extra>",
+            showlegend=False,
+        )
+    )
+    figure.update_xaxes(title_text="Implementation index (0–100)", range=[0, 118], tickvals=[0, 25, 50, 75, 100])
+    figure.update_yaxes(title_text="Thematic area", autorange="reversed")
+    return _layout(figure, "Implementation index per thematic area", 160 + 48 * max(len(areas), 1))
