@@ -228,8 +228,8 @@ def _index_text_colour(value: float) -> str:
     return "#ffffff" if value >= 55 else "#1a1a1a"
 
 
-def _short_area(name: str, width: int = 14) -> str:
-    return "<br>".join(textwrap.wrap(name[0].upper() + name[1:], width))
+def _short_area(name: str, width: int = 12) -> str:
+    return "<br>".join(textwrap.wrap(name[0].upper() + name[1:], width, break_long_words=False))
 
 
 def index_grid(index: pd.DataFrame, area_names: dict[str, str], title: str) -> go.Figure:
@@ -266,7 +266,7 @@ def index_grid(index: pd.DataFrame, area_names: dict[str, str], title: str) -> g
                 cmin=0,
                 cmax=100,
                 colorscale=INDEX_SCALE,
-                colorbar=dict(title=dict(text="Index"), tickvals=[0, 25, 50, 75, 100], thickness=14, len=min(1, 0.9)),
+                showscale=False,
                 line=dict(width=0),
             ),
             text=[f"{v:.0f}" for v in scored["value"]],
@@ -283,13 +283,12 @@ def index_grid(index: pd.DataFrame, area_names: dict[str, str], title: str) -> g
             y=empty["row"],
             mode="markers+text",
             name="No scored item",
-            marker=dict(symbol="square-open", size=26, color=NO_INDEX_COLOUR, line=dict(width=1)),
+            marker=dict(symbol="square-open", size=26, color=NO_INDEX_COLOUR, line=dict(width=1.5)),
             text=["–"] * len(empty),
             textfont=dict(size=11, color=NO_INDEX_COLOUR),
             customdata=empty[data].to_numpy(),
             hovertemplate="<b>%{customdata[4]}</b> · %{customdata[1]}<br>%{customdata[2]}: no scored item, "
             "so no index<extra></extra>",
-            showlegend=len(empty) > 0,
         )
     )
     figure.update_xaxes(
@@ -298,6 +297,7 @@ def index_grid(index: pd.DataFrame, area_names: dict[str, str], title: str) -> g
         categoryarray=[headers[c] for c in columns],
         range=[-0.5, len(columns) - 0.5],
         tickangle=0,
+        tickfont=dict(size=11),
         showgrid=False,
         zeroline=False,
         fixedrange=True,
@@ -314,10 +314,18 @@ def index_grid(index: pd.DataFrame, area_names: dict[str, str], title: str) -> g
         clickmode="event+select",
         dragmode=False,
         plot_bgcolor="#ffffff",
-        legend=dict(orientation="h", yanchor="top", y=0, yref="paper", xanchor="left", x=0),
+        showlegend=False,
+        font=_FONT,
+        hoverlabel=dict(align="left"),
     )
-    figure = _layout(figure, title, 150 + 34 * len(rows))
-    figure.update_layout(margin=dict(l=10, r=10, t=140, b=40), legend=dict(y=-0.5 / max(len(rows), 1)))
+    # Fixed pixels for the header and each row, so one State or 40 look alike.
+    header, row_height, bottom = 200, 36, 20
+    height = header + row_height * len(rows) + bottom
+    figure.update_layout(
+        height=height,
+        title=dict(text=title, x=0, xanchor="left", yref="container", y=1 - 12 / height, yanchor="top"),
+        margin=dict(l=10, r=10, t=header, b=bottom),
+    )
     return figure
 
 

@@ -115,8 +115,8 @@ else:
         grid(rows, f"{SHOWN} by State and area{part}", f"chart:part:{start // ROWS_PER_CHART}")
 st.caption(
     common.level_caption(level, "Indexes counted")
-    + " A hollow square marked – has no scored baseline item. Click a cell, or a row below, to open that "
-    "State's progress."
+    + " Each square shows its index: the darker, the higher. A hollow square marked – has no scored "
+    "baseline item. Click a square, or a row below, to open that State's progress."
 )
 
 st.subheader("Follow-up visits")

@@ -88,11 +88,12 @@ new.metric(
 practices.metric(
     "Good practices",
     totals["good_practices_followup"],
-    delta=f"{totals['good_practices_followup'] - totals['good_practices_baseline']:+d} since the baseline",
+    delta=f"{totals['good_practices_followup'] - totals['good_practices_baseline']:+d}",
     # Fewer good practices recorded is no decline in implementation, so it is not drawn in red.
     delta_color="off",
     border=True,
-    help=f"At the follow-up; {totals['good_practices_baseline']} at the baseline.",
+    help=f"At the follow-up; {totals['good_practices_baseline']} at the baseline. Good practices noted at a "
+    "visit are examples, not a measure of implementation, so fewer is not shown as a decline.",
 )
 
 if areas.empty:
@@ -179,7 +180,7 @@ shown = (
     )
     or "gaps"
 )
-items_chart, index_chart = st.columns([3, 2])
+items_chart, index_chart = st.columns([5, 3])
 with items_chart:
     st.plotly_chart(charts.baseline_items(ranked, shown), key="chart:items")
 with index_chart:
