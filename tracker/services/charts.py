@@ -56,7 +56,7 @@ def baseline_items(areas: pd.DataFrame, kind: str) -> go.Figure:
         shared_yaxes=True,
         column_widths=[0.75, 0.25] if gaps else [1.0],
         horizontal_spacing=0.04,
-        subplot_titles=[f"Baseline {noun} by status at the follow-up", "New gaps at the follow-up"][:columns],
+        subplot_titles=["By status at the follow-up", "New at the follow-up"][:columns],
     )
     for group in STATUS_GROUP_COLOURS:
         values = shown[prefix + group]

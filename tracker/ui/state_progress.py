@@ -88,7 +88,9 @@ new.metric(
 practices.metric(
     "Good practices",
     totals["good_practices_followup"],
-    delta=f"{totals['good_practices_followup'] - totals['good_practices_baseline']:+d}",
+    delta=f"{totals['good_practices_followup'] - totals['good_practices_baseline']:+d}"
+    if totals["good_practices_followup"] != totals["good_practices_baseline"]
+    else None,
     # Fewer good practices recorded is no decline in implementation, so it is not drawn in red.
     delta_color="off",
     border=True,
