@@ -192,6 +192,25 @@ def test_a_link_the_ranking_and_a_click_on_the_overview(served, database, browse
     assert france["totals"]["scored_items"] == 2
     screenshot(page, "state_progress_after_click")
 
+    # The icons are decoration: a screen reader reads the page's words, not the icons' names.
+    read_aloud = page.get_by_test_id("stApp").aria_snapshot()
+    for icon in ("insights", "public", "checklist", "swap_vert", "description", "refresh", "help"):
+        assert f" {icon}\n" not in read_aloud and f'"{icon}"' not in read_aloud
+
+    # Tab moves through the choices in the order they are read: State, follow-up visit, level.
+    page.get_by_role("combobox", name="State", exact=False).first.focus()
+    order = []
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("document.activeElement.getAttribute('aria-label')"))
+    assert order == ["Follow-up visit", "Help for Viewing at level", "Viewing at level"]
+
+    # The back button returns to the Overview the click came from.
+    page.go_back()
+    page.wait_for_selector("h1:has-text('Overview')", timeout=60_000)
+    settle(page)
+    assert_no_exception(page)
+
 
 @pytest.fixture(scope="module")
 def browser_glance():

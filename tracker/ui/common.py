@@ -310,12 +310,33 @@ def _url_notice(param: str, value: str) -> None:
     )
 
 
+_BATCH = "url:batch"
+
+
 def _keep_in_url(param: str, value: str | None) -> None:
-    if value is None:
-        st.query_params.pop(param, None)
-    else:
-        st.query_params[param] = value
     st.session_state[_remembered(param)] = value
+    if _BATCH in st.session_state:
+        st.session_state[_BATCH][param] = value
+    else:
+        _write_url({param: value})
+
+
+def _write_url(choices: dict[str, str | None]) -> None:
+    """One change of the address for all the choices: the browser adds one history entry per change."""
+    current = {key: st.query_params[key] for key in st.query_params}
+    wanted = {key: value for key, value in (current | choices).items() if value is not None}
+    if wanted != current:
+        st.query_params.from_dict(wanted)
+
+
+@contextmanager
+def choices_in_url() -> Iterator[None]:
+    """Write the choices made inside into the URL at once, so the back button skips no half-made view."""
+    st.session_state[_BATCH] = {}
+    try:
+        yield
+    finally:
+        _write_url(st.session_state.pop(_BATCH, {}))
 
 
 def url_selectbox(
@@ -351,7 +372,8 @@ def url_segmented(
     _start_from_url(param, key, values, default)
     value = (container or st).segmented_control(label_text, values, format_func=options.get, key=key, **kwargs)
     value = value or default
-    _keep_in_url(param, value)
+    # The default stays out of the address, so that opening the page adds no history entry of its own.
+    _keep_in_url(param, value if value != default else None)
     return value
 
 

@@ -94,7 +94,15 @@ def grid(rows: pd.DataFrame, title: str, key: str) -> None:
     points = event.selection.points if event else []
     if points:
         state, followup = points[0]["customdata"][:2]
-        common.open_state_progress(state, followup, level)
+        open_once(key, (state, followup))
+
+
+def open_once(source: str, target: tuple[str, str]) -> None:
+    """Open a State's progress for a new click; the browser's back button replays the old one."""
+    if st.session_state.get(f"overview:opened:{source}") == target:
+        return
+    st.session_state[f"overview:opened:{source}"] = target
+    common.open_state_progress(*target, level)
 
 
 SHOWN = "Implementation index (0 = nothing implemented, 100 = all closed)"
@@ -141,5 +149,5 @@ picked = st.dataframe(
 )
 if picked and picked.selection.rows:
     row = table.iloc[picked.selection.rows[0]]
-    common.open_state_progress(row["state"], row["visit_id"], level)
+    open_once("table", (row["state"], row["visit_id"]))
 st.caption("Select a row to open the comparison of that follow-up visit area by area.")

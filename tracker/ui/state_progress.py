@@ -11,23 +11,25 @@ from tracker.ui import common
 st.title("State progress")
 who, database = common.actor(), common.url()
 
-pick_state, pick_visit, pick_level = st.columns([2, 2, 1])
-with pick_level:
-    level = common.viewing_level(who, key="progress:level")
-followups = common.followup_visits_or_stop(database, who, "to compare", level.value)
+with common.choices_in_url():
+    pick_state, pick_visit, pick_level = st.columns([2, 2, 1])
+    with pick_level:
+        level = common.viewing_level(who, key="progress:level")
+    followups = common.followup_visits_or_stop(database, who, "to compare", level.value)
 
-states = {
-    code: f"{name} ({code})"
-    for code, name in sorted(zip(followups["state"], followups["state_name"]), key=lambda s: s[1])
-}
-iso3 = common.url_selectbox("State", states, key="progress:state", param="state", container=pick_state)
-of_state = followups[followups["state"] == iso3]
-spans = {
-    row.visit_id: f"{row.visit_id} ({common.date_span(row.start_date, row.end_date)})" for row in of_state.itertuples()
-}
-followup = common.url_selectbox(
-    "Follow-up visit", spans, key="progress:followup", param="followup", container=pick_visit
-)
+    states = {
+        code: f"{name} ({code})"
+        for code, name in sorted(zip(followups["state"], followups["state_name"]), key=lambda s: s[1])
+    }
+    iso3 = common.url_selectbox("State", states, key="progress:state", param="state", container=pick_state)
+    of_state = followups[followups["state"] == iso3]
+    spans = {
+        row.visit_id: f"{row.visit_id} ({common.date_span(row.start_date, row.end_date)})"
+        for row in of_state.itertuples()
+    }
+    followup = common.url_selectbox(
+        "Follow-up visit", spans, key="progress:followup", param="followup", container=pick_visit
+    )
 
 result = common.compare(database, who, iso3, followup, level.value)
 areas = areas_frame(result)
