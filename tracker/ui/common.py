@@ -306,7 +306,7 @@ def _start_from_url(param: str, key: str, options: list[str], default: str | Non
 def _url_notice(param: str, value: str) -> None:
     st.caption(
         f"The link asked for {plain(param)} {plain(value[:40])}, which is not one of the choices you have here; "
-        "the page shows the first choice instead.",
+        "the page shows its usual choice instead.",
     )
 
 
