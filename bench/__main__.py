@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import platform
+import re
 import shutil
 import signal
 import sqlite3
@@ -287,13 +288,30 @@ def measure_comparison(database: Path, runs: int) -> list[Figure]:
     ]
 
 
+def _page(page: str, **query: str):
+    """The dashboard opened on one page, through Streamlit's AppTest in this process, not yet run."""
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(str(DASHBOARD), default_timeout=600)
+    app.switch_page(page)
+    for key, value in query.items():
+        app.query_params[key] = value
+    return app
+
+
+def _checked(app, title: str):
+    if app.exception or app.error:
+        raise RuntimeError(f"the {title} page failed: {[e.value for e in app.exception or app.error]}")
+    return app
+
+
 def measure_pages(database: Path, runs: int) -> list[Figure]:
     import streamlit as st
-    from streamlit.testing.v1 import AppTest
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     os.environ["TRACKER_DATABASE_URL"] = _url(database)
     os.environ.pop("TRACKER_AUTH", None)
+    iso3, _ = _largest_state(database)
     figures = []
     for title, page in (("Overview", "tracker/ui/overview.py"), ("State progress", "tracker/ui/state_progress.py")):
         cold, warm = [], []
@@ -301,19 +319,68 @@ def measure_pages(database: Path, runs: int) -> list[Figure]:
             _log(f"{title} page run {run + 1}/{runs}")
             st.cache_data.clear()
             st.cache_resource.clear()
-            app = AppTest.from_file(str(DASHBOARD), default_timeout=600)
-            app.switch_page(page)
+            app = _page(page, state=iso3)
             cold.append(_seconds(app.run))
             warm.append(_seconds(app.run))
-            if app.exception or app.error:
-                raise RuntimeError(f"the {title} page failed: {[e.value for e in app.exception or app.error]}")
+            _checked(app, title)
         figures += [
             Figure(
                 f"{title} page, cold (empty caches)", "s", cold, "target", 2.0, "< 2 s", statistics.median(cold) < 2
             ),
             Figure(f"{title} page, warm rerun", "s", warm, "target", 0.3, "< 300 ms", statistics.median(warm) < 0.3),
         ]
-    return figures
+    return figures + measure_page_choices(database, runs)
+
+
+def measure_page_choices(database: Path, runs: int) -> list[Figure]:
+    """What an analyst waits for on the 193-State pages: each choice made after the first render.
+
+    A choice that reads at another level or another State meets empty caches for it; sorting,
+    filtering and the top/bottom view only redraw.
+    """
+    import streamlit as st
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    os.environ["TRACKER_DATABASE_URL"] = _url(database)
+    os.environ.pop("TRACKER_AUTH", None)
+    iso3, _ = _largest_state(database)
+    from tracker.services.comparison import followup_visits
+
+    shown = followup_visits(db.get_engine(_url(database)), LOCAL_ADMIN, level="committee")
+    region = shown["region"].iloc[0]
+    other = shown.loc[shown["state"] != iso3, "state"].iloc[0]
+    overview = {
+        "a region chosen": lambda app: app.multiselect(key="overview:regions").set_value([region]),
+        "sorted by index": lambda app: app.segmented_control(key="overview:sort").set_value("index"),
+        "sorted by region": lambda app: app.segmented_control(key="overview:sort").set_value("region"),
+        "top and bottom 10": lambda app: app.segmented_control(key="overview:view").set_value("ends"),
+        "another level (restricted)": lambda app: app.selectbox(key="overview:level").set_value("restricted"),
+    }
+    progress = {
+        "another State": lambda app: app.selectbox(key="progress:state").set_value(other),
+        "ranked by most progress": lambda app: app.segmented_control(key="progress:order").set_value("most"),
+        "another level (restricted)": lambda app: app.selectbox(key="progress:level").set_value("restricted"),
+    }
+    samples: dict[tuple[str, str], list[float]] = {}
+    for run in range(runs):
+        _log(f"page choices run {run + 1}/{runs}")
+        for title, page, choices in (
+            ("Overview", "tracker/ui/overview.py", overview),
+            ("State progress", "tracker/ui/state_progress.py", progress),
+        ):
+            for choice, make in choices.items():
+                st.cache_data.clear()
+                st.cache_resource.clear()
+                app = _checked(_page(page, state=iso3).run(), title)
+                make(app)
+                samples.setdefault((title, choice), []).append(_seconds(app.run))
+                _checked(app, title)
+    return [
+        Figure(
+            f"{title} page at 193 States, {choice}", "s", values, "target", 1.0, "< 1 s", statistics.median(values) < 1
+        )
+        for (title, choice), values in samples.items()
+    ]
 
 
 def measure_reports(database: Path, runs: int, budget: float) -> list[Figure]:
@@ -555,6 +622,58 @@ def _print_table(figures: list[Figure]) -> None:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)))
 
 
+PAGES_HEADING = "## Dashboard pages at 193 States"
+
+
+def pages_only(findings: int, runs: int, out: Path) -> None:
+    """Time the dashboard pages alone and put them in their own section of the results."""
+    started, load_before = time.perf_counter(), _load()
+    folder = bundle(findings)
+    database = _fresh_copy(_template(), "pages.db")
+    result = import_bundle(db.get_engine(_url(database)), sources_from_paths([folder]), LOCAL_ADMIN)
+    if not result.ok:
+        raise RuntimeError("the synthetic bundle did not import")
+    _dispose(database)
+    figures = measure_pages(database, runs)
+    _verdicts(figures)
+    conditions = (
+        f"load average {load_before} at the start and {_load()} at the end (1, 5, 15 min); "
+        f"the run took {(time.perf_counter() - started) / 60:.1f} min with the import"
+    )
+    lines = [
+        PAGES_HEADING,
+        "",
+        f"Written by `python -m bench --pages` on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, on the "
+        f"{findings:,}-finding database (193 States, one follow-up each), at the pages' default level "
+        "(Committee) unless a line says otherwise; each page runs through Streamlit's AppTest in this process, so "
+        "the browser's drawing is not included. A choice is timed from the rerun it causes after a first render "
+        f"from empty caches; a choice that reads another level or State finds nothing cached for it. {conditions}.",
+        "",
+        "| measurement | median | runs | fastest – slowest | target | met |",
+        "|---|---|---|---|---|---|",
+    ]
+    for figure in figures:
+        spread = (
+            f"{_format(min(figure.samples), figure.unit)} – {_format(max(figure.samples), figure.unit)}"
+            if len(figure.samples) > 1
+            else ""
+        )
+        met = "yes" if figure.met else "**no**"
+        lines.append(
+            f"| {figure.name} | {_format(figure.value, figure.unit)} | {len(figure.samples)} | {spread} | "
+            f"{figure.target} | {met} |"
+        )
+    section = "\n".join(lines) + "\n"
+    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmark results\n"
+    pattern = re.compile(rf"^{re.escape(PAGES_HEADING)}\n.*?(?=^## |\Z)", re.DOTALL | re.MULTILINE)
+    if not pattern.search(text):
+        text = text.rstrip("\n") + "\n\n" + PAGES_HEADING + "\n"
+    text = pattern.sub(lambda _: section + "\n", text)
+    out.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+    _print_table(figures)
+    print(f"\n{conditions}; written to {out}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small run (10,000 and 100,000 findings, one run each)")
@@ -564,6 +683,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--runs", type=int, help="runs per measurement (default 3; 5 for import and export)")
     parser.add_argument("--out", type=Path, help="where to write the results (default bench/RESULTS.md)")
+    parser.add_argument(
+        "--pages",
+        action="store_true",
+        help="only the dashboard pages, on the 100,000-finding database imported once; rewrites their section of "
+        "the results",
+    )
     args = parser.parse_args(argv)
     findings = args.findings or (10_000 if args.quick else 100_000)
     peak_findings = args.peak_findings or (100_000 if args.quick else 1_000_000)
@@ -572,6 +697,9 @@ def main(argv: list[str] | None = None) -> None:
     bulk_runs = args.runs or (1 if args.quick else 5)
     out = args.out or (DATA / "RESULTS-quick.md" if args.quick else HERE / "RESULTS.md")
     DATA.mkdir(parents=True, exist_ok=True)
+    if args.pages:
+        pages_only(findings, runs, out)
+        return
 
     started, load_before = time.perf_counter(), _load()
     folder = bundle(findings)

@@ -13,13 +13,14 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import finding_row, followup_row, visit_row, write_bundle
-from tracker.models import Assessment, Finding, Meeting, Visit
+from tracker.models import Assessment, Confidentiality, Finding, Meeting, Visit
 from tracker.services import records
 from tracker.services.access import LOCAL_ADMIN
 from tracker.services.bundle_format import sources_from_paths
-from tracker.services.comparison import areas_frame, compare
+from tracker.services.comparison import area_names, areas_frame, compare
 from tracker.services.importer import import_bundle
 
+COMMITTEE = Confidentiality.committee
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard.py"
 PAGES = [
     "tracker/ui/overview.py",
@@ -75,6 +76,16 @@ def trace(figure: dict, name: str) -> list:
     return numbers(next(t for t in figure["data"] if t.get("name") == name)["x"])
 
 
+def grid_cells(figure: dict) -> dict[tuple[str, str], tuple[float | None, int]]:
+    """{(follow-up visit, area name): (index, scored items)} of an Overview index chart; no index is None."""
+    cells = {}
+    for part in figure["data"]:
+        values = numbers(part["marker"]["color"]) if part["name"] == "Implementation index" else None
+        for position, (_, followup, area, scored, _) in enumerate(part.get("customdata", [])):
+            cells[(followup, area)] = (round(values[position], 1) if values else None, scored)
+    return cells
+
+
 def count(engine, table, *where) -> int:
     with engine.connect() as connection:
         return connection.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
@@ -127,8 +138,8 @@ def test_pages_with_no_follow_up_say_how_to_add_one(engine):
 # ---------------------------------------------------------------- state progress
 
 
-def test_state_progress_shows_the_numbers_of_the_comparison(demo_engine):
-    result = compare(demo_engine, LOCAL_ADMIN, "KOR")
+def test_state_progress_shows_the_numbers_of_the_comparison_at_committee_level(demo_engine):
+    result = compare(demo_engine, LOCAL_ADMIN, "KOR", level="committee")
     totals = result["totals"]
 
     app = open_page("tracker/ui/state_progress.py")
@@ -141,11 +152,12 @@ def test_state_progress_shows_the_numbers_of_the_comparison(demo_engine):
         "New gaps": str(totals["new_gaps"]),
         "Good practices": str(totals["good_practices_followup"]),
     }
-    pd.testing.assert_frame_equal(table(app, "implementation_index"), areas_frame(result), check_dtype=False)
+    shown = table(app, "implementation_index")
+    pd.testing.assert_frame_equal(shown, areas_frame(result)[shown.columns], check_dtype=False)
 
 
 def test_state_progress_charts_draw_the_comparison_counts(demo_engine):
-    result = compare(demo_engine, LOCAL_ADMIN, "KOR")
+    result = compare(demo_engine, LOCAL_ADMIN, "KOR", level="committee")
     areas = areas_frame(result)
 
     figures = charts(open_page("tracker/ui/state_progress.py"))
@@ -167,11 +179,13 @@ def test_state_progress_charts_draw_the_comparison_counts(demo_engine):
     assert sum(trace(practices, "Good practices at the baseline visit")) == result["totals"]["good_practices_baseline"]
     meetings = figures["Meetings of the follow-up visit by kind and sector"]
     drawn = sum(sum(numbers(t["y"])) for t in meetings["data"])
-    assert drawn == count(demo_engine, Meeting, Meeting.visit_id == "KOR-2023")
+    assert drawn == count(
+        demo_engine, Meeting, Meeting.visit_id == "KOR-2023", Meeting.confidentiality.in_(COMMITTEE.visible_levels())
+    )
 
 
 def test_state_progress_shows_recommendations_on_request(demo_engine):
-    areas = areas_frame(compare(demo_engine, LOCAL_ADMIN, "KOR"))
+    areas = areas_frame(compare(demo_engine, LOCAL_ADMIN, "KOR", level="committee"))
     app = open_page("tracker/ui/state_progress.py")
 
     app.segmented_control(key="progress:kind").set_value("recommendations").run()
@@ -197,7 +211,7 @@ def test_state_progress_lists_priority_items_and_new_issues(demo_engine):
 
 
 def test_overview_counts_follow_ups_findings_and_the_mean_index(demo_engine):
-    result = compare(demo_engine, LOCAL_ADMIN, "KOR")
+    result = compare(demo_engine, LOCAL_ADMIN, "KOR", level="committee")
 
     app = open_page("tracker/ui/overview.py")
 
@@ -205,14 +219,18 @@ def test_overview_counts_follow_ups_findings_and_the_mean_index(demo_engine):
     assert metrics(app) == {
         "States with a follow-up": "1",
         "Follow-up visits": "1",
-        "Findings": str(count(demo_engine, Finding)),
+        "Findings": str(count(demo_engine, Finding, Finding.confidentiality.in_(COMMITTEE.visible_levels()))),
         "Mean index (0–100)": f"{result['totals']['implementation_index']:.1f}",
     }
-    heatmap = next(iter(charts(app).values()))["data"][0]
-    index = numbers(heatmap["z"])[0]
-    assert heatmap["x"][0] == "Overall" and index[0] == result["totals"]["implementation_index"]
-    by_area = {area["area"]: area["implementation_index"] for area in result["areas"]}
-    assert dict(zip(heatmap["x"][1:], index[1:])) == {a: by_area[a] for a in heatmap["x"][1:]}
+    cells = grid_cells(next(iter(charts(app).values())))
+    names = area_names()
+    expected = {("KOR-2023", "All areas"): (result["totals"]["implementation_index"], result["totals"]["scored_items"])}
+    expected |= {
+        ("KOR-2023", names[area["area"]]): (area["implementation_index"], area["scored_items"])
+        for area in result["areas"]
+        if area["baseline_gaps"] + area["baseline_recommendations"]
+    }
+    assert cells == expected
 
 
 def test_overview_filters_follow_ups_by_region_and_period(demo_engine, tmp_path):

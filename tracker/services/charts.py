@@ -56,7 +56,7 @@ def baseline_items(areas: pd.DataFrame, kind: str) -> go.Figure:
         shared_yaxes=True,
         column_widths=[0.75, 0.25] if gaps else [1.0],
         horizontal_spacing=0.04,
-        subplot_titles=[f"Baseline {noun} by status at the follow-up", "New gaps at the follow-up"][:columns],
+        subplot_titles=["By status at the follow-up", "New at the follow-up"][:columns],
     )
     for group in STATUS_GROUP_COLOURS:
         values = shown[prefix + group]
@@ -216,3 +216,133 @@ def index_heatmap(index: pd.DataFrame, area_names: dict[str, str]) -> go.Figure:
         "Implementation index (0 = nothing implemented, 100 = all closed) by state and area",
         260 + 44 * len(table.index),
     )
+
+
+# Lightness falls steadily from 0 to 100, so the index reads the same in greyscale; the hues are
+# ColorBrewer's colour-blind-safe YlGnBu.
+INDEX_SCALE = [[0.0, "#ffffd9"], [0.25, "#c7e9b4"], [0.5, "#41b6c4"], [0.75, "#225ea8"], [1.0, "#081d58"]]
+NO_INDEX_COLOUR = "#6b6b6b"
+
+
+def _index_text_colour(value: float) -> str:
+    return "#ffffff" if value >= 55 else "#1a1a1a"
+
+
+def _short_area(name: str, width: int = 12) -> str:
+    return "<br>".join(textwrap.wrap(name[0].upper() + name[1:], width, break_long_words=False))
+
+
+def index_grid(index: pd.DataFrame, area_names: dict[str, str], title: str) -> go.Figure:
+    """Implementation index per follow-up visit (rows, in the frame's order) and area (columns).
+
+    `index` holds one row per follow-up visit and area ("ALL" for every area at once) with the
+    columns of the cross-state index and `row` (the label of the follow-up's row). Drawn as squares
+    so that a cell can be clicked; a cell with no scored item is a hollow square marked "–", never
+    the colour of an index.
+    """
+    present = set(index["area"]) - {"ALL"}
+    columns = ["ALL", *[a for a in area_names if a in present], *sorted(present - set(area_names))]
+    headers = {"ALL": "<b>All areas</b>", **{a: _short_area(area_names.get(a, a)) for a in columns[1:]}}
+    rows = list(dict.fromkeys(index["row"]))
+    cells = index[index["area"].isin(columns)].assign(
+        column=lambda f: f["area"].map(headers),
+        area_name=lambda f: f["area"].map(lambda a: "All areas" if a == "ALL" else area_names.get(a, a)),
+        value=lambda f: f["implementation_index"].astype("float64"),
+    )
+    scored = cells[cells["value"].notna()]
+    empty = cells[cells["value"].isna()]
+    data = ["state", "followup_visit", "area_name", "scored_items", "state_name"]
+    scored_trace = dict(
+        type="scatter",
+        x=scored["column"].tolist(),
+        y=scored["row"].tolist(),
+        mode="markers+text",
+        name="Implementation index",
+        marker=dict(
+            symbol="square",
+            size=30,
+            color=scored["value"].tolist(),
+            cmin=0,
+            cmax=100,
+            colorscale=INDEX_SCALE,
+            showscale=False,
+            line=dict(width=0),
+        ),
+        text=[f"{v:.0f}" for v in scored["value"]],
+        textfont=dict(size=11, color=[_index_text_colour(v) for v in scored["value"]]),
+        customdata=scored[data].to_numpy().tolist(),
+        hovertemplate="<b>%{customdata[4]}</b> · %{customdata[1]}<br>%{customdata[2]}: implementation index "
+        "%{marker.color:.1f} of 100 over %{customdata[3]} scored items<br>Click to open its progress<extra></extra>",
+    )
+    empty_trace = dict(
+        type="scatter",
+        x=empty["column"].tolist(),
+        y=empty["row"].tolist(),
+        mode="markers+text",
+        name="No scored item",
+        marker=dict(symbol="square-open", size=26, color=NO_INDEX_COLOUR, line=dict(width=1.5)),
+        text=["–"] * len(empty),
+        textfont=dict(size=11, color=NO_INDEX_COLOUR),
+        customdata=empty[data].to_numpy().tolist(),
+        hovertemplate="<b>%{customdata[4]}</b> · %{customdata[1]}<br>%{customdata[2]}: no scored item, "
+        "so no index<extra></extra>",
+    )
+    axis = dict(showgrid=False, zeroline=False, fixedrange=True, categoryorder="array")
+    # Fixed pixels for the header and each row, so one State or 40 look alike.
+    header, row_height, bottom = 200, 36, 20
+    height = header + row_height * len(rows) + bottom
+    layout = dict(
+        title=dict(text=title, x=0, xanchor="left", yref="container", y=1 - 12 / height, yanchor="top"),
+        height=height,
+        margin=dict(l=10, r=10, t=header, b=bottom),
+        font=_FONT,
+        hoverlabel=dict(align="left"),
+        clickmode="event+select",
+        dragmode=False,
+        plot_bgcolor="#ffffff",
+        showlegend=False,
+        xaxis=axis
+        | dict(
+            side="top",
+            categoryarray=[headers[c] for c in columns],
+            range=[-0.5, len(columns) - 0.5],
+            tickangle=0,
+            tickfont=dict(size=11),
+        ),
+        yaxis=axis | dict(categoryarray=rows, range=[len(rows) - 0.5, -0.5]),
+    )
+    # Built whole and unvalidated: at 193 States, Plotly's per-property checks cost more than drawing.
+    return go.Figure(data=[scored_trace, empty_trace], layout=layout, _validate=False)
+
+
+def area_index(areas: pd.DataFrame) -> go.Figure:
+    """The implementation index of each area, in the frame's order, with its scored items (n)."""
+    scored = areas["implementation_index"].notna()
+    values = areas["implementation_index"].fillna(0)
+    names = _wrapped(areas["area_name"], 24)
+    figure = go.Figure(
+        go.Bar(
+            y=names,
+            x=values,
+            orientation="h",
+            marker=dict(
+                color=[v if s else 0 for v, s in zip(values, scored)],
+                cmin=0,
+                cmax=100,
+                colorscale=INDEX_SCALE,
+                line=dict(color=NO_INDEX_COLOUR, width=1),
+            ),
+            text=[
+                f"{v:.1f} (n {n})" if s else "no scored item" for v, n, s in zip(values, areas["scored_items"], scored)
+            ],
+            textposition="outside",
+            cliponaxis=False,
+            customdata=areas[["area_name", "scored_items"]].to_numpy(),
+            hovertemplate="<b>%{customdata[0]}</b><br>implementation index %{x:.1f} of 100 over %{customdata[1]} "
+            "scored items<extra></extra>",
+            showlegend=False,
+        )
+    )
+    figure.update_xaxes(title_text="Implementation index (0–100)", range=[0, 118], tickvals=[0, 25, 50, 75, 100])
+    figure.update_yaxes(title_text="Thematic area", autorange="reversed")
+    return _layout(figure, "Implementation index per thematic area", 160 + 48 * max(len(areas), 1))

@@ -4,6 +4,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -12,13 +13,16 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.db import database_url, get_engine
 from tracker.errors import TrackerError, ValidationFailed
+from tracker.models import Confidentiality
 from tracker.services import comparison, records
-from tracker.services.access import Actor
 from tracker.services.bundle_format import escape_cell
+from tracker.services.access import Actor, effective_level
 from tracker.services.wording import date_span, label
 from tracker.ui.auth import current_actor
 
 log = logging.getLogger(__name__)
+
+PAGES = Path(__file__).resolve().parent
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
@@ -68,23 +72,23 @@ def clear_caches() -> None:
 
 
 @_cached
-def compare(database: str, who: Actor, iso3: str, followup: str | None) -> dict:
-    return comparison.compare(_engine_for(database), who, iso3, followup)
+def compare(database: str, who: Actor, iso3: str, followup: str | None, level: str | None = None) -> dict:
+    return comparison.compare(_engine_for(database), who, iso3, followup, level)
 
 
 @_cached
-def item_table(database: str, who: Actor, followup: str) -> pd.DataFrame:
-    return comparison.item_table(_engine_for(database), who, followup)
+def item_table(database: str, who: Actor, followup: str, level: str | None = None) -> pd.DataFrame:
+    return comparison.item_table(_engine_for(database), who, followup, level)
 
 
 @_cached
-def followup_visits(database: str, who: Actor) -> pd.DataFrame:
-    return comparison.followup_visits(_engine_for(database), who)
+def followup_visits(database: str, who: Actor, level: str | None = None) -> pd.DataFrame:
+    return comparison.followup_visits(_engine_for(database), who, level=level)
 
 
-def followup_visits_or_stop(database: str, who: Actor, purpose: str) -> pd.DataFrame:
+def followup_visits_or_stop(database: str, who: Actor, purpose: str, level: str | None = None) -> pd.DataFrame:
     """The visible follow-up visits; with none, say how to get one and stop the page."""
-    followups = followup_visits(database, who)
+    followups = followup_visits(database, who, level)
     if followups.empty:
         st.info(
             f"There is no follow-up visit {purpose} yet. Record a visit with a baseline visit on the "
@@ -97,8 +101,8 @@ def followup_visits_or_stop(database: str, who: Actor, purpose: str) -> pd.DataF
 
 
 @_cached
-def cross_state_index(database: str, who: Actor) -> pd.DataFrame:
-    return comparison.cross_state_index(_engine_for(database), who)
+def cross_state_index(database: str, who: Actor, level: str | None = None) -> pd.DataFrame:
+    return comparison.cross_state_index(_engine_for(database), who, level)
 
 
 @_cached
@@ -107,8 +111,8 @@ def reference_options(database: str) -> dict[str, dict]:
 
 
 @_cached
-def visits(database: str, who: Actor, state: str | None = None) -> pd.DataFrame:
-    return records.list_visits(_engine_for(database), who, state=state)
+def visits(database: str, who: Actor, state: str | None = None, level: str | None = None) -> pd.DataFrame:
+    return records.list_visits(_engine_for(database), who, state=state, level=level)
 
 
 @_cached
@@ -117,8 +121,8 @@ def findings(database: str, who: Actor, **filters) -> tuple[pd.DataFrame, int]:
 
 
 @_cached
-def finding_counts(database: str, who: Actor) -> pd.DataFrame:
-    return records.finding_counts(_engine_for(database), who)
+def finding_counts(database: str, who: Actor, level: str | None = None) -> pd.DataFrame:
+    return records.finding_counts(_engine_for(database), who, level)
 
 
 @_cached
@@ -127,8 +131,8 @@ def meetings(database: str, who: Actor, state: str | None = None, visit_id: str 
 
 
 @_cached
-def meeting_footprint(database: str, who: Actor, visit_id: str) -> pd.DataFrame:
-    return records.meeting_footprint(_engine_for(database), who, visit_id)
+def meeting_footprint(database: str, who: Actor, visit_id: str, level: str | None = None) -> pd.DataFrame:
+    return records.meeting_footprint(_engine_for(database), who, visit_id, level)
 
 
 @_cached
@@ -282,6 +286,164 @@ def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def dataframe(frame: pd.DataFrame, **kwargs):
-    """st.dataframe over the formula-safe frame: every table on every page is drawn by this."""
-    return st.dataframe(formula_safe(frame), **kwargs)
+def dataframe(frame: pd.DataFrame, *, style=None, **kwargs):
+    """st.dataframe over the formula-safe frame: every table on every page is drawn by this.
+
+    `style` turns the safe frame into a pandas Styler (colours), so styling never sees raw cells.
+    """
+    safe = formula_safe(frame)
+    return st.dataframe(style(safe) if style else safe, **kwargs)
+
+
+# ---------------------------------------------------------------- choices kept in the URL
+#
+# A page's choices live in its query parameters (?state=KOR&followup=KOR-2023&level=committee), so a
+# link can be shared and the back button returns to the earlier choice. The URL wins when it differs
+# from what the page last wrote there (a followed link, the back button); otherwise the widget does.
+
+
+def _remembered(param: str) -> str:
+    return f"url:{param}"
+
+
+def _start_from_url(param: str, key: str, options: list[str], default: str | None) -> None:
+    """Put the widget at the URL's value when the URL changed under us, else keep a valid choice."""
+    in_url = st.query_params.get(param)
+    remembered = st.session_state.get(_remembered(param))
+    if in_url is not None and in_url != remembered:
+        if in_url in options:
+            st.session_state[key] = in_url
+            return
+        st.session_state[_remembered(param)] = None
+        _url_notice(param, in_url)
+    if st.session_state.get(key) not in options:
+        if remembered in options:
+            st.session_state[key] = remembered
+        elif default in options or default is None:
+            st.session_state[key] = default
+        else:
+            st.session_state[key] = options[0]
+
+
+def _url_notice(param: str, value: str) -> None:
+    st.caption(
+        f"The link asked for {plain(param)} {plain(value[:40])}, which is not one of the choices you have here; "
+        "the page shows its usual choice instead.",
+    )
+
+
+_BATCH = "url:batch"
+
+
+def _keep_in_url(param: str, value: str | None) -> None:
+    st.session_state[_remembered(param)] = value
+    if _BATCH in st.session_state:
+        st.session_state[_BATCH][param] = value
+    else:
+        _write_url({param: value})
+
+
+def _write_url(choices: dict[str, str | None]) -> None:
+    """One change of the address for all the choices: the browser adds one history entry per change."""
+    current = {key: st.query_params[key] for key in st.query_params}
+    wanted = {key: value for key, value in (current | choices).items() if value is not None}
+    if wanted != current:
+        st.query_params.from_dict(wanted)
+
+
+@contextmanager
+def choices_in_url() -> Iterator[None]:
+    """Write the choices made inside into the URL at once, so the back button skips no half-made view."""
+    st.session_state[_BATCH] = {}
+    try:
+        yield
+    finally:
+        _write_url(st.session_state.pop(_BATCH, {}))
+
+
+def url_selectbox(
+    label_text: str,
+    options: dict[str, str],
+    *,
+    key: str,
+    param: str,
+    default: str | None = None,
+    container=None,
+    **kwargs,
+) -> str:
+    """A select box over {value: words} whose value is the URL query parameter `param`."""
+    values = list(options)
+    _start_from_url(param, key, values, default if default is not None else values[0])
+    value = (container or st).selectbox(label_text, values, format_func=options.get, key=key, **kwargs)
+    _keep_in_url(param, value)
+    return value
+
+
+def url_segmented(
+    label_text: str,
+    options: dict[str, str],
+    *,
+    key: str,
+    param: str,
+    default: str,
+    container=None,
+    **kwargs,
+) -> str:
+    """One of a few choices, shown as buttons, whose value is the URL query parameter `param`."""
+    values = list(options)
+    _start_from_url(param, key, values, default)
+    value = (container or st).segmented_control(label_text, values, format_func=options.get, key=key, **kwargs)
+    value = value or default
+    # The default stays out of the address, so that opening the page adds no history entry of its own.
+    _keep_in_url(param, value if value != default else None)
+    return value
+
+
+def url_multiselect(
+    label_text: str, options: list[str], *, key: str, param: str, container=None, **kwargs
+) -> list[str]:
+    """A multiselect whose values are the URL query parameter `param`, comma-separated."""
+    in_url = st.query_params.get(param)
+    if in_url is not None and in_url != st.session_state.get(_remembered(param)):
+        st.session_state[key] = [value for value in in_url.split(",") if value in options]
+    elif key not in st.session_state:
+        st.session_state[key] = [
+            value for value in (st.session_state.get(_remembered(param)) or "").split(",") if value in options
+        ]
+    values = (container or st).multiselect(label_text, options, key=key, **kwargs)
+    _keep_in_url(param, ",".join(values) or None)
+    return values
+
+
+def viewing_level(actor: Actor, *, key: str = "level") -> Confidentiality:
+    """The level a counting page reads at: chosen in a "Viewing at level" box that offers nothing above
+    the reader's clearance, Committee by default (or the clearance when lower), kept in the URL as `level`.
+
+    The default is the level of a report to the Committee, so the page and the report agree.
+    """
+    options = {level: label(level) for level in actor.clearance.visible_levels()}
+    default = effective_level(actor, Confidentiality.committee).value
+    chosen = url_selectbox(
+        "Viewing at level",
+        options,
+        key=key,
+        param="level",
+        default=default,
+        help="Counts only material at or below this confidentiality level, as a report at that level does. "
+        "You may choose up to your own clearance.",
+    )
+    return Confidentiality(chosen)
+
+
+def level_caption(level: Confidentiality, what: str = "Counted") -> str:
+    """The words under a figure that say at which level it was counted."""
+    return f"{what} at confidentiality level **{label(level.value)}**: material above it is left out."
+
+
+def open_state_progress(state: str, followup: str, level: Confidentiality) -> None:
+    """Go to the State progress page of one follow-up visit, with the choices in its URL."""
+    # An absolute path matches the page the router registered, whichever entry script started the app.
+    st.switch_page(
+        PAGES / "state_progress.py",
+        query_params={"state": state, "followup": followup, "level": level.value},
+    )

@@ -13,8 +13,10 @@ FORMATS = {"docx": "Word (DOCX)", "html": "Web page (HTML)", "md": "Markdown"}
 
 st.title("Reports")
 st.caption(
-    "Reports to the Counter-Terrorism Committee, with the numbers of the State progress page. "
-    "The command line writes the same files: `tracker report`."
+    "Reports to the Counter-Terrorism Committee. A report counts only material at or below the "
+    "confidentiality level chosen below (Committee unless you choose another), so its numbers are those "
+    "of the State progress page viewed at that same level, not at your clearance. The command line "
+    "writes the same files: `tracker report --level`."
 )
 who, database = common.actor(), common.url()
 

@@ -1,32 +1,41 @@
-"""State progress: one follow-up visit against its baseline, per thematic area (DESIGN §3)."""
+"""State progress: one follow-up visit against its baseline, per thematic area, at a chosen level."""
 
+import pandas as pd
 import streamlit as st
 
 from tracker.services import charts
 from tracker.services.comparison import areas_frame
+from tracker.services.palette import STATUS_GROUP_COLOURS
 from tracker.ui import common
 
 st.title("State progress")
 who, database = common.actor(), common.url()
 
-followups = common.followup_visits_or_stop(database, who, "to compare")
+with common.choices_in_url():
+    pick_state, pick_visit, pick_level = st.columns([2, 2, 1])
+    with pick_level:
+        level = common.viewing_level(who, key="progress:level")
+    followups = common.followup_visits_or_stop(database, who, "to compare", level.value)
 
-states = dict(zip(followups["state"], followups["state_name"]))
-pick_state, pick_visit = st.columns(2)
-iso3 = pick_state.selectbox(
-    "State", list(states), format_func=lambda code: f"{states[code]} ({code})", key="progress:state"
-)
-of_state = followups[followups["state"] == iso3]
-spans = {
-    row.visit_id: f"{row.visit_id} ({common.date_span(row.start_date, row.end_date)})" for row in of_state.itertuples()
-}
-followup = pick_visit.selectbox("Follow-up visit", list(spans), format_func=spans.get, key=f"progress:followup:{iso3}")
+    states = {
+        code: f"{name} ({code})"
+        for code, name in sorted(zip(followups["state"], followups["state_name"]), key=lambda s: s[1])
+    }
+    iso3 = common.url_selectbox("State", states, key="progress:state", param="state", container=pick_state)
+    of_state = followups[followups["state"] == iso3]
+    spans = {
+        row.visit_id: f"{row.visit_id} ({common.date_span(row.start_date, row.end_date)})"
+        for row in of_state.itertuples()
+    }
+    followup = common.url_selectbox(
+        "Follow-up visit", spans, key="progress:followup", param="followup", container=pick_visit
+    )
 
-result = common.compare(database, who, iso3, followup)
+result = common.compare(database, who, iso3, followup, level.value)
 areas = areas_frame(result)
 totals = result["totals"]
-items = common.item_table(database, who, followup)
-visits = common.visits(database, who, iso3).set_index("visit_id")
+items = common.item_table(database, who, followup, level.value)
+visits = common.visits(database, who, iso3, level.value).set_index("visit_id")
 resolution_names = common.reference_options(database)["resolutions"]
 
 
@@ -81,14 +90,89 @@ new.metric(
 practices.metric(
     "Good practices",
     totals["good_practices_followup"],
-    delta=totals["good_practices_followup"] - totals["good_practices_baseline"],
+    delta=f"{totals['good_practices_followup'] - totals['good_practices_baseline']:+d}"
+    if totals["good_practices_followup"] != totals["good_practices_baseline"]
+    else None,
+    # Fewer good practices recorded is no decline in implementation, so it is not drawn in red.
+    delta_color="off",
     border=True,
-    help=f"At the follow-up; {totals['good_practices_baseline']} at the baseline.",
+    help=f"At the follow-up; {totals['good_practices_baseline']} at the baseline. Good practices noted at a "
+    "visit are examples, not a measure of implementation, so fewer is not shown as a decline.",
 )
 
 if areas.empty:
     st.info("Neither visit has findings visible to you yet.", icon=":material/info:")
     st.stop()
+
+st.caption(common.level_caption(level))
+
+ORDERS = {"taxonomy": "Taxonomy order", "most": "Most progress first", "least": "Least progress first"}
+order = common.url_segmented(
+    "Order the areas", ORDERS, key="progress:order", param="order", default="taxonomy", help="By implementation index."
+)
+ranked = areas
+if order != "taxonomy":
+    # Unscored areas (no index) go last either way; among equal indexes, the better-evidenced first.
+    ranked = areas.sort_values(
+        ["implementation_index", "scored_items"], ascending=[order == "least", False], na_position="last", kind="stable"
+    )
+
+scored = areas[areas["implementation_index"].notna()].sort_values(
+    ["implementation_index", "scored_items"], ascending=[False, False], kind="stable"
+)
+most, least = st.columns(2)
+for column, title, rows in (
+    (most, "Most progress", scored.head(3)),
+    (least, "Least progress", scored.iloc[::-1].head(3)),
+):
+    with column.container(border=True):
+        st.markdown(f"**{title}**")
+        if rows.empty:
+            st.caption("No area has a scored baseline item.")
+        for rank, row in enumerate(rows.itertuples(), start=1):
+            st.markdown(
+                f"{rank}. {common.plain(row.area_name[0].upper() + row.area_name[1:])}: "
+                f"**{common.index_text(row.implementation_index)}** (n {row.scored_items})"
+            )
+
+AREA_COLUMNS = {
+    "area_name": st.column_config.TextColumn("Thematic area", pinned=True, width="medium"),
+    "area": st.column_config.TextColumn("Code", width="small"),
+    "implementation_index": st.column_config.NumberColumn(
+        "Index", format="%.1f", help="Implementation index, 0–100, over the scored baseline items"
+    ),
+    "scored_items": st.column_config.NumberColumn("n", help="Baseline gaps and recommendations with a scored status"),
+    "gaps_closed": st.column_config.NumberColumn("Gaps closed"),
+    "gaps_progressing": st.column_config.NumberColumn("Gaps progressing"),
+    "gaps_open": st.column_config.NumberColumn("Gaps open"),
+    "gaps_excluded": st.column_config.NumberColumn("Gaps excluded", help="Not scored"),
+    "baseline_gaps": st.column_config.NumberColumn("Baseline gaps"),
+    "recs_closed": st.column_config.NumberColumn("Recs closed"),
+    "recs_progressing": st.column_config.NumberColumn("Recs progressing"),
+    "recs_open": st.column_config.NumberColumn("Recs open"),
+    "recs_excluded": st.column_config.NumberColumn("Recs excluded", help="Not scored"),
+    "baseline_recommendations": st.column_config.NumberColumn("Baseline recs"),
+    "followup_gaps": st.column_config.NumberColumn("Follow-up gaps"),
+    "new_gaps": st.column_config.NumberColumn(
+        "New gaps", help="Gaps found at the follow-up that continue no earlier finding"
+    ),
+    "good_practices_baseline": st.column_config.NumberColumn("Good practices, baseline"),
+    "good_practices_followup": st.column_config.NumberColumn("Good practices, follow-up"),
+    "ta_needs_baseline": st.column_config.NumberColumn("TA needs, baseline"),
+    "ta_needs_followup": st.column_config.NumberColumn("TA needs, follow-up"),
+}
+st.subheader("Per thematic area")
+common.dataframe(
+    ranked,
+    hide_index=True,
+    column_order=list(AREA_COLUMNS),
+    column_config=AREA_COLUMNS,
+    key="table:areas",
+)
+st.caption(
+    "The numbers of `tracker compare` at the same level. Click a column's header to sort by it; the area "
+    "column stays in view when the table scrolls sideways."
+)
 
 shown = (
     st.segmented_control(
@@ -100,16 +184,19 @@ shown = (
     )
     or "gaps"
 )
-st.plotly_chart(charts.baseline_items(areas, shown), key="chart:items")
+items_chart, index_chart = st.columns([5, 3])
+with items_chart:
+    st.plotly_chart(charts.baseline_items(ranked, shown), key="chart:items")
+with index_chart:
+    st.plotly_chart(charts.area_index(ranked), key="chart:index")
+st.caption(common.level_caption(level))
 
 left, right = st.columns(2)
 with left:
     st.plotly_chart(charts.status_distribution(result["status_counts"]), key="chart:status")
 with right:
-    st.plotly_chart(charts.good_practices(areas), key="chart:practices")
-
-with st.expander("Counts per thematic area (the numbers behind the charts, as `tracker compare` gives them)"):
-    common.dataframe(areas, hide_index=True, key="table:areas")
+    st.plotly_chart(charts.good_practices(ranked), key="chart:practices")
+st.caption(common.level_caption(level))
 
 status_columns = {
     "finding_id": st.column_config.TextColumn("Id"),
@@ -121,16 +208,47 @@ status_columns = {
     "severity": st.column_config.TextColumn("Severity"),
 }
 
-st.subheader("Priority recommendations and concerns")
+
+def status_in_colour(frame: pd.DataFrame):
+    """The status group cell in the group's colour, with the group in words beside the status."""
+
+    def paint(group: str) -> str:
+        colour = STATUS_GROUP_COLOURS.get(group.lower().split(" ")[0], "")
+        ink = "#ffffff" if group.lower().startswith(("closed", "open")) else "#1a1a1a"
+        return f"background-color: {colour}; color: {ink}" if colour else ""
+
+    return frame.style.map(paint, subset=["status_group"])
+
+
+status_columns["status_group"] = st.column_config.TextColumn("Group", help="Closed, progressing, open or excluded")
+status_columns["role"] = st.column_config.TextColumn("At the follow-up")
+
+st.subheader("Priority items")
+st.markdown("**Of the baseline**, with their status at the follow-up")
 priority = items[(items["role"] == "baseline") & items["priority"]]
 if priority.empty:
     st.caption("No baseline item is marked as a priority.")
 else:
+    shown_priority = common.in_words(
+        priority[["finding_id", "area", "kind", "title", "status", "status_group", "evidence"]]
+    )
     common.dataframe(
-        common.in_words(priority[["finding_id", "area", "kind", "title", "status", "evidence"]]),
+        shown_priority,
+        style=status_in_colour,
         hide_index=True,
         column_config=status_columns,
         key="table:priority",
+    )
+st.markdown("**Of the follow-up**")
+followup_priority = items[(items["role"] != "baseline") & items["priority"]]
+if followup_priority.empty:
+    st.caption("No finding of the follow-up visit is marked as a priority.")
+else:
+    common.dataframe(
+        common.in_words(followup_priority[["finding_id", "area", "kind", "severity", "title"]]),
+        hide_index=True,
+        column_config=status_columns,
+        key="table:followup_priority",
     )
 
 st.subheader("New issues since the baseline")
@@ -150,7 +268,7 @@ else:
     )
 
 st.subheader("Meetings")
-footprint = common.meeting_footprint(database, who, followup)
+footprint = common.meeting_footprint(database, who, followup, level.value)
 if footprint.empty:
     st.caption("No meetings of the follow-up visit are recorded.")
 else:
