@@ -8,7 +8,13 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from tracker.models import STATUS_GROUP, MeetingKind, Sector, Status
-from tracker.services.palette import NEW_GAPS_COLOUR, STATUS_GROUP_COLOURS, VISIT_COLOURS
+from tracker.services.palette import (
+    BAR_EDGE,
+    NEW_GAPS_COLOUR,
+    SECTOR_COLOURS,
+    STATUS_GROUP_COLOURS,
+    VISIT_COLOURS,
+)
 from tracker.services.wording import label
 
 GROUP_LABELS = {
@@ -66,7 +72,7 @@ def baseline_items(areas: pd.DataFrame, kind: str) -> go.Figure:
                 x=values,
                 orientation="h",
                 name=GROUP_LABELS[group],
-                marker_color=STATUS_GROUP_COLOURS[group],
+                marker=dict(color=STATUS_GROUP_COLOURS[group], line=dict(color=BAR_EDGE, width=0.5)),
                 text=_counts_text(values),
                 textposition="inside",
                 customdata=shown[[total, "area_name"]].to_numpy(),
@@ -143,7 +149,7 @@ def status_distribution(status_counts: dict[str, int]) -> go.Figure:
             y=[label(s) for s in statuses],
             x=counts,
             orientation="h",
-            marker_color=[STATUS_GROUP_COLOURS[g] for g in groups],
+            marker=dict(color=[STATUS_GROUP_COLOURS[g] for g in groups], line=dict(color=BAR_EDGE, width=0.5)),
             text=_counts_text(counts),
             textposition="outside",
             customdata=[GROUP_LABELS[g].lower() for g in groups],
@@ -164,7 +170,7 @@ def meetings(footprint: pd.DataFrame) -> go.Figure:
         x="kind_words",
         y="meetings",
         color="sector_words",
-        color_discrete_sequence=px.colors.qualitative.Safe,
+        color_discrete_map={label(sector): colour for sector, colour in SECTOR_COLOURS.items()},
         labels={"kind_words": "Kind of meeting", "meetings": "Meetings", "sector_words": "Sector"},
         custom_data=["sector_words"],
         category_orders={
@@ -177,8 +183,12 @@ def meetings(footprint: pd.DataFrame) -> go.Figure:
     return _layout(figure, "Meetings of the follow-up visit by kind and sector", 420)
 
 
-def index_heatmap(index: pd.DataFrame, area_names: dict[str, str]) -> go.Figure:
-    """Implementation index per follow-up visit (rows) and top-level area (columns), 0 to 100."""
+def index_heatmap(index: pd.DataFrame, area_names: dict[str, str], for_print: bool = False) -> go.Figure:
+    """Implementation index per follow-up visit (rows) and top-level area (columns), 0 to 100.
+
+    On screen the columns are area codes with the name on hover; `for_print` writes the full
+    names, wrapped between words, since paper has no hover.
+    """
     index = index.assign(row=index["state_name"] + " · " + index["followup_visit"])
     present = set(index["area"]) - {"ALL"}
     columns = ["ALL", *[a for a in area_names if a in present], *sorted(present - set(area_names))]
@@ -209,7 +219,11 @@ def index_heatmap(index: pd.DataFrame, area_names: dict[str, str]) -> go.Figure:
             ygap=2,
         )
     )
-    figure.update_xaxes(title_text="Thematic area (code; hover for its name)", side="bottom", tickangle=0)
+    if for_print:
+        figure.update_traces(x=["<br>".join(textwrap.wrap(title, 14, break_long_words=False)) for title in titles])
+        figure.update_xaxes(title_text="Thematic area", side="bottom", tickangle=0, tickfont=dict(size=10))
+    else:
+        figure.update_xaxes(title_text="Thematic area (code; hover for its name)", side="bottom", tickangle=0)
     figure.update_yaxes(title_text="State · follow-up visit", autorange="reversed")
     return _layout(
         figure,

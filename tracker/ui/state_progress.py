@@ -3,7 +3,7 @@
 import streamlit as st
 
 from tracker.services import charts
-from tracker.services.comparison import areas_frame
+from tracker.services.comparison import NewIssue, PriorityItem, areas_frame, as_frame, new_issues, priority_items
 from tracker.ui import common
 
 st.title("State progress")
@@ -114,6 +114,7 @@ with st.expander("Counts per thematic area (the numbers behind the charts, as `t
 status_columns = {
     "finding_id": st.column_config.TextColumn("Id"),
     "area": st.column_config.TextColumn("Area"),
+    "area_name": st.column_config.TextColumn("Thematic area"),
     "title": st.column_config.TextColumn("Finding", width="large"),
     "kind": st.column_config.TextColumn("Kind"),
     "status": st.column_config.TextColumn("Status at the follow-up"),
@@ -122,12 +123,12 @@ status_columns = {
 }
 
 st.subheader("Priority recommendations and concerns")
-priority = items[(items["role"] == "baseline") & items["priority"]]
+priority = as_frame(priority_items(items), PriorityItem)
 if priority.empty:
     st.caption("No baseline item is marked as a priority.")
 else:
     st.dataframe(
-        common.in_words(priority[["finding_id", "area", "kind", "title", "status", "evidence"]]),
+        common.in_words(priority[["finding_id", "area_name", "kind", "title", "status", "evidence"]]),
         hide_index=True,
         column_config=status_columns,
         key="table:priority",
@@ -138,12 +139,12 @@ st.caption(
     "Findings of the follow-up visit that continue no baseline finding: mostly requirements that "
     "did not exist at the baseline. They are tracked separately and are not regressions."
 )
-new_issues = items[(items["role"] == "new") & items["kind"].isin(["shortfall", "recommendation", "concern", "ta_need"])]
-if new_issues.empty:
-    st.caption("None.")
+issues = as_frame(new_issues(items), NewIssue)
+if issues.empty:
+    st.caption("None recorded.")
 else:
     st.dataframe(
-        common.in_words(new_issues[["finding_id", "area", "kind", "severity", "title"]]),
+        common.in_words(issues[["finding_id", "area_name", "kind", "severity", "title"]]),
         hide_index=True,
         column_config=status_columns,
         key="table:new",
