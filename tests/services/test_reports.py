@@ -474,3 +474,13 @@ def test_an_unknown_format_is_a_one_sentence_error():
         reports.report_format("pdf", Path("r.pdf"))
     with pytest.raises(TrackerError, match=r"cannot tell the report format from 'r\.txt'"):
         reports.report_format(None, Path("r.txt"))
+
+
+def test_a_period_report_estimate_grows_with_its_visits_and_flags_a_very_large_one():
+    small = reports.estimate_period_report(2, "html")
+    every_state = reports.estimate_period_report(193, "docx")
+
+    assert (small.visits, small.pages, small.large) == (2, 21, False)
+    assert small.visits_text == "2 follow-up visits" and small.duration == "about 5 seconds"
+    assert every_state.large and every_state.pages > 1000
+    assert every_state.duration == "about 3 minutes"

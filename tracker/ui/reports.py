@@ -34,6 +34,9 @@ else:
     period = st.date_input(
         "Follow-up visits that started between",
         value=(dt.date(this_year - 1, 1, 1), dt.date(this_year, 12, 31)),
+        # Streamlit offers only ten years either side by default; visits go back further.
+        min_value=dt.date(1990, 1, 1),
+        max_value=dt.date(this_year + 5, 12, 31),
         format="YYYY-MM-DD",
         key="reports:period",
     )
@@ -69,13 +72,15 @@ if period is not None and not incomplete_period:
         st.caption(f"No follow-up visit started in {common.date_span(start, end)}: choose another period.")
     elif estimate.large:
         st.warning(
-            f"This report covers {estimate.visits} follow-up visits: about {estimate.pages} pages, "
+            f"This report covers {estimate.visits_text}: about {estimate.pages} pages, "
             f"written in {estimate.duration}. A shorter period gives a shorter report.",
             icon=":material/warning:",
         )
         confirmed = st.checkbox("Write the full report anyway", key="reports:confirm-large")
     else:
-        st.caption(f"{estimate.visits} follow-up visits: about {estimate.pages} pages, written in {estimate.duration}.")
+        st.caption(
+            f"{estimate.visits_text.capitalize()}: about {estimate.pages} pages, written in {estimate.duration}."
+        )
 
 if st.button(
     "Generate report",

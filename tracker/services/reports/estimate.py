@@ -24,6 +24,10 @@ class ReportEstimate:
         return self.seconds > LARGE_SECONDS or self.pages > LARGE_PAGES
 
     @property
+    def visits_text(self) -> str:
+        return f"{self.visits} follow-up visit" + ("" if self.visits == 1 else "s")
+
+    @property
     def duration(self) -> str:
         """`about 40 seconds`, `about 3 minutes`."""
         if self.seconds < 90:
