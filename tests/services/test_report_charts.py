@@ -62,9 +62,9 @@ def test_the_printed_heatmap_names_areas_and_never_says_hover(demo_engine):
     chart = charts.index_heatmap(index, names)
     screen = dashboard_charts.index_heatmap(index, names)
 
-    printed = [label.replace("<br>", " ") for label in chart.figure.data[0].x]
+    printed = [label.replace("<br>", " ") for label in chart.figure.data[0].y]
     assert printed[0] == "All areas" and "Border management" in printed
-    assert "hover" not in chart.figure.layout.xaxis.title.text.lower()
+    assert not [t for t in (chart.figure.layout.xaxis.title.text, chart.figure.layout.yaxis.title.text) if "hover" in t]
     assert "hover" in screen.layout.xaxis.title.text
     assert "Republic of Korea 66.3" in chart.alt_text
 

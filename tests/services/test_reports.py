@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import html
 import io
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -264,10 +265,9 @@ def test_period_report_has_a_summary_then_one_section_per_follow_up(demo_engine,
             len(comparison.new_issues(comparison.item_table(demo_engine, LOCAL_ADMIN, row[1], level="committee"))),
         ]
     heatmap = summary.charts[0].figure.data[0]
-    assert list(heatmap.y) == ["France · FRA-2022", "Republic of Korea · KOR-2023"]
-    assert heatmap.x[0] == "All areas"
-    assert "hover" not in summary.charts[0].figure.layout.xaxis.title.text
-    assert [row[0] for row in heatmap.z] == [row[4] for row in summary.tables[0].rows]
+    assert [column.replace("<br>", " ") for column in heatmap.x] == ["France FRA-2022", "Republic of Korea KOR-2023"]
+    assert heatmap.y[0] == "All areas"
+    assert list(heatmap.z[0]) == [row[4] for row in summary.tables[0].rows]
 
 
 def test_period_report_leaves_out_follow_ups_that_started_outside_it(demo_engine, tmp_path):
@@ -484,3 +484,33 @@ def test_a_period_report_estimate_grows_with_its_visits_and_flags_a_very_large_o
     assert small.visits_text == "2 follow-up visits" and small.duration == "about 5 seconds"
     assert every_state.large and every_state.pages > 1000
     assert every_state.duration == "about 3 minutes"
+
+
+def test_html_has_a_contents_list_linking_every_section(demo_engine):
+    document = reports.build_state_report(demo_engine, LOCAL_ADMIN, "KOR", level="committee")
+    page = reports.render(document, "html", charts=False).decode()
+
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', page)
+    assert [text for _, text in links][:2] == ["I. Scope", "II. Executive summary"]
+    assert len(links) == len(STATE_SECTIONS)
+    for anchor, _ in links:
+        assert f'id="{anchor}"' in page
+    assert '<p class="illustrative">' in page and '<meta name="author" content="CTED">' in page
+
+
+def test_an_empty_section_says_none_recorded_in_every_format(demo_engine):
+    document = reports.build_state_report(demo_engine, LOCAL_ADMIN, "KOR", level="public")
+
+    empty = [s.heading for s, _, _ in document.walk() if s.paragraphs == ["None recorded."]]
+    assert "New issues since the baseline" in empty
+    for fmt in ("md", "html", "docx"):
+        assert "None recorded." in rendered_text(document, fmt)
+
+
+def test_a_signed_in_user_is_the_author_of_the_report(demo_engine):
+    reader = Actor("alice", Role.analyst, Confidentiality.committee)
+
+    document = reports.build_state_report(demo_engine, reader, "KOR")
+
+    assert document.author == "alice"
+    assert docx.Document(io.BytesIO(reports.render(document, "docx", charts=False))).core_properties.author == "alice"

@@ -183,12 +183,8 @@ def meetings(footprint: pd.DataFrame) -> go.Figure:
     return _layout(figure, "Meetings of the follow-up visit by kind and sector", 420)
 
 
-def index_heatmap(index: pd.DataFrame, area_names: dict[str, str], for_print: bool = False) -> go.Figure:
-    """Implementation index per follow-up visit (rows) and top-level area (columns), 0 to 100.
-
-    On screen the columns are area codes with the name on hover; `for_print` writes the full
-    names, wrapped between words, since paper has no hover.
-    """
+def index_heatmap(index: pd.DataFrame, area_names: dict[str, str]) -> go.Figure:
+    """Implementation index per follow-up visit (rows) and top-level area (columns), 0 to 100."""
     index = index.assign(row=index["state_name"] + " · " + index["followup_visit"])
     present = set(index["area"]) - {"ALL"}
     columns = ["ALL", *[a for a in area_names if a in present], *sorted(present - set(area_names))]
@@ -219,11 +215,7 @@ def index_heatmap(index: pd.DataFrame, area_names: dict[str, str], for_print: bo
             ygap=2,
         )
     )
-    if for_print:
-        figure.update_traces(x=["<br>".join(textwrap.wrap(title, 14, break_long_words=False)) for title in titles])
-        figure.update_xaxes(title_text="Thematic area", side="bottom", tickangle=0, tickfont=dict(size=10))
-    else:
-        figure.update_xaxes(title_text="Thematic area (code; hover for its name)", side="bottom", tickangle=0)
+    figure.update_xaxes(title_text="Thematic area (code; hover for its name)", side="bottom", tickangle=0)
     figure.update_yaxes(title_text="State · follow-up visit", autorange="reversed")
     return _layout(
         figure,

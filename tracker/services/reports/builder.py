@@ -648,6 +648,8 @@ def _digest(data: _FollowUp) -> Section:
     """One page per State ahead of the detail: the executive summary of its follow-up."""
     followup = data.followup
     section = _executive_summary(data, heading=f"{data.state_name}: digest")
+    # One page: the remaining shortfalls are named in a sentence; their table is in the detail.
+    section.tables = [table for table in section.tables if table.title != "Top remaining shortfalls"]
     section.paragraphs.insert(
         0,
         f"Follow-up visit {followup.name} ({date_span(followup.start_date, followup.end_date)}) compared "

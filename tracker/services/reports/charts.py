@@ -12,7 +12,6 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from tracker.services import charts as dashboard_charts
 from tracker.services.palette import BAR_EDGE, NEW_GAPS_COLOUR, STATUS_GROUP_COLOURS, lightness
 from tracker.services.reports.model import Chart
 
@@ -118,13 +117,61 @@ def _area_progress_text(areas: pd.DataFrame) -> str:
     )
 
 
+# Past this many follow-up visits a printed column is too narrow for a State's name.
+_NAMED_COLUMNS = 12
+
+
 def index_heatmap(index: pd.DataFrame, names: dict[str, str]) -> Chart:
-    """The cross-State heatmap for paper: full area names on the axis, the index in every cell."""
-    figure = dashboard_charts.index_heatmap(index, names, for_print=True)
-    figure.update_layout(font=_FONT)
+    """The cross-State heatmap for paper: areas as rows named in full, one column per follow-up visit.
+
+    Paper has no hover, so every name is written out and every cell carries its index.
+    """
+    present = set(index["area"]) - {"ALL"}
+    areas = ["ALL", *[code for code in names if code in present], *sorted(present - set(names))]
+    visits = index.drop_duplicates("followup_visit")
+    grid = (
+        index.astype({"implementation_index": "float64"})
+        .pivot(index="area", columns="followup_visit", values="implementation_index")
+        .reindex(index=areas, columns=visits["followup_visit"])
+    )
+    named = len(visits) <= _NAMED_COLUMNS
+    columns = [
+        wrapped(f"{row.state_name} {row.followup_visit}", 14) if named else row.followup_visit
+        for row in visits.itertuples()
+    ]
+    rows = [wrapped("All areas" if code == "ALL" else names.get(code, code)) for code in areas]
+    scale = [[0.0, STATUS_GROUP_COLOURS["open"]], [0.5, "#f7f7f7"], [1.0, STATUS_GROUP_COLOURS["closed"]]]
+    figure = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy(dtype=float),
+            x=columns,
+            y=rows,
+            zmin=0,
+            zmax=100,
+            colorscale=scale,
+            text=grid.map(lambda v: "" if pd.isna(v) else f"{v:.1f}").to_numpy(),
+            texttemplate="%{text}",
+            colorbar=dict(title=dict(text="Index"), tickvals=[0, 25, 50, 75, 100], len=1, thickness=14),
+            hoverongaps=False,
+            xgap=2,
+            ygap=2,
+        )
+    )
+    figure.update_xaxes(title_text="Follow-up visit", side="top", tickangle=0 if named else -90)
+    figure.update_yaxes(title_text="Thematic area", autorange="reversed")
+    lines = sum(row.count("<br>") + 1 for row in rows)
+    figure.update_layout(
+        font=_FONT,
+        title=dict(
+            text="Implementation index (0 = nothing implemented, 100 = all closed) by area", x=0, y=0.99, yanchor="top"
+        ),
+        height=220 + 18 * lines + 10 * len(rows),
+        margin=dict(l=10, r=10, t=150, b=20),
+        plot_bgcolor="white",
+    )
     overall = index[index["area"] == "ALL"]
     described = "; ".join(
-        f"{row.state_name} {'no index' if row.implementation_index is None or pd.isna(row.implementation_index) else row.implementation_index}"
+        f"{row.state_name} " + ("no index" if pd.isna(row.implementation_index) else f"{row.implementation_index:.1f}")
         for row in overall.itertuples()
     )
     return Chart(
