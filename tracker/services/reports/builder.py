@@ -76,11 +76,6 @@ _TOP_SHORTFALLS = 5
 _PERIOD = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})\s*$")
 
 
-def words(value: str) -> str:
-    """An enumeration value as prose: follow_up → follow-up, partially_implemented → partially implemented."""
-    return in_prose(value)
-
-
 def parse_period(text: str) -> tuple[dt.date, dt.date]:
     """`YYYY-MM-DD..YYYY-MM-DD`, both days included."""
     match = _PERIOD.match(text or "")
@@ -671,7 +666,6 @@ def _cross_state_summary(
             "Summary across States",
             paragraphs=[
                 f"No follow-up visit visible at the {level_words(level.value)} level started in this period.",
-                NONE_RECORDED,
             ],
         )
     rows = []

@@ -55,10 +55,6 @@ class Section:
     # A part that reads on its own (a State's digest or detail) starts on a fresh page.
     new_page: bool = False
 
-    @property
-    def is_empty(self) -> bool:
-        return not (self.paragraphs or self.tables or self.charts or self.subsections)
-
     def walk(self, depth: int = 1, number: str = "") -> Iterator[tuple["Section", int, str]]:
         """This section and every subsection below it, each with its depth and its number."""
         yield self, depth, number
@@ -88,10 +84,6 @@ class Document:
     @property
     def marking(self) -> str:
         return marking(self.level.value)
-
-    @property
-    def level_line(self) -> str:
-        return self.marking
 
     @property
     def date_line(self) -> str:
