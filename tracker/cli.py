@@ -365,6 +365,14 @@ def report(
         str | None, typer.Option("--format", help="docx, html or md; by default the suffix of --out.")
     ] = None,
     level: LevelOption = None,
+    sort: Annotated[
+        str | None,
+        typer.Option(
+            "--sort",
+            metavar="state|index",
+            help="With --period: order the summary across States by State name (default) or by index.",
+        ),
+    ] = None,
 ) -> None:
     """Write a report to the Committee on a State's follow-up visit or on a period (DESIGN §7)."""
     from rich.console import Console
@@ -377,6 +385,9 @@ def report(
         raise TrackerError("give either --state or --period", "e.g. --state KOR or --period 2023-01-01..2023-12-31")
     if followup and period:
         raise TrackerError("--followup goes with --state, not with --period", "leave out --followup")
+    if sort and state:
+        raise TrackerError("--sort goes with --period, not with --state", "leave out --sort")
+    order = reports.period_sort(sort)
     engine, actor = get_engine(), cli_actor()
     if state:
         document = reports.build_state_report(engine, actor, state, followup, level)
@@ -385,7 +396,13 @@ def report(
         start, end = reports.parse_period(period)
         with Progress(console=Console(stderr=True)) as bar:
             document = reports.build_period_report(
-                engine, actor, start, end, level, progress=progress_step(bar, "Reading follow-up visits")
+                engine,
+                actor,
+                start,
+                end,
+                level,
+                progress=progress_step(bar, "Reading follow-up visits"),
+                sort=order,
             )
             charts = progress_step(bar, "Drawing charts") if fmt == "docx" and document.chart_count else None
             reports.write_report(document, fmt, out, progress=charts)

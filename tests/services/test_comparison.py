@@ -436,3 +436,41 @@ def test_comparison_invariants_hold_on_random_bundles(
         for key, count in low.items():
             if key[1] not in _MAY_GROW:
                 assert count <= high.get(key, 0), key
+
+
+def test_new_issues_are_follow_up_issues_that_continue_no_visible_finding(demo_engine):
+    items = comparison.item_table(demo_engine, LOCAL_ADMIN, "KOR-2023", level="committee")
+    totals = comparison.compare(demo_engine, LOCAL_ADMIN, "KOR", level="committee")["totals"]
+
+    issues = comparison.new_issues(items)
+
+    assert issues and all(isinstance(issue, comparison.NewIssue) for issue in issues)
+    assert {issue.kind for issue in issues} <= {"shortfall", "recommendation", "concern"}
+    assert sum(issue.kind == "shortfall" for issue in issues) == totals["new_gaps"]
+    new_rows = items[(items["role"] == "new") & items["kind"].isin(["shortfall", "recommendation", "concern"])]
+    assert [issue.finding_id for issue in issues] == new_rows["finding_id"].tolist()
+    assert all(issue.area_name and "." not in issue.area_name for issue in issues)
+
+
+def test_priority_items_are_the_flagged_baseline_items_with_their_status(demo_engine):
+    items = comparison.item_table(demo_engine, LOCAL_ADMIN, "KOR-2023", level="committee")
+
+    recommendations = comparison.priority_items(items, FindingKind.recommendation)
+    every = comparison.priority_items(items)
+
+    assert [item.finding_id for item in recommendations] == [
+        "KOR-2009-F15",
+        "KOR-2009-F16",
+        "KOR-2009-F18",
+        "KOR-2009-F24",
+    ]
+    assert [item.status for item in recommendations] == [
+        "largely_implemented",
+        "fully_implemented",
+        "largely_implemented",
+        "contrary_action",
+    ]
+    assert set(recommendations) <= set(every)
+    frame = comparison.as_frame(every, comparison.PriorityItem)
+    assert list(frame.columns) == list(comparison.PriorityItem.__dataclass_fields__)
+    assert frame["finding_id"].tolist() == [item.finding_id for item in every]

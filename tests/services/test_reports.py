@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import html
 import io
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -96,7 +97,7 @@ def rendered_text(document: Document, fmt: str) -> str:
 
 
 def section(document: Document, heading: str) -> Section:
-    return next(s for s, _ in document.walk() if s.heading == heading)
+    return next(s for s, _, _ in document.walk() if s.heading == heading)
 
 
 def table(part: Section, title: str) -> Table:
@@ -147,20 +148,26 @@ def test_executive_summary_counts_status_groups_priorities_and_remaining_shortfa
         [totals[f"gaps_{g}"], totals[f"recs_{g}"], totals[f"gaps_{g}"] + totals[f"recs_{g}"]] for g in GROUPS
     ]
     assert groups[4][1:] == [totals["baseline_gaps"], totals["baseline_recommendations"], 25]
-    assert (
-        f"{totals['implementation_index']:.1f} out of 100 (scored baseline items: {totals['scored_items']})"
-        in summary.paragraphs[0]
+    assert summary.paragraphs[0] == (
+        f"At the follow-up visit the implementation index stands at {totals['implementation_index']:.1f} out of "
+        f"100, over {totals['scored_items']} scored baseline items (100 would mean every one fully implemented)."
     )
-    assert "Priority recommendations: 1 of 4 closed, 3 outstanding (progressing or open)." in summary.paragraphs
+    assert summary.paragraphs[1] == (
+        "Of the 25 shortfalls and recommendations recorded in 2009, 8 are closed, 13 progressing and 2 open; "
+        "2 are not scored (no longer relevant, not assessed or insufficient information)."
+    )
+    assert summary.paragraphs[2].startswith("Priority recommendations of the baseline visit, 1 of 4 closed and 3 ")
+    assert summary.paragraphs[3] == (
+        "Most progress: Law enforcement (implementation index 100.0). Least progress: Countering violent "
+        "extremism conducive to terrorism and Human rights (implementation index 0.0)."
+    )
+    items = comparison.item_table(demo_engine, LOCAL_ADMIN, "KOR-2023", level="committee").set_index("finding_id")
     remaining = table(summary, "Top remaining shortfalls").rows
-    # Major ones first, then by how little has been done.
-    assert [row[0] for row in remaining] == [
-        "KOR-2009-F02",
-        "KOR-2009-F06",
-        "KOR-2009-F07",
-        "KOR-2009-F03",
-        "KOR-2009-F12",
-    ]
+    # Major ones first, then by how little has been done; named, with the area in words.
+    expected = ["KOR-2009-F02", "KOR-2009-F06", "KOR-2009-F07", "KOR-2009-F03", "KOR-2009-F12"]
+    assert [row[1] for row in remaining] == [items.loc[f, "title"] for f in expected]
+    assert [row[0] for row in remaining] == [items.loc[f, "area_name"] for f in expected]
+    assert all(items.loc[f, "title"] in summary.paragraphs[4] for f in expected)
 
 
 def test_new_issues_are_the_follow_up_findings_that_continue_nothing(demo_engine):
@@ -171,9 +178,12 @@ def test_new_issues_are_the_follow_up_findings_that_continue_nothing(demo_engine
     expected = items[(items["role"] == "new") & items["kind"].isin(["shortfall", "recommendation", "concern"])]
     assert [row[0] for row in new] == expected["finding_id"].tolist()
     assert (
-        sum(row[2] == "shortfall" for row in new)
+        sum(row[2] == "Shortfall" for row in new)
         == comparison.compare(demo_engine, LOCAL_ADMIN, "KOR")["totals"]["new_gaps"]
     )
+    # The executive summary counts the same list, not only its shortfalls.
+    summary = section(document, "Executive summary").paragraphs
+    assert f"The follow-up visit raised {len(new)} new issues that the baseline visit did not cover" in summary[-1]
 
 
 def test_good_practices_ta_needs_and_meetings_are_listed_as_counted(demo_engine):
@@ -200,7 +210,7 @@ def test_nothing_above_the_level_appears_in_any_format(demo_engine, fmt):
     assert {"KOR-2009-F09", "KOR-2023-F05", "KOR-2009-F10", "KOR-2023-F03", "KOR-2023-F22"} <= set(hidden)
     assert [text for text in hidden if text in committee] == []
     assert "KOR-2009-F09" in restricted and "KOR-2023-F05" in restricted
-    assert "KOR-2009-F01" in committee and "Confidentiality level: committee" in committee
+    assert "KOR-2009-F01" in committee and "Confidentiality level: Committee" in committee
 
 
 def test_a_reader_gets_no_report_above_their_clearance(demo_engine):
@@ -233,12 +243,17 @@ def test_period_report_has_a_summary_then_one_section_per_follow_up(demo_engine,
         progress=lambda *step: steps.append(step),
     )
 
+    assert document.title == "Follow-up visits, 1 January 2022 – 31 December 2023"
     assert [s.heading for s in document.sections] == [
         "Summary across States",
+        "France: digest",
+        "Republic of Korea: digest",
         "France: follow-up visit FRA-2022",
         "Republic of Korea: follow-up visit KOR-2023",
     ]
-    assert [[s.heading for s in part.subsections] for part in document.sections[1:]] == [STATE_SECTIONS] * 2
+    detail = [name for name in STATE_SECTIONS if name != "Executive summary"]
+    assert [[s.heading for s in part.subsections] for part in document.sections[3:]] == [detail] * 2
+    assert all(part.new_page for part in document.sections[1:])
     assert steps == [(1, 2, "France"), (2, 2, "Republic of Korea")]
     summary = document.sections[0]
     for row, iso3 in zip(summary.tables[0].rows, ["FRA", "KOR"]):
@@ -247,12 +262,12 @@ def test_period_report_has_a_summary_then_one_section_per_follow_up(demo_engine,
             totals["implementation_index"],
             totals["scored_items"],
             *(totals[f"gaps_{g}"] + totals[f"recs_{g}"] for g in GROUPS),
-            totals["new_gaps"],
+            len(comparison.new_issues(comparison.item_table(demo_engine, LOCAL_ADMIN, row[1], level="committee"))),
         ]
-    heatmap = summary.charts[0].data[0]
-    assert list(heatmap.y) == ["France · FRA-2022", "Republic of Korea · KOR-2023"]
-    assert heatmap.x[0] == "Overall"
-    assert [row[0] for row in heatmap.z] == [row[4] for row in summary.tables[0].rows]
+    heatmap = summary.charts[0].figure.data[0]
+    assert [column.replace("<br>", " ") for column in heatmap.x] == ["France FRA-2022", "Republic of Korea KOR-2023"]
+    assert heatmap.y[0] == "All areas"
+    assert list(heatmap.z[0]) == [row[4] for row in summary.tables[0].rows]
 
 
 def test_period_report_leaves_out_follow_ups_that_started_outside_it(demo_engine, tmp_path):
@@ -263,10 +278,12 @@ def test_period_report_leaves_out_follow_ups_that_started_outside_it(demo_engine
 
     assert [s.heading for s in document.sections] == [
         "Summary across States",
+        "Republic of Korea: digest",
         "Republic of Korea: follow-up visit KOR-2023",
     ]
+    assert document.title == "Follow-up visits, 1 January – 22 May 2023"
     assert [s.heading for s in empty.sections] == ["Summary across States"]
-    assert "No follow-up visit visible at the restricted level started in this period." in empty.sections[0].paragraphs
+    assert "No follow-up visit visible at the Restricted level started in this period." in empty.sections[0].paragraphs
 
 
 def test_period_report_renders_in_every_format_without_hidden_material(demo_engine, tmp_path):
@@ -335,6 +352,7 @@ def test_period_report_shows_no_trace_of_hidden_visits_findings_or_meetings(demo
 
     assert [s.heading for s in document.sections] == [
         "Summary across States",
+        "Republic of Korea: digest",
         "Republic of Korea: follow-up visit KOR-2023",
     ]
     for fmt in ("md", "html", "docx"):
@@ -381,8 +399,8 @@ def test_html_escapes_every_text():
 
     assert "<script>alert" not in page
     assert (
-        page.count("&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; a | b") == 6
-    )  # title, h1, heading, paragraph, caption, cell
+        page.count("&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; a | b") == 7
+    )  # title, h1, contents entry, heading, paragraph, caption, cell
     assert '<td class="num">3</td>' in page and '<td class="num">—</td>' in page
 
 
@@ -412,7 +430,7 @@ def test_html_report_opens_offline_prints_and_embeds_plotly_once(demo_engine):
     assert page.count("plotly.js v") == 1
     assert Addresses(page).found == []
     assert page.count('class="plotly-graph-div"') == 1
-    assert "@media print" in page and "counter(page)" in page and "Confidentiality level: restricted" in page
+    assert "@media print" in page and "counter(page)" in page and "Confidentiality level: Restricted" in page
 
 
 def test_write_report_replaces_the_file_whole_or_not_at_all(tmp_path, monkeypatch):
@@ -456,3 +474,43 @@ def test_an_unknown_format_is_a_one_sentence_error():
         reports.report_format("pdf", Path("r.pdf"))
     with pytest.raises(TrackerError, match=r"cannot tell the report format from 'r\.txt'"):
         reports.report_format(None, Path("r.txt"))
+
+
+def test_a_period_report_estimate_grows_with_its_visits_and_flags_a_very_large_one():
+    small = reports.estimate_period_report(2, "html")
+    every_state = reports.estimate_period_report(193, "docx")
+
+    assert (small.visits, small.pages, small.large) == (2, 21, False)
+    assert small.visits_text == "2 follow-up visits" and small.duration == "about 5 seconds"
+    assert every_state.large and every_state.pages > 1000
+    assert every_state.duration == "about 3 minutes"
+
+
+def test_html_has_a_contents_list_linking_every_section(demo_engine):
+    document = reports.build_state_report(demo_engine, LOCAL_ADMIN, "KOR", level="committee")
+    page = reports.render(document, "html", charts=False).decode()
+
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', page)
+    assert [text for _, text in links][:2] == ["I. Scope", "II. Executive summary"]
+    assert len(links) == len(STATE_SECTIONS)
+    for anchor, _ in links:
+        assert f'id="{anchor}"' in page
+    assert '<p class="illustrative">' in page and '<meta name="author" content="CTED">' in page
+
+
+def test_an_empty_section_says_none_recorded_in_every_format(demo_engine):
+    document = reports.build_state_report(demo_engine, LOCAL_ADMIN, "KOR", level="public")
+
+    empty = [s.heading for s, _, _ in document.walk() if s.paragraphs == ["None recorded."]]
+    assert "New issues since the baseline" in empty
+    for fmt in ("md", "html", "docx"):
+        assert "None recorded." in rendered_text(document, fmt)
+
+
+def test_a_signed_in_user_is_the_author_of_the_report(demo_engine):
+    reader = Actor("alice", Role.analyst, Confidentiality.committee)
+
+    document = reports.build_state_report(demo_engine, reader, "KOR")
+
+    assert document.author == "alice"
+    assert docx.Document(io.BytesIO(reports.render(document, "docx", charts=False))).core_properties.author == "alice"

@@ -17,15 +17,17 @@ import pytest
 from docx.enum.section import WD_ORIENT
 
 from tests.services.test_reports import STATE_SECTIONS, above, add_second_state, docx_text
+from tests.test_cli_report import numbered_sections
 from tracker import db
 from tracker.services import comparison, reports
 from tracker.services.access import LOCAL_ADMIN
 from tracker.services.demo import load_demo
 from tracker.services.reports import charts
 from tracker.services.reports.builder import AREA_TABLES
-from tracker.services.reports.model import cell_text
+from tracker.services.reports.model import cell_text, numbered, section_number
 
 LEVEL = "committee"
+MARKING = "Confidentiality level: Committee"
 
 
 @dataclass
@@ -34,6 +36,7 @@ class Rendered:
     period: bytes
     comparison: dict
     folder: Path
+    priority_titles: list[str]
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +55,11 @@ def rendered(sqlite_template, tmp_path_factory) -> Rendered:
             period=reports.render(period, "docx"),
             comparison=comparison.compare(engine, LOCAL_ADMIN, "KOR", level=LEVEL),
             folder=folder,
+            priority_titles=[
+                item.title
+                for item in comparison.priority_items(comparison.item_table(engine, LOCAL_ADMIN, "KOR-2023", LEVEL))
+                if item.kind == "recommendation"
+            ],
         )
     engine.dispose()
     return result
@@ -76,38 +84,106 @@ def headings(document, level: int) -> list[str]:
     return [p.text for p in document.paragraphs if p.style.name == f"Heading {level}"]
 
 
-def test_title_page_states_the_level_and_the_utc_generation_date(rendered):
-    paragraphs = [p for p in opened(rendered.state).paragraphs if p.text][:4]
+def test_title_page_states_the_title_state_date_marking_and_the_demo_banner(rendered):
+    paragraphs = [p for p in opened(rendered.state).paragraphs if p.text][:7]
 
     assert paragraphs[0].style.name == "Title"
-    assert paragraphs[0].text == "Republic of Korea: progress since the 2009 visit"
-    assert paragraphs[2].text == "Confidentiality level: committee"
-    assert paragraphs[3].text.startswith("Generated ") and paragraphs[3].text.endswith(" UTC")
+    assert [p.text for p in paragraphs[:3]] == [
+        "Republic of Korea: progress since the 2009 visit",
+        "Report to the Counter-Terrorism Committee",
+        "Republic of Korea: follow-up visit KOR-2023, 22–25 May 2023",
+    ]
+    assert paragraphs[4].text == MARKING
+    assert paragraphs[5].text == "Illustrative data: invented for demonstration, not CTED's findings"
+    assert paragraphs[6].text.startswith("Generated ") and paragraphs[6].text.endswith(" UTC")
 
 
-def test_headings_are_the_report_sections(rendered):
+def test_a_contents_field_lists_the_numbered_headings(rendered):
+    for content in (rendered.state, rendered.period):
+        document = opened(content)
+        body = document.element.body.xml
+
+        assert 'TOC \\o "1-2" \\h \\z \\u' in body
+        assert '<w:updateFields w:val="true"/>' in document.settings.element.xml
+        contents = [p.text for p in document.paragraphs]
+        start = contents.index("Contents") + 1
+        assert contents[start : start + 2] == ["I. Scope", "II. Executive summary"] or contents[start].startswith(
+            "I. Summary across States"
+        )
+
+
+def test_headings_are_the_numbered_report_sections(rendered):
     state, period = opened(rendered.state), opened(rendered.period)
 
-    assert headings(state, 1) == STATE_SECTIONS
+    assert headings(state, 1) == numbered_sections(STATE_SECTIONS)
     assert headings(period, 1) == [
-        "Summary across States",
-        "France: follow-up visit FRA-2022",
-        "Republic of Korea: follow-up visit KOR-2023",
+        *numbered_sections(
+            [
+                "Summary across States",
+                "France: digest",
+                "Republic of Korea: digest",
+                "France: follow-up visit FRA-2022",
+                "Republic of Korea: follow-up visit KOR-2023",
+            ]
+        ),
     ]
-    assert headings(period, 2) == STATE_SECTIONS * 2
+    detail = [name for name in STATE_SECTIONS if name != "Executive summary"]
+    assert headings(period, 2) == [numbered(section_number(2, n), h) for n, h in enumerate(detail, start=1)] * 2
 
 
-def test_area_tables_are_word_tables_holding_the_numbers_of_compare(rendered):
+def test_area_tables_name_the_areas_and_hold_the_numbers_of_compare(rendered):
     tables = captioned_tables(opened(rendered.state))
     expected = rendered.comparison
     names = comparison.areas_frame(expected)["area_name"].tolist()
 
     for title, columns in AREA_TABLES:
         header, *rows = tables[title]
-        assert header == ["Area", *(h for h, _ in columns)]
+        assert header == ["Thematic area", *(h for h, _ in columns)]
         assert [row[0] for row in rows] == [*names, "All areas"]
+        assert "Border management" in names and not any("." in name or name.isupper() for name in names)
         for row, counts in zip(rows, [*expected["areas"], expected["totals"]]):
             assert row[1:] == [cell_text(counts[field]) for _, field in columns]
+
+
+def test_the_executive_summary_names_each_priority_recommendation_and_its_status(rendered):
+    document = opened(rendered.state)
+    texts = [(p.style.name, p.text) for p in document.paragraphs]
+    start, end = (
+        texts.index(("Heading 1", "II. Executive summary")),
+        texts.index(("Heading 1", "III. Progress per thematic area")),
+    )
+    summary = "\n".join(text for _, text in texts[start:end])
+    table = captioned_tables(document)["Priority recommendations of the baseline visit"]
+
+    assert len(rendered.priority_titles) == 4
+    for title in rendered.priority_titles:
+        assert title in summary
+    assert [row[1] for row in table[1:]] == rendered.priority_titles
+    assert "Contrary action" in [row[2] for row in table[1:]]
+
+
+def test_every_chart_has_alt_text_that_gives_its_numbers(rendered):
+    for content in (rendered.state, rendered.period):
+        shapes = opened(content).inline_shapes
+
+        described = [shape._inline.docPr.get("descr") for shape in shapes]
+        assert len(described) >= 1 and all(described)
+    state_chart = opened(rendered.state).inline_shapes[0]._inline.docPr.get("descr")
+    assert state_chart.startswith("Bar chart of the baseline shortfalls and recommendations")
+    assert "Border management: 3 closed, 2 progressing, 0 open, 0 excluded; 1 new shortfalls" in state_chart
+
+
+def test_core_properties_carry_title_marking_and_author(rendered):
+    for content, title in (
+        (rendered.state, "Republic of Korea: progress since the 2009 visit"),
+        (rendered.period, "Follow-up visits, 1 January 2012 – 31 December 2023"),
+    ):
+        properties = opened(content).core_properties
+
+        assert properties.title == title
+        assert properties.author == "CTED" and properties.last_modified_by == "CTED"
+        assert MARKING in properties.subject and properties.category == MARKING
+        assert "Committee" in properties.keywords.split("; ")
 
 
 def test_charts_are_embedded_as_png_images(rendered):
@@ -120,14 +196,15 @@ def test_charts_are_embedded_as_png_images(rendered):
         assert all(image.content_type == "image/png" and image.blob.startswith(b"\x89PNG") for image in images)
 
 
-def test_every_page_carries_the_level_in_its_header_and_a_page_number_in_its_footer(rendered):
+def test_every_section_carries_the_marking_in_its_header_and_footer_and_a_page_number(rendered):
     for content in (rendered.state, rendered.period):
         sections = opened(content).sections
 
         assert len(sections) > 1  # the annex is on landscape pages, in sections of their own
         assert WD_ORIENT.LANDSCAPE in {section.orientation for section in sections}
         for section in sections:
-            assert [p.text for p in section.header.paragraphs] == ["Confidentiality level: committee"]
+            assert [p.text for p in section.header.paragraphs] == [MARKING]
+            assert [p.text for p in section.footer.paragraphs] == [f"{MARKING}    Page  of "]
             assert 'w:instr="PAGE"' in section.footer._element.xml
 
 
@@ -168,4 +245,22 @@ def test_word_reports_convert_to_pdf_with_libreoffice(rendered):
 
     assert converted.returncode == 0, converted.stderr
     for source in sources:
-        assert source.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
+        pdf = source.with_suffix(".pdf")
+        assert pdf.read_bytes().startswith(b"%PDF")
+        if shutil.which("pdftotext"):
+            assert pages_without_body_text(pdf) == []
+
+
+def pages_without_body_text(pdf: Path) -> list[int]:
+    """Pages holding nothing but the running header and footer: a blank page in print."""
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    empty = []
+    for number, page in enumerate(text.split("\f")[:-1], start=1):
+        body = [
+            line.strip()
+            for line in page.splitlines()
+            if line.strip() and not line.strip().startswith(MARKING) and not line.strip().startswith("Page ")
+        ]
+        if not body:
+            empty.append(number)
+    return empty

@@ -207,6 +207,23 @@ def test_state_progress_lists_priority_items_and_new_issues(demo_engine):
     assert len(new) and all(f.startswith("KOR-2023-") for f in new["finding_id"])
 
 
+def test_state_progress_new_issues_are_those_of_the_report(demo_engine):
+    from tracker.services import comparison, reports
+
+    app = open_page("tracker/ui/state_progress.py")
+
+    assert_clean(app)
+    page = table(app, "severity")["finding_id"].tolist()
+    document = reports.build_state_report(demo_engine, LOCAL_ADMIN, "KOR", "KOR-2023", level="restricted")
+    section = next(s for s, _, _ in document.walk() if s.heading == "New issues since the baseline")
+    report = [row[0] for row in section.tables[0].rows]
+    items = comparison.item_table(demo_engine, LOCAL_ADMIN, "KOR-2023", level="restricted")
+    assert page == report == [issue.finding_id for issue in comparison.new_issues(items)]
+    # A TA need is reported in its own section, never as a new issue.
+    ta_needs = items.loc[(items["role"] == "new") & (items["kind"] == "ta_need"), "finding_id"].tolist()
+    assert ta_needs and not set(ta_needs) & set(page)
+
+
 # ---------------------------------------------------------------- overview
 
 

@@ -1,5 +1,6 @@
 """The dashboard's Reports page: choose, generate, preview and download, within the reader's clearance."""
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ from tests.services.test_reports import STATE_SECTIONS, above
 from tracker.models import Confidentiality, Role
 from tracker.services import users
 from tracker.services.access import LOCAL_ADMIN
+from tracker.services.reports import estimate
+from tracker.services.reports.model import numbered, section_number
 
 DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 PAGE = "tracker/ui/reports.py"
@@ -45,23 +48,66 @@ def test_the_page_generates_a_state_report_previews_it_and_offers_the_file(demo_
     report = last_report(app)
     assert report["name"] == "report-KOR-2023-committee.md" and report["mime"] == "text/markdown"
     text = report["data"].decode()
-    assert [line[3:] for line in text.splitlines() if line.startswith("## ")] == STATE_SECTIONS
+    assert [line[3:] for line in text.splitlines() if line.startswith("## ")] == [
+        numbered(section_number(1, n), heading) for n, heading in enumerate(STATE_SECTIONS, start=1)
+    ]
     assert [hidden for hidden in above("committee") if hidden in text + report["preview"]] == []
     assert report["preview"].startswith("<!DOCTYPE html>")
     assert [d.proto.label for d in app.get("download_button")] == ["Download report-KOR-2023-committee.md"]
 
 
+def test_the_period_defaults_to_the_current_and_previous_year(demo_engine):
+    app = reports_page()
+    app.radio(key="reports:scope").set_value("Every follow-up visit that started in a period").run()
+
+    this_year = dt.date.today().year
+    assert app.date_input(key="reports:period").value == (dt.date(this_year - 1, 1, 1), dt.date(this_year, 12, 31))
+    assert app.radio(key="reports:sort").value == "state"
+
+
 def test_the_page_generates_a_period_report(demo_engine):
     app = reports_page()
     app.radio(key="reports:scope").set_value("Every follow-up visit that started in a period").run()
+    app.date_input(key="reports:period").set_value((dt.date(2023, 1, 1), dt.date(2023, 12, 31))).run()
     app.radio(key="reports:format").set_value("html").run()
 
+    assert [c.value for c in app.caption if "follow-up visit:" in c.value] == [
+        "1 follow-up visit: about 12 pages, written in about 5 seconds."
+    ]
     app = generate(app)
 
     assert not app.exception and not app.error
     report = last_report(app)
     assert report["name"] == "report-2023-01-01-to-2023-12-31-committee.html"
-    assert "Republic of Korea: follow-up visit KOR-2023" in report["data"].decode()
+    page = report["data"].decode()
+    assert "<title>Follow-up visits, 1 January – 31 December 2023</title>" in page
+    assert "Republic of Korea: follow-up visit KOR-2023" in page
+
+
+def test_a_very_large_period_report_asks_first(demo_engine, monkeypatch):
+    monkeypatch.setattr(estimate, "LARGE_PAGES", 10)
+    app = reports_page()
+    app.radio(key="reports:scope").set_value("Every follow-up visit that started in a period").run()
+    app.date_input(key="reports:period").set_value((dt.date(2000, 1, 1), dt.date(2030, 12, 31))).run()
+
+    assert [w.value for w in app.warning] == [
+        "This report covers 1 follow-up visit: about 12 pages, written in about 5 seconds. "
+        "A shorter period gives a shorter report."
+    ]
+    button = next(b for b in app.button if b.label == "Generate report")
+    assert button.disabled
+    app.checkbox(key="reports:confirm-large").check().run()
+    assert not next(b for b in app.button if b.label == "Generate report").disabled
+
+
+def test_a_period_with_no_follow_up_says_so(demo_engine):
+    app = reports_page()
+    app.radio(key="reports:scope").set_value("Every follow-up visit that started in a period").run()
+    app.date_input(key="reports:period").set_value((dt.date(2024, 1, 1), dt.date(2024, 12, 31))).run()
+
+    assert "No follow-up visit started in 1 January – 31 December 2024: choose another period." in [
+        c.value for c in app.caption
+    ]
 
 
 def test_the_page_offers_no_level_above_the_readers_clearance(demo_engine, monkeypatch):
@@ -78,8 +124,8 @@ def test_the_page_offers_no_level_above_the_readers_clearance(demo_engine, monke
     levels = app.selectbox(key="reports:level")
     app = generate(app)
 
-    assert levels.options == ["Public", "Un platform", "Member states"]
+    assert levels.options == ["Public", "UN Platform", "Member States"]
     assert levels.value == "member_states"
     text = last_report(app)["data"].decode()
-    assert "**Confidentiality level: member_states**" in text
+    assert "**Confidentiality level: Member States**" in text
     assert [hidden for hidden in above("member_states") if hidden in text] == []

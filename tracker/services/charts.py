@@ -8,7 +8,13 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from tracker.models import STATUS_GROUP, MeetingKind, Sector, Status
-from tracker.services.palette import NEW_GAPS_COLOUR, STATUS_GROUP_COLOURS, VISIT_COLOURS
+from tracker.services.palette import (
+    BAR_EDGE,
+    NEW_GAPS_COLOUR,
+    SECTOR_COLOURS,
+    STATUS_GROUP_COLOURS,
+    VISIT_COLOURS,
+)
 from tracker.services.wording import label
 
 GROUP_LABELS = {
@@ -66,7 +72,7 @@ def baseline_items(areas: pd.DataFrame, kind: str) -> go.Figure:
                 x=values,
                 orientation="h",
                 name=GROUP_LABELS[group],
-                marker_color=STATUS_GROUP_COLOURS[group],
+                marker=dict(color=STATUS_GROUP_COLOURS[group], line=dict(color=BAR_EDGE, width=0.5)),
                 text=_counts_text(values),
                 textposition="inside",
                 customdata=shown[[total, "area_name"]].to_numpy(),
@@ -143,7 +149,7 @@ def status_distribution(status_counts: dict[str, int]) -> go.Figure:
             y=[label(s) for s in statuses],
             x=counts,
             orientation="h",
-            marker_color=[STATUS_GROUP_COLOURS[g] for g in groups],
+            marker=dict(color=[STATUS_GROUP_COLOURS[g] for g in groups], line=dict(color=BAR_EDGE, width=0.5)),
             text=_counts_text(counts),
             textposition="outside",
             customdata=[GROUP_LABELS[g].lower() for g in groups],
@@ -164,7 +170,7 @@ def meetings(footprint: pd.DataFrame) -> go.Figure:
         x="kind_words",
         y="meetings",
         color="sector_words",
-        color_discrete_sequence=px.colors.qualitative.Safe,
+        color_discrete_map={label(sector): colour for sector, colour in SECTOR_COLOURS.items()},
         labels={"kind_words": "Kind of meeting", "meetings": "Meetings", "sector_words": "Sector"},
         custom_data=["sector_words"],
         category_orders={

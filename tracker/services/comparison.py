@@ -8,6 +8,7 @@ import functools
 import textwrap
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
@@ -290,9 +291,27 @@ def area_names() -> dict[str, str]:
     return {area.code: area.name for area in taxonomy.areas()}
 
 
-def areas_frame(result: dict) -> pd.DataFrame:
-    """The per-area rows of a comparison as a table, with each area's name."""
-    names = area_names()
+def thematic_area_names(engine: Engine) -> dict[str, str]:
+    """Names of every thematic area by code, as stored (users may add and rename areas), in taxonomy order."""
+    require_schema(engine)
+    parent = aliased(ThematicArea)
+    query = (
+        select(ThematicArea.code, ThematicArea.name)
+        .outerjoin(parent, parent.code == ThematicArea.parent)
+        .order_by(
+            func.coalesce(parent.sort_order, ThematicArea.sort_order),
+            ThematicArea.parent.is_not(None),
+            ThematicArea.sort_order,
+            ThematicArea.code,
+        )
+    )
+    with reading(engine) as connection:
+        return dict(connection.execute(query).all())
+
+
+def areas_frame(result: dict, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """The per-area rows of a comparison as a table, with each area's name (stored names when given)."""
+    names = area_names() if names is None else names
     columns = ["area", "area_name", *COUNT_FIELDS, "implementation_index", "scored_items"]
     rows = [area | {"area_name": names.get(area["area"], area["area"])} for area in result["areas"]]
     frame = pd.DataFrame(rows, columns=columns)
@@ -320,6 +339,8 @@ ITEM_COLUMNS = [
     "evidence",
     "continues",
     "confidentiality",
+    "area_name",
+    "sub_area_name",
 ]
 
 
@@ -360,6 +381,8 @@ def item_table(engine: Engine, actor: Actor, followup: str, level=None) -> pd.Da
                 func.coalesce(Assessment.evidence, "").label("evidence"),
                 func.coalesce(visible_continues(level), "").label("continues"),
                 Finding.confidentiality,
+                parent.name.label("area_name"),
+                ThematicArea.name.label("sub_area_name"),
             )
             .select_from(Finding)
             .join(Visit, Visit.visit_id == Finding.visit_id)
@@ -382,6 +405,94 @@ def item_table(engine: Engine, actor: Actor, followup: str, level=None) -> pd.Da
         )
         frame = pd.DataFrame(connection.execute(query).all(), columns=ITEM_COLUMNS)
     return frame.astype({"priority": "bool", "score": "Int64"})
+
+
+# ---------------------------------------------------------------- new issues and priority items
+
+# Kinds of follow-up finding that raise an issue, as opposed to recording progress, strengths or needs.
+ISSUE_KINDS: tuple[FindingKind, ...] = (FindingKind.shortfall, FindingKind.recommendation, FindingKind.concern)
+
+
+@dataclass(frozen=True)
+class NewIssue:
+    """A finding of the follow-up visit that raises an issue the baseline visit did not cover."""
+
+    finding_id: str
+    area: str
+    area_name: str
+    sub_area: str
+    sub_area_name: str
+    kind: str
+    severity: str
+    title: str
+    priority: bool
+
+
+@dataclass(frozen=True)
+class PriorityItem:
+    """A baseline shortfall or recommendation marked as a priority, with its status at the follow-up."""
+
+    finding_id: str
+    area: str
+    area_name: str
+    sub_area_name: str
+    kind: str
+    title: str
+    status: str
+    status_group: str
+    evidence: str
+
+
+def new_issues(items: pd.DataFrame) -> list[NewIssue]:
+    """The new issues of a follow-up, from its `item_table`: the one definition pages and reports share.
+
+    A new issue is a follow-up shortfall, recommendation or concern that continues no finding visible
+    at the level. TA needs, good practices and progress are reported in their own places, and a new
+    issue is never a regression. `totals["new_gaps"]` counts the shortfalls among them.
+    """
+    kinds = [kind.value for kind in ISSUE_KINDS]
+    new = items[(items["role"] == "new") & items["kind"].isin(kinds)]
+    return [
+        NewIssue(
+            finding_id=row.finding_id,
+            area=row.area,
+            area_name=row.area_name,
+            sub_area=row.sub_area,
+            sub_area_name=row.sub_area_name,
+            kind=str(row.kind),
+            severity=row.severity,
+            title=row.title,
+            priority=bool(row.priority),
+        )
+        for row in new.itertuples()
+    ]
+
+
+def priority_items(items: pd.DataFrame, kind: FindingKind | None = None) -> list[PriorityItem]:
+    """The baseline items marked as priorities (of one kind, if given), in taxonomy order, with their status."""
+    chosen = items[(items["role"] == "baseline") & items["priority"]]
+    if kind is not None:
+        chosen = chosen[chosen["kind"] == kind.value]
+    return [
+        PriorityItem(
+            finding_id=row.finding_id,
+            area=row.area,
+            area_name=row.area_name,
+            sub_area_name=row.sub_area_name,
+            kind=str(row.kind),
+            title=row.title,
+            status=row.status,
+            status_group=row.status_group,
+            evidence=row.evidence,
+        )
+        for row in chosen.itertuples()
+    ]
+
+
+def as_frame(rows: list[NewIssue] | list[PriorityItem], of: type) -> pd.DataFrame:
+    """Typed rows as a DataFrame for a page's table, with the dataclass's fields as columns."""
+    columns = list(of.__dataclass_fields__)
+    return pd.DataFrame([row.__dict__ for row in rows], columns=columns)
 
 
 # ---------------------------------------------------------------- across states

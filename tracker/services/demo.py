@@ -11,6 +11,9 @@ from tracker.services.access import Actor
 from tracker.services.bundle_format import sources_from_paths
 from tracker.services.importer import ImportResult, import_bundle
 
+# Every visit summary of the shipped demo says this, so documents made from it can say so too.
+ILLUSTRATIVE_MARK = "Illustrative demo data"
+
 
 def demo_bundle_path():
     return files("tracker") / "demo"

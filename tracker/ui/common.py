@@ -15,8 +15,8 @@ from tracker.db import database_url, get_engine
 from tracker.errors import TrackerError, ValidationFailed
 from tracker.models import Confidentiality
 from tracker.services import comparison, records
-from tracker.services.bundle_format import escape_cell
 from tracker.services.access import Actor, effective_level
+from tracker.services.bundle_format import escape_cell
 from tracker.services.wording import date_span, label
 from tracker.ui.auth import current_actor
 

@@ -31,12 +31,23 @@ if scope == by_state:
     followup = st.selectbox("Follow-up visit", list(names), format_func=names.get, key="reports:followup")
     period = None
 else:
-    first, last = min(followups["start_date"]), max(followups["start_date"])
+    # The current and the previous year: what a periodic report covers, and quick to write.
+    this_year = dt.date.today().year
     period = st.date_input(
         "Follow-up visits that started between",
-        value=(dt.date(first.year, 1, 1), dt.date(last.year, 12, 31)),
+        value=(dt.date(this_year - 1, 1, 1), dt.date(this_year, 12, 31)),
+        # Streamlit offers only ten years either side by default; visits go back further.
+        min_value=dt.date(1990, 1, 1),
+        max_value=dt.date(this_year + 5, 12, 31),
         format="YYYY-MM-DD",
         key="reports:period",
+    )
+    sort = st.radio(
+        "Summary across States in order of",
+        list(reports.PERIOD_SORTS),
+        format_func={"state": "State name", "index": "Implementation index, highest first"}.get,
+        horizontal=True,
+        key="reports:sort",
     )
 
 levels = who.clearance.visible_levels()
@@ -54,8 +65,31 @@ fmt = format_column.radio("Format", list(FORMATS), format_func=FORMATS.get, hori
 incomplete_period = period is not None and len(period) != 2
 if incomplete_period:
     st.caption("Choose the last day of the period too.")
+confirmed = True
+if period is not None and not incomplete_period:
+    start, end = period
+    in_period = followups[(followups["start_date"] >= start) & (followups["start_date"] <= end)]
+    estimate = reports.estimate_period_report(in_period["visit_id"].nunique(), fmt)
+    if not estimate.visits:
+        st.caption(f"No follow-up visit started in {common.date_span(start, end)}: choose another period.")
+    elif estimate.large:
+        st.warning(
+            f"This report covers {estimate.visits_text}: about {estimate.pages} pages, "
+            f"written in {estimate.duration}. A shorter period gives a shorter report.",
+            icon=":material/warning:",
+        )
+        confirmed = st.checkbox("Write the full report anyway", key="reports:confirm-large")
+    else:
+        st.caption(
+            f"{estimate.visits_text.capitalize()}: about {estimate.pages} pages, written in {estimate.duration}."
+        )
 
-if st.button("Generate report", type="primary", icon=":material/description:", disabled=incomplete_period):
+if st.button(
+    "Generate report",
+    type="primary",
+    icon=":material/description:",
+    disabled=incomplete_period or not confirmed,
+):
     with common.error_boundary():
         bar = st.progress(0.0, text="Reading the comparison…")
 
@@ -68,7 +102,9 @@ if st.button("Generate report", type="primary", icon=":material/description:", d
             name = f"report-{followup}-{level}.{fmt}"
         else:
             start, end = period
-            document = reports.build_period_report(common.engine(), who, start, end, level, progress=advance("Reading"))
+            document = reports.build_period_report(
+                common.engine(), who, start, end, level, progress=advance("Reading"), sort=sort
+            )
             name = f"report-{start}-to-{end}-{level}.{fmt}"
         bar.progress(0.0, text="Drawing the charts…" if fmt == "docx" else "Writing…")
         content = reports.render(document, fmt, progress=advance("Drawing charts"))

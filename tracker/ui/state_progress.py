@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from tracker.services import charts
-from tracker.services.comparison import areas_frame
+from tracker.services.comparison import NewIssue, PriorityItem, areas_frame, as_frame, new_issues, priority_items
 from tracker.services.palette import STATUS_GROUP_COLOURS
 from tracker.ui import common
 
@@ -201,6 +201,7 @@ st.caption(common.level_caption(level))
 status_columns = {
     "finding_id": st.column_config.TextColumn("Id"),
     "area": st.column_config.TextColumn("Area"),
+    "area_name": st.column_config.TextColumn("Thematic area"),
     "title": st.column_config.TextColumn("Finding", width="large"),
     "kind": st.column_config.TextColumn("Kind"),
     "status": st.column_config.TextColumn("Status at the follow-up"),
@@ -225,12 +226,12 @@ status_columns["role"] = st.column_config.TextColumn("At the follow-up")
 
 st.subheader("Priority items")
 st.markdown("**Of the baseline**, with their status at the follow-up")
-priority = items[(items["role"] == "baseline") & items["priority"]]
+priority = as_frame(priority_items(items), PriorityItem)
 if priority.empty:
     st.caption("No baseline item is marked as a priority.")
 else:
     shown_priority = common.in_words(
-        priority[["finding_id", "area", "kind", "title", "status", "status_group", "evidence"]]
+        priority[["finding_id", "area_name", "kind", "title", "status", "status_group", "evidence"]]
     )
     common.dataframe(
         shown_priority,
@@ -256,12 +257,12 @@ st.caption(
     "Findings of the follow-up visit that continue no baseline finding: mostly requirements that "
     "did not exist at the baseline. They are tracked separately and are not regressions."
 )
-new_issues = items[(items["role"] == "new") & items["kind"].isin(["shortfall", "recommendation", "concern", "ta_need"])]
-if new_issues.empty:
-    st.caption("None.")
+issues = as_frame(new_issues(items), NewIssue)
+if issues.empty:
+    st.caption("None recorded.")
 else:
     common.dataframe(
-        common.in_words(new_issues[["finding_id", "area", "kind", "severity", "title"]]),
+        common.in_words(issues[["finding_id", "area_name", "kind", "severity", "title"]]),
         hide_index=True,
         column_config=status_columns,
         key="table:new",

@@ -5,7 +5,16 @@ import uuid
 from pathlib import Path
 
 from tracker.errors import TrackerError
-from tracker.services.reports.builder import build_period_report, build_state_report, parse_period
+from tracker.services.reports.builder import (
+    PERIOD_SORTS,
+    build_period_report,
+    build_state_report,
+    followup_periods,
+    parse_period,
+    period_sort,
+    period_title,
+)
+from tracker.services.reports.estimate import ReportEstimate, estimate_period_report
 from tracker.services.reports.model import Document, Progress, Section, Table
 from tracker.services.reports.render_docx import render_docx
 from tracker.services.reports.render_html import render_html
@@ -14,12 +23,18 @@ from tracker.services.reports.render_markdown import render_markdown
 __all__ = [
     "FORMATS",
     "MEDIA_TYPES",
+    "PERIOD_SORTS",
     "Document",
+    "ReportEstimate",
     "Section",
     "Table",
     "build_period_report",
     "build_state_report",
+    "estimate_period_report",
+    "followup_periods",
     "parse_period",
+    "period_sort",
+    "period_title",
     "render",
     "report_format",
     "write_report",

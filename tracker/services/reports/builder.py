@@ -1,13 +1,16 @@
 """Reports to the Committee (DESIGN §7), built on the comparison service so their numbers are §3's.
 
-Every count in a report comes from `compare`, `areas_frame`, `item_table`, `followup_visits` or
-`cross_state_index` at the report's level; the visits, good practices, TA needs and meetings it
-lists come from the same visible-row queries the dashboard uses.
+Every count in a report comes from `compare`, `areas_frame`, `item_table`, `new_issues`,
+`priority_items`, `followup_visits` or `cross_state_index` at the report's level; the visits, good
+practices, TA needs and meetings it lists come from the same visible-row queries the dashboard uses.
+Every value is written in words (areas by their stored names, statuses, kinds and levels through
+`wording`), and every date in one style.
 """
 
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -16,10 +19,11 @@ from tracker.errors import TrackerError
 from tracker.models import Confidentiality, FindingKind
 from tracker.services import comparison, records
 from tracker.services.access import Actor, effective_level
-from tracker.services.charts import index_heatmap
+from tracker.services.comparison import NewIssue, PriorityItem
+from tracker.services.demo import ILLUSTRATIVE_MARK
 from tracker.services.reports import charts
-from tracker.services.reports.model import Document, Progress, Section, Table
-from tracker.services.wording import date_span
+from tracker.services.reports.model import NONE_RECORDED, Document, Progress, Section, Table
+from tracker.services.wording import date_span, day, in_prose, label, level_words
 
 # The per-area tables: title, then each column's header and the §3 count it shows.
 AREA_TABLES = [
@@ -63,17 +67,13 @@ AREA_TABLES = [
     ),
 ]
 GROUPS = ("closed", "progressing", "open", "excluded")
+# How the summary across States may be ordered: by State name (the default) or by index, highest first.
+PeriodSort = Literal["state", "index"]
+PERIOD_SORTS: tuple[str, ...] = ("state", "index")
 
-# Kinds of follow-up finding that raise an issue, as opposed to recording progress or strengths.
-_ISSUE_KINDS = [FindingKind.shortfall.value, FindingKind.recommendation.value, FindingKind.concern.value]
 _SEVERITY_RANK = {"major": 0, "moderate": 1, "minor": 2}
 _TOP_SHORTFALLS = 5
 _PERIOD = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})\s*$")
-
-
-def words(value: str) -> str:
-    """An enumeration value as prose: follow_up → follow-up, partially_implemented → partially implemented."""
-    return "follow-up" if value == "follow_up" else value.replace("_", " ")
 
 
 def parse_period(text: str) -> tuple[dt.date, dt.date]:
@@ -88,8 +88,28 @@ def parse_period(text: str) -> tuple[dt.date, dt.date]:
     return start, end
 
 
+def period_sort(text: str | None) -> PeriodSort:
+    """The summary's order named on the command line or the page: `state` (the default) or `index`."""
+    chosen = (text or "state").strip().lower()
+    if chosen not in PERIOD_SORTS:
+        raise TrackerError(f"'{text}' is not a sort order of the summary", "use state or index")
+    return chosen  # type: ignore[return-value]
+
+
+def period_title(start: dt.date, end: dt.date) -> str:
+    """`Follow-up visits, 1 January – 31 December 2023`."""
+    return f"Follow-up visits, {date_span(start, end)}"
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _author(actor: Actor) -> str:
+    """The signed-in user writes the report; the command line and the laptop write as CTED."""
+    if actor.username == "local" or actor.username.startswith("cli:"):
+        return "CTED"
+    return actor.username
 
 
 @dataclass
@@ -100,6 +120,9 @@ class _FollowUp:
     result: dict
     areas: pd.DataFrame
     items: pd.DataFrame
+    new_issues: list[NewIssue]
+    priorities: list[PriorityItem]
+    area_names: dict[str, str]
     visits: pd.DataFrame
     strengths_and_needs: pd.DataFrame
     meetings: pd.DataFrame
@@ -113,16 +136,35 @@ class _FollowUp:
     def followup(self) -> pd.Series:
         return self.visits.set_index("visit_id").loc[self.result["followup_visit"]]
 
+    @property
+    def illustrative(self) -> bool:
+        return any(ILLUSTRATIVE_MARK in (summary or "") for summary in self.visits["summary"])
 
-def _collect(engine: Engine, actor: Actor, iso3: str, followup: str | None, level: Confidentiality) -> _FollowUp:
+    def area_name(self, code: str) -> str:
+        return self.area_names.get(code, code)
+
+
+def _collect(
+    engine: Engine,
+    actor: Actor,
+    iso3: str,
+    followup: str | None,
+    level: Confidentiality,
+    names: dict[str, str] | None = None,
+) -> _FollowUp:
     result = comparison.compare(engine, actor, iso3, followup, level)
     visit_ids = [result["baseline_visit"], result["followup_visit"]]
     known = comparison.followup_visits(engine, actor, result["state"], level)
+    names = comparison.thematic_area_names(engine) if names is None else names
+    items = comparison.item_table(engine, actor, result["followup_visit"], level)
     return _FollowUp(
         state_name=known.loc[known["visit_id"] == result["followup_visit"], "state_name"].iloc[0],
         result=result,
-        areas=comparison.areas_frame(result),
-        items=comparison.item_table(engine, actor, result["followup_visit"], level),
+        areas=comparison.areas_frame(result, names),
+        items=items,
+        new_issues=comparison.new_issues(items),
+        priorities=comparison.priority_items(items),
+        area_names=names,
         visits=_visits(engine, actor, visit_ids, level),
         strengths_and_needs=pd.concat(
             records.list_findings(engine, actor, visit_id=visit_id, kind=kind, level=level)[0]
@@ -152,6 +194,10 @@ def _visits(engine: Engine, actor: Actor, visit_ids: list[str], level: Confident
     )
 
 
+def _keywords(level: Confidentiality, *states: str) -> list[str]:
+    return ["Counter-Terrorism Committee", "CTED", "follow-up visit", *states, level_words(level.value)]
+
+
 # ---------------------------------------------------------------- a state's follow-up
 
 
@@ -162,20 +208,25 @@ def build_state_report(engine: Engine, actor: Actor, iso3: str, followup: str | 
     followup_visit = data.followup
     return Document(
         title=f"{data.state_name}: progress since the {data.baseline.start_date.year} visit",
-        subtitle=(
-            f"Report to the Counter-Terrorism Committee on the follow-up visit "
-            f"{data.result['followup_visit']} ({date_span(followup_visit.start_date, followup_visit.end_date)})"
+        subtitle="Report to the Counter-Terrorism Committee",
+        scope=(
+            f"{data.state_name}: follow-up visit {data.result['followup_visit']}, "
+            f"{date_span(followup_visit.start_date, followup_visit.end_date)}"
         ),
         level=level,
         generated_at=_now(),
+        author=_author(actor),
+        keywords=_keywords(level, data.state_name),
+        illustrative=data.illustrative,
         sections=_state_sections(data),
     )
 
 
-def _state_sections(data: _FollowUp) -> list[Section]:
+def _state_sections(data: _FollowUp, summary: bool = True) -> list[Section]:
+    """The sections of one follow-up, in reading order; a caller may put its own sections first."""
     return [
         _scope(data),
-        _executive_summary(data),
+        *([_executive_summary(data)] if summary else []),
         _progress_per_area(data),
         _new_issues(data),
         _strengths_or_needs(
@@ -197,7 +248,7 @@ def _scope(data: _FollowUp) -> Section:
             f"Member State: {data.state_name}. This report compares the follow-up visit {followup.name} "
             f"({date_span(followup.start_date, followup.end_date)}) with the baseline visit {baseline.name} "
             f"({date_span(baseline.start_date, baseline.end_date)}). It counts and lists only material "
-            f"at or below the {data.level.value} confidentiality level.",
+            f"at or below the {level_words(data.level.value)} confidentiality level.",
             "The follow-up visit judged each shortfall and recommendation of the baseline visit. Issues "
             "it raised that the baseline did not cover are reported separately as new issues: they are "
             "not regressions.",
@@ -209,9 +260,9 @@ def _scope(data: _FollowUp) -> Section:
                 [
                     [
                         v.visit_id,
-                        words(v.kind),
+                        label(v.kind),
                         date_span(v.start_date, v.end_date),
-                        words(v.modality),
+                        label(v.modality),
                         v.lead,
                         v.partners,
                         v.resolutions,
@@ -224,62 +275,126 @@ def _scope(data: _FollowUp) -> Section:
     )
 
 
-def _executive_summary(data: _FollowUp) -> Section:
+def _listing(names: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _summary_paragraphs(data: _FollowUp) -> list[str]:
+    """The executive summary in sentences built from the numbers; a period's digest reads the same."""
     totals = data.result["totals"]
     items = totals["baseline_gaps"] + totals["baseline_recommendations"]
     baseline_year = data.baseline.start_date.year
+    groups = {group: totals[f"gaps_{group}"] + totals[f"recs_{group}"] for group in GROUPS}
     if totals["implementation_index"] is None:
         index = "No baseline item has a scored status at this level, so there is no implementation index."
     else:
         index = (
-            f"Implementation index at the follow-up visit: {totals['implementation_index']:.1f} out of 100 "
-            f"(scored baseline items: {totals['scored_items']}). The baseline visit has no index: it "
-            f"recorded the shortfalls and recommendations that the follow-up visit judged."
+            f"At the follow-up visit the implementation index stands at {totals['implementation_index']:.1f} "
+            f"out of 100, over {totals['scored_items']} scored baseline items (100 would mean every one fully "
+            f"implemented)."
         )
-    groups = {group: totals[f"gaps_{group}"] + totals[f"recs_{group}"] for group in GROUPS}
     paragraphs = [
         index,
-        f"Shortfalls and recommendations recorded in {baseline_year}: {items}; closed {groups['closed']}, "
-        f"progressing {groups['progressing']}, open {groups['open']}, excluded {groups['excluded']} "
-        f"(not scored: no longer relevant, not assessed or insufficient information).",
-        _priority_sentence(data.items),
-        f"Shortfalls found at the follow-up visit: {totals['followup_gaps']}; new issues that the baseline "
-        f"visit did not cover: {totals['new_gaps']}.",
+        f"Of the {items} shortfalls and recommendations recorded in {baseline_year}, {groups['closed']} are "
+        f"closed, {groups['progressing']} progressing and {groups['open']} open; {groups['excluded']} are not "
+        f"scored (no longer relevant, not assessed or insufficient information).",
+        _priority_sentence(data),
+        *_areas_sentence(data),
+        _remaining_sentence(data),
+        _new_issues_sentence(data),
     ]
+    return [paragraph for paragraph in paragraphs if paragraph]
+
+
+def _executive_summary(data: _FollowUp, heading: str = "Executive summary") -> Section:
+    totals = data.result["totals"]
+    items = totals["baseline_gaps"] + totals["baseline_recommendations"]
+    groups = {group: totals[f"gaps_{group}"] + totals[f"recs_{group}"] for group in GROUPS}
     tables = [
         Table(
             ["Status group", "Shortfalls", "Recommendations", "Total"],
-            [[words(g).capitalize(), totals[f"gaps_{g}"], totals[f"recs_{g}"], groups[g]] for g in GROUPS]
+            [[label(g), totals[f"gaps_{g}"], totals[f"recs_{g}"], groups[g]] for g in GROUPS]
             + [["All baseline items", totals["baseline_gaps"], totals["baseline_recommendations"], items]],
             title="Baseline items by status at the follow-up visit",
         )
     ]
+    recommendations = [item for item in data.priorities if item.kind == FindingKind.recommendation]
+    if recommendations:
+        tables.append(
+            Table(
+                ["Thematic area", "Priority recommendation", "Status at the follow-up"],
+                [[item.area_name, item.title, label(item.status)] for item in recommendations],
+                title="Priority recommendations of the baseline visit",
+            )
+        )
     remaining = _top_remaining_shortfalls(data.items)
     if len(remaining):
         tables.append(
             Table(
-                ["Finding", "Area", "Severity", "Status", "Shortfall"],
-                [
-                    [r.finding_id, r.sub_area, r.severity or "—", words(r.status), r.title]
-                    for r in remaining.itertuples()
-                ],
+                ["Thematic area", "Shortfall", "Severity", "Status at the follow-up"],
+                [[r.area_name, r.title, label(r.severity) or "—", label(r.status)] for r in remaining.itertuples()],
                 title="Top remaining shortfalls",
             )
         )
-    return Section("Executive summary", paragraphs=paragraphs, tables=tables)
+    return Section(heading, paragraphs=_summary_paragraphs(data), tables=tables)
 
 
-def _priority_sentence(items: pd.DataFrame) -> str:
-    priority = items[(items["role"] == "baseline") & items["priority"] & (items["kind"] == FindingKind.recommendation)]
-    if priority.empty:
+def _priority_sentence(data: _FollowUp) -> str:
+    """Names every priority recommendation of the baseline with its status."""
+    priority = [item for item in data.priorities if item.kind == FindingKind.recommendation]
+    if not priority:
         return "No priority recommendation of the baseline visit is visible at this level."
-    closed = int((priority["status_group"] == "closed").sum())
-    outstanding = int(priority["status_group"].isin(["progressing", "open"]).sum())
+    closed = sum(item.status_group == "closed" for item in priority)
+    outstanding = sum(item.status_group in ("progressing", "open") for item in priority)
     excluded = len(priority) - closed - outstanding
-    sentence = (
-        f"Priority recommendations: {closed} of {len(priority)} closed, {outstanding} outstanding (progressing or open)"
+    named = "; ".join(f"{item.title} ({in_prose(item.status)})" for item in priority)
+    counted = f"{closed} of {len(priority)} closed and {outstanding} outstanding"
+    counted += f", {excluded} not scored" if excluded else ""
+    return f"Priority recommendations of the baseline visit, {counted}: {named}."
+
+
+def _areas_sentence(data: _FollowUp) -> list[str]:
+    """The areas that progressed most and least, by their implementation index."""
+    scored = data.areas.dropna(subset=["implementation_index"])
+    if len(scored) < 2:
+        return []
+    best, worst = scored["implementation_index"].max(), scored["implementation_index"].min()
+    if best == worst:
+        return [f"Every thematic area with a scored item has the same implementation index, {best:.1f}."]
+    most = _listing(scored.loc[scored["implementation_index"] == best, "area_name"].tolist())
+    least = _listing(scored.loc[scored["implementation_index"] == worst, "area_name"].tolist())
+    return [
+        f"Most progress: {most} (implementation index {best:.1f}). Least progress: {least} "
+        f"(implementation index {worst:.1f})."
+    ]
+
+
+def _remaining_sentence(data: _FollowUp) -> str:
+    remaining = _top_remaining_shortfalls(data.items)
+    if remaining.empty:
+        return "No baseline shortfall remains open or progressing at this level."
+    named = "; ".join(f"{r.title} ({r.area_name}, {in_prose(r.status)})" for r in remaining.itertuples())
+    return f"The main remaining shortfalls: {named}."
+
+
+def _new_issues_sentence(data: _FollowUp) -> str:
+    issues = data.new_issues
+    if not issues:
+        return "The follow-up visit raised no new issue that the baseline visit did not cover."
+    by_kind = [
+        f"{sum(issue.kind == kind for issue in issues)} {noun}"
+        for kind, noun in (
+            (FindingKind.shortfall, "shortfalls"),
+            (FindingKind.recommendation, "recommendations"),
+            (FindingKind.concern, "concerns"),
+        )
+        if any(issue.kind == kind for issue in issues)
+    ]
+    return (
+        f"The follow-up visit raised {len(issues)} new issues that the baseline visit did not cover "
+        f"({_listing(by_kind)}); they are new requirements or new findings, not regressions."
     )
-    return sentence + (f", {excluded} not scored." if excluded else ".")
 
 
 def _top_remaining_shortfalls(items: pd.DataFrame) -> pd.DataFrame:
@@ -305,9 +420,7 @@ def _area_rows(data: _FollowUp, columns: list[tuple[str, str]]) -> list[list]:
 
 def _progress_per_area(data: _FollowUp) -> Section:
     if data.areas.empty:
-        return Section(
-            "Progress per thematic area", paragraphs=["No finding of either visit is visible at this level."]
-        )
+        return Section("Progress per thematic area", paragraphs=[NONE_RECORDED])
     return Section(
         "Progress per thematic area",
         paragraphs=[
@@ -317,7 +430,7 @@ def _progress_per_area(data: _FollowUp) -> Section:
             "assessed, insufficient information) are not scored. New shortfalls continue no earlier finding.",
         ],
         tables=[
-            Table(["Area", *(header for header, _ in columns)], _area_rows(data, columns), title=title)
+            Table(["Thematic area", *(header for header, _ in columns)], _area_rows(data, columns), title=title)
             for title, columns in AREA_TABLES
         ],
         charts=[charts.area_progress(data.areas)],
@@ -325,78 +438,90 @@ def _progress_per_area(data: _FollowUp) -> Section:
 
 
 def _new_issues(data: _FollowUp) -> Section:
-    followup_items = data.items[data.items["role"] != "baseline"]
-    new = followup_items[(followup_items["role"] == "new") & followup_items["kind"].isin(_ISSUE_KINDS)]
-    continuing = int((followup_items["role"] == "continuing").sum())
+    issues = data.new_issues
+    if not issues:
+        return Section("New issues since the baseline", paragraphs=[NONE_RECORDED])
     paragraphs = [
-        f"Issues raised at the follow-up visit that the baseline visit did not cover: {len(new)} "
-        f"(shortfalls: {data.result['totals']['new_gaps']})."
+        f"Issues raised at the follow-up visit that the baseline visit did not cover: {len(issues)}, of which "
+        f"shortfalls: {data.result['totals']['new_gaps']}. Technical assistance needs are listed in their own "
+        f"section."
     ]
+    continuing = int((data.items["role"] == "continuing").sum())
     if continuing:
         paragraphs.append(
             f"Findings of the follow-up visit that restate baseline findings: {continuing} (see the annex)."
         )
-    tables = (
-        [
+    return Section(
+        "New issues since the baseline",
+        paragraphs=paragraphs,
+        tables=[
             Table(
-                ["Finding", "Area", "Kind", "Severity", "Issue"],
-                [[r.finding_id, r.sub_area, words(r.kind), r.severity or "—", r.title] for r in new.itertuples()],
+                ["Id", "Thematic area", "Kind", "Severity", "Issue"],
+                [
+                    [
+                        issue.finding_id,
+                        issue.sub_area_name,
+                        label(issue.kind),
+                        label(issue.severity) or "—",
+                        issue.title,
+                    ]
+                    for issue in issues
+                ],
             )
-        ]
-        if len(new)
-        else []
+        ],
     )
-    return Section("New issues since the baseline", paragraphs=paragraphs, tables=tables)
 
 
 def _strengths_or_needs(data: _FollowUp, kind: FindingKind, heading: str, field: str, noun: str) -> Section:
     totals = data.result["totals"]
     found = data.strengths_and_needs[data.strengths_and_needs["kind"] == kind]
+    if found.empty:
+        return Section(heading, paragraphs=[NONE_RECORDED])
     paragraph = (
         f"{noun.capitalize()} recorded: {totals[f'{field}_baseline']} at the baseline visit, "
         f"{totals[f'{field}_followup']} at the follow-up visit."
     )
-    tables = (
-        [
+    return Section(
+        heading,
+        paragraphs=[paragraph],
+        tables=[
             Table(
-                ["Visit", "Finding", "Area", "Title"],
-                [[r.visit_id, r.finding_id, r.area, r.title] for r in found.itertuples()],
+                ["Visit", "Id", "Thematic area", "Title"],
+                [[r.visit_id, r.finding_id, data.area_name(r.area), r.title] for r in found.itertuples()],
             )
-        ]
-        if len(found)
-        else []
+        ],
     )
-    return Section(heading, paragraphs=[paragraph], tables=tables)
 
 
 def _meetings(data: _FollowUp) -> Section:
     meetings = data.meetings
+    if meetings.empty:
+        return Section("Meetings held", paragraphs=[NONE_RECORDED])
     counts = meetings["visit_id"].value_counts()
     paragraph = (
         f"Meetings visible at this level: {counts.get(data.result['followup_visit'], 0)} at the follow-up "
         f"visit, {counts.get(data.result['baseline_visit'], 0)} at the baseline visit."
     )
-    tables = (
-        [
+    return Section(
+        "Meetings held",
+        paragraphs=[paragraph],
+        tables=[
             Table(
                 ["Date", "Visit", "Kind", "Counterpart", "Sector", "Notes"],
                 [
                     [
-                        m.date.isoformat() if m.date else None,
+                        day(m.date) if m.date else None,
                         m.visit_id,
-                        words(m.kind),
+                        label(m.kind),
                         m.counterpart,
-                        words(m.sector),
+                        label(m.sector),
                         m.notes,
                     ]
                     for m in meetings.itertuples()
                 ],
             )
-        ]
-        if len(meetings)
-        else []
+        ],
     )
-    return Section("Meetings held", paragraphs=[paragraph], tables=tables)
 
 
 def _annex(data: _FollowUp) -> Section:
@@ -405,16 +530,16 @@ def _annex(data: _FollowUp) -> Section:
     followup = items[items["role"] != "baseline"]
     tables = [
         Table(
-            ["Finding", "Area", "Priority", "Title", "Status at follow-up", "Evidence", "Level"],
+            ["Id", "Thematic area", "Priority", "Title", "Status at follow-up", "Evidence", "Level"],
             [
                 [
                     r.finding_id,
-                    r.sub_area,
-                    "yes" if r.priority else "",
+                    r.sub_area_name,
+                    "Yes" if r.priority else "",
                     r.title,
-                    words(r.status),
+                    label(r.status),
                     r.evidence,
-                    r.confidentiality,
+                    level_words(r.confidentiality),
                 ]
                 for r in baseline[baseline["kind"] == kind].itertuples()
             ],
@@ -424,18 +549,31 @@ def _annex(data: _FollowUp) -> Section:
     ]
     tables.append(
         Table(
-            ["Finding", "Area", "Kind", "Role", "Continues", "Title", "Level"],
+            ["Id", "Thematic area", "Kind", "Role", "Continues", "Title", "Level"],
             [
-                [r.finding_id, r.sub_area, words(r.kind), r.role, r.continues, r.title, r.confidentiality]
+                [
+                    r.finding_id,
+                    r.sub_area_name,
+                    label(r.kind),
+                    label(r.role),
+                    r.continues,
+                    r.title,
+                    level_words(r.confidentiality),
+                ]
                 for r in followup.itertuples()
             ],
             title=f"Findings of the follow-up visit {data.result['followup_visit']}",
         )
     )
+    tables = [table for table in tables if table.rows]
     return Section(
         "Annex: all items",
-        paragraphs=[f"Every item visible at the {data.level.value} level, each with its own confidentiality level."],
-        tables=[table for table in tables if table.rows],
+        paragraphs=[
+            f"Every item visible at the {level_words(data.level.value)} level, each with its own confidentiality level."
+            if tables
+            else NONE_RECORDED
+        ],
+        tables=tables,
     )
 
 
@@ -443,46 +581,92 @@ def _annex(data: _FollowUp) -> Section:
 
 
 def build_period_report(
-    engine: Engine, actor: Actor, start: dt.date, end: dt.date, level=None, progress: Progress | None = None
+    engine: Engine,
+    actor: Actor,
+    start: dt.date,
+    end: dt.date,
+    level=None,
+    progress: Progress | None = None,
+    sort: PeriodSort = "state",
 ) -> Document:
-    """Every visible follow-up visit that started between `start` and `end` (both included)."""
+    """Every visible follow-up visit that started between `start` and `end` (both included).
+
+    The summary across States comes first, then a one-page digest per State, then each State's
+    detail; States are in name order, or the summary by index (highest first) with `sort="index"`.
+    """
+    sort = period_sort(sort)
     level = effective_level(actor, level)
-    visits = comparison.followup_visits(engine, actor, level=level)
-    visits = visits[(visits["start_date"] >= start) & (visits["start_date"] <= end)].sort_values(
-        ["start_date", "state_name", "visit_id"]
-    )
+    visits = followup_periods(engine, actor, start, end, level)
+    names = comparison.thematic_area_names(engine)
     collected = []
     for done, visit in enumerate(visits.itertuples(), start=1):
-        collected.append(_collect(engine, actor, visit.state, visit.visit_id, level))
+        collected.append(_collect(engine, actor, visit.state, visit.visit_id, level, names))
         if progress:
             progress(done, len(visits), visit.state_name)
-    # The heatmap's rows come in the order of the report's sections.
     order = {visit_id: position for position, visit_id in enumerate(visits["visit_id"])}
     index = comparison.cross_state_index(engine, actor, level)
     index = index[index["followup_visit"].isin(order)].sort_values(
         "followup_visit", key=lambda ids: ids.map(order), kind="stable"
     )
     return Document(
-        title=f"Follow-up visits from {date_span(start, end)}",
+        title=period_title(start, end),
         subtitle="Progress report to the Counter-Terrorism Committee",
+        scope=date_span(start, end),
         level=level,
         generated_at=_now(),
-        sections=[_cross_state_summary(collected, index, level)]
-        + [
-            Section(
-                f"{data.state_name}: follow-up visit {data.result['followup_visit']}",
-                subsections=_state_sections(data),
-            )
-            for data in collected
+        author=_author(actor),
+        keywords=_keywords(level, *(data.state_name for data in collected)),
+        illustrative=any(data.illustrative for data in collected),
+        sections=[
+            _cross_state_summary(collected, index, level, names, sort),
+            *(_digest(data) for data in collected),
+            *(
+                Section(
+                    f"{data.state_name}: follow-up visit {data.result['followup_visit']}",
+                    subsections=_state_sections(data, summary=False),
+                    new_page=True,
+                )
+                for data in collected
+            ),
         ],
     )
 
 
-def _cross_state_summary(collected: list[_FollowUp], index: pd.DataFrame, level: Confidentiality) -> Section:
+def followup_periods(engine: Engine, actor: Actor, start: dt.date, end: dt.date, level=None) -> pd.DataFrame:
+    """The visible follow-up visits that started in the period, in State name order."""
+    visits = comparison.followup_visits(engine, actor, level=level)
+    visits = visits[(visits["start_date"] >= start) & (visits["start_date"] <= end)]
+    return visits.sort_values(["state_name", "start_date", "visit_id"]).reset_index(drop=True)
+
+
+def _digest(data: _FollowUp) -> Section:
+    """One page per State ahead of the detail: the executive summary of its follow-up."""
+    followup = data.followup
+    section = _executive_summary(data, heading=f"{data.state_name}: digest")
+    # One page: the remaining shortfalls are named in a sentence; their table is in the detail.
+    section.tables = [table for table in section.tables if table.title != "Top remaining shortfalls"]
+    section.paragraphs.insert(
+        0,
+        f"Follow-up visit {followup.name} ({date_span(followup.start_date, followup.end_date)}) compared "
+        f"with the baseline visit {data.baseline.name} ({date_span(data.baseline.start_date, data.baseline.end_date)}).",
+    )
+    section.new_page = True
+    return section
+
+
+def _cross_state_summary(
+    collected: list[_FollowUp],
+    index: pd.DataFrame,
+    level: Confidentiality,
+    names: dict[str, str],
+    sort: PeriodSort,
+) -> Section:
     if not collected:
         return Section(
             "Summary across States",
-            paragraphs=[f"No follow-up visit visible at the {level.value} level started in this period."],
+            paragraphs=[
+                f"No follow-up visit visible at the {level_words(level.value)} level started in this period.",
+            ],
         )
     rows = []
     for data in collected:
@@ -496,16 +680,19 @@ def _cross_state_summary(collected: list[_FollowUp], index: pd.DataFrame, level:
                 totals["implementation_index"],
                 totals["scored_items"],
                 *(totals[f"gaps_{g}"] + totals[f"recs_{g}"] for g in GROUPS),
-                totals["new_gaps"],
+                len(data.new_issues),
             ]
         )
+    if sort == "index":
+        rows.sort(key=lambda row: (row[4] is None, -(row[4] or 0), row[0]))
+    ordered = "by implementation index, highest first" if sort == "index" else "by State name"
     return Section(
         "Summary across States",
         paragraphs=[
-            f"Follow-up visits that started in this period: {len(collected)}. Closed, progressing, open and "
-            f"excluded count the baseline shortfalls and recommendations by their status at the follow-up "
-            f"visit; new gaps are shortfalls first raised at the follow-up visit. Only material at or below "
-            f"the {level.value} confidentiality level is counted.",
+            f"Follow-up visits that started in this period: {len(collected)}, listed {ordered}. Closed, "
+            f"progressing, open and excluded count the baseline shortfalls and recommendations by their status "
+            f"at the follow-up visit; new issues are those first raised at the follow-up visit, not regressions. "
+            f"Only material at or below the {level_words(level.value)} confidentiality level is counted.",
         ],
         tables=[
             Table(
@@ -520,10 +707,10 @@ def _cross_state_summary(collected: list[_FollowUp], index: pd.DataFrame, level:
                     "Progressing",
                     "Open",
                     "Excluded",
-                    "New gaps",
+                    "New issues",
                 ],
                 rows,
             )
         ],
-        charts=[index_heatmap(index, comparison.area_names())],
+        charts=[charts.index_heatmap(index, names)],
     )

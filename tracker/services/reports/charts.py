@@ -12,19 +12,28 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from tracker.services.palette import NEW_GAPS_COLOUR, STATUS_GROUP_COLOURS
+from tracker.services.palette import BAR_EDGE, NEW_GAPS_COLOUR, STATUS_GROUP_COLOURS, lightness
+from tracker.services.reports.model import Chart
 
 _GROUP_LABELS = {"closed": "Closed", "progressing": "Progressing", "open": "Open", "excluded": "Excluded (not scored)"}
 _FONT = dict(family="Arial, Helvetica, sans-serif", size=12)
+# Area names wrap at word boundaries onto lines of about this many characters.
+_NAME_WIDTH = 34
 
 
-def _label(name: str) -> str:
-    return textwrap.shorten(name, 42, placeholder="…")
+def wrapped(name: str, width: int = _NAME_WIDTH) -> str:
+    """A full name on several lines, broken between words only."""
+    return "<br>".join(textwrap.wrap(name, width, break_long_words=False, break_on_hyphens=False))
 
 
-def area_progress(areas: pd.DataFrame) -> go.Figure:
+def _text_colour(colour: str) -> str:
+    """Black on light segments, white on dark ones, so every count label reads in print."""
+    return "#ffffff" if lightness(colour) < 50 else "#000000"
+
+
+def area_progress(areas: pd.DataFrame) -> Chart:
     """Baseline items by status group per area, beside the new shortfalls found at the follow-up."""
-    labels = [_label(name) for name in areas["area_name"]]
+    labels = [wrapped(name) for name in areas["area_name"]]
     figure = make_subplots(
         rows=1,
         cols=2,
@@ -36,29 +45,140 @@ def area_progress(areas: pd.DataFrame) -> go.Figure:
     for group, colour in STATUS_GROUP_COLOURS.items():
         counts = areas[f"gaps_{group}"] + areas[f"recs_{group}"]
         figure.add_trace(
-            go.Bar(y=labels, x=counts, name=_GROUP_LABELS[group], orientation="h", marker_color=colour),
+            go.Bar(
+                y=labels,
+                x=counts,
+                name=_GROUP_LABELS[group],
+                orientation="h",
+                marker=dict(color=colour, line=dict(color=BAR_EDGE, width=0.6)),
+                text=[str(n) if n else "" for n in counts],
+                textposition="inside",
+                insidetextanchor="middle",
+                textfont=dict(color=_text_colour(colour), size=11),
+            ),
             row=1,
             col=1,
         )
     figure.add_trace(
-        go.Bar(y=labels, x=areas["new_gaps"], name="New at follow-up", orientation="h", marker_color=NEW_GAPS_COLOUR),
+        go.Bar(
+            y=labels,
+            x=areas["new_gaps"],
+            name="New at follow-up",
+            orientation="h",
+            marker=dict(color=NEW_GAPS_COLOUR, line=dict(color=BAR_EDGE, width=0.6)),
+            text=[str(n) if n else "" for n in areas["new_gaps"]],
+            textposition="inside",
+            insidetextanchor="middle",
+            textfont=dict(color="#ffffff", size=11),
+        ),
         row=1,
         col=2,
     )
+    lines = sum(label.count("<br>") + 1 for label in labels)
     figure.update_layout(
         barmode="stack",
         font=_FONT,
-        height=160 + 34 * len(labels),
-        margin=dict(l=10, r=10, t=60, b=40),
-        legend=dict(orientation="h", yanchor="top", y=-0.08, x=0, traceorder="normal"),
+        height=200 + 22 * lines + 14 * len(labels),
+        margin=dict(l=10, r=10, t=70, b=60),
+        legend=dict(orientation="h", yanchor="top", y=-0.12, x=0, traceorder="normal"),
         plot_bgcolor="white",
+        uniformtext=dict(minsize=9, mode="show"),
         title=dict(text="Progress per thematic area", x=0),
     )
-    figure.update_yaxes(autorange="reversed")
+    figure.update_yaxes(autorange="reversed", title_text="Thematic area", row=1, col=1)
     baseline_items = areas["baseline_gaps"] + areas["baseline_recommendations"]
-    for column, largest in ((1, baseline_items.max()), (2, areas["new_gaps"].max())):
-        figure.update_xaxes(gridcolor="#e5e5e5", rangemode="tozero", dtick=_whole_step(largest), row=1, col=column)
-    return figure
+    for column, largest, title in (
+        (1, baseline_items.max(), "Baseline items (number)"),
+        (2, areas["new_gaps"].max(), "New shortfalls (number)"),
+    ):
+        figure.update_xaxes(
+            gridcolor="#e5e5e5",
+            rangemode="tozero",
+            dtick=_whole_step(largest),
+            title_text=title,
+            row=1,
+            col=column,
+        )
+    return Chart(figure, _area_progress_text(areas))
+
+
+def _area_progress_text(areas: pd.DataFrame) -> str:
+    """The chart's numbers in one paragraph: what a reader who cannot see it needs."""
+    parts = []
+    for row in areas.itertuples():
+        groups = ", ".join(
+            f"{getattr(row, f'gaps_{g}') + getattr(row, f'recs_{g}')} {_GROUP_LABELS[g].split(' ')[0].lower()}"
+            for g in STATUS_GROUP_COLOURS
+        )
+        parts.append(f"{row.area_name}: {groups}; {row.new_gaps} new shortfalls")
+    return (
+        "Bar chart of the baseline shortfalls and recommendations of each thematic area by their status "
+        "at the follow-up visit, beside the new shortfalls. " + ". ".join(parts) + "."
+    )
+
+
+# Past this many follow-up visits a printed column is too narrow for a State's name.
+_NAMED_COLUMNS = 12
+
+
+def index_heatmap(index: pd.DataFrame, names: dict[str, str]) -> Chart:
+    """The cross-State heatmap for paper: areas as rows named in full, one column per follow-up visit.
+
+    Paper has no hover, so every name is written out and every cell carries its index.
+    """
+    present = set(index["area"]) - {"ALL"}
+    areas = ["ALL", *[code for code in names if code in present], *sorted(present - set(names))]
+    visits = index.drop_duplicates("followup_visit")
+    grid = (
+        index.astype({"implementation_index": "float64"})
+        .pivot(index="area", columns="followup_visit", values="implementation_index")
+        .reindex(index=areas, columns=visits["followup_visit"])
+    )
+    named = len(visits) <= _NAMED_COLUMNS
+    columns = [
+        wrapped(f"{row.state_name} {row.followup_visit}", 14) if named else row.followup_visit
+        for row in visits.itertuples()
+    ]
+    rows = [wrapped("All areas" if code == "ALL" else names.get(code, code)) for code in areas]
+    scale = [[0.0, STATUS_GROUP_COLOURS["open"]], [0.5, "#f7f7f7"], [1.0, STATUS_GROUP_COLOURS["closed"]]]
+    figure = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy(dtype=float),
+            x=columns,
+            y=rows,
+            zmin=0,
+            zmax=100,
+            colorscale=scale,
+            text=grid.map(lambda v: "" if pd.isna(v) else f"{v:.1f}").to_numpy(),
+            texttemplate="%{text}",
+            colorbar=dict(title=dict(text="Index"), tickvals=[0, 25, 50, 75, 100], len=1, thickness=14),
+            hoverongaps=False,
+            xgap=2,
+            ygap=2,
+        )
+    )
+    figure.update_xaxes(title_text="Follow-up visit", side="top", tickangle=0 if named else -90)
+    figure.update_yaxes(title_text="Thematic area", autorange="reversed")
+    lines = sum(row.count("<br>") + 1 for row in rows)
+    figure.update_layout(
+        font=_FONT,
+        title=dict(
+            text="Implementation index (0 = nothing implemented, 100 = all closed) by area", x=0, y=0.99, yanchor="top"
+        ),
+        height=220 + 18 * lines + 10 * len(rows),
+        margin=dict(l=10, r=10, t=150, b=20),
+        plot_bgcolor="white",
+    )
+    overall = index[index["area"] == "ALL"]
+    described = "; ".join(
+        f"{row.state_name} " + ("no index" if pd.isna(row.implementation_index) else f"{row.implementation_index:.1f}")
+        for row in overall.itertuples()
+    )
+    return Chart(
+        figure,
+        "Heatmap of the implementation index (0 to 100) of each follow-up visit per thematic area. "
+        f"Overall index per State: {described}.",
+    )
 
 
 def _whole_step(largest: int) -> int:

@@ -1,4 +1,10 @@
-"""A report as a Word document: title page, headings, real tables, charts as PNG, numbered pages."""
+"""A report as a Word document: title page, contents, numbered headings and paragraphs, real tables,
+charts as PNG with alt text, the marking on every page and in the document's properties.
+
+python-docx has no API for a contents field, a picture's alt text or a field in a footer, so
+those are written through its documented low-level access (`OxmlElement`, `qn`, `._p`,
+`._inline`), as the python-docx documentation suggests for features it does not wrap.
+"""
 
 import io
 from contextlib import nullcontext
@@ -7,13 +13,22 @@ import docx
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from tracker.services.reports import charts as chart_images
-from tracker.services.reports.model import Document, Progress, Section, Table, cell_text
+from tracker.services.reports.model import (
+    ILLUSTRATIVE_BANNER,
+    NONE_RECORDED,
+    Document,
+    Progress,
+    Section,
+    Table,
+    cell_text,
+    numbered,
+)
 
 _PAGE_WIDTH, _PAGE_HEIGHT, _MARGIN = Cm(21), Cm(29.7), Cm(2)
 _PORTRAIT_TEXT_WIDTH = _PAGE_WIDTH - 2 * _MARGIN
@@ -45,11 +60,11 @@ def _page_setup(word: docx.document.Document, document: Document) -> None:
     section.page_width, section.page_height = _PAGE_WIDTH, _PAGE_HEIGHT
     section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = _MARGIN
     header = section.header.paragraphs[0]
-    header.text = document.level_line
+    header.text = document.marking
     header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    footer.add_run("Page ")
+    footer.add_run(f"{document.marking}    Page ")
     _field(footer, "PAGE")
     footer.add_run(" of ")
     _field(footer, "NUMPAGES")
@@ -63,25 +78,155 @@ def _page_setup(word: docx.document.Document, document: Document) -> None:
     cell_style.base_style = word.styles["Normal"]
     cell_style.font.size = Pt(8)
     cell_style.paragraph_format.space_after = Pt(0)
+    # Numbered paragraphs hang their number in the margin of the text, as United Nations documents do.
+    body = word.styles.add_style("Body Numbered", WD_STYLE_TYPE.PARAGRAPH)
+    body.base_style = word.styles["Normal"]
+    body.paragraph_format.left_indent = Cm(0.9)
+    body.paragraph_format.first_line_indent = Cm(-0.9)
+    body.paragraph_format.tab_stops.add_tab_stop(Cm(0.9))
+    body.paragraph_format.space_after = Pt(6)
+    caption = word.styles["Caption"]
+    caption.paragraph_format.space_before = Pt(10)
+    caption.font.size = Pt(9)
+
+
+def _properties(word: docx.document.Document, document: Document) -> None:
+    """Title, subject, author and keywords, so the marking travels with the file, not only its pages."""
+    properties = word.core_properties
+    properties.title = document.title
+    properties.subject = f"{document.subtitle} ({document.marking})" if document.subtitle else document.marking
+    properties.author = properties.last_modified_by = document.author
+    properties.keywords = "; ".join(document.keywords)
+    properties.category = document.marking
+    properties.comments = document.generated_line
+    properties.created = properties.modified = document.generated_at.replace(tzinfo=None)
+    properties.revision = 1
+
+
+def _boxed(paragraph) -> None:
+    """A border round a paragraph, for the banner that says the data are illustrative."""
+    borders = OxmlElement("w:pBdr")
+    for side in ("top", "left", "bottom", "right"):
+        line = OxmlElement(f"w:{side}")
+        for name, value in (("val", "single"), ("sz", "12"), ("space", "4"), ("color", "000000")):
+            line.set(qn(f"w:{name}"), value)
+        borders.append(line)
+    paragraph._p.get_or_add_pPr().append(borders)
 
 
 def _title_page(word: docx.document.Document, document: Document) -> None:
     word.add_paragraph(document.title, style="Title")
     if document.subtitle:
         word.add_paragraph(document.subtitle, style="Subtitle")
-    word.add_paragraph().add_run(document.level_line).bold = True
+    if document.scope:
+        word.add_paragraph(document.scope)
+    word.add_paragraph(document.date_line)
+    marking = word.add_paragraph()
+    marking.add_run(document.marking).bold = True
+    if document.illustrative:
+        banner = word.add_paragraph()
+        banner.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        banner.add_run(ILLUSTRATIVE_BANNER).bold = True
+        _boxed(banner)
     word.add_paragraph(document.generated_line)
-    word.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
-def _orient(word: docx.document.Document, landscape: bool) -> None:
-    """Turn the pages when a section's tables need it; headers and footers carry over."""
+def _complex_field(paragraph, instruction: str, part: str) -> None:
+    """One part (begin, separate, end) of a field whose result spans several paragraphs."""
+    if part == "begin":
+        for kind, text in (("begin", None), (None, instruction), ("separate", None)):
+            run = OxmlElement("w:r")
+            if kind:
+                char = OxmlElement("w:fldChar")
+                char.set(qn("w:fldCharType"), kind)
+                if kind == "begin":
+                    char.set(qn("w:dirty"), "true")
+                run.append(char)
+            else:
+                code = OxmlElement("w:instrText")
+                code.set(qn("xml:space"), "preserve")
+                code.text = text
+                run.append(code)
+            paragraph._p.append(run)
+    else:
+        run = OxmlElement("w:r")
+        char = OxmlElement("w:fldChar")
+        char.set(qn("w:fldCharType"), "end")
+        run.append(char)
+        paragraph._p.append(run)
+
+
+def _contents(word: docx.document.Document, document: Document) -> None:
+    """A contents field (Word's TOC) whose stored result lists the headings, so it reads before any update."""
+    word.add_paragraph("Contents", style="TOC Heading" if "TOC Heading" in word.styles else "Heading 1")
+    entries = [(depth, numbered(number, section.heading)) for section, depth, number in document.walk() if depth <= 2]
+    for position, (depth, text) in enumerate(entries):
+        paragraph = word.add_paragraph()
+        paragraph.paragraph_format.left_indent = Cm(0.8 * (depth - 1))
+        paragraph.paragraph_format.space_after = Pt(2)
+        if position == 0:
+            _complex_field(paragraph, 'TOC \\o "1-2" \\h \\z \\u', "begin")
+        paragraph.add_run(text)
+        if position == len(entries) - 1:
+            _complex_field(paragraph, "", "end")
+    # Word refreshes the field (and its page numbers) when the file is opened.
+    update = OxmlElement("w:updateFields")
+    update.set(qn("w:val"), "true")
+    word.settings.element.append(update)
+
+
+def _new_section(word: docx.document.Document, landscape: bool | None = None) -> None:
+    """Start a new page in a section of its own; headers and footers carry over.
+
+    python-docx puts the section break in a new empty paragraph, which spills onto a page of its
+    own when the page above is full: the break moves into the paragraph before it instead.
+    """
     current = word.sections[-1]
-    if (current.orientation == WD_ORIENT.LANDSCAPE) == landscape:
-        return
     turned = word.add_section(WD_SECTION.NEW_PAGE)
-    turned.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
-    turned.page_width, turned.page_height = current.page_height, current.page_width
+    if landscape is not None and (current.orientation == WD_ORIENT.LANDSCAPE) != landscape:
+        turned.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+        turned.page_width, turned.page_height = current.page_height, current.page_width
+    body = word.element.body
+    breaks = [p for p in body.iterchildren(qn("w:p")) if p.pPr is not None and p.pPr.sectPr is not None]
+    holder = breaks[-1]
+    previous = holder.getprevious()
+    if previous is not None and previous.tag == qn("w:p") and (previous.pPr is None or previous.pPr.sectPr is None):
+        previous.get_or_add_pPr().append(holder.pPr.sectPr)
+        body.remove(holder)
+    else:
+        _hairline(holder)
+
+
+def _hairline(paragraph_element) -> None:
+    """An empty paragraph Word needs (after a table) made one point high, so it never fills a page."""
+    properties = paragraph_element.get_or_add_pPr()
+    spacing = OxmlElement("w:spacing")
+    for name, value in (("before", "0"), ("after", "0"), ("line", "20"), ("lineRule", "exact")):
+        spacing.set(qn(f"w:{name}"), value)
+    properties.insert(0, spacing)
+
+
+class _Flow:
+    """Where the writing is: whether the page is still empty and which way it is turned."""
+
+    def __init__(self, word: docx.document.Document):
+        self.word = word
+        self.fresh = True
+
+    def start(self, section: Section) -> None:
+        """Turn the pages when a section's tables need it, and start a part on a new page, never on a blank one."""
+        landscape = _needs_landscape(section)
+        current = self.word.sections[-1]
+        if (current.orientation == WD_ORIENT.LANDSCAPE) != landscape:
+            if self.fresh:
+                current.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+                current.page_width, current.page_height = current.page_height, current.page_width
+            else:
+                _new_section(self.word, landscape)
+            self.fresh = True
+        elif section.new_page and not self.fresh:
+            _new_section(self.word)
+            self.fresh = True
 
 
 def _text_width(word: docx.document.Document) -> int:
@@ -155,29 +300,63 @@ def _table(word: docx.document.Document, table: Table) -> None:
             cell.width = width
             if right:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    word.add_paragraph()
+
+
+def _picture(word: docx.document.Document, image: bytes, title: str, alt_text: str) -> None:
+    """The chart as a picture with alt text (wp:docPr descr), which python-docx does not set itself."""
+    shape = word.add_picture(io.BytesIO(image), width=_CHART_WIDTH)
+    properties = shape._inline.docPr
+    properties.set("title", title)
+    properties.set("descr", alt_text)
+    picture = word.paragraphs[-1]
+    picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    picture.paragraph_format.space_before = Pt(8)
+
+
+def _end_after_table(word: docx.document.Document) -> None:
+    """Word needs a paragraph after a table that ends the document; one point high, it never adds a page."""
+    body = word.element.body
+    last = body[-2] if body[-1].tag == qn("w:sectPr") else body[-1]
+    if last.tag == qn("w:tbl"):
+        _hairline(word.add_paragraph()._p)
 
 
 def render_docx(document: Document, charts: bool = True, progress: Progress | None = None) -> bytes:
     """The report as .docx bytes; `progress(done, total, label)` follows the charts, the slow part."""
     word = docx.Document()
     _page_setup(word, document)
+    _properties(word, document)
     _title_page(word, document)
+    _new_section(word)
+    _contents(word, document)
+    _new_section(word)
+    flow = _Flow(word)
     total = document.chart_count if charts else 0
     drawn = 0
+    paragraph_number = 0
     with chart_images.image_server() if total else nullcontext():
-        for section, depth in document.walk():
-            _orient(word, _needs_landscape(section))
-            word.add_heading(section.heading, level=min(depth, 9))
-            for paragraph in section.paragraphs:
-                word.add_paragraph(paragraph)
+        for section, depth, number in document.walk():
+            flow.start(section)
+            word.add_heading(numbered(number, section.heading), level=min(depth, 9))
+            flow.fresh = False
+            previous_table = False
+            for paragraph in section.paragraphs or ([] if section.subsections else [NONE_RECORDED]):
+                if paragraph == NONE_RECORDED:
+                    word.add_paragraph(paragraph)
+                    continue
+                paragraph_number += 1
+                word.add_paragraph(f"{paragraph_number}.\t{paragraph}", style="Body Numbered")
             for table in section.tables:
+                if previous_table and not table.title:
+                    word.add_paragraph()
                 _table(word, table)
-            for figure in section.charts if charts else []:
-                word.add_picture(io.BytesIO(chart_images.png(figure)), width=_CHART_WIDTH)
+                previous_table = True
+            for chart in section.charts if charts else []:
+                _picture(word, chart_images.png(chart.figure), chart.title, chart.alt_text)
                 drawn += 1
                 if progress:
                     progress(drawn, total, section.heading)
+    _end_after_table(word)
     output = io.BytesIO()
     word.save(output)
     return output.getvalue()

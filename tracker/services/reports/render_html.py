@@ -2,7 +2,7 @@
 
 from html import escape
 
-from tracker.services.reports.model import Document, Table, cell_text
+from tracker.services.reports.model import ILLUSTRATIVE_BANNER, NONE_RECORDED, Document, Table, cell_text, numbered
 
 _CSS = """
 body { font-family: Arial, Helvetica, sans-serif; font-size: 11pt; line-height: 1.4; color: #222;
@@ -20,10 +20,17 @@ th, td { border: 1px solid #bbb; padding: 0.2rem 0.4rem; vertical-align: top; te
 th { background: #eef2f7; }
 td.num { text-align: right; white-space: nowrap; }
 figure.chart { margin: 1rem 0; }
+figure.chart figcaption { font-size: 9pt; color: #444; }
+.illustrative { border: 2px solid #000; padding: 0.4rem 0.8rem; font-weight: bold; display: inline-block; }
+nav.contents ol { list-style: none; padding-left: 1.2rem; }
+nav.contents > ol { padding-left: 0; }
+p.numbered { padding-left: 2.2rem; text-indent: -2.2rem; }
+p.numbered .number { display: inline-block; width: 2.2rem; text-indent: 0; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
   .level-banner { display: none; }
-  .title-page { break-after: page; }
+  .title-page, nav.contents { break-after: page; }
+  section.new-page { break-before: page; }
   section.level-1 + section.level-1 { break-before: page; }
   table, figure.chart { break-inside: avoid; }
   thead { display: table-header-group; }
@@ -36,8 +43,9 @@ figure.chart { margin: 1rem 0; }
 def _page_css(document: Document) -> str:
     """Every printed page carries the level in its header and its number in the footer."""
     return (
-        f'@page {{ size: A4; margin: 2cm 1.5cm; @top-right {{ content: "{document.level_line}"; font-size: 9pt; }}'
-        ' @bottom-center { content: "Page " counter(page) " of " counter(pages); font-size: 9pt; } }'
+        f'@page {{ size: A4; margin: 2cm 1.5cm; @top-right {{ content: "{document.marking}"; font-size: 9pt; }}'
+        f' @bottom-left {{ content: "{document.marking}"; font-size: 9pt; }}'
+        ' @bottom-right { content: "Page " counter(page) " of " counter(pages); font-size: 9pt; } }'
     )
 
 
@@ -57,36 +65,86 @@ def _table(table: Table) -> str:
     return f'<div class="table-wrap"><table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
+def _anchor(number: str, depth: int, parents: list[str]) -> str:
+    return "section-" + "-".join([*parents[: depth - 1], number]).lower()
+
+
+def _contents(document: Document) -> str:
+    """A contents list of the first two heading levels, each entry a link to its section."""
+    parts, parents, depth_open = ['<nav class="contents" aria-label="Contents"><h2>Contents</h2>'], [], 0
+    for section, depth, number in document.walk():
+        parents[depth - 1 :] = [number]
+        if depth > 2:
+            continue
+        while depth_open < depth:
+            parts.append("<ol>")
+            depth_open += 1
+        while depth_open > depth:
+            parts.append("</ol>")
+            depth_open -= 1
+        parts.append(
+            f'<li><a href="#{_anchor(number, depth, parents)}">{escape(numbered(number, section.heading))}</a></li>'
+        )
+    parts += ["</ol>"] * depth_open
+    parts.append("</nav>")
+    return "".join(parts)
+
+
 def render_html(document: Document, charts: bool = True) -> str:
+    keywords = escape("; ".join(document.keywords))
     parts = [
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta name="author" content="{escape(document.author)}">',
+        f'<meta name="keywords" content="{keywords}">',
+        f'<meta name="description" content="{escape(document.subtitle)} ({escape(document.marking)})">',
         f"<title>{escape(document.title)}</title><style>{_CSS}{_page_css(document)}</style></head><body>",
-        f'<div class="level-banner">{escape(document.level_line)}</div>',
+        f'<div class="level-banner">{escape(document.marking)}</div>',
         f'<header class="title-page"><h1>{escape(document.title)}</h1>',
         f"<p>{escape(document.subtitle)}</p>" if document.subtitle else "",
-        f'<p class="level">{escape(document.level_line)}</p><p>{escape(document.generated_line)}</p></header><main>',
+        f"<p>{escape(document.scope)}</p>" if document.scope else "",
+        f"<p>{escape(document.date_line)}</p>",
+        f'<p class="level">{escape(document.marking)}</p>',
+        f'<p class="illustrative">{escape(ILLUSTRATIVE_BANNER)}</p>' if document.illustrative else "",
+        f"<p>{escape(document.generated_line)}</p></header>",
+        _contents(document),
+        "<main>",
     ]
     plotly_included = False
     open_sections: list[int] = []
-    for section, depth in document.walk():
+    parents: list[str] = []
+    paragraph_number = 0
+    for section, depth, number in document.walk():
+        parents[depth - 1 :] = [number]
         while open_sections and open_sections[-1] >= depth:
             parts.append("</section>")
             open_sections.pop()
         open_sections.append(depth)
         heading = min(depth + 1, 6)
-        parts.append(f'<section class="level-{depth}"><h{heading}>{escape(section.heading)}</h{heading}>')
-        parts += [f"<p>{escape(paragraph)}</p>" for paragraph in section.paragraphs]
+        classes = f"level-{depth}" + (" new-page" if section.new_page else "")
+        parts.append(
+            f'<section class="{classes}" id="{_anchor(number, depth, parents)}">'
+            f"<h{heading}>{escape(numbered(number, section.heading))}</h{heading}>"
+        )
+        for paragraph in section.paragraphs or ([] if section.subsections else [NONE_RECORDED]):
+            if paragraph == NONE_RECORDED:
+                parts.append(f"<p>{escape(paragraph)}</p>")
+                continue
+            paragraph_number += 1
+            parts.append(f'<p class="numbered"><span class="number">{paragraph_number}.</span>{escape(paragraph)}</p>')
         parts += [_table(table) for table in section.tables]
-        for figure in section.charts if charts else []:
+        for chart in section.charts if charts else []:
             # Plotly's JavaScript goes in once, inline, so the file needs no network.
-            chart = figure.to_html(
+            drawn = chart.figure.to_html(
                 full_html=False,
                 include_plotlyjs=not plotly_included,
                 config={"displaylogo": False, "responsive": True},
             )
             plotly_included = True
-            parts.append(f'<figure class="chart">{chart}</figure>')
+            parts.append(
+                f'<figure class="chart" role="img" aria-label="{escape(chart.alt_text)}">{drawn}'
+                f"<figcaption>{escape(chart.alt_text)}</figcaption></figure>"
+            )
     parts += ["</section>"] * len(open_sections)
     parts.append("</main></body></html>\n")
     return "".join(parts)

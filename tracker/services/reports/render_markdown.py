@@ -1,6 +1,6 @@
 """A report as Markdown, for pasting into other documents."""
 
-from tracker.services.reports.model import Document, Table, cell_text
+from tracker.services.reports.model import ILLUSTRATIVE_BANNER, NONE_RECORDED, Document, Table, cell_text, numbered
 
 # Backslash first, so the escapes added after it are not escaped again.
 _SPECIAL = ("\\", "|", "<", ">", "`")
@@ -25,13 +25,23 @@ def render_markdown(document: Document) -> str:
     lines = [f"# {escape(document.title)}", ""]
     if document.subtitle:
         lines += [escape(document.subtitle), ""]
-    lines += [f"**{escape(document.level_line)}**. {escape(document.generated_line)}.", ""]
-    for section, depth in document.walk():
-        lines += [f"{'#' * min(depth + 1, 6)} {escape(section.heading)}", ""]
-        for paragraph in section.paragraphs:
-            lines += [escape(paragraph), ""]
+    if document.scope:
+        lines += [escape(document.scope), ""]
+    lines += [f"**{escape(document.marking)}**. {escape(document.date_line)}. {escape(document.generated_line)}.", ""]
+    if document.illustrative:
+        lines += [f"> **{escape(ILLUSTRATIVE_BANNER)}**", ""]
+    paragraph_number = 0
+    for section, depth, number in document.walk():
+        lines += [f"{'#' * min(depth + 1, 6)} {escape(numbered(number, section.heading))}", ""]
+        for paragraph in section.paragraphs or ([] if section.subsections else [NONE_RECORDED]):
+            if paragraph == NONE_RECORDED:
+                lines += [paragraph, ""]
+                continue
+            paragraph_number += 1
+            # A backslash keeps Markdown from turning the numbered paragraph into a list.
+            lines += [f"{paragraph_number}\\. {escape(paragraph)}", ""]
         for table in section.tables:
             lines += _table(table)
-        for figure in section.charts:
-            lines += [f"*Chart: {escape(figure.layout.title.text)}, in the DOCX and HTML versions of this report.*", ""]
+        for chart in section.charts:
+            lines += [f"*Chart: {escape(chart.title)}.* {escape(chart.alt_text)}", ""]
     return "\n".join(lines)
