@@ -15,6 +15,7 @@ from tracker.services.access import LOCAL_ADMIN
 from tracker.services.bundle_format import sources_from_paths
 from tracker.services.comparison import area_names, areas_frame, compare
 from tracker.services.importer import import_bundle
+from tracker.services.wording import label
 
 PROGRESS = "tracker/ui/state_progress.py"
 OVERVIEW = "tracker/ui/overview.py"
@@ -90,7 +91,7 @@ def test_the_level_selector_changes_every_count_to_compares_at_that_level(demo_e
     pd.testing.assert_frame_equal(areas, expected, check_dtype=False)
     status = charts(app)["Status of the baseline items at the follow-up"]["data"][0]
     assert status["text"] == [str(n) if n else "" for n in result["status_counts"].values()]
-    assert f"Counted at confidentiality level **{level.replace('_', ' ').capitalize()}**" in shown_text(app)
+    assert f"Counted at confidentiality level **{label(level)}**" in shown_text(app)
 
 
 def test_the_demo_differs_between_levels_so_the_selector_test_can_fail(demo_engine):
@@ -140,7 +141,7 @@ def test_the_level_selector_never_offers_a_level_above_the_clearance(member_stat
     app = signed_in(member_states_reader)
 
     assert_clean(app)
-    assert level_box(app).options == ["Public", "Un platform", "Member states", "Committee", "State and cted"]
+    assert level_box(app).options == ["Public", "UN Platform", "Member States", "Committee", "State and CTED"]
 
 
 def test_a_link_asking_for_a_level_above_the_clearance_is_not_followed(demo_engine, member_states_reader):
