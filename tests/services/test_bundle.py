@@ -374,6 +374,8 @@ def test_zip_bundle_round_trips_through_the_upload_path(demo_engine):
             "assessments.csv",
             "findings.csv",
             "meetings.csv",
+            "milestones.csv",
+            "ta.csv",
             "visits.csv",
         ]
     result = import_bundle(demo_engine, sources_from_uploads([("bundle.zip", data)]), LOCAL_ADMIN, dry_run=True)
