@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from tracker.models import STATUS_GROUP, MeetingKind, Sector, Status
-from tracker.services.palette import NEW_GAPS_COLOUR, STATUS_GROUP_COLOURS, VISIT_COLOURS
+from tracker.services.palette import NEW_GAPS_COLOUR, STATUS_GROUP_COLOURS, TA_STATUS_COLOURS, VISIT_COLOURS
 from tracker.services.wording import label
 
 GROUP_LABELS = {
@@ -216,3 +216,43 @@ def index_heatmap(index: pd.DataFrame, area_names: dict[str, str]) -> go.Figure:
         "Implementation index (0 = nothing implemented, 100 = all closed) by state and area",
         260 + 44 * len(table.index),
     )
+
+
+def ta_status_bars(counts: pd.DataFrame) -> go.Figure:
+    """TA needs per pipeline status (a `status`, `needs` frame), in pipeline order."""
+    names = [label(status) for status in counts["status"]]
+    figure = go.Figure(
+        go.Bar(
+            x=counts["needs"],
+            y=names,
+            orientation="h",
+            marker_color=[TA_STATUS_COLOURS[s] for s in counts["status"]],
+            marker_line=dict(color="#636363", width=0.5),
+            text=_counts_text(counts["needs"]),
+            textposition="outside",
+            hovertemplate="%{y}: %{x} TA needs<extra></extra>",
+            name="TA needs",
+        )
+    )
+    figure.update_yaxes(autorange="reversed", title=None)
+    figure.update_xaxes(title="TA needs", rangemode="tozero", dtick=1 if counts["needs"].max() <= 10 else None)
+    return _layout(figure, "TA needs by status", 80 + 40 * len(counts))
+
+
+def ta_provider_bars(table: pd.DataFrame, statuses: tuple[str, ...]) -> go.Figure:
+    """Per provider, its TA needs stacked by status (a frame of `by_provider`)."""
+    figure = go.Figure()
+    for status in statuses:
+        figure.add_bar(
+            y=table["provider_name"],
+            x=table[status],
+            orientation="h",
+            name=label(status),
+            marker_color=TA_STATUS_COLOURS[status],
+            marker_line=dict(color="#636363", width=0.5),
+            hovertemplate=f"%{{y}}: %{{x}} {label(status).lower()}<extra></extra>",
+        )
+    figure.update_layout(barmode="stack")
+    figure.update_yaxes(autorange="reversed", title=None)
+    figure.update_xaxes(title="TA needs", rangemode="tozero")
+    return _layout(figure, "TA needs by provider and status", 160 + 40 * len(table))

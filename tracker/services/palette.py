@@ -17,3 +17,15 @@ NEW_GAPS_COLOUR = "#762a83"
 
 # Baseline against follow-up counts (e.g. good practices), from ColorBrewer's PuOr.
 VISIT_COLOURS = {"baseline": "#fdb863", "followup": "#5e3c99"}
+
+# TA pipeline statuses run from identified to delivered on one sequential scale (ColorBrewer's
+# Blues), darker as assistance comes closer; a declined need is neutral grey.
+TA_STATUS_COLOURS = {
+    "identified": "#deebf7",
+    "agreed_by_state": "#c6dbef",
+    "shared_with_providers": "#9ecae1",
+    "matched": "#6baed6",
+    "in_delivery": "#3182bd",
+    "delivered": "#08519c",
+    "declined": "#bababa",
+}

@@ -12,8 +12,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.db import database_url, get_engine
 from tracker.errors import TrackerError, ValidationFailed
+from tracker.models import Confidentiality
 from tracker.services import comparison, records
-from tracker.services.access import Actor
+from tracker.services.access import Actor, effective_level
 from tracker.services.wording import date_span, label
 from tracker.ui.auth import current_actor
 
@@ -267,3 +268,21 @@ def read_only_notice(who: Actor) -> bool:
         return False
     st.info(f"Your role ({who.role.value}) can read but not change data.", icon=":material/lock:")
     return True
+
+
+def viewing_level(actor: Actor, *, key: str = "level") -> Confidentiality:
+    """A "Viewing at level" choice capped at the reader's clearance, kept in the URL's `level`."""
+    choices = actor.clearance.visible_levels()
+    asked = st.query_params.get(key)
+    default = effective_level(actor, Confidentiality.committee).value
+    start = asked if asked in choices else default
+    chosen = st.selectbox(
+        "Viewing at level",
+        choices,
+        index=choices.index(start),
+        format_func=label,
+        key=f"viewing:{key}",
+        help="Counts and lists hold only material at or below this level.",
+    )
+    st.query_params[key] = chosen
+    return Confidentiality(chosen)

@@ -4,10 +4,11 @@ import streamlit as st
 
 from tracker.services import charts
 from tracker.services.comparison import area_names
-from tracker.ui import common
+from tracker.ui import common, deadlines
 
 st.title("Overview")
 who, database = common.actor(), common.url()
+deadlines.due_panel(who)
 
 followups = common.followup_visits_or_stop(database, who, "recorded")
 
