@@ -17,7 +17,7 @@ from tracker.models import Confidentiality, FindingKind
 from tracker.services import comparison, records
 from tracker.services.access import Actor, effective_level
 from tracker.services.charts import index_heatmap
-from tracker.services.reports import charts
+from tracker.services.reports import after_visit, charts
 from tracker.services.reports.model import Document, Progress, Section, Table
 from tracker.services.wording import date_span
 
@@ -168,8 +168,14 @@ def build_state_report(engine: Engine, actor: Actor, iso3: str, followup: str | 
         ),
         level=level,
         generated_at=_now(),
-        sections=_state_sections(data),
+        sections=_with_pipeline(_state_sections(data), engine, actor, level, data),
     )
+
+
+def _with_pipeline(sections: list[Section], engine, actor, level, data: _FollowUp) -> list[Section]:
+    """The TA pipeline of both visits, just before the annex."""
+    visit_ids = [data.result["baseline_visit"], data.result["followup_visit"]]
+    return [*sections[:-1], after_visit.ta_pipeline_section(engine, actor, level, visit_ids), sections[-1]]
 
 
 def _state_sections(data: _FollowUp) -> list[Section]:
@@ -468,6 +474,10 @@ def build_period_report(
         level=level,
         generated_at=_now(),
         sections=[_cross_state_summary(collected, index, level)]
+        + [
+            after_visit.pipeline_by_provider_section(engine, actor, level, list(visits["visit_id"])),
+            after_visit.overdue_responses_section(engine, actor, level, list(visits["visit_id"])),
+        ]
         + [
             Section(
                 f"{data.state_name}: follow-up visit {data.result['followup_visit']}",
