@@ -129,7 +129,7 @@ def export(
     destination: Annotated[Path, typer.Argument(help="A folder, or a file name ending in .zip.")],
     level: LevelOption = None,
 ) -> None:
-    """Write the database as a CSV bundle (all five files, sorted by key)."""
+    """Write the database as a CSV bundle (every bundle file, sorted by key)."""
     counts = export_bundle(get_engine(), destination, cli_actor(), level)
     for name, count in counts.items():
         typer.echo(f"{name}: {count} rows")

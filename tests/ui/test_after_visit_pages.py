@@ -111,3 +111,48 @@ def test_ta_pipeline_page_says_what_to_do_on_an_empty_database(engine):
     app = open_page("tracker/ui/ta_pipeline.py")
     assert_clean(app)
     assert "No technical-assistance need is recorded" in app.info[0].value
+
+
+def test_recording_observations_on_the_visits_page_clears_the_overdue_deadline(engine, tmp_path):
+    from sqlalchemy import select
+
+    from tracker.models import AuditEvent, Milestone
+
+    sent = dt.date.today() - dt.timedelta(days=40)
+    start = sent - dt.timedelta(days=60)
+    _import(
+        engine,
+        tmp_path / "one",
+        visits=[
+            visit_row("KOR-2025", start_date=start.isoformat(), end_date=(start + dt.timedelta(days=3)).isoformat())
+        ],
+        milestones=[milestone("KOR-2025", "draft_sent", sent)],
+    )
+    app = open_page("tracker/ui/visits.py", **{"visits:edit": "KOR-2025"})
+    assert_clean(app)
+    milestones = next(f.value for f in app.dataframe if "milestone" in f.value.columns)
+    assert milestones["milestone"].tolist() == ["Draft sent"]
+    assert app.selectbox(key="visit:KOR-2025:consent").value == "none"
+
+    app.button(key="FormSubmitter:milestone:KOR-2025-Record milestone").click().run()
+    assert [e.value for e in app.error] == [
+        "nothing was saved: 1 problem(s) with the milestone; correct the fields marked and save again.",
+        "Input should be 'draft_sent', 'observations_received', 'adopted', 'transmitted' or 'response_received'",
+    ]
+
+    app.selectbox(key="milestone:KOR-2025:milestone").select("observations_received")
+    app.button(key="FormSubmitter:milestone:KOR-2025-Record milestone").click().run()
+    assert_clean(app)
+    with engine.connect() as connection:
+        assert connection.execute(select(Milestone.milestone).order_by(Milestone.milestone)).scalars().all() == [
+            "draft_sent",
+            "observations_received",
+        ]
+        assert (
+            connection.execute(
+                select(AuditEvent.username).where(AuditEvent.key == "KOR-2025/observations_received")
+            ).scalar_one()
+            == "local"
+        )
+    overview = open_page("tracker/ui/overview.py")
+    assert [s.value for s in overview.success] == ["No open deadlines."]

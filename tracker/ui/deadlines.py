@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from tracker.config import get_settings
-from tracker.models import Confidentiality
+from tracker.models import Confidentiality, MilestoneKind
 from tracker.services import deadlines
 from tracker.services.access import Actor, effective_level
 from tracker.ui import common
@@ -65,4 +65,52 @@ def due_panel(who: Actor, level: Confidentiality | None = None, *, state: str | 
             mime="text/calendar",
             icon=":material/calendar_add_on:",
             key=f"download:dues:{state or 'all'}",
+        )
+
+
+def milestones_panel(who: Actor, visit_id: str) -> None:
+    """A visit's milestones after the visit, and a form to record one (or correct its date)."""
+    st.subheader(f"After the visit: milestones of {visit_id}", anchor=False)
+    recorded = deadlines.list_milestones(common.engine(), who, visit_id)
+    if recorded.empty:
+        st.caption("No milestone recorded yet.")
+    else:
+        st.dataframe(
+            common.in_words(recorded.assign(milestone=recorded["milestone"].map(common.label))),
+            hide_index=True,
+            column_config={
+                "milestone": "Milestone",
+                "date": st.column_config.DateColumn("Date"),
+                "note": "Note",
+                "confidentiality": "Confidentiality",
+            },
+            key=f"table:milestones:{visit_id}",
+        )
+    if not who.can_write:
+        return
+    form = f"milestone:{visit_id}"
+    common.form_message(form)
+    with st.form(form):
+        values: dict = {"visit_id": visit_id}
+        kind, day, level = st.columns(3)
+        with kind:
+            values["milestone"] = common.choice(
+                "Milestone", common.enum_words(MilestoneKind), None, f"{form}:milestone", blank=True
+            )
+            common.field_error(form, "milestone")
+        with day:
+            values["date"] = st.date_input("Date", dt.date.today(), key=f"{form}:date")
+            common.field_error(form, "date")
+        with level:
+            values["confidentiality"] = common.choice(
+                "Confidentiality", common.levels(who), "committee", f"{form}:confidentiality"
+            )
+        values["note"] = st.text_input("Note", key=f"{form}:note")
+        common.other_errors(form, ("milestone", "date", "confidentiality", "note"))
+        submitted = st.form_submit_button("Record milestone", type="primary")
+    if submitted:
+        common.save_form(
+            form,
+            lambda: deadlines.save_milestone(common.engine(), who, values),
+            f"Milestone {common.label(values['milestone'] or '').lower()} of {visit_id} recorded.",
         )
