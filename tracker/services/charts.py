@@ -254,5 +254,9 @@ def ta_provider_bars(table: pd.DataFrame, statuses: tuple[str, ...]) -> go.Figur
         )
     figure.update_layout(barmode="stack")
     figure.update_yaxes(autorange="reversed", title=None)
-    figure.update_xaxes(title="TA needs", rangemode="tozero")
-    return _layout(figure, "TA needs by provider and status", 160 + 40 * len(table))
+    most = int(table["total"].max()) if len(table) else 0
+    figure.update_xaxes(title="TA needs", rangemode="tozero", dtick=1 if most <= 10 else None)
+    _layout(figure, "TA needs by provider and status", 200 + 40 * len(table))
+    # Below the axis title, so the seven statuses never cover it.
+    figure.update_layout(legend=dict(y=-0.35 if len(table) < 4 else -0.2), margin=dict(b=40))
+    return figure

@@ -75,10 +75,9 @@ if total == 0:
     st.info("No TA need matches the filters.", icon=":material/filter_alt_off:")
     st.stop()
 
-status_chart, provider_chart = st.columns(2)
-status_chart.plotly_chart(charts.ta_status_bars(counts), key="chart:ta-status")
+st.plotly_chart(charts.ta_status_bars(counts), key="chart:ta-status")
 providers = _by_provider(database, who, level.value, where)
-provider_chart.plotly_chart(charts.ta_provider_bars(providers, pipeline.STATUS_ORDER), key="chart:ta-provider")
+st.plotly_chart(charts.ta_provider_bars(providers, pipeline.STATUS_ORDER), key="chart:ta-provider")
 
 shown_needs = _pipeline(database, who, level.value, where)
 
@@ -87,15 +86,15 @@ st.dataframe(
     common.in_words(shown_needs)[
         [
             "state_name",
-            "visit_id",
             "finding_id",
-            "area",
-            "title",
             "status",
             "providers",
+            "title",
             "addresses_title",
             "updated_on",
             "note",
+            "visit_id",
+            "area",
         ]
     ],
     hide_index=True,
@@ -104,10 +103,10 @@ st.dataframe(
         "visit_id": "Visit",
         "finding_id": "Id",
         "area": "Area",
-        "title": "TA need",
+        "title": st.column_config.TextColumn("TA need", width="large"),
         "status": "Status",
         "providers": "Providers",
-        "addresses_title": "Addresses",
+        "addresses_title": st.column_config.TextColumn("Addresses", width="medium"),
         "updated_on": st.column_config.DateColumn("Last change"),
         "note": "Note",
     },
