@@ -6,7 +6,7 @@ import docx
 import pytest
 from typer.testing import CliRunner
 
-from tests.services.test_reports import STATE_SECTIONS, above, add_second_state
+from tests.services.test_reports import AFTER_THE_VISIT, STATE_SECTIONS, above, add_second_state
 from tracker.cli import app
 
 runner = CliRunner()
@@ -63,6 +63,7 @@ def test_period_report_shows_its_progress_on_stderr(demo_engine, tmp_path):
     headings = [line for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("## ")]
     assert headings == [
         "## Summary across States",
+        *(f"## {heading}" for heading in AFTER_THE_VISIT),
         "## France: follow-up visit FRA-2022",
         "## Republic of Korea: follow-up visit KOR-2023",
     ]

@@ -33,8 +33,11 @@ STATE_SECTIONS = [
     "Good practices recorded",
     "Technical assistance needs",
     "Meetings held",
+    "Technical assistance pipeline",
     "Annex: all items",
 ]
+# What a period report shows after its summary and before one section per follow-up.
+AFTER_THE_VISIT = ["Technical assistance by provider", "Overdue responses"]
 
 
 def add_second_state(engine, folder: Path, title: str = "Terrorist financing offence is too narrow") -> None:
@@ -235,10 +238,11 @@ def test_period_report_has_a_summary_then_one_section_per_follow_up(demo_engine,
 
     assert [s.heading for s in document.sections] == [
         "Summary across States",
+        *AFTER_THE_VISIT,
         "France: follow-up visit FRA-2022",
         "Republic of Korea: follow-up visit KOR-2023",
     ]
-    assert [[s.heading for s in part.subsections] for part in document.sections[1:]] == [STATE_SECTIONS] * 2
+    assert [[s.heading for s in part.subsections] for part in document.sections[3:]] == [STATE_SECTIONS] * 2
     assert steps == [(1, 2, "France"), (2, 2, "Republic of Korea")]
     summary = document.sections[0]
     for row, iso3 in zip(summary.tables[0].rows, ["FRA", "KOR"]):
@@ -263,9 +267,10 @@ def test_period_report_leaves_out_follow_ups_that_started_outside_it(demo_engine
 
     assert [s.heading for s in document.sections] == [
         "Summary across States",
+        *AFTER_THE_VISIT,
         "Republic of Korea: follow-up visit KOR-2023",
     ]
-    assert [s.heading for s in empty.sections] == ["Summary across States"]
+    assert [s.heading for s in empty.sections] == ["Summary across States", *AFTER_THE_VISIT]
     assert "No follow-up visit visible at the restricted level started in this period." in empty.sections[0].paragraphs
 
 
@@ -335,6 +340,7 @@ def test_period_report_shows_no_trace_of_hidden_visits_findings_or_meetings(demo
 
     assert [s.heading for s in document.sections] == [
         "Summary across States",
+        *AFTER_THE_VISIT,
         "Republic of Korea: follow-up visit KOR-2023",
     ]
     for fmt in ("md", "html", "docx"):

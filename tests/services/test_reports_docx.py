@@ -16,7 +16,7 @@ import docx
 import pytest
 from docx.enum.section import WD_ORIENT
 
-from tests.services.test_reports import STATE_SECTIONS, above, add_second_state, docx_text
+from tests.services.test_reports import AFTER_THE_VISIT, STATE_SECTIONS, above, add_second_state, docx_text
 from tracker import db
 from tracker.services import comparison, reports
 from tracker.services.access import LOCAL_ADMIN
@@ -91,6 +91,7 @@ def test_headings_are_the_report_sections(rendered):
     assert headings(state, 1) == STATE_SECTIONS
     assert headings(period, 1) == [
         "Summary across States",
+        *AFTER_THE_VISIT,
         "France: follow-up visit FRA-2022",
         "Republic of Korea: follow-up visit KOR-2023",
     ]

@@ -481,7 +481,7 @@ def build_period_report(
         + [
             Section(
                 f"{data.state_name}: follow-up visit {data.result['followup_visit']}",
-                subsections=_state_sections(data),
+                subsections=_with_pipeline(_state_sections(data), engine, actor, level, data),
             )
             for data in collected
         ],
