@@ -68,10 +68,12 @@ def test_period_report_shows_its_progress_on_stderr(demo_engine, tmp_path):
     headings = [line for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("## ")]
     assert headings == [
         "## I. Summary across States",
-        "## II. France: digest",
-        "## III. Republic of Korea: digest",
-        "## IV. France: follow-up visit FRA-2022",
-        "## V. Republic of Korea: follow-up visit KOR-2023",
+        "## II. Technical assistance by provider",
+        "## III. Overdue responses",
+        "## IV. France: digest",
+        "## V. Republic of Korea: digest",
+        "## VI. France: follow-up visit FRA-2022",
+        "## VII. Republic of Korea: follow-up visit KOR-2023",
     ]
 
 

@@ -129,7 +129,7 @@ def export(
     destination: Annotated[Path, typer.Argument(help="A folder, or a file name ending in .zip.")],
     level: LevelOption = None,
 ) -> None:
-    """Write the database as a CSV bundle (all five files, sorted by key)."""
+    """Write the database as a CSV bundle (every bundle file, sorted by key)."""
     counts = export_bundle(get_engine(), destination, cli_actor(), level)
     for name, count in counts.items():
         typer.echo(f"{name}: {count} rows")
@@ -192,6 +192,52 @@ def compare(
             typer.echo(comparison.render_csv(result), nl=False)
         case CompareFormat.table:
             typer.echo(comparison.render_table(result))
+
+
+class DueFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    ics = "ics"
+
+
+@command()
+def due(
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only deadlines already past.")] = False,
+    within: Annotated[
+        int | None,
+        typer.Option(
+            "--within", metavar="DAYS", min=0, help="Only deadlines within DAYS from today (overdue ones too)."
+        ),
+    ] = None,
+    state: Annotated[str | None, typer.Option("--state", metavar="ISO3", help="Only this State's visits.")] = None,
+    output: Annotated[
+        DueFormat, typer.Option("--format", help="table for people, json or csv for tools, ics for a calendar.")
+    ] = DueFormat.table,
+    level: LevelOption = None,
+) -> None:
+    """List the States' open deadlines: factual observations on a draft report, responses on implementation."""
+    from tracker.services import deadlines
+
+    dues = deadlines.open_dues(get_engine(), cli_actor(), level, overdue_only=overdue, within_days=within, state=state)
+    match output:
+        case DueFormat.json:
+            typer.echo(json.dumps([d.as_json() for d in dues], indent=2))
+        case DueFormat.csv:
+            frame = deadlines.dues_frame(dues)[["visit_id", "state", "due", "due_date", "days_overdue"]]
+            typer.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
+        case DueFormat.ics:
+            sys.stdout.buffer.write(deadlines.dues_calendar(dues))
+            sys.stdout.flush()
+        case DueFormat.table:
+            if not dues:
+                typer.echo("No open deadlines match.")
+                return
+            frame = deadlines.dues_frame(dues)
+            table = frame.assign(due=frame["due"].map(deadlines.DUE_WORDS.get))[
+                ["visit_id", "state", "due_date", "status", "due"]
+            ]
+            typer.echo(plain_table(table.rename(columns={"visit_id": "visit", "due_date": "due date"})))
 
 
 user_app = typer.Typer(

@@ -17,6 +17,10 @@ class Settings(BaseSettings):
     lockout_minutes: int = 15
     max_upload_mb: int = 200
     sqlite_busy_timeout_ms: int = 60_000
+    # The State's time for factual observations on the draft report, and for its response on
+    # implementation once the adopted report is transmitted (CTED's visit guidelines).
+    observations_days: int = 30
+    response_months: int = 6
 
 
 def get_settings() -> Settings:

@@ -144,6 +144,37 @@ class Confidentiality(StrEnum):
 DEFAULT_CONFIDENTIALITY = Confidentiality.committee
 
 
+class Consent(StrEnum):
+    """What the State lets CTED share with the UN Global Counter-Terrorism Coordination Platform."""
+
+    none = "none"
+    ta_needs_only = "ta_needs_only"
+    partial = "partial"
+    full = "full"
+
+
+class MilestoneKind(StrEnum):
+    """The steps of a visit report after the visit, in the order they happen."""
+
+    draft_sent = "draft_sent"
+    observations_received = "observations_received"
+    adopted = "adopted"
+    transmitted = "transmitted"
+    response_received = "response_received"
+
+
+class TAStatus(StrEnum):
+    """Where a technical-assistance need stands, from identified to delivered (or declined)."""
+
+    identified = "identified"
+    agreed_by_state = "agreed_by_state"
+    shared_with_providers = "shared_with_providers"
+    matched = "matched"
+    in_delivery = "in_delivery"
+    delivered = "delivered"
+    declined = "declined"
+
+
 def _check_in(column: str, enum: type[StrEnum], name: str) -> CheckConstraint:
     values = ", ".join(f"'{v.value}'" for v in enum)
     return CheckConstraint(f"{column} IN ({values})", name=name)
@@ -202,6 +233,7 @@ class Visit(SQLModel, table=True):
         _check_in("kind", VisitKind, "ck_visit_kind"),
         _check_in("modality", Modality, "ck_visit_modality"),
         _conf_check("visit"),
+        _check_in("consent", Consent, "ck_visit_consent"),
         CheckConstraint("end_date >= start_date", name="ck_visit_dates"),
         CheckConstraint(
             "baseline_visit_id IS NULL OR baseline_visit_id <> visit_id", name="ck_visit_baseline_not_self"
@@ -220,6 +252,8 @@ class Visit(SQLModel, table=True):
     lead: str = ""
     summary: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
+    consent: str = Field(default=Consent.none.value, sa_column_kwargs={"server_default": Consent.none.value})
+    consent_date: dt.date | None = None
 
 
 class VisitPartner(SQLModel, table=True):
@@ -297,6 +331,37 @@ class Meeting(SQLModel, table=True):
     area: str | None = Field(default=None, foreign_key="thematic_area.code")
     notes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
+
+
+class Milestone(SQLModel, table=True):
+    """A dated step of a visit's report after the visit (draft sent, observations received, ...)."""
+
+    __tablename__ = "milestone"
+    __table_args__ = (_check_in("milestone", MilestoneKind, "ck_milestone_kind"), _conf_check("milestone"))
+    visit_id: str = Field(sa_column=Column(ForeignKey("visit.visit_id"), primary_key=True))
+    milestone: str = Field(primary_key=True, max_length=32)
+    date: dt.date
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    confidentiality: str = DEFAULT_CONFIDENTIALITY.value
+
+
+class TARecord(SQLModel, table=True):
+    """The technical-assistance pipeline entry of one ta_need finding."""
+
+    __tablename__ = "ta_record"
+    __table_args__ = (_check_in("status", TAStatus, "ck_ta_record_status"), _conf_check("ta_record"))
+    finding_id: str = Field(sa_column=Column(ForeignKey("finding.finding_id"), primary_key=True))
+    status: str = TAStatus.identified.value
+    addresses: str | None = Field(default=None, sa_column=Column(ForeignKey("finding.finding_id"), index=True))
+    updated_on: dt.date | None = None
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    confidentiality: str = DEFAULT_CONFIDENTIALITY.value
+
+
+class TAProvider(SQLModel, table=True):
+    __tablename__ = "ta_provider"
+    finding_id: str = Field(sa_column=Column(ForeignKey("ta_record.finding_id", ondelete="CASCADE"), primary_key=True))
+    partner: str = Field(foreign_key="partner_org.code", primary_key=True)
 
 
 # ---------------------------------------------------------------- team server
@@ -498,6 +563,8 @@ class VisitCreate(_Input):
     resolutions: Resolutions = []
     summary: Text_ = ""
     confidentiality: Level = DEFAULT_CONFIDENTIALITY
+    consent: Annotated[Consent, BeforeValidator(lambda v: _blank_to_none(v) or Consent.none)] = Consent.none
+    consent_date: OptionalDate = None
 
     @model_validator(mode="after")
     def _dates_in_order(self):
@@ -548,6 +615,30 @@ class MeetingCreate(_Input):
     area: Annotated[str | None, BeforeValidator(lambda v: (_blank_to_none(v) or "").upper() or None)] = None
     notes: Text_ = ""
     confidentiality: Level = DEFAULT_CONFIDENTIALITY
+
+
+class MilestoneCreate(_Input):
+    visit_id: Key
+    milestone: MilestoneKind
+    date: RequiredDate
+    note: Text_ = ""
+    confidentiality: Level = DEFAULT_CONFIDENTIALITY
+
+
+class TARecordCreate(_Input):
+    finding_id: Key
+    status: TAStatus
+    providers: Codes = []
+    addresses: OptionalKey = None
+    updated_on: OptionalDate = None
+    note: Text_ = ""
+    confidentiality: Level = DEFAULT_CONFIDENTIALITY
+
+    @model_validator(mode="after")
+    def _not_self(self):
+        if self.addresses == self.finding_id:
+            raise ValueError("a TA need cannot address itself; name the shortfall or recommendation it answers")
+        return self
 
 
 class UserCreate(_Input):

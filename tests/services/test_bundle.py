@@ -17,7 +17,7 @@ from tests.conftest import (
 )
 from tracker.models import Assessment, AuditEvent, Finding, FindingResolution, MemberState, Visit, VisitPartner
 from tracker.services.access import LOCAL_ADMIN, Actor
-from tracker.services.bundle_format import escape_cell, sources_from_paths, sources_from_uploads, unescape_cell
+from tracker.services.bundle_format import FILES, escape_cell, sources_from_paths, sources_from_uploads, unescape_cell
 from tracker.services.demo import demo_bundle_path
 from tracker.services.exporter import bundle_zip_bytes, export_bundle, template_bytes
 from tracker.services.importer import import_bundle
@@ -308,8 +308,9 @@ def test_round_trip_of_the_demo_is_byte_identical(demo_engine, tmp_path, request
     second = tmp_path / "second"
     export_bundle(fresh, second, LOCAL_ADMIN)
 
-    for name in ("areas.csv", "visits.csv", "findings.csv", "assessments.csv", "meetings.csv"):
-        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    for spec in FILES:
+        assert (first / spec.name).read_bytes() == (second / spec.name).read_bytes(), spec.name
+    assert (first / "milestones.csv").read_text().count("\n") > 1 and (first / "ta.csv").read_text().count("\n") > 1
     again = run_import(demo_engine, first)
     assert all(c.created == 0 and c.updated == 0 for c in again.counts.values())
 
@@ -374,6 +375,8 @@ def test_zip_bundle_round_trips_through_the_upload_path(demo_engine):
             "assessments.csv",
             "findings.csv",
             "meetings.csv",
+            "milestones.csv",
+            "ta.csv",
             "visits.csv",
         ]
     result = import_bundle(demo_engine, sources_from_uploads([("bundle.zip", data)]), LOCAL_ADMIN, dry_run=True)

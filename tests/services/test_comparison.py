@@ -350,9 +350,10 @@ def _random_bundle(baseline_level, followup_level, baseline, followup) -> dict:
             )
         )
     return {
+        # Partial consent keeps the plain level rules that these invariants are about.
         "visits": [
-            visit_row(confidentiality=baseline_level, resolutions=""),
-            followup_row(confidentiality=followup_level, resolutions=""),
+            visit_row(confidentiality=baseline_level, resolutions="", consent="partial"),
+            followup_row(confidentiality=followup_level, resolutions="", consent="partial"),
         ],
         "findings": findings,
         "assessments": assessments,

@@ -6,7 +6,17 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from tests.conftest import assessment_row, finding_row, followup_row, meeting_row, visit_row
-from tracker.models import Confidentiality, FindingKind, MeetingKind, Modality, Sector, Severity, Status, VisitKind
+from tracker.models import (
+    Confidentiality,
+    Consent,
+    FindingKind,
+    MeetingKind,
+    Modality,
+    Sector,
+    Severity,
+    Status,
+    VisitKind,
+)
 from tracker.services.bundle_format import SPECS
 from tracker.services.importer import _plain
 from tracker.services.quick_rows import quick_values
@@ -57,6 +67,8 @@ SAMPLES = {
     "status": _values(Status),
     "sector": _values(Sector),
     "confidentiality": _values(Confidentiality),
+    "consent": [*_values(Consent), "Full", "yes"],
+    "consent_date": DATES,
     "area": AREAS,
     "lead": TEXTS,
     "summary": TEXTS,

@@ -34,8 +34,11 @@ STATE_SECTIONS = [
     "Good practices recorded",
     "Technical assistance needs",
     "Meetings held",
+    "Technical assistance pipeline",
     "Annex: all items",
 ]
+# What a period report shows after its summary and before one section per follow-up.
+AFTER_THE_VISIT = ["Technical assistance by provider", "Overdue responses"]
 
 
 def add_second_state(engine, folder: Path, title: str = "Terrorist financing offence is too narrow") -> None:
@@ -246,14 +249,15 @@ def test_period_report_has_a_summary_then_one_section_per_follow_up(demo_engine,
     assert document.title == "Follow-up visits, 1 January 2022 – 31 December 2023"
     assert [s.heading for s in document.sections] == [
         "Summary across States",
+        *AFTER_THE_VISIT,
         "France: digest",
         "Republic of Korea: digest",
         "France: follow-up visit FRA-2022",
         "Republic of Korea: follow-up visit KOR-2023",
     ]
     detail = [name for name in STATE_SECTIONS if name != "Executive summary"]
-    assert [[s.heading for s in part.subsections] for part in document.sections[3:]] == [detail] * 2
-    assert all(part.new_page for part in document.sections[1:])
+    assert [[s.heading for s in part.subsections] for part in document.sections[5:]] == [detail] * 2
+    assert all(part.new_page for part in document.sections[3:])
     assert steps == [(1, 2, "France"), (2, 2, "Republic of Korea")]
     summary = document.sections[0]
     for row, iso3 in zip(summary.tables[0].rows, ["FRA", "KOR"]):
@@ -278,11 +282,12 @@ def test_period_report_leaves_out_follow_ups_that_started_outside_it(demo_engine
 
     assert [s.heading for s in document.sections] == [
         "Summary across States",
+        *AFTER_THE_VISIT,
         "Republic of Korea: digest",
         "Republic of Korea: follow-up visit KOR-2023",
     ]
     assert document.title == "Follow-up visits, 1 January – 22 May 2023"
-    assert [s.heading for s in empty.sections] == ["Summary across States"]
+    assert [s.heading for s in empty.sections] == ["Summary across States", *AFTER_THE_VISIT]
     assert "No follow-up visit visible at the Restricted level started in this period." in empty.sections[0].paragraphs
 
 
@@ -352,6 +357,7 @@ def test_period_report_shows_no_trace_of_hidden_visits_findings_or_meetings(demo
 
     assert [s.heading for s in document.sections] == [
         "Summary across States",
+        *AFTER_THE_VISIT,
         "Republic of Korea: digest",
         "Republic of Korea: follow-up visit KOR-2023",
     ]

@@ -16,7 +16,7 @@ import docx
 import pytest
 from docx.enum.section import WD_ORIENT
 
-from tests.services.test_reports import STATE_SECTIONS, above, add_second_state, docx_text
+from tests.services.test_reports import AFTER_THE_VISIT, STATE_SECTIONS, above, add_second_state, docx_text
 from tests.test_cli_report import numbered_sections
 from tracker import db
 from tracker.services import comparison, reports
@@ -120,6 +120,7 @@ def test_headings_are_the_numbered_report_sections(rendered):
         *numbered_sections(
             [
                 "Summary across States",
+                *AFTER_THE_VISIT,
                 "France: digest",
                 "Republic of Korea: digest",
                 "France: follow-up visit FRA-2022",

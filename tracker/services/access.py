@@ -6,12 +6,23 @@ the level asked for; every write path calls `require_writer` first.
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, case, null, select
+from sqlalchemy import ColumnElement, and_, case, null, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 
 from tracker.errors import PermissionDenied, TrackerError
-from tracker.models import Assessment, Confidentiality, Finding, Meeting, Role, Visit
+from tracker.models import (
+    Assessment,
+    Confidentiality,
+    Consent,
+    Finding,
+    FindingKind,
+    Meeting,
+    Milestone,
+    Role,
+    TARecord,
+    Visit,
+)
 
 
 @dataclass(frozen=True)
@@ -88,12 +99,93 @@ def _allowed(column, level: Confidentiality) -> ColumnElement[bool]:
     return column.in_(level.visible_levels())
 
 
+# ---------------------------------------------------------------- consent to share (DESIGN §11)
+# A reader whose effective level is exactly un_platform sees a visit's rows as the State agreed:
+# its un_platform rows with partial or full consent (only its TA needs with ta_needs_only), and
+# with full consent every row up to committee. Public rows and every other level are unaffected.
+
+_PUBLIC = Confidentiality.public.value
+_PLATFORM = Confidentiality.un_platform.value
+_RELEASED_IN_FULL = [Confidentiality.member_states.value, Confidentiality.committee.value]
+_SHARED = [Consent.partial.value, Consent.full.value]
+
+
+def _consent_applies(level: Confidentiality) -> bool:
+    return level == Confidentiality.un_platform
+
+
+def _consented(column, visit, *, ta_need: ColumnElement[bool] | None = None) -> ColumnElement[bool]:
+    """A row of the visit at its own level, as the State's consent lets the platform see it."""
+    platform_rows = visit.consent.in_(_SHARED)
+    if ta_need is not None:
+        platform_rows = or_(platform_rows, and_(visit.consent == Consent.ta_needs_only.value, ta_need))
+    return or_(
+        column == _PUBLIC,
+        and_(column == _PLATFORM, platform_rows),
+        and_(column.in_(_RELEASED_IN_FULL), visit.consent == Consent.full.value),
+    )
+
+
+def _holds_rows(visit) -> ColumnElement[bool]:
+    """The visit, as the holder of its rows, is at the platform's level or was released in full."""
+    return or_(
+        visit.confidentiality.in_([_PUBLIC, _PLATFORM]),
+        and_(visit.confidentiality.in_(_RELEASED_IN_FULL), visit.consent == Consent.full.value),
+    )
+
+
+def _platform_finding(finding, visit) -> ColumnElement[bool]:
+    return and_(
+        _holds_rows(visit),
+        _consented(finding.confidentiality, visit, ta_need=finding.kind == FindingKind.ta_need.value),
+    )
+
+
+def _platform_visit(visit) -> ColumnElement[bool]:
+    """The visit row is seen when it is consented itself or when any of its rows is."""
+    finding, meeting, milestone, assessment = (
+        aliased(Finding),
+        aliased(Meeting),
+        aliased(Milestone),
+        aliased(Assessment),
+    )
+    judged, judged_visit = aliased(Finding), aliased(Visit)
+    any_row = or_(
+        select(finding.finding_id)
+        .where(finding.visit_id == visit.visit_id, _platform_finding(finding, visit))
+        .exists(),
+        select(meeting.meeting_id)
+        .where(meeting.visit_id == visit.visit_id, _consented(meeting.confidentiality, visit))
+        .exists(),
+        select(milestone.milestone)
+        .where(milestone.visit_id == visit.visit_id, _consented(milestone.confidentiality, visit))
+        .exists(),
+        select(assessment.finding_id)
+        .join(judged, judged.finding_id == assessment.finding_id)
+        .join(judged_visit, judged_visit.visit_id == judged.visit_id)
+        .where(
+            assessment.visit_id == visit.visit_id,
+            _consented(assessment.confidentiality, visit),
+            _platform_finding(judged, judged_visit),
+        )
+        .exists(),
+    )
+    return and_(_holds_rows(visit), or_(_consented(visit.confidentiality, visit), any_row))
+
+
+# ---------------------------------------------------------------- visibility of each kind of row
+
+
 def visit_visible(level: Confidentiality, visit=Visit) -> ColumnElement[bool]:
+    if _consent_applies(level):
+        return _platform_visit(visit)
     return _allowed(visit.confidentiality, level)
 
 
 def finding_visible(level: Confidentiality, finding=Finding, visit=Visit) -> ColumnElement[bool]:
     """For a query that joins the finding to its visit."""
+    if _consent_applies(level):
+        return _platform_finding(finding, visit)
     return and_(_allowed(finding.confidentiality, level), _allowed(visit.confidentiality, level))
 
 
@@ -109,18 +201,38 @@ def assessment_visible(level: Confidentiality, assessment=Assessment) -> ColumnE
         .where(Finding.finding_id == assessment.finding_id, finding_visible(level))
         .correlate(assessment)
     )
-    assessing_visit = (
-        select(Visit.visit_id).where(Visit.visit_id == assessment.visit_id, visit_visible(level)).correlate(assessment)
-    )
+    assessing_visit = select(Visit.visit_id).where(Visit.visit_id == assessment.visit_id, visit_visible(level))
+    if _consent_applies(level):
+        # An assessment is a row of the visit that made it, so that visit's consent decides.
+        assessing_visit = assessing_visit.where(_consented(assessment.confidentiality, Visit))
+        return and_(assessed_finding.exists(), assessing_visit.correlate(assessment).exists())
     return and_(
         _allowed(assessment.confidentiality, level),
         assessed_finding.exists(),
-        assessing_visit.exists(),
+        assessing_visit.correlate(assessment).exists(),
     )
 
 
 def meeting_visible(level: Confidentiality, meeting=Meeting, visit=Visit) -> ColumnElement[bool]:
+    if _consent_applies(level):
+        return and_(_holds_rows(visit), _consented(meeting.confidentiality, visit))
     return and_(_allowed(meeting.confidentiality, level), _allowed(visit.confidentiality, level))
+
+
+def milestone_visible(level: Confidentiality, milestone=Milestone, visit=Visit) -> ColumnElement[bool]:
+    """For a query that joins the milestone to its visit."""
+    if _consent_applies(level):
+        return and_(_holds_rows(visit), _consented(milestone.confidentiality, visit))
+    return and_(_allowed(milestone.confidentiality, level), _allowed(visit.confidentiality, level))
+
+
+def ta_visible(level: Confidentiality, record=TARecord, finding=Finding, visit=Visit) -> ColumnElement[bool]:
+    """For a query that joins the TA record to its finding and the finding's visit."""
+    if _consent_applies(level):
+        # A TA record travels with its TA need, ta_needs_only consent included.
+        ta_need = finding.kind == FindingKind.ta_need.value
+        return and_(_platform_finding(finding, visit), _consented(record.confidentiality, visit, ta_need=ta_need))
+    return and_(_allowed(record.confidentiality, level), finding_visible(level, finding, visit))
 
 
 def visible_visits(level: Confidentiality) -> Select:
@@ -174,3 +286,19 @@ def unavailable_key(key: str) -> str:
 def no_such(entity: str, key: str) -> str:
     """A key that names no row the reader may see, whether it is missing or hidden."""
     return f"there is no {entity} {key} that you may see"
+
+
+def addressed_shown(level: Confidentiality, record=TARecord) -> ColumnElement[bool]:
+    """The shortfall or recommendation a TA record answers is one the reader may see."""
+    addressed, addressed_visit = aliased(Finding), aliased(Visit)
+    return (
+        select(addressed.finding_id)
+        .join(addressed_visit, addressed_visit.visit_id == addressed.visit_id)
+        .where(addressed.finding_id == record.addresses, finding_visible(level, addressed, addressed_visit))
+        .exists()
+    )
+
+
+def visible_addresses(level: Confidentiality, record=TARecord) -> ColumnElement:
+    """A TA record's `addresses`, or NULL when that finding is above the level."""
+    return case((addressed_shown(level, record), record.addresses), else_=null())

@@ -13,6 +13,7 @@ from tracker.services.palette import (
     NEW_GAPS_COLOUR,
     SECTOR_COLOURS,
     STATUS_GROUP_COLOURS,
+    TA_STATUS_COLOURS,
     VISIT_COLOURS,
 )
 from tracker.services.wording import label
@@ -352,3 +353,47 @@ def area_index(areas: pd.DataFrame) -> go.Figure:
     figure.update_xaxes(title_text="Implementation index (0–100)", range=[0, 118], tickvals=[0, 25, 50, 75, 100])
     figure.update_yaxes(title_text="Thematic area", autorange="reversed")
     return _layout(figure, "Implementation index per thematic area", 160 + 48 * max(len(areas), 1))
+
+
+def ta_status_bars(counts: pd.DataFrame) -> go.Figure:
+    """TA needs per pipeline status (a `status`, `needs` frame), in pipeline order."""
+    names = [label(status) for status in counts["status"]]
+    figure = go.Figure(
+        go.Bar(
+            x=counts["needs"],
+            y=names,
+            orientation="h",
+            marker_color=[TA_STATUS_COLOURS[s] for s in counts["status"]],
+            marker_line=dict(color="#636363", width=0.5),
+            text=_counts_text(counts["needs"]),
+            textposition="outside",
+            hovertemplate="%{y}: %{x} TA needs<extra></extra>",
+            name="TA needs",
+        )
+    )
+    figure.update_yaxes(autorange="reversed", title=None)
+    figure.update_xaxes(title="TA needs", rangemode="tozero", dtick=1 if counts["needs"].max() <= 10 else None)
+    return _layout(figure, "TA needs by status", 80 + 40 * len(counts))
+
+
+def ta_provider_bars(table: pd.DataFrame, statuses: tuple[str, ...]) -> go.Figure:
+    """Per provider, its TA needs stacked by status (a frame of `by_provider`)."""
+    figure = go.Figure()
+    for status in statuses:
+        figure.add_bar(
+            y=table["provider_name"],
+            x=table[status],
+            orientation="h",
+            name=label(status),
+            marker_color=TA_STATUS_COLOURS[status],
+            marker_line=dict(color="#636363", width=0.5),
+            hovertemplate=f"%{{y}}: %{{x}} {label(status).lower()}<extra></extra>",
+        )
+    figure.update_layout(barmode="stack")
+    figure.update_yaxes(autorange="reversed", title=None)
+    most = int(table["total"].max()) if len(table) else 0
+    figure.update_xaxes(title="TA needs", rangemode="tozero", dtick=1 if most <= 10 else None)
+    _layout(figure, "TA needs by provider and status", 200 + 40 * len(table))
+    # Below the axis title, so the seven statuses never cover it.
+    figure.update_layout(legend=dict(y=-0.35 if len(table) < 4 else -0.2), margin=dict(b=40))
+    return figure

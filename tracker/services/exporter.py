@@ -10,13 +10,16 @@ from sqlalchemy import Connection, Engine, Select, select
 
 from tracker.db import require_schema
 from tracker.errors import TrackerError
-from tracker.models import Confidentiality, Visit
+from tracker.models import Confidentiality, Finding, Visit
 from tracker.services.access import (
     Actor,
     assessment_visible,
     effective_level,
     finding_visible,
     meeting_visible,
+    milestone_visible,
+    ta_visible,
+    visible_addresses,
     visible_baseline,
     visible_continues,
     visit_visible,
@@ -28,7 +31,11 @@ _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
 # References to rows above the level are left blank: the bundle names no hidden key and imports on its own.
-_REFERENCES = {"baseline_visit_id": visible_baseline, "continues": visible_continues}
+_REFERENCES = {
+    "baseline_visit_id": visible_baseline,
+    "continues": visible_continues,
+    "addresses": visible_addresses,
+}
 
 
 def _rows_query(spec: FileSpec, level: Confidentiality) -> Select:
@@ -38,9 +45,15 @@ def _rows_query(spec: FileSpec, level: Confidentiality) -> Select:
     match spec.entity:
         case "visit":
             return query.where(visit_visible(level))
-        case "finding" | "meeting":
-            visible = finding_visible if spec.entity == "finding" else meeting_visible
-            return query.join(Visit, Visit.visit_id == table.c.visit_id).where(visible(level))
+        case "finding" | "meeting" | "milestone":
+            visible = {"finding": finding_visible, "meeting": meeting_visible, "milestone": milestone_visible}
+            return query.join(Visit, Visit.visit_id == table.c.visit_id).where(visible[spec.entity](level))
+        case "ta_record":
+            return (
+                query.join(Finding, Finding.finding_id == table.c.finding_id)
+                .join(Visit, Visit.visit_id == Finding.visit_id)
+                .where(ta_visible(level))
+            )
         case "assessment":
             return query.where(assessment_visible(level))
     return query
@@ -121,7 +134,7 @@ def write_csv(stream: io.TextIOBase, spec: FileSpec, records) -> int:
 def export_bundle(
     engine: Engine, destination: Path, actor: Actor, level: str | Confidentiality | None = None
 ) -> dict[str, int]:
-    """Write all five files to a folder or a .zip; returns the rows written per file."""
+    """Write every bundle file to a folder or a .zip; returns the rows written per file."""
     require_schema(engine)
     visible = effective_level(actor, level)
     counts: dict[str, int] = {}

@@ -538,6 +538,9 @@ def _check_and_write(connection, spec, batch, context, result, writer, pending) 
             v["finding_id"] for _, v, _, _ in batch if spec.entity == "assessment"
         }
         context.prefetch_findings(connection, {r for r in refs if r})
+    elif spec.entity == "ta_record":
+        refs = {v["finding_id"] for _, v, _, _ in batch} | {v["addresses"] for _, v, _, _ in batch}
+        context.prefetch_findings(connection, {r for r in refs if r})
     good = []
     for entry in batch:
         line, values = entry[0], entry[1]
@@ -614,6 +617,82 @@ def _reference_problems(connection, spec, values, context, actor, pending, line)
             if values["area"] and values["area"] not in context.areas:
                 problems.append(
                     ("area", f"{values['area']} is not a thematic area; use a code from areas.csv such as LEG or ICT")
+                )
+        case "milestone":
+            problems += _milestone_problems(values, context)
+        case "ta_record":
+            problems += _ta_problems(values, context)
+    return problems
+
+
+def _milestone_problems(values, context) -> list[tuple[str, str]]:
+    visit = context.visits.get(values["visit_id"])
+    if visit is None:
+        return [
+            (
+                "visit_id",
+                f"visit {values['visit_id']} is neither in visits.csv nor in the database; add it to visits.csv",
+            )
+        ]
+    if values["date"] < visit.start_date:
+        return [
+            (
+                "date",
+                f"{values['date'].isoformat()} is before visit {values['visit_id']} started; a milestone comes after the visit",
+            )
+        ]
+    return []
+
+
+def _ta_problems(values, context) -> list[tuple[str, str]]:
+    problems = []
+    for partner in values["providers"]:
+        if partner not in context.partners:
+            problems.append(
+                (
+                    "providers",
+                    f"{partner} is not a known partner organisation; use one of {', '.join(sorted(context.partners))}",
+                )
+            )
+    need = context.finding(values["finding_id"])
+    if need is None:
+        problems.append(
+            (
+                "finding_id",
+                f"finding {values['finding_id']} is neither in findings.csv nor in the database; add it to findings.csv",
+            )
+        )
+    elif need[1] != "ta_need":
+        problems.append(
+            (
+                "finding_id",
+                f"finding {values['finding_id']} is a {need[1]}; a TA record belongs to a ta_need finding",
+            )
+        )
+    if values["addresses"]:
+        answered = context.finding(values["addresses"])
+        if answered is None:
+            problems.append(
+                (
+                    "addresses",
+                    f"finding {values['addresses']} is neither in findings.csv nor in the database; name an existing shortfall or recommendation",
+                )
+            )
+        elif answered[1] not in TRACKABLE_KINDS:
+            problems.append(
+                (
+                    "addresses",
+                    f"finding {values['addresses']} is a {answered[1]}; name the shortfall or recommendation the TA need answers",
+                )
+            )
+        elif need is not None:
+            need_visit, answered_visit = context.visits.get(need[0]), context.visits.get(answered[0])
+            if need_visit and answered_visit and need_visit.state != answered_visit.state:
+                problems.append(
+                    (
+                        "addresses",
+                        f"finding {values['addresses']} is of {answered_visit.state}, not {need_visit.state}; name a finding of the same State",
+                    )
                 )
     return problems
 
@@ -926,7 +1005,7 @@ def _converter(
 
 _AUDIT_COLUMNS = ("at", "username", "action", "entity", "key", "changes")
 # The reference column an export leaves blank when it points at a hidden row.
-_LINK_COLUMN = {"visit": "baseline_visit_id", "finding": "continues"}
+_LINK_COLUMN = {"visit": "baseline_visit_id", "finding": "continues", "ta_record": "addresses"}
 # Fields other stored rows depend on: changing one re-checks the rows that refer to the row.
 _DEPENDED_ON = {"thematic_area": ("parent",), "visit": ("state", "start_date"), "finding": ("kind", "visit_id")}
 _audit_tuple = itemgetter(*_AUDIT_COLUMNS)

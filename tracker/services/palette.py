@@ -47,3 +47,16 @@ def lightness(colour: str) -> float:
 
     luminance = 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
     return 116 * luminance ** (1 / 3) - 16 if luminance > 216 / 24389 else luminance * 24389 / 27
+
+
+# TA pipeline statuses run from identified to delivered on one sequential scale (ColorBrewer's
+# Blues), darker as assistance comes closer; a declined need is neutral grey.
+TA_STATUS_COLOURS = {
+    "identified": "#deebf7",
+    "agreed_by_state": "#c6dbef",
+    "shared_with_providers": "#9ecae1",
+    "matched": "#6baed6",
+    "in_delivery": "#3182bd",
+    "delivered": "#08519c",
+    "declined": "#bababa",
+}

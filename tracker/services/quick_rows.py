@@ -13,6 +13,7 @@ from tracker.models import (
     DEFAULT_CONFIDENTIALITY,
     KEY_PATTERN,
     Confidentiality,
+    Consent,
     FindingKind,
     MeetingKind,
     Modality,
@@ -36,6 +37,7 @@ _STATUSES = frozenset(Status)
 _MEETING_KINDS = frozenset(MeetingKind)
 _SECTORS = frozenset(Sector)
 _LEVELS = frozenset(Confidentiality)
+_CONSENTS = frozenset(Consent)
 _PLAIN_NUMBERS = re.compile(r"[0-9]{3,4}(?:;[0-9]{3,4})*")
 
 
@@ -109,6 +111,8 @@ def _visit(row: dict) -> dict:
         "resolutions": _resolutions(row.get("resolutions")),
         "summary": row.get("summary", "").strip(),
         "confidentiality": _level(row),
+        "consent": _member_or(row, "consent", _CONSENTS, Consent.none.value),
+        "consent_date": _parse_date(row.get("consent_date")),
     }
     if values["end_date"] < values["start_date"] or values["baseline_visit_id"] == values["visit_id"]:
         raise _Unusual

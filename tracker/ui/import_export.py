@@ -102,7 +102,7 @@ def import_section() -> None:
 
 def export_section() -> None:
     st.subheader("Download the data")
-    st.caption("All five bundle files in one .zip, rows sorted by key, leaving out every row above the level chosen.")
+    st.caption("Every bundle file in one .zip, rows sorted by key, leaving out every row above the level chosen.")
     levels = common.levels(who)
     level = common.choice(
         "Confidentiality level of the recipients", levels, who.clearance.value, "export:level", width=420

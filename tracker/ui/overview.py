@@ -5,7 +5,7 @@ import streamlit as st
 
 from tracker.services import charts
 from tracker.services.comparison import area_names
-from tracker.ui import common
+from tracker.ui import common, deadlines
 
 SORTS = {"name": "State name", "region": "Region", "index": "Index, highest first"}
 VIEWS = {"all": "Every State", "ends": "Top and bottom 10"}
@@ -15,6 +15,7 @@ ROWS_PER_CHART = 40
 
 st.title("Overview")
 who, database = common.actor(), common.url()
+deadlines.due_panel(who)
 
 level_filter, region_filter, period_filter = st.columns([1, 2, 2])
 with level_filter:

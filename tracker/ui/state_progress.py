@@ -6,7 +6,7 @@ import streamlit as st
 from tracker.services import charts
 from tracker.services.comparison import NewIssue, PriorityItem, areas_frame, as_frame, new_issues, priority_items
 from tracker.services.palette import STATUS_GROUP_COLOURS
-from tracker.ui import common
+from tracker.ui import common, deadlines
 
 st.title("State progress")
 who, database = common.actor(), common.url()
@@ -59,6 +59,7 @@ with baseline_card:
     visit_card("Baseline visit", result["baseline_visit"])
 with followup_card:
     visit_card("Follow-up visit", result["followup_visit"])
+deadlines.due_panel(who, state=iso3)
 
 index, gaps, recs, new, practices = st.columns(5)
 index.metric(

@@ -4,10 +4,10 @@ import datetime as dt
 
 import streamlit as st
 
-from tracker.models import MeetingKind, Modality, Sector, VisitKind
+from tracker.models import Consent, MeetingKind, Modality, Sector, VisitKind
 from tracker.services import records
 from tracker.services.bundle_format import SPECS
-from tracker.ui import common
+from tracker.ui import common, deadlines
 
 st.title("Visits and meetings")
 who, database = common.actor(), common.url()
@@ -97,6 +97,21 @@ def visit_form(visit_id: str) -> None:
             "Confidentiality", common.levels(who), record.get("confidentiality", "committee"), f"{form}:confidentiality"
         )
         common.field_error(form, "confidentiality")
+        consent, consent_date = st.columns(2)
+        with consent:
+            values["consent"] = common.choice(
+                "Consent to share with the UN Global Counter-Terrorism Coordination Platform",
+                common.enum_words(Consent),
+                record.get("consent", "none"),
+                f"{form}:consent",
+                help="What the State lets CTED share: nothing, its TA needs only, part of the report, or all of it.",
+            )
+            common.field_error(form, "consent")
+        with consent_date:
+            values["consent_date"] = st.date_input(
+                "Consent given on", record.get("consent_date"), EARLIEST, LATEST, key=f"{form}:consent_date"
+            )
+            common.field_error(form, "consent_date")
         common.other_errors(form, fields)
         submitted = st.form_submit_button("Add visit" if new else "Save changes", type="primary")
     if submitted:
@@ -190,6 +205,8 @@ def visits_tab() -> None:
     visit_id = common.choice("Visit", {"": "A new visit", **visit_names}, "", "visits:edit")
     if not common.read_only_notice(who):
         visit_form(visit_id)
+    if visit_id:
+        deadlines.milestones_panel(who, visit_id)
 
 
 def meetings_tab() -> None:

@@ -21,7 +21,7 @@ from tracker.services import comparison, records
 from tracker.services.access import Actor, effective_level
 from tracker.services.comparison import NewIssue, PriorityItem
 from tracker.services.demo import ILLUSTRATIVE_MARK
-from tracker.services.reports import charts
+from tracker.services.reports import after_visit, charts
 from tracker.services.reports.model import NONE_RECORDED, Document, Progress, Section, Table
 from tracker.services.wording import date_span, day, in_prose, label, level_words
 
@@ -218,8 +218,14 @@ def build_state_report(engine: Engine, actor: Actor, iso3: str, followup: str | 
         author=_author(actor),
         keywords=_keywords(level, data.state_name),
         illustrative=data.illustrative,
-        sections=_state_sections(data),
+        sections=_with_pipeline(_state_sections(data), engine, actor, level, data),
     )
+
+
+def _with_pipeline(sections: list[Section], engine, actor, level, data: _FollowUp) -> list[Section]:
+    """The TA pipeline of both visits, just before the annex."""
+    visit_ids = [data.result["baseline_visit"], data.result["followup_visit"]]
+    return [*sections[:-1], after_visit.ta_pipeline_section(engine, actor, level, visit_ids), sections[-1]]
 
 
 def _state_sections(data: _FollowUp, summary: bool = True) -> list[Section]:
@@ -619,11 +625,13 @@ def build_period_report(
         illustrative=any(data.illustrative for data in collected),
         sections=[
             _cross_state_summary(collected, index, level, names, sort),
+            after_visit.pipeline_by_provider_section(engine, actor, level, list(visits["visit_id"])),
+            after_visit.overdue_responses_section(engine, actor, level, list(visits["visit_id"])),
             *(_digest(data) for data in collected),
             *(
                 Section(
                     f"{data.state_name}: follow-up visit {data.result['followup_visit']}",
-                    subsections=_state_sections(data, summary=False),
+                    subsections=_with_pipeline(_state_sections(data, summary=False), engine, actor, level, data),
                     new_page=True,
                 )
                 for data in collected

@@ -1,0 +1,182 @@
+"""After the visit: the milestones of a visit's report and the State's deadlines they set (DESIGN §11).
+
+The State has TRACKER_OBSERVATIONS_DAYS after the draft report is sent for its factual
+observations, and TRACKER_RESPONSE_MONTHS after the adopted report is transmitted for its
+response on implementation. A deadline is open until the milestone that meets it is recorded.
+Only milestones visible at the reader's level count, so a level sees the deadlines that its own
+export would show.
+"""
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+
+import pandas as pd
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import Engine, case, func, select
+
+from tracker.config import get_settings
+from tracker.db import reading, require_schema
+from tracker.models import MemberState, Milestone, MilestoneKind, Visit
+from tracker.services.access import Actor, effective_level, milestone_visible, visit_visible
+from tracker.services.bundle_format import SPECS
+from tracker.services.records import FileCounts, _save
+
+
+class DueKind(StrEnum):
+    observations = "observations"
+    response = "response"
+
+
+# What starts each clock, what stops it, and how the deadline reads in words.
+_CLOCKS = {
+    DueKind.observations: (MilestoneKind.draft_sent, MilestoneKind.observations_received),
+    DueKind.response: (MilestoneKind.transmitted, MilestoneKind.response_received),
+}
+DUE_WORDS = {
+    DueKind.observations: "factual observations on the draft report",
+    DueKind.response: "response on the implementation of the recommendations",
+}
+
+
+@dataclass(frozen=True)
+class Due:
+    """One open deadline of a State: `days_overdue` is negative while it is still ahead."""
+
+    visit_id: str
+    state: str
+    state_name: str
+    due: DueKind
+    since: dt.date
+    due_date: dt.date
+    days_overdue: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_overdue > 0
+
+    def as_json(self) -> dict:
+        return {
+            "visit_id": self.visit_id,
+            "state": self.state,
+            "due": self.due.value,
+            "due_date": self.due_date.isoformat(),
+            "days_overdue": self.days_overdue,
+        }
+
+    def in_words(self) -> str:
+        """`10 days overdue`, `due today`, `due in 1 day`."""
+        days = abs(self.days_overdue)
+        plural = "day" if days == 1 else "days"
+        if self.days_overdue > 0:
+            return f"{days} {plural} overdue"
+        return "due today" if days == 0 else f"due in {days} {plural}"
+
+
+def due_date(kind: DueKind, since: dt.date) -> dt.date:
+    """When a deadline falls, counted from the milestone that starts its clock."""
+    settings = get_settings()
+    if kind == DueKind.observations:
+        return since + dt.timedelta(days=settings.observations_days)
+    return since + relativedelta(months=settings.response_months)
+
+
+def open_dues(
+    engine: Engine,
+    actor: Actor,
+    level=None,
+    *,
+    today: dt.date | None = None,
+    overdue_only: bool = False,
+    within_days: int | None = None,
+    state: str | None = None,
+) -> list[Due]:
+    """Every open deadline visible at the level, the most overdue first.
+
+    `overdue_only` keeps those already past; `within_days` keeps those falling within that many
+    days from today, overdue ones included.
+    """
+    require_schema(engine)
+    level = effective_level(actor, level)
+    today = today or dt.date.today()
+    recorded = {
+        milestone: func.max(case((Milestone.milestone == milestone.value, Milestone.date))).label(milestone.value)
+        for milestone in MilestoneKind
+    }
+    query = (
+        select(Visit.visit_id, Visit.state, MemberState.name.label("state_name"), *recorded.values())
+        .join(Milestone, Milestone.visit_id == Visit.visit_id)
+        .join(MemberState, MemberState.iso3 == Visit.state)
+        .where(visit_visible(level), milestone_visible(level))
+        .group_by(Visit.visit_id, Visit.state, MemberState.name)
+    )
+    if state:
+        query = query.where(Visit.state == state.strip().upper())
+    dues = []
+    with reading(engine) as connection:
+        rows = connection.execute(query).mappings().all()
+    for row in rows:
+        for kind, (start, stop) in _CLOCKS.items():
+            if row[start.value] is None or row[stop.value] is not None:
+                continue
+            falls = due_date(kind, row[start.value])
+            due = Due(
+                row["visit_id"], row["state"], row["state_name"], kind, row[start.value], falls, (today - falls).days
+            )
+            if overdue_only and not due.overdue:
+                continue
+            if within_days is not None and due.days_overdue < -within_days:
+                continue
+            dues.append(due)
+    return sorted(dues, key=lambda d: (-d.days_overdue, d.visit_id, d.due.value))
+
+
+def dues_frame(dues: list[Due]) -> pd.DataFrame:
+    """The deadlines as a table for people: one row each, with the deadline in words."""
+    columns = ["visit_id", "state", "state_name", "due", "since", "due_date", "days_overdue", "status"]
+    return pd.DataFrame([asdict(d) | {"due": d.due.value, "status": d.in_words()} for d in dues], columns=columns)
+
+
+def dues_calendar(dues: list[Due], *, stamp: dt.datetime | None = None) -> bytes:
+    """The deadlines as an iCalendar file: one all-day event each, to add to a calendar."""
+    from icalendar import Calendar, Event
+
+    calendar = Calendar()
+    calendar.add("prodid", "-//Follow-up Visit Progress Tracker//deadlines//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "Follow-up visit deadlines")
+    stamp = stamp or dt.datetime.now(dt.UTC)
+    for due in dues:
+        event = Event()
+        event.add("uid", f"{due.visit_id}-{due.due.value}@followup-tracker")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", due.due_date)
+        event.add("dtend", due.due_date + dt.timedelta(days=1))
+        event.add("summary", f"{due.visit_id}: {due.state_name}'s {DUE_WORDS[due.due]} due")
+        event.add(
+            "description",
+            f"Counted from {due.since.isoformat()}; {due.in_words()} as of the day this calendar was made.",
+        )
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def save_milestone(engine: Engine, actor: Actor, data: dict) -> FileCounts:
+    """Record (or correct) one milestone of a visit; the fields are the columns of milestones.csv."""
+    return _save(engine, actor, SPECS["milestones.csv"].name, [data], new=None)
+
+
+def list_milestones(engine: Engine, actor: Actor, visit_id: str, level=None) -> pd.DataFrame:
+    """A visit's milestones visible at the level, in the order they happen."""
+    require_schema(engine)
+    level = effective_level(actor, level)
+    order = case({m.value: i for i, m in enumerate(MilestoneKind)}, value=Milestone.milestone)
+    query = (
+        select(Milestone.milestone, Milestone.date, Milestone.note, Milestone.confidentiality)
+        .join(Visit, Visit.visit_id == Milestone.visit_id)
+        .where(Milestone.visit_id == visit_id, visit_visible(level), milestone_visible(level))
+        .order_by(order)
+    )
+    with reading(engine) as connection:
+        result = connection.execute(query)
+        return pd.DataFrame(result.all(), columns=list(result.keys()))

@@ -1,0 +1,166 @@
+"""The technical-assistance pipeline: each TA need a visit found, where it stands, and who helps.
+
+A TA need without a TA record is in the pipeline as `identified`, which is where every need
+starts. Every read is narrowed by access.py, consent to share included.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, and_, case, func, literal, select
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import Select
+
+from tracker.db import reading, require_schema
+from tracker.models import Finding, FindingKind, MemberState, PartnerOrg, TAProvider, TARecord, TAStatus, Visit
+from tracker.services.access import (
+    Actor,
+    addressed_shown,
+    effective_level,
+    finding_visible,
+    ta_visible,
+    visible_addresses,
+)
+from tracker.services.bundle_format import SPECS
+from tracker.services.records import FileCounts, _save
+
+STATUS_ORDER: tuple[str, ...] = tuple(status.value for status in TAStatus)
+# Past these the State has its assistance or has said no; the others are still to be brought about.
+SETTLED = (TAStatus.delivered.value, TAStatus.declined.value)
+NO_PROVIDER = "(none yet)"
+
+
+@dataclass(frozen=True)
+class PipelineFilter:
+    """What the pipeline page and the reports narrow the pipeline to; empty means all."""
+
+    states: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    providers: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    visits: tuple[str, ...] = ()
+
+
+def _needs(level, where: PipelineFilter) -> tuple[Select, object]:
+    """Every visible TA need with its record (if one is visible), filtered; and the status column."""
+    record, addressed = aliased(TARecord), aliased(Finding)
+    status = func.coalesce(record.status, literal(TAStatus.identified.value))
+    query = (
+        select(
+            Finding.finding_id,
+            Visit.state,
+            MemberState.name.label("state_name"),
+            MemberState.region,
+            Finding.visit_id,
+            Finding.area,
+            Finding.title,
+            status.label("status"),
+            visible_addresses(level, record).label("addresses"),
+            case(
+                (
+                    addressed_shown(level, record),
+                    select(addressed.title).where(addressed.finding_id == record.addresses).scalar_subquery(),
+                ),
+                else_=literal(""),
+            ).label("addresses_title"),
+            record.updated_on,
+            func.coalesce(record.note, literal("")).label("note"),
+            func.coalesce(record.confidentiality, Finding.confidentiality).label("confidentiality"),
+            record.finding_id.label("record_id"),
+        )
+        .join(Visit, Visit.visit_id == Finding.visit_id)
+        .join(MemberState, MemberState.iso3 == Visit.state)
+        .outerjoin(record, and_(record.finding_id == Finding.finding_id, ta_visible(level, record)))
+        .where(Finding.kind == FindingKind.ta_need.value, finding_visible(level))
+    )
+    if where.states:
+        query = query.where(Visit.state.in_(where.states))
+    if where.regions:
+        query = query.where(MemberState.region.in_(where.regions))
+    if where.visits:
+        query = query.where(Finding.visit_id.in_(where.visits))
+    if where.statuses:
+        query = query.where(status.in_(where.statuses))
+    if where.providers:
+        named = select(TAProvider.finding_id).where(
+            TAProvider.finding_id == record.finding_id, TAProvider.partner.in_(where.providers)
+        )
+        query = query.where(named.exists())
+    return query, status
+
+
+def _providers(connection: Connection, finding_ids: Iterable[str]) -> dict[str, list[str]]:
+    ids = list(finding_ids)
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(ids), 1000):
+        for finding_id, partner in connection.execute(
+            select(TAProvider.finding_id, TAProvider.partner)
+            .where(TAProvider.finding_id.in_(ids[start : start + 1000]))
+            .order_by(TAProvider.finding_id, TAProvider.partner)
+        ):
+            found.setdefault(finding_id, []).append(partner)
+    return found
+
+
+def pipeline(engine: Engine, actor: Actor, level=None, where: PipelineFilter | None = None) -> pd.DataFrame:
+    """One row per visible TA need: State, visit, area, title, status, providers, what it answers."""
+    require_schema(engine)
+    level = effective_level(actor, level)
+    query, _ = _needs(level, where or PipelineFilter())
+    with reading(engine) as connection:
+        result = connection.execute(query.order_by(Visit.state, Finding.visit_id, Finding.finding_id))
+        frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+        # Providers belong to the TA record, so they are shown only where the record is.
+        providers = _providers(connection, frame["record_id"].dropna().tolist())
+    return frame.drop(columns="record_id").assign(
+        providers=[", ".join(providers.get(f, [])) for f in frame["finding_id"]]
+    )
+
+
+def by_status(engine: Engine, actor: Actor, level=None, where: PipelineFilter | None = None) -> pd.DataFrame:
+    """How many TA needs stand at each status, every status listed in pipeline order."""
+    require_schema(engine)
+    level = effective_level(actor, level)
+    query, _ = _needs(level, where or PipelineFilter())
+    counted = select(query.subquery().c.status, func.count().label("needs")).group_by("status")
+    with reading(engine) as connection:
+        counts = dict(connection.execute(counted).all())
+    return pd.DataFrame({"status": STATUS_ORDER, "needs": [int(counts.get(s, 0)) for s in STATUS_ORDER]})
+
+
+def by_provider(engine: Engine, actor: Actor, level=None, where: PipelineFilter | None = None) -> pd.DataFrame:
+    """TA needs per provider and status (a need with two providers counts for each)."""
+    require_schema(engine)
+    level = effective_level(actor, level)
+    query, _ = _needs(level, where or PipelineFilter())
+    needs = query.subquery()
+    provider = func.coalesce(TAProvider.partner, literal(NO_PROVIDER))
+    counted = (
+        select(provider.label("provider"), needs.c.status, func.count().label("needs"))
+        .select_from(needs)
+        .outerjoin(TAProvider, TAProvider.finding_id == needs.c.record_id)
+        .group_by(provider, needs.c.status)
+    )
+    with reading(engine) as connection:
+        result = connection.execute(counted)
+        frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+        names = dict(connection.execute(select(PartnerOrg.code, PartnerOrg.name)).all())
+    if frame.empty:
+        return pd.DataFrame(columns=["provider", "provider_name", *STATUS_ORDER, "total"])
+    table = frame.pivot_table(index="provider", columns="status", values="needs", aggfunc="sum", fill_value=0)
+    table = table.reindex(columns=list(STATUS_ORDER), fill_value=0).astype(int)
+    table.columns.name = None
+    table["total"] = table.sum(axis=1)
+    table = table.reset_index()
+    table.insert(1, "provider_name", table["provider"].map(lambda code: names.get(code, code)))
+    # Providers first, busiest first; needs nobody is helping with yet at the end.
+    table = table.assign(_last=table["provider"] == NO_PROVIDER).sort_values(
+        ["_last", "total", "provider"], ascending=[True, False, True]
+    )
+    return table.drop(columns="_last").reset_index(drop=True)
+
+
+def save_ta_record(engine: Engine, actor: Actor, data: dict) -> FileCounts:
+    """Record (or change) one TA need's place in the pipeline; the fields are the columns of ta.csv."""
+    return _save(engine, actor, SPECS["ta.csv"].name, [data], new=None)
