@@ -220,6 +220,7 @@ class Visit(SQLModel, table=True):
     lead: str = ""
     summary: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
+    withdrawn: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class VisitPartner(SQLModel, table=True):
@@ -257,6 +258,7 @@ class Finding(SQLModel, table=True):
         default=None, sa_column=Column(ForeignKey("finding.finding_id", **_DEFERRABLE), index=True)
     )
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
+    withdrawn: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class FindingResolution(SQLModel, table=True):
@@ -279,6 +281,7 @@ class Assessment(SQLModel, table=True):
     evidence: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     assessed_on: dt.date | None = None
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
+    withdrawn: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Meeting(SQLModel, table=True):
@@ -297,6 +300,7 @@ class Meeting(SQLModel, table=True):
     area: str | None = Field(default=None, foreign_key="thematic_area.code")
     notes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
+    withdrawn: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 # ---------------------------------------------------------------- team server
@@ -498,6 +502,7 @@ class VisitCreate(_Input):
     resolutions: Resolutions = []
     summary: Text_ = ""
     confidentiality: Level = DEFAULT_CONFIDENTIALITY
+    withdrawn: OptionalText = None
 
     @model_validator(mode="after")
     def _dates_in_order(self):
@@ -521,6 +526,7 @@ class FindingCreate(_Input):
     source_ref: Text_ = ""
     continues: OptionalKey = None
     confidentiality: Level = DEFAULT_CONFIDENTIALITY
+    withdrawn: OptionalText = None
 
     @model_validator(mode="after")
     def _not_self(self):
@@ -536,6 +542,7 @@ class AssessmentCreate(_Input):
     evidence: Text_ = ""
     assessed_on: OptionalDate = None
     confidentiality: Level = DEFAULT_CONFIDENTIALITY
+    withdrawn: OptionalText = None
 
 
 class MeetingCreate(_Input):
@@ -548,6 +555,7 @@ class MeetingCreate(_Input):
     area: Annotated[str | None, BeforeValidator(lambda v: (_blank_to_none(v) or "").upper() or None)] = None
     notes: Text_ = ""
     confidentiality: Level = DEFAULT_CONFIDENTIALITY
+    withdrawn: OptionalText = None
 
 
 class UserCreate(_Input):

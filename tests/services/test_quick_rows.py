@@ -64,6 +64,7 @@ SAMPLES = {
     "detail": TEXTS,
     "source_ref": TEXTS,
     "evidence": TEXTS,
+    "withdrawn": TEXTS,
     "counterpart": TEXTS,
     "notes": TEXTS,
 }

@@ -1,7 +1,8 @@
 """Who is acting, what they may do, and which rows they may see.
 
 Every read path narrows rows with `visible_*` here, at the lower of the reader's clearance and
-the level asked for; every write path calls `require_writer` first.
+the level asked for, and leaves withdrawn rows out unless it asks for them (`include_withdrawn`:
+the History, the list of withdrawn rows, the bundle); every write path calls `require_writer` first.
 """
 
 from dataclasses import dataclass
@@ -88,16 +89,31 @@ def _allowed(column, level: Confidentiality) -> ColumnElement[bool]:
     return column.in_(level.visible_levels())
 
 
-def visit_visible(level: Confidentiality, visit=Visit) -> ColumnElement[bool]:
-    return _allowed(visit.confidentiality, level)
+def active(row) -> ColumnElement[bool]:
+    """The row (a visit, finding, assessment or meeting) is not withdrawn."""
+    return row.withdrawn.is_(None)
 
 
-def finding_visible(level: Confidentiality, finding=Finding, visit=Visit) -> ColumnElement[bool]:
+def _shown(row, level: Confidentiality, include_withdrawn: bool) -> ColumnElement[bool]:
+    allowed = _allowed(row.confidentiality, level)
+    return allowed if include_withdrawn else and_(allowed, active(row))
+
+
+def visit_visible(level: Confidentiality, visit=Visit, *, include_withdrawn: bool = False) -> ColumnElement[bool]:
+    """The visit is at most at the level and, unless `include_withdrawn` (the History, the bundle), active."""
+    return _shown(visit, level, include_withdrawn)
+
+
+def finding_visible(
+    level: Confidentiality, finding=Finding, visit=Visit, *, include_withdrawn: bool = False
+) -> ColumnElement[bool]:
     """For a query that joins the finding to its visit."""
-    return and_(_allowed(finding.confidentiality, level), _allowed(visit.confidentiality, level))
+    return and_(_shown(finding, level, include_withdrawn), _shown(visit, level, include_withdrawn))
 
 
-def assessment_visible(level: Confidentiality, assessment=Assessment) -> ColumnElement[bool]:
+def assessment_visible(
+    level: Confidentiality, assessment=Assessment, *, include_withdrawn: bool = False
+) -> ColumnElement[bool]:
     """The assessment, the finding it judges and both visits are all visible.
 
     The subqueries correlate only to the assessment, so the condition stays right inside a query
@@ -106,21 +122,25 @@ def assessment_visible(level: Confidentiality, assessment=Assessment) -> ColumnE
     assessed_finding = (
         select(Finding.finding_id)
         .join(Visit, Visit.visit_id == Finding.visit_id)
-        .where(Finding.finding_id == assessment.finding_id, finding_visible(level))
+        .where(Finding.finding_id == assessment.finding_id, finding_visible(level, include_withdrawn=include_withdrawn))
         .correlate(assessment)
     )
     assessing_visit = (
-        select(Visit.visit_id).where(Visit.visit_id == assessment.visit_id, visit_visible(level)).correlate(assessment)
+        select(Visit.visit_id)
+        .where(Visit.visit_id == assessment.visit_id, visit_visible(level, include_withdrawn=include_withdrawn))
+        .correlate(assessment)
     )
     return and_(
-        _allowed(assessment.confidentiality, level),
+        _shown(assessment, level, include_withdrawn),
         assessed_finding.exists(),
         assessing_visit.exists(),
     )
 
 
-def meeting_visible(level: Confidentiality, meeting=Meeting, visit=Visit) -> ColumnElement[bool]:
-    return and_(_allowed(meeting.confidentiality, level), _allowed(visit.confidentiality, level))
+def meeting_visible(
+    level: Confidentiality, meeting=Meeting, visit=Visit, *, include_withdrawn: bool = False
+) -> ColumnElement[bool]:
+    return and_(_shown(meeting, level, include_withdrawn), _shown(visit, level, include_withdrawn))
 
 
 def visible_visits(level: Confidentiality) -> Select:
@@ -131,32 +151,40 @@ def visible_findings(level: Confidentiality) -> Select:
     return select(Finding).join(Visit, Visit.visit_id == Finding.visit_id).where(finding_visible(level))
 
 
-def baseline_shown(level: Confidentiality, visit=Visit) -> ColumnElement[bool]:
+def baseline_shown(level: Confidentiality, visit=Visit, *, include_withdrawn: bool = False) -> ColumnElement[bool]:
     """The visit's baseline is one the reader may see."""
     baseline = aliased(Visit)
     return (
         select(baseline.visit_id)
-        .where(baseline.visit_id == visit.baseline_visit_id, visit_visible(level, baseline))
+        .where(
+            baseline.visit_id == visit.baseline_visit_id,
+            visit_visible(level, baseline, include_withdrawn=include_withdrawn),
+        )
         .exists()
     )
 
 
-def continued_shown(level: Confidentiality, finding=Finding) -> ColumnElement[bool]:
+def continued_shown(level: Confidentiality, finding=Finding, *, include_withdrawn: bool = False) -> ColumnElement[bool]:
     """The finding that this one continues is one the reader may see."""
     earlier, earlier_visit = aliased(Finding), aliased(Visit)
     return (
         select(earlier.finding_id)
         .join(earlier_visit, earlier_visit.visit_id == earlier.visit_id)
-        .where(earlier.finding_id == finding.continues, finding_visible(level, earlier, earlier_visit))
+        .where(
+            earlier.finding_id == finding.continues,
+            finding_visible(level, earlier, earlier_visit, include_withdrawn=include_withdrawn),
+        )
         .exists()
     )
 
 
-def visible_baseline(level: Confidentiality, visit=Visit) -> ColumnElement:
+def visible_baseline(level: Confidentiality, visit=Visit, *, include_withdrawn: bool = False) -> ColumnElement:
     """A visit's baseline_visit_id, or NULL when the baseline is above the level: no hidden key leaks."""
-    return case((baseline_shown(level, visit), visit.baseline_visit_id), else_=null())
+    return case(
+        (baseline_shown(level, visit, include_withdrawn=include_withdrawn), visit.baseline_visit_id), else_=null()
+    )
 
 
-def visible_continues(level: Confidentiality, finding=Finding) -> ColumnElement:
+def visible_continues(level: Confidentiality, finding=Finding, *, include_withdrawn: bool = False) -> ColumnElement:
     """A finding's `continues`, or NULL when the earlier finding is above the level."""
-    return case((continued_shown(level, finding), finding.continues), else_=null())
+    return case((continued_shown(level, finding, include_withdrawn=include_withdrawn), finding.continues), else_=null())

@@ -33,16 +33,19 @@ _REFERENCES = {"baseline_visit_id": visible_baseline, "continues": visible_conti
 
 def _rows_query(spec: FileSpec, level: Confidentiality) -> Select:
     table = spec.table
-    columns = [_REFERENCES[c](level).label(c) if c in _REFERENCES else table.c[c] for c in spec.stored]
+    # A bundle keeps withdrawn rows with their reason, so a round trip keeps the withdrawal.
+    columns = [
+        _REFERENCES[c](level, include_withdrawn=True).label(c) if c in _REFERENCES else table.c[c] for c in spec.stored
+    ]
     query = select(*columns).order_by(*[table.c[k] for k in spec.key])
     match spec.entity:
         case "visit":
-            return query.where(visit_visible(level))
+            return query.where(visit_visible(level, include_withdrawn=True))
         case "finding" | "meeting":
             visible = finding_visible if spec.entity == "finding" else meeting_visible
-            return query.join(Visit, Visit.visit_id == table.c.visit_id).where(visible(level))
+            return query.join(Visit, Visit.visit_id == table.c.visit_id).where(visible(level, include_withdrawn=True))
         case "assessment":
-            return query.where(assessment_visible(level))
+            return query.where(assessment_visible(level, include_withdrawn=True))
     return query
 
 

@@ -109,6 +109,7 @@ def _visit(row: dict) -> dict:
         "resolutions": _resolutions(row.get("resolutions")),
         "summary": row.get("summary", "").strip(),
         "confidentiality": _level(row),
+        "withdrawn": row.get("withdrawn", "").strip() or None,
     }
     if values["end_date"] < values["start_date"] or values["baseline_visit_id"] == values["visit_id"]:
         raise _Unusual
@@ -134,6 +135,7 @@ def _finding(row: dict) -> dict:
         "source_ref": row.get("source_ref", "").strip(),
         "continues": _optional_key(row, "continues"),
         "confidentiality": _level(row),
+        "withdrawn": row.get("withdrawn", "").strip() or None,
     }
     if values["continues"] == values["finding_id"]:
         raise _Unusual
@@ -148,6 +150,7 @@ def _assessment(row: dict) -> dict:
         "evidence": row.get("evidence", "").strip(),
         "assessed_on": _parse_date(row.get("assessed_on")),
         "confidentiality": _level(row),
+        "withdrawn": row.get("withdrawn", "").strip() or None,
     }
 
 
@@ -162,6 +165,7 @@ def _meeting(row: dict) -> dict:
         "area": row.get("area", "").strip().upper() or None,
         "notes": row.get("notes", "").strip(),
         "confidentiality": _level(row),
+        "withdrawn": row.get("withdrawn", "").strip() or None,
     }
 
 
