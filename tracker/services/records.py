@@ -10,6 +10,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, Select, case, func, or_, select
@@ -44,9 +45,18 @@ from tracker.services.access import (
     visit_visible,
 )
 from tracker.services.bundle_format import SPECS, Source, format_cell
-from tracker.services.importer import FileCounts, RowError, import_bundle
+from tracker.services.importer import Change, FileCounts, RowError, import_bundle
 
 FINDING_LIMIT = 500
+
+
+@dataclass
+class Saved(FileCounts):
+    """What a save did (or, in a review, would do): the counts, and each changed field."""
+
+    changes: list[Change] = field(default_factory=list)
+
+
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _TRACKABLE = [kind.value for kind in TRACKABLE_KINDS]
 
@@ -442,32 +452,34 @@ def meeting_footprint(engine: Engine, actor: Actor, visit_id: str, level=None) -
 # ---------------------------------------------------------------- writing
 
 
-def save_visit(engine: Engine, actor: Actor, data: dict, *, new: bool = False) -> FileCounts:
-    """Add (`new`) or change one visit; the fields are the columns of visits.csv."""
-    return _save(engine, actor, "visits.csv", [data], new=new)
+def save_visit(engine: Engine, actor: Actor, data: dict, *, new: bool = False, dry_run: bool = False) -> Saved:
+    """Add (`new`) or change one visit; the fields are the columns of visits.csv. `dry_run`: only review."""
+    return _save(engine, actor, "visits.csv", [data], new=new, dry_run=dry_run)
 
 
-def save_finding(engine: Engine, actor: Actor, data: dict, *, new: bool = False) -> FileCounts:
-    """Add (`new`) or change one finding; the fields are the columns of findings.csv."""
-    return _save(engine, actor, "findings.csv", [data], new=new)
+def save_finding(engine: Engine, actor: Actor, data: dict, *, new: bool = False, dry_run: bool = False) -> Saved:
+    """Add (`new`) or change one finding; the fields are the columns of findings.csv. `dry_run`: only review."""
+    return _save(engine, actor, "findings.csv", [data], new=new, dry_run=dry_run)
 
 
-def save_meeting(engine: Engine, actor: Actor, data: dict, *, new: bool = False) -> FileCounts:
-    """Add (`new`) or change one meeting; the fields are the columns of meetings.csv."""
-    return _save(engine, actor, "meetings.csv", [data], new=new)
+def save_meeting(engine: Engine, actor: Actor, data: dict, *, new: bool = False, dry_run: bool = False) -> Saved:
+    """Add (`new`) or change one meeting; the fields are the columns of meetings.csv. `dry_run`: only review."""
+    return _save(engine, actor, "meetings.csv", [data], new=new, dry_run=dry_run)
 
 
-def save_assessments(engine: Engine, actor: Actor, followup: str, changes: Iterable[dict]) -> FileCounts:
+def save_assessments(
+    engine: Engine, actor: Actor, followup: str, changes: Iterable[dict], *, dry_run: bool = False
+) -> Saved:
     """Record the status (and evidence) of baseline items at a follow-up visit, all or none.
 
     Each change names a finding_id and any of status, evidence, assessed_on, confidentiality;
-    what a change leaves out keeps its stored value.
+    what a change leaves out keeps its stored value. `dry_run`: only review.
     """
     rows = [{"finding_id": change["finding_id"], "visit_id": followup} | change for change in changes]
     if not rows:
         require_writer(actor)
-        return FileCounts()
-    return _save(engine, actor, "assessments.csv", rows, new=None)
+        return Saved()
+    return _save(engine, actor, "assessments.csv", rows, new=None, dry_run=dry_run)
 
 
 def field_errors(error: ValidationFailed) -> dict[str, str]:
@@ -478,12 +490,42 @@ def field_errors(error: ValidationFailed) -> dict[str, str]:
     return {field: "; ".join(messages) for field, messages in fields.items()}
 
 
-def _save(engine: Engine, actor: Actor, file_name: str, rows: list[dict], *, new: bool | None) -> FileCounts:
+def _save(
+    engine: Engine, actor: Actor, file_name: str, rows: list[dict], *, new: bool | None, dry_run: bool = False
+) -> Saved:
     """Write rows as a bundle file through the importer; `new` True: must not exist, False: must exist."""
     require_writer(actor)
-    spec = SPECS[file_name]
     if new is not None:
-        _check_exists(engine, spec, rows[0], should_exist=not new)
+        _check_exists(engine, SPECS[file_name], rows[0], should_exist=not new)
+    return save_files(engine, actor, {file_name: rows}, dry_run=dry_run)
+
+
+def save_files(engine: Engine, actor: Actor, files: dict[str, list[dict]], *, dry_run: bool = False) -> Saved:
+    """Rows of several bundle files written as one bundle: one transaction, all or nothing."""
+    require_writer(actor)
+    sources, lines = [], {}
+    for file_name, rows in files.items():
+        source, lines[file_name] = _as_source(file_name, rows)
+        sources.append(source)
+    result = import_bundle(engine, sources, actor, dry_run=dry_run)
+    if not result.ok:
+        entities = " and ".join(SPECS[f].entity.replace("_", " ") for f in files)
+        raise ValidationFailed(
+            f"nothing was saved: {result.error_count} problem(s) with the {entities}",
+            [_problem(error, lines[error.file].get(error.line, {}), SPECS[error.file]) for error in result.errors],
+            "correct the fields marked and save again",
+        )
+    saved = Saved(changes=result.changes)
+    for counts in result.counts.values():
+        saved.created += counts.created
+        saved.updated += counts.updated
+        saved.unchanged += counts.unchanged
+    return saved
+
+
+def _as_source(file_name: str, rows: list[dict]) -> tuple[Source, dict[int, dict]]:
+    """The rows as a one-file bundle, and which row starts on which line."""
+    spec = SPECS[file_name]
     columns = [c for c in spec.columns if any(c in row for row in rows)]
     columns += sorted({c for row in rows for c in row} - set(spec.columns))
     text = io.StringIO()
@@ -499,15 +541,7 @@ def _save(engine: Engine, actor: Actor, file_name: str, rows: list[dict], *, new
         row_at_line[line] = row
         line += 1 + sum(len(_LINE_BREAK.findall(cell)) for cell in cells)
     data = text.getvalue().encode()
-    source = Source(file_name, f"{file_name} (form)", len(data), lambda: io.BytesIO(data))
-    result = import_bundle(engine, [source], actor)
-    if not result.ok:
-        raise ValidationFailed(
-            f"nothing was saved: {result.error_count} problem(s) with the {spec.entity.replace('_', ' ')}",
-            [_problem(error, row_at_line.get(error.line, {}), spec) for error in result.errors],
-            "correct the fields marked and save again",
-        )
-    return result.counts[file_name]
+    return Source(file_name, f"{file_name} (form)", len(data), lambda: io.BytesIO(data)), row_at_line
 
 
 def _problem(error: RowError, row: dict, spec) -> dict:
