@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
+from natsort import natsort_keygen
 from sqlalchemy import Connection, Engine, Select, case, func, or_, select
 from sqlalchemy.orm import aliased
 
@@ -47,7 +48,7 @@ from tracker.services.access import (
 from tracker.services.bundle_format import SPECS, Source, format_cell
 from tracker.services.importer import Change, FileCounts, RowError, import_bundle
 
-FINDING_LIMIT = 500
+FINDING_PAGE = 100
 
 
 @dataclass
@@ -250,10 +251,12 @@ def list_findings(
     kind: str | None = None,
     status: str | None = None,
     text: str | None = None,
-    limit: int = FINDING_LIMIT,
+    limit: int | None = None,
+    offset: int = 0,
     level=None,
 ) -> tuple[pd.DataFrame, int]:
-    """Visible findings matching every filter given (at most `limit` rows), and how many match.
+    """Visible findings matching every filter given (a page of `limit` rows from `offset`, or all),
+    and how many match, by visit date and then id in natural order (F2 before F10).
 
     A shortfall's or recommendation's status is its assessment at the latest visit that judged it,
     `not_assessed` when none has; `area` matches the area and its sub-areas; `text` searches the
@@ -280,28 +283,113 @@ def list_findings(
             or_(Finding.finding_id.ilike(pattern), Finding.title.ilike(pattern), Finding.detail.ilike(pattern))
         )
     base = select(Finding.finding_id).join(Visit, Visit.visit_id == Finding.visit_id).where(*conditions)
-    query = (
-        base.with_only_columns(
-            Finding.finding_id,
-            Finding.visit_id,
-            Visit.state,
-            Finding.area,
-            Finding.kind,
-            Finding.priority,
-            func.coalesce(Finding.severity, "").label("severity"),
-            Finding.title,
-            case((trackable, current_status), else_="").label("status"),
-            func.coalesce(_latest_assessment(level, Assessment.visit_id), "").label("assessed_at"),
-            case((continued_shown(level), Finding.continues), else_="").label("continues"),
-            Finding.confidentiality,
-        )
-        .order_by(Visit.start_date, Finding.finding_id)
-        .limit(limit)
-    )
     with reading(engine) as connection:
-        total = connection.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-        frame = _frame(connection, query)
-    return frame.astype({"priority": "bool"}), total
+        # SQL cannot sort KOR-2023-F2 before KOR-2023-F10 on both databases, so the ids are sorted
+        # here (two short columns per match) and only the page's rows are read in full.
+        keys = connection.execute(base.with_only_columns(Finding.finding_id, Visit.start_date)).all()
+        natural = natsort_keygen()
+        ordered = [f for f, _ in sorted(keys, key=lambda k: (k[1], natural(k[0])))]
+        page = ordered[offset : None if limit is None else offset + limit]
+        query = (
+            select(
+                Finding.finding_id,
+                Finding.visit_id,
+                Visit.state,
+                Finding.area,
+                ThematicArea.name.label("area_name"),
+                Finding.kind,
+                Finding.priority,
+                func.coalesce(Finding.severity, "").label("severity"),
+                Finding.title,
+                case((trackable, current_status), else_="").label("status"),
+                func.coalesce(_latest_assessment(level, Assessment.visit_id), "").label("assessed_at"),
+                case((continued_shown(level), Finding.continues), else_="").label("continues"),
+                Finding.confidentiality,
+            )
+            .join(Visit, Visit.visit_id == Finding.visit_id)
+            .join(ThematicArea, ThematicArea.code == Finding.area)
+        )
+        rows = []
+        for chunk in range(0, len(page), 5000):
+            rows += connection.execute(query.where(Finding.finding_id.in_(page[chunk : chunk + 5000]))).all()
+    frame = pd.DataFrame(rows, columns=list(query.selected_columns.keys()))
+    position = {finding_id: at for at, finding_id in enumerate(page)}
+    frame = frame.sort_values("finding_id", key=lambda ids: ids.map(position), ignore_index=True)
+    return frame.astype({"priority": "bool"}), len(ordered)
+
+
+def next_finding_id(engine: Engine, visit_id: str) -> str:
+    """The id a new finding of the visit would take: one past the highest `VISIT-F<n>`, same width."""
+    require_schema(engine)
+    prefix = f"{visit_id}-F"
+    with reading(engine) as connection:
+        # Every finding counts, whatever its level: a proposed id must be free.
+        taken = connection.execute(
+            select(Finding.finding_id).where(Finding.finding_id.startswith(prefix, autoescape=True))
+        ).scalars()
+        numbers = [m for m in (re.fullmatch(r"(\d+)", f.removeprefix(prefix)) for f in taken) if m]
+    if not numbers:
+        return f"{prefix}01"
+    width = max(len(m.group(1)) for m in numbers)
+    return f"{prefix}{max(int(m.group(1)) for m in numbers) + 1:0{width}d}"
+
+
+def finding_panel(engine: Engine, actor: Actor, finding_id: str) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """One finding as its panel shows it (withdrawn or not), its visible assessments at later
+    visits, and the later visits of its State that may assess it."""
+    require_schema(engine)
+    level = actor.clearance
+    with reading(engine) as connection:
+        finding = _one(
+            connection,
+            select(
+                *_stored(Finding, "findings.csv"),
+                ThematicArea.name.label("area_name"),
+                Visit.state,
+                Visit.start_date.label("visit_start"),
+                Visit.withdrawn.label("visit_withdrawn"),
+                continued_shown(level, include_withdrawn=True).label("continued_seen"),
+            )
+            .join(Visit, Visit.visit_id == Finding.visit_id)
+            .join(ThematicArea, ThematicArea.code == Finding.area)
+            .where(Finding.finding_id == finding_id, finding_visible(level, include_withdrawn=True)),
+            "finding",
+            finding_id,
+        )
+        if not finding.pop("continued_seen"):
+            finding["continues"] = None
+        finding["resolutions"] = list(
+            connection.execute(
+                select(FindingResolution.resolution)
+                .where(FindingResolution.finding_id == finding_id)
+                .order_by(FindingResolution.resolution)
+            ).scalars()
+        )
+        assessed = _frame(
+            connection,
+            select(
+                Assessment.visit_id,
+                Visit.start_date,
+                Assessment.status,
+                Assessment.evidence,
+                Assessment.assessed_on,
+                Assessment.confidentiality,
+            )
+            .join(Visit, Visit.visit_id == Assessment.visit_id)
+            .where(Assessment.finding_id == finding_id, assessment_visible(level))
+            .order_by(Visit.start_date),
+        )
+        later = _frame(
+            connection,
+            select(Visit.visit_id, Visit.kind, Visit.start_date, Visit.end_date)
+            .where(
+                Visit.state == finding["state"],
+                Visit.start_date > finding["visit_start"],
+                visit_visible(level),
+            )
+            .order_by(Visit.start_date.desc()),
+        )
+    return finding, assessed, later
 
 
 def get_finding(engine: Engine, actor: Actor, finding_id: str, level=None) -> dict:
