@@ -1,0 +1,178 @@
+"""Review before save, and Undo after: every save of the dashboard shows its exact changes first.
+
+A save is run once as a dry run; its changes (row, field, before → after) are drawn where the
+user is looking, with Confirm and Back; after the real save the confirmation appears in the same
+place with an Undo that writes the previous values back as a new, audited change.
+"""
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from tracker.errors import TrackerError, ValidationFailed
+from tracker.services import history
+from tracker.services.importer import Change
+from tracker.services.records import Saved, field_errors
+from tracker.services.wording import label
+from tracker.ui import common
+
+_WORDED = {"kind", "status", "severity", "modality", "sector", "confidentiality"}
+
+
+def words(field: str, value) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return label(value) if field in _WORDED else str(value)
+
+
+def changes_frame(changes: list[Change]) -> pd.DataFrame:
+    """One line per changed field, in words: Row, Field, Before, After."""
+    return pd.DataFrame(
+        [
+            {
+                "Row": change.key,
+                "Field": "(new row)" if change.field == "*" else label(change.field),
+                "Before": "—" if change.field == "*" else words(change.field, change.old),
+                "After": "added" if change.field == "*" else words(change.field, change.new),
+            }
+            for change in changes
+        ],
+        columns=["Row", "Field", "Before", "After"],
+    )
+
+
+def show_changes(changes: list[Change], key: str) -> None:
+    st.dataframe(
+        changes_frame(changes),
+        hide_index=True,
+        key=key,
+        column_config={
+            "Row": st.column_config.TextColumn("Row", width="small"),
+            "Before": st.column_config.TextColumn("Before", width="large"),
+            "After": st.column_config.TextColumn("After", width="large"),
+        },
+    )
+
+
+def propose(key: str, preview: Callable[[], Saved], payload: object) -> bool:
+    """Run the save as a dry run and keep its changes for review; False (and a notice) when nothing changes.
+
+    Raises ValidationFailed like the save itself would.
+    """
+    saved = preview()
+    if not saved.changes:
+        st.session_state.pop(f"{key}:review", None)
+        st.info("Nothing has changed since the last save.", icon=":material/info:")
+        return False
+    st.session_state[f"{key}:review"] = {"changes": saved.changes, "payload": payload}
+    st.session_state.pop(f"{key}:saved", None)
+    return True
+
+
+def pending(key: str) -> dict | None:
+    return st.session_state.get(f"{key}:review")
+
+
+def confirm(
+    key: str, save: Callable[[object], Saved], success: str, *, after: Callable[[], None] | None = None
+) -> None:
+    """Draw the pending review of `key` (if any) with Confirm and Back; Confirm runs `save(payload)`."""
+    review = pending(key)
+    if review is None:
+        return
+    with st.container(border=True, key=f"{key}-review"):
+        count = len({c.key for c in review["changes"]})
+        st.markdown(
+            f"**Review before saving:** {len(review['changes'])} change(s) in {count} row(s). Nothing is saved yet."
+        )
+        show_changes(review["changes"], key=f"{key}:review:table")
+        yes, back = st.columns([1, 4])
+        if yes.button("Confirm and save", type="primary", key=f"{key}:confirm"):
+            try:
+                saved = save(review["payload"])
+            except ValidationFailed as error:
+                st.error(str(error), icon=":material/error:")
+                st.dataframe(pd.DataFrame(error.errors), hide_index=True, key=f"{key}:review:errors")
+                return
+            except TrackerError as error:
+                st.error(str(error), icon=":material/error:")
+                return
+            st.session_state.pop(f"{key}:review", None)
+            st.session_state[f"{key}:saved"] = {"message": success, "changes": saved.changes}
+            common.clear_caches()
+            if after:
+                after()
+            st.rerun()
+        if back.button("Back to editing", key=f"{key}:back"):
+            st.session_state.pop(f"{key}:review", None)
+            st.rerun()
+
+
+def saved_notice(key: str, who) -> None:
+    """The confirmation of the last save of `key`, in place, with Undo."""
+    done = st.session_state.get(f"{key}:saved")
+    if not done:
+        return
+    with st.container(border=True, key=f"{key}-saved"):
+        st.success(done["message"], icon=":material/check_circle:")
+        if not done["changes"]:
+            return
+        with st.expander(f"What was saved ({len(done['changes'])} change(s))"):
+            show_changes(done["changes"], key=f"{key}:saved:table")
+        if st.button("Undo", icon=":material/undo:", key=f"{key}:undo", help="Write the previous values back."):
+            try:
+                history.undo(common.engine(), who, done["changes"])
+            except TrackerError as error:
+                st.error(str(error), icon=":material/error:")
+                return
+            st.session_state[f"{key}:saved"] = {
+                "message": "Undone: the previous values are back (the undo is in the history).",
+                "changes": [],
+            }
+            common.clear_caches()
+            st.rerun()
+
+
+def form_save(
+    form: str,
+    who,
+    submitted: bool,
+    values: dict,
+    save: Callable[[dict, bool], Saved],
+    success: str,
+    *,
+    reset: bool = False,
+    after: Callable[[], None] | None = None,
+) -> None:
+    """A form's save in three steps, drawn right below it: check and review, confirm, saved with Undo.
+
+    `save(values, dry_run)` is the service call; problems go beside the fields as before.
+    """
+    key = f"review:{form}"
+    if submitted:
+        try:
+            proposed = propose(key, lambda: save(values, True), values)
+        except ValidationFailed as error:
+            st.session_state.pop(key, None)
+            st.session_state[f"{form}:errors"] = field_errors(error)
+            st.session_state[f"{form}:message"] = str(error)
+            st.rerun()
+        st.session_state.pop(f"{form}:errors", None)
+        st.session_state.pop(f"{form}:message", None)
+        if proposed:
+            st.rerun()
+
+    def cleared() -> None:
+        if reset:
+            for name in [k for k in st.session_state if str(k).startswith(f"{form}:")]:
+                del st.session_state[name]
+        if after:
+            after()
+
+    confirm(key, lambda payload: save(payload, False), success, after=cleared)
+    saved_notice(key, who)
