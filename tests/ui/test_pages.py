@@ -365,7 +365,9 @@ def test_adding_a_visit_and_a_meeting(demo_engine):
     app.date_input(key=f"{form}:start_date").set_value(dt.date(2030, 4, 1))
     app.date_input(key=f"{form}:end_date").set_value(dt.date(2030, 4, 3))
     app.multiselect(key=f"{form}:partners").set_value(["UNODC"])
-    app.button(key=f"FormSubmitter:{form}-Add visit").click().run()
+    app.button(key=f"FormSubmitter:{form}-Review and add").click().run()
+    assert count(demo_engine, Visit, Visit.visit_id == "KOR-2030") == 0
+    app.button(key=f"review:{form}:confirm").click().run()
 
     assert_clean(app)
     assert records.get_visit(demo_engine, LOCAL_ADMIN, "KOR-2030")["baseline_visit_id"] == "KOR-2023"
@@ -378,7 +380,8 @@ def test_adding_a_visit_and_a_meeting(demo_engine):
     app.selectbox(key=f"{form}:visit_id").set_value("KOR-2030")
     app.selectbox(key=f"{form}:kind").set_value("roundtable")
     app.selectbox(key=f"{form}:sector").set_value("civil_society")
-    app.button(key=f"FormSubmitter:{form}-Add meeting").click().run()
+    app.button(key=f"FormSubmitter:{form}-Review and add").click().run()
+    app.button(key=f"review:{form}:confirm").click().run()
 
     assert_clean(app)
     assert records.get_meeting(demo_engine, LOCAL_ADMIN, "KOR-2030-M01")["sector"] == "civil_society"
@@ -392,7 +395,7 @@ def test_a_visit_ending_before_it_starts_is_refused_beside_the_dates(demo_engine
     app.selectbox(key=f"{form}:kind").set_value("focused")
     app.date_input(key=f"{form}:start_date").set_value(dt.date(2030, 4, 3))
     app.date_input(key=f"{form}:end_date").set_value(dt.date(2030, 4, 1))
-    app.button(key=f"FormSubmitter:{form}-Add visit").click().run()
+    app.button(key=f"FormSubmitter:{form}-Review and add").click().run()
 
     assert not app.exception
     assert any("end_date is before start_date" in e.value for e in app.error)

@@ -87,13 +87,14 @@ def test_assessing_in_the_panel_reviews_saves_and_undoes(demo_engine):
 
 def test_withdrawing_in_the_panel_hides_the_finding_from_the_list_and_restore_brings_it_back(demo_engine):
     app = open_panel(ITEM)
-    app.text_input(key=f"withdraw:{ITEM}:reason").set_value("entered twice")
-    app.button(key=f"withdraw:{ITEM}:go").click().run()
+    app.text_input(key=f"withdraw:finding:{ITEM}:reason").set_value("entered twice")
+    app.button(key=f"withdraw:finding:{ITEM}:go").click().run()
 
     assert_clean(app)
     assert "Withdrawn: entered twice" in app.warning[0].value
     assert ITEM not in set(records.list_findings(demo_engine, LOCAL_ADMIN)[0]["finding_id"])
 
+    assert app.success[0].value == f"Finding {ITEM} withdrawn."
     app.button(key=f"restore:{ITEM}").click().run()
 
     assert_clean(app)
@@ -128,3 +129,18 @@ def _status(engine) -> str:
         return connection.execute(
             select(Assessment.status).where(Assessment.finding_id == ITEM, Assessment.visit_id == "KOR-2023")
         ).scalar_one()
+
+
+def test_a_visit_shows_its_history_and_can_be_withdrawn_and_restored_from_the_list(demo_engine):
+    app = open_page("tracker/ui/visits.py", **{"visits:edit": "KOR-2023"})
+    assert "create" in set(table(app, "action")["action"])
+
+    app.text_input(key="withdraw:visit:KOR-2023:reason").set_value("recorded twice")
+    app.button(key="withdraw:visit:KOR-2023:go").click().run()
+
+    assert_clean(app)
+    assert "KOR-2023" not in set(records.list_visits(demo_engine, LOCAL_ADMIN)["visit_id"])
+    app.button(key="restore:visit:KOR-2023").click().run()
+
+    assert_clean(app)
+    assert "KOR-2023" in set(records.list_visits(demo_engine, LOCAL_ADMIN)["visit_id"])

@@ -8,7 +8,7 @@ import streamlit as st
 
 from tracker.errors import TrackerError, ValidationFailed
 from tracker.models import TRACKABLE_KINDS, FindingKind, Severity, Status
-from tracker.services import history, records, withdrawal
+from tracker.services import records, withdrawal
 from tracker.services.bundle_format import SPECS
 from tracker.services.wording import date_span, label
 from tracker.ui import common, review
@@ -383,30 +383,11 @@ def panel(finding_id: str) -> None:
     if who.can_write and not finding["withdrawn"] and not finding["visit_withdrawn"]:
         if trackable and not later.empty:
             assess_item(finding, assessed, later)
-        withdraw_item(finding)
+        review.withdraw_panel("finding", finding_id, who)
     elif who.can_write and finding["withdrawn"]:
         restore_item(finding)
-    if who.is_admin:
-        delete_item(finding)
-    with st.expander("History", icon=":material/history:"):
-        trail = history.history(common.engine(), who, "finding", finding_id)
-        if trail.empty:
-            st.caption("No recorded change.")
-        else:
-            st.dataframe(
-                trail.drop(columns=["entity"]),
-                hide_index=True,
-                key="panel:history",
-                column_config={
-                    "at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
-                    "username": "Who",
-                    "action": "Action",
-                    "key": "Row",
-                    "field": "Field",
-                    "old": st.column_config.TextColumn("Before", width="medium"),
-                    "new": st.column_config.TextColumn("After", width="medium"),
-                },
-            )
+    review.delete_panel("finding", finding_id, who, after=lambda: st.query_params.pop("finding", None))
+    review.history_panel("finding", finding_id, who)
 
 
 def assess_item(finding: dict, assessed, later) -> None:
@@ -447,33 +428,8 @@ def assess_item(finding: dict, assessed, later) -> None:
     )
 
 
-def withdraw_item(finding: dict) -> None:
-    key = f"review:withdraw:{finding['finding_id']}"
-    with st.expander("Withdraw this finding", icon=":material/block:"):
-        st.caption(
-            "A withdrawn finding is kept with its reason and its history, and can be restored; it leaves every "
-            "count, page, export and report."
-        )
-        reason = st.text_input(
-            "Reason", key=f"withdraw:{finding['finding_id']}:reason", placeholder="e.g. entered twice"
-        )
-        if st.button("Withdraw", key=f"withdraw:{finding['finding_id']}:go"):
-            try:
-                saved = withdrawal.withdraw(common.engine(), who, "finding", finding["finding_id"], reason)
-            except TrackerError as error:
-                st.error(str(error), icon=":material/error:")
-                return
-            st.session_state[f"{key}:saved"] = {
-                "message": f"Finding {finding['finding_id']} withdrawn.",
-                "changes": saved.changes,
-            }
-            common.clear_caches()
-            st.rerun()
-    review.saved_notice(key, who)
-
-
 def restore_item(finding: dict) -> None:
-    key = f"review:withdraw:{finding['finding_id']}"
+    key = f"review:withdraw:finding:{finding['finding_id']}"
     review.saved_notice(key, who)
     if st.button("Restore", icon=":material/restore:", key=f"restore:{finding['finding_id']}"):
         try:
@@ -487,27 +443,6 @@ def restore_item(finding: dict) -> None:
         }
         common.clear_caches()
         st.rerun()
-
-
-def delete_item(finding: dict) -> None:
-    with st.expander("Delete permanently (administrators)", icon=":material/delete_forever:"):
-        st.caption(
-            "Only a finding that nothing depends on (no assessment, no later finding continuing it) can be deleted."
-        )
-        sure = st.checkbox(
-            f"I understand that {finding['finding_id']} will be gone for good",
-            key=f"delete:{finding['finding_id']}:sure",
-        )
-        if st.button("Delete", disabled=not sure, key=f"delete:{finding['finding_id']}:go"):
-            try:
-                withdrawal.delete_permanently(common.engine(), who, "finding", finding["finding_id"])
-            except TrackerError as error:
-                st.error(str(error), icon=":material/error:")
-                return
-            common.clear_caches()
-            common.flash(f"Finding {finding['finding_id']} deleted; the audit trail keeps its last values.")
-            del st.query_params["finding"]
-            st.rerun()
 
 
 opened = st.query_params.get("finding")
@@ -535,3 +470,4 @@ else:
     if assessing.open:
         with assessing:
             assess()
+    review.withdrawn_list(who)

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from tracker.errors import TrackerError, ValidationFailed
-from tracker.services import history
+from tracker.services import history, withdrawal
 from tracker.services.importer import Change
 from tracker.services.records import Saved, field_errors
 from tracker.services.wording import label
@@ -176,3 +176,95 @@ def form_save(
 
     confirm(key, lambda payload: save(payload, False), success, after=cleared)
     saved_notice(key, who)
+
+
+# ---------------------------------------------------------------- history, withdrawal and deletion of any row
+
+
+def history_panel(entity: str, key: str, who) -> None:
+    """The row's recorded changes, as far as the reader's clearance goes."""
+    with st.expander("History", icon=":material/history:"):
+        trail = history.history(common.engine(), who, entity, key)
+        if trail.empty:
+            st.caption("No recorded change.")
+            return
+        st.dataframe(
+            trail.drop(columns=["entity"]),
+            hide_index=True,
+            key=f"history:{entity}:{key}",
+            column_config={
+                "at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
+                "username": "Who",
+                "action": "Action",
+                "key": "Row",
+                "field": "Field",
+                "old": st.column_config.TextColumn("Before", width="medium"),
+                "new": st.column_config.TextColumn("After", width="medium"),
+            },
+        )
+
+
+def withdraw_panel(entity: str, key: str, who) -> None:
+    """Withdraw the row with a reason; the confirmation, with Undo, appears right here."""
+    notice = f"review:withdraw:{entity}:{key}"
+    with st.expander(f"Withdraw this {entity}", icon=":material/block:"):
+        st.caption(
+            f"A withdrawn {entity} is kept with its reason and its history, and can be restored from the list of "
+            "withdrawn rows; it leaves every count, page, export and report"
+            + (", and so do its findings and meetings." if entity == "visit" else ".")
+        )
+        reason = st.text_input("Reason", key=f"withdraw:{entity}:{key}:reason", placeholder="e.g. entered twice")
+        if st.button("Withdraw", key=f"withdraw:{entity}:{key}:go"):
+            try:
+                saved = withdrawal.withdraw(common.engine(), who, entity, key, reason)
+            except TrackerError as error:
+                st.error(str(error), icon=":material/error:")
+                return
+            st.session_state[f"{notice}:saved"] = {
+                "message": f"{label(entity)} {key} withdrawn.",
+                "changes": saved.changes,
+            }
+            common.clear_caches()
+            st.rerun()
+    saved_notice(notice, who)
+
+
+def delete_panel(entity: str, key: str, who, after: Callable[[], None] | None = None) -> None:
+    """For administrators: delete the row for good, once they tick that they mean it."""
+    if not who.is_admin:
+        return
+    with st.expander("Delete permanently (administrators)", icon=":material/delete_forever:"):
+        st.caption(f"Only a {entity} that no other row depends on can be deleted; withdrawing keeps it restorable.")
+        sure = st.checkbox(f"I understand that {key} will be gone for good", key=f"delete:{entity}:{key}:sure")
+        if st.button("Delete", disabled=not sure, key=f"delete:{entity}:{key}:go"):
+            try:
+                withdrawal.delete_permanently(common.engine(), who, entity, key)
+            except TrackerError as error:
+                st.error(str(error), icon=":material/error:")
+                return
+            common.clear_caches()
+            common.flash(f"{label(entity)} {key} deleted; the audit trail keeps its last values.")
+            if after:
+                after()
+            st.rerun()
+
+
+def withdrawn_list(who) -> None:
+    """Every withdrawn row the reader may see, each with Restore."""
+    rows = withdrawal.withdrawn_rows(common.engine(), who)
+    with st.expander(f"Withdrawn rows ({len(rows)})", icon=":material/inventory_2:"):
+        if rows.empty:
+            st.caption("Nothing is withdrawn.")
+            return
+        for row in rows.itertuples():
+            what, restore = st.columns([5, 1])
+            what.markdown(f"**{label(row.entity)} {common.plain(row.key)}**: {common.plain(row.reason)}")
+            if who.can_write and restore.button("Restore", key=f"restore:{row.entity}:{row.key}"):
+                try:
+                    withdrawal.restore(common.engine(), who, row.entity, row.key)
+                except TrackerError as error:
+                    st.error(str(error), icon=":material/error:")
+                    return
+                common.clear_caches()
+                common.flash(f"{label(row.entity)} {row.key} restored.")
+                st.rerun()
