@@ -289,7 +289,8 @@ def assess() -> None:
         hide_index=True,
         num_rows="fixed",
         column_order=order,
-        disabled=[c for c in source.columns if c not in ("status", "evidence")] or review.pending(key) is not None,
+        # While a review is open the sheet is read-only, so what is confirmed is what was reviewed.
+        disabled=True if review.pending(key) else [c for c in source.columns if c not in ("status", "evidence")],
         column_config=columns,
     )
     st.caption("For one item at a time, open it from the Findings list: its panel shows the full text.")

@@ -52,7 +52,7 @@ def show_changes(changes: list[Change], key: str) -> None:
         hide_index=True,
         key=key,
         column_config={
-            "Row": st.column_config.TextColumn("Row", width="small"),
+            "Row": st.column_config.TextColumn("Row", width="medium"),
             "Before": st.column_config.TextColumn("Before", width="large"),
             "After": st.column_config.TextColumn("After", width="large"),
         },
