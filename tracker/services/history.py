@@ -77,7 +77,7 @@ def _readable_lines(events: list, clearance: Confidentiality) -> list[dict]:
                     "action": event["action"],
                     "entity": event["entity"],
                     "key": event["key"],
-                    "field": field,
+                    "field": label(field),
                     "old": HIDDEN if hidden_before else _in_words(field, old),
                     "new": _in_words(field, new),
                 }
