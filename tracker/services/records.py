@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
-from natsort import natsort_keygen
 from sqlalchemy import Connection, Engine, Select, case, func, or_, select
 from sqlalchemy.orm import aliased
 
@@ -283,39 +282,41 @@ def list_findings(
             or_(Finding.finding_id.ilike(pattern), Finding.title.ilike(pattern), Finding.detail.ilike(pattern))
         )
     base = select(Finding.finding_id).join(Visit, Visit.visit_id == Finding.visit_id).where(*conditions)
-    with reading(engine) as connection:
-        # SQL cannot sort KOR-2023-F2 before KOR-2023-F10 on both databases, so the ids are sorted
-        # here (two short columns per match) and only the page's rows are read in full.
-        keys = connection.execute(base.with_only_columns(Finding.finding_id, Visit.start_date)).all()
-        natural = natsort_keygen()
-        ordered = [f for f, _ in sorted(keys, key=lambda k: (k[1], natural(k[0])))]
-        page = ordered[offset : None if limit is None else offset + limit]
-        query = (
-            select(
-                Finding.finding_id,
-                Finding.visit_id,
-                Visit.state,
-                Finding.area,
-                ThematicArea.name.label("area_name"),
-                Finding.kind,
-                Finding.priority,
-                func.coalesce(Finding.severity, "").label("severity"),
-                Finding.title,
-                case((trackable, current_status), else_="").label("status"),
-                func.coalesce(_latest_assessment(level, Assessment.visit_id), "").label("assessed_at"),
-                case((continued_shown(level), Finding.continues), else_="").label("continues"),
-                Finding.confidentiality,
-            )
-            .join(Visit, Visit.visit_id == Finding.visit_id)
-            .join(ThematicArea, ThematicArea.code == Finding.area)
+    # Natural order of the trailing number (KOR-2023-F2 before KOR-2023-F10) in SQL, so that only
+    # the page's rows are read: the id without its trailing digits, then its length, then the id.
+    natural = (
+        Visit.start_date,
+        func.rtrim(Finding.finding_id, "0123456789"),
+        func.length(Finding.finding_id),
+        Finding.finding_id,
+    )
+    # The page's ids first: the correlated status columns are then computed for its rows only.
+    page = base.order_by(*natural).limit(limit).offset(offset).subquery()
+    query = (
+        select(
+            Finding.finding_id,
+            Finding.visit_id,
+            Visit.state,
+            Finding.area,
+            ThematicArea.name.label("area_name"),
+            Finding.kind,
+            Finding.priority,
+            func.coalesce(Finding.severity, "").label("severity"),
+            Finding.title,
+            case((trackable, current_status), else_="").label("status"),
+            func.coalesce(_latest_assessment(level, Assessment.visit_id), "").label("assessed_at"),
+            case((continued_shown(level), Finding.continues), else_="").label("continues"),
+            Finding.confidentiality,
         )
-        rows = []
-        for chunk in range(0, len(page), 5000):
-            rows += connection.execute(query.where(Finding.finding_id.in_(page[chunk : chunk + 5000]))).all()
-    frame = pd.DataFrame(rows, columns=list(query.selected_columns.keys()))
-    position = {finding_id: at for at, finding_id in enumerate(page)}
-    frame = frame.sort_values("finding_id", key=lambda ids: ids.map(position), ignore_index=True)
-    return frame.astype({"priority": "bool"}), len(ordered)
+        .join(page, page.c.finding_id == Finding.finding_id)
+        .join(Visit, Visit.visit_id == Finding.visit_id)
+        .join(ThematicArea, ThematicArea.code == Finding.area)
+        .order_by(*natural)
+    )
+    with reading(engine) as connection:
+        total = connection.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+        frame = _frame(connection, query)
+    return frame.astype({"priority": "bool"}), total
 
 
 def next_finding_id(engine: Engine, visit_id: str) -> str:
