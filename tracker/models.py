@@ -507,7 +507,7 @@ class VisitCreate(_Input):
     @model_validator(mode="after")
     def _dates_in_order(self):
         if self.end_date < self.start_date:
-            raise ValueError("end_date is before start_date; swap them or correct one")
+            raise ValueError("the end date is before the start date; swap them or correct one")
         if self.baseline_visit_id == self.visit_id:
             raise ValueError("a visit cannot be its own baseline; name the earlier visit")
         return self

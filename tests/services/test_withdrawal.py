@@ -1,7 +1,9 @@
 """Withdrawing, restoring and deleting rows; the History of a row; Undo of a save."""
 
+import io
 import json
 
+import docx
 import pytest
 from sqlalchemy import func, select
 
@@ -41,8 +43,18 @@ def test_a_withdrawn_recommendation_leaves_compare_pages_exports_and_reports_and
     assert ITEM not in set(worksheet["finding_id"])
     with pytest.raises(NotFound):
         records.get_finding(demo_engine, LOCAL_ADMIN, ITEM)
+    report = build_state_report(demo_engine, LOCAL_ADMIN, "KOR")
     for fmt in ("md", "html"):
-        assert ITEM not in render(build_state_report(demo_engine, LOCAL_ADMIN, "KOR"), fmt, charts=False).decode()
+        assert ITEM not in render(report, fmt, charts=False).decode()
+    word = docx.Document(io.BytesIO(render(report, "docx", charts=False)))
+    cells = [cell.text for table in word.tables for row in table.rows for cell in row.cells]
+    assert ITEM not in "\n".join([p.text for p in word.paragraphs] + cells)
+    assert ITEM in "\n".join(
+        cell.text
+        for table in docx.Document(io.BytesIO(render(_restored_report(demo_engine), "docx", charts=False))).tables
+        for row in table.rows
+        for cell in row.cells
+    )
     # The bundle keeps the row and its reason, so a re-import carries the withdrawal.
     export_bundle(demo_engine, tmp_path / "out", LOCAL_ADMIN)
     line = next(r for r in (tmp_path / "out" / "findings.csv").read_text().splitlines() if r.startswith(ITEM))
@@ -55,10 +67,19 @@ def test_a_withdrawn_recommendation_leaves_compare_pages_exports_and_reports_and
 
     assert comparison.compare(demo_engine, LOCAL_ADMIN, "KOR") == before
     trail = history.history(demo_engine, LOCAL_ADMIN, "finding", ITEM)
-    assert trail[trail["field"] == "Withdrawn"][["old", "new"]].values.tolist() == [
+    assert trail[trail["field"] == "Withdrawn"][["old", "new"]].values.tolist()[:2] == [
         ["entered twice", "—"],
         ["—", "entered twice"],
     ]
+
+
+def _restored_report(engine):
+    """The same report with the item restored, to show the check above could fail."""
+    withdrawal.restore(engine, LOCAL_ADMIN, "finding", ITEM)
+    try:
+        return build_state_report(engine, LOCAL_ADMIN, "KOR")
+    finally:
+        withdrawal.withdraw(engine, LOCAL_ADMIN, "finding", ITEM, "entered twice")
 
 
 def test_a_withdrawn_visit_takes_its_findings_and_meetings_out_of_every_list(demo_engine):

@@ -398,7 +398,7 @@ def test_a_visit_ending_before_it_starts_is_refused_beside_the_dates(demo_engine
     app.button(key=f"FormSubmitter:{form}-Review and add").click().run()
 
     assert not app.exception
-    assert any("end_date is before start_date" in e.value for e in app.error)
+    assert any("the end date is before the start date" in e.value for e in app.error)
     assert count(demo_engine, Visit, Visit.visit_id == "KOR-2030") == 0
 
 
