@@ -442,6 +442,7 @@ def test_export_offers_the_bundle_and_each_blank_template(demo_engine):
         "findings.csv",
         "assessments.csv",
         "meetings.csv",
+        "link_decisions.csv",
     ]
 
 

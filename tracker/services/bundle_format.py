@@ -21,6 +21,8 @@ from tracker.models import (
     Finding,
     FindingCreate,
     FindingResolution,
+    LinkDecision,
+    LinkDecisionCreate,
     Meeting,
     MeetingCreate,
     ThematicArea,
@@ -135,6 +137,15 @@ FILES: tuple[FileSpec, ...] = (
         ("meeting_id",),
         ("meeting_id", "visit_id", "date", "kind", "counterpart", "sector", "area", "notes", "confidentiality"),
         MeetingCreate,
+    ),
+    # Pairs an analyst has said are not a restatement, so they are never suggested again.
+    FileSpec(
+        "link_decisions.csv",
+        "link_decision",
+        LinkDecision.__table__,
+        ("finding_id", "baseline_id"),
+        ("finding_id", "baseline_id", "decided_by", "decided_on", "note"),
+        LinkDecisionCreate,
     ),
 )
 SPECS = {spec.name: spec for spec in FILES}

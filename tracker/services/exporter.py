@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Engine, Select, select
 
 from tracker.db import require_schema
 from tracker.errors import TrackerError
-from tracker.models import Confidentiality, Visit
+from tracker.models import Confidentiality, Finding, Visit
 from tracker.services.access import (
     Actor,
     assessment_visible,
@@ -43,7 +43,18 @@ def _rows_query(spec: FileSpec, level: Confidentiality) -> Select:
             return query.join(Visit, Visit.visit_id == table.c.visit_id).where(visible(level))
         case "assessment":
             return query.where(assessment_visible(level))
+        case "link_decision":
+            return query.where(*(_finding_shown(table.c[column], level) for column in ("finding_id", "baseline_id")))
     return query
+
+
+def _finding_shown(column, level: Confidentiality):
+    return (
+        select(Finding.finding_id)
+        .join(Visit, Visit.visit_id == Finding.visit_id)
+        .where(Finding.finding_id == column, finding_visible(level))
+        .exists()
+    )
 
 
 def _link_query(spec: FileSpec, column: str, level: Confidentiality) -> Select:
