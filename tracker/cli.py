@@ -428,6 +428,8 @@ def links_suggest(
     Candidates are the State's earlier findings, scored from 0 to 1 by the similarity of title and
     detail, same top-level area first, best first. A finding with no candidate looks new.
     """
+    import textwrap
+
     from tracker.services import continuity
 
     engine, actor = get_engine(), cli_actor()
@@ -455,7 +457,9 @@ def links_suggest(
         ]
         blocks.append("\n".join(lines))
     if new:
-        blocks.append(f"No earlier finding scores {min_score:g} or more, so these look new: {', '.join(new)}")
+        blocks.append(
+            textwrap.fill(f"No earlier finding scores {min_score:g} or more, so these look new: {', '.join(new)}", 100)
+        )
     typer.echo("\n\n".join(blocks))
     if len(new) < len(ranked):
         typer.echo(

@@ -81,14 +81,18 @@ def _document(text: Text) -> str:
     return f"{text.title}. {text.title}. {text.detail}"
 
 
-def similarity(later: Sequence[Text], earlier: Sequence[Text]):
-    """Scores in [0, 1], one row per later finding and one column per earlier finding."""
+def similarity(later: Sequence[Text], earlier: Sequence[Text], context: Sequence[Text] = ()):
+    """Scores in [0, 1], one row per later finding and one column per earlier finding.
+
+    `context` adds findings that only weigh the words (the follow-up's linked findings), so that a
+    pair's score does not move when another finding of the visit is linked or unlinked.
+    """
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     if not later or not earlier:
         return np.zeros((len(later), len(earlier)))
-    documents = [_document(t) for t in [*later, *earlier]]
+    documents = [_document(t) for t in [*later, *earlier, *context]]
     scores = np.zeros((len(later), len(earlier)))
     analysers = (
         TfidfVectorizer(analyzer="word", ngram_range=(1, 2), stop_words="english", sublinear_tf=True),
@@ -100,7 +104,7 @@ def similarity(later: Sequence[Text], earlier: Sequence[Text]):
         except ValueError:  # nothing but stop words or punctuation: no vocabulary to compare
             continue
         # TF-IDF rows are L2-normalised, so the product is the cosine similarity.
-        scores += (matrix[: len(later)] @ matrix[len(later) :].T).toarray()
+        scores += (matrix[: len(later)] @ matrix[len(later) : len(later) + len(earlier)].T).toarray()
     return np.clip(scores / len(analysers), 0.0, 1.0)
 
 
@@ -111,9 +115,10 @@ def rank(
     min_score: float = DEFAULT_MIN_SCORE,
     rejected: frozenset[tuple[str, str]] = frozenset(),
     limit: int = MAX_SUGGESTIONS,
+    context: Sequence[Text] = (),
 ) -> list[FindingSuggestions]:
     """For each later finding, the earlier ones at or above `min_score`: same top-level area first, then by score."""
-    scores = similarity(later, earlier)
+    scores = similarity(later, earlier, context)
     ranked = []
     for row, finding in enumerate(later):
         candidates = [
@@ -181,13 +186,15 @@ def suggest_links(
     level = effective_level(actor, level)
     with reading(engine) as connection:
         visit = _followup(connection, followup, level)
-        later = _texts(
-            connection.execute(
-                _finding_columns()
-                .where(Finding.visit_id == followup, finding_visible(level), ~continued_shown(level))
-                .order_by(Finding.finding_id)
-            )
-        )
+        linked = continued_shown(level).label("linked")
+        visit_findings = connection.execute(
+            _finding_columns()
+            .add_columns(linked)
+            .where(Finding.visit_id == followup, finding_visible(level))
+            .order_by(Finding.finding_id)
+        ).all()
+        later = _texts(row for row in visit_findings if not row.linked)
+        context = _texts(row for row in visit_findings if row.linked)
         earlier = _texts(
             connection.execute(
                 _finding_columns()
@@ -196,7 +203,7 @@ def suggest_links(
             )
         )
         rejected = _rejected(connection, [t.finding_id for t in later])
-    return rank(later, earlier, min_score=min_score, rejected=rejected)
+    return rank(later, earlier, min_score=min_score, rejected=rejected, context=context)
 
 
 def suggest_evidence(
