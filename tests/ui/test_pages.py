@@ -25,6 +25,7 @@ PAGES = [
     "tracker/ui/overview.py",
     "tracker/ui/state_progress.py",
     "tracker/ui/findings.py",
+    "tracker/ui/continuity.py",
     "tracker/ui/visits.py",
     "tracker/ui/import_export.py",
     "tracker/ui/reports.py",

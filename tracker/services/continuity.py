@@ -206,6 +206,9 @@ def suggest_links(
     return rank(later, earlier, min_score=min_score, rejected=rejected, context=context)
 
 
+EVIDENCE_COLUMNS = ["baseline_id", "baseline_area", "baseline_title", "rank", "score", "finding_id", "kind", "title"]
+
+
 def suggest_evidence(
     engine: Engine,
     actor: Actor,
@@ -213,12 +216,12 @@ def suggest_evidence(
     *,
     min_score: float = DEFAULT_MIN_SCORE,
     level: str | Confidentiality | None = None,
-) -> list[dict]:
+) -> "pd.DataFrame":
     """For each baseline shortfall or recommendation not yet assessed at the follow-up, the
-    follow-up findings whose text looks like evidence of what became of it.
+    follow-up findings whose text looks like evidence of what became of it (a progress note, a
+    good practice, a restated gap): one row per pair, best first, in baseline id order."""
+    import pandas as pd
 
-    Returns `{"baseline_id", "suggestions": [{"finding_id", "score"}, ...]}` in id order.
-    """
     require_schema(engine)
     level = effective_level(actor, level)
     judged = aliased(Assessment)
@@ -231,32 +234,29 @@ def suggest_evidence(
         assessed = select(judged.finding_id).where(
             judged.finding_id == Finding.finding_id, judged.visit_id == followup, assessment_visible(level, judged)
         )
-        baseline = _texts(
-            connection.execute(
-                _finding_columns()
-                .where(
-                    Finding.visit_id == visit.baseline_visit_id,
-                    Finding.kind.in_(_TRACKABLE),
-                    finding_visible(level),
-                    ~assessed.exists(),
-                )
-                .order_by(Finding.finding_id)
+        baseline = connection.execute(
+            _finding_columns()
+            .where(
+                Finding.visit_id == visit.baseline_visit_id,
+                Finding.kind.in_(_TRACKABLE),
+                finding_visible(level),
+                ~assessed.exists(),
             )
-        )
-        evidence = _texts(
-            connection.execute(
-                _finding_columns()
-                .where(Finding.visit_id == followup, finding_visible(level))
-                .order_by(Finding.finding_id)
+            .order_by(Finding.finding_id)
+        ).all()
+        evidence = connection.execute(
+            _finding_columns().where(Finding.visit_id == followup, finding_visible(level)).order_by(Finding.finding_id)
+        ).all()
+    items, found = {row.finding_id: row for row in baseline}, {row.finding_id: row for row in evidence}
+    rows = []
+    for item in rank(_texts(baseline), _texts(evidence), min_score=min_score):
+        base = items[item.finding_id]
+        for rank_at, s in enumerate(item.suggestions, start=1):
+            later = found[s.baseline_id]
+            rows.append(
+                [base.finding_id, base.area, base.title, rank_at, s.score, later.finding_id, later.kind, later.title]
             )
-        )
-    return [
-        {
-            "baseline_id": item.finding_id,
-            "suggestions": [{"finding_id": s.baseline_id, "score": s.score} for s in item.suggestions],
-        }
-        for item in rank(baseline, evidence, min_score=min_score)
-    ]
+    return pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
 
 
 SUGGESTION_COLUMNS = [
@@ -330,7 +330,7 @@ def _source(file_name: str, rows: list[dict]) -> Source:
     writer.writerow(columns)
     writer.writerows([format_cell(row.get(c)) for c in columns] for row in rows)
     data = text.getvalue().encode()
-    return Source(file_name, file_name, len(data), lambda: io.BytesIO(data))
+    return Source(file_name, f"{file_name} (continuity)", len(data), lambda: io.BytesIO(data))
 
 
 def _import(engine: Engine, actor: Actor, files: dict[str, list[dict]]) -> None:
