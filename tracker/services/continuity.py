@@ -118,21 +118,26 @@ def rank(
     context: Sequence[Text] = (),
 ) -> list[FindingSuggestions]:
     """For each later finding, the earlier ones at or above `min_score`: same top-level area first, then by score."""
-    scores = similarity(later, earlier, context)
+    import numpy as np
+
+    scores = np.round(similarity(later, earlier, context), 3)
+    earlier_ids = [t.finding_id for t in earlier]
+    earlier_areas = np.array([t.top_area for t in earlier], dtype=object)
+    # Ties are broken by id, so the same data always gives the same order.
+    id_order = np.argsort(np.argsort(np.array(earlier_ids, dtype=object)))
+    refused: dict[str, set[str]] = {}
+    for finding_id, baseline_id in rejected:
+        refused.setdefault(finding_id, set()).add(baseline_id)
     ranked = []
     for row, finding in enumerate(later):
-        candidates = [
-            (column, round(float(scores[row, column]), 3))
-            for column in range(len(earlier))
-            if (finding.finding_id, earlier[column].finding_id) not in rejected
-        ]
-        candidates = [(column, score) for column, score in candidates if score >= min_score]
-        candidates.sort(key=lambda c: (earlier[c[0]].top_area != finding.top_area, -c[1], earlier[c[0]].finding_id))
+        columns = np.flatnonzero(scores[row] >= min_score)
+        if finding.finding_id in refused:
+            columns = np.array([c for c in columns if earlier_ids[c] not in refused[finding.finding_id]], dtype=int)
+        other_area = earlier_areas[columns] != finding.top_area
+        # lexsort sorts by its last key first: area, then score (highest first), then id.
+        best = columns[np.lexsort((id_order[columns], -scores[row, columns], other_area))][:limit]
         ranked.append(
-            FindingSuggestions(
-                finding.finding_id,
-                [Suggestion(earlier[column].finding_id, score) for column, score in candidates[:limit]],
-            )
+            FindingSuggestions(finding.finding_id, [Suggestion(earlier_ids[c], float(scores[row, c])) for c in best])
         )
     return ranked
 
