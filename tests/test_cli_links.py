@@ -104,6 +104,11 @@ def test_accept_then_reject_print_what_they_did(demo_engine):
             "a finding continues an earlier one.\n",
         ),
         (
+            ["accept", "KOR-2009-F03", "KOR-2023-F06"],
+            "Error: KOR-2023-F06 is from a later visit than KOR-2009-F03; give the follow-up finding first, "
+            "then the earlier finding it restates.\n",
+        ),
+        (
             ["reject", "KOR-2023-F06", "KOR-2009-F99"],
             "Error: nothing was saved: finding KOR-2009-F99 is neither in findings.csv nor in the database; "
             "name an existing finding.\n",

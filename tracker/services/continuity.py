@@ -12,11 +12,11 @@ checks and audit trail.
 import csv
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, Row, Select, select
 from sqlalchemy.orm import aliased
 
 from tracker.db import reading, require_schema
@@ -34,6 +34,7 @@ from tracker.services.access import (
 from tracker.services.bundle_format import SPECS, Source, format_cell
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 # Chosen on bench/continuity_eval.csv (python -m bench --only continuity): the highest score that still
@@ -81,7 +82,7 @@ def _document(text: Text) -> str:
     return f"{text.title}. {text.title}. {text.detail}"
 
 
-def similarity(later: Sequence[Text], earlier: Sequence[Text], context: Sequence[Text] = ()):
+def similarity(later: Sequence[Text], earlier: Sequence[Text], context: Sequence[Text] = ()) -> "np.ndarray":
     """Scores in [0, 1], one row per later finding and one column per earlier finding.
 
     `context` adds findings that only weigh the words (the follow-up's linked findings), so that a
@@ -145,7 +146,7 @@ def rank(
 # ---------------------------------------------------------------- reading
 
 
-def _followup(connection, followup: str, level: Confidentiality):
+def _followup(connection: Connection, followup: str, level: Confidentiality) -> Row:
     visit = connection.execute(
         select(Visit.visit_id, Visit.state, Visit.start_date).where(Visit.visit_id == followup, visit_visible(level))
     ).first()
@@ -154,17 +155,17 @@ def _followup(connection, followup: str, level: Confidentiality):
     return visit
 
 
-def _texts(rows) -> list[Text]:
+def _texts(rows: Iterable[Row]) -> list[Text]:
     return [Text(row.finding_id, row.area, row.title, row.detail) for row in rows]
 
 
-def _finding_columns():
+def _finding_columns() -> Select:
     return select(Finding.finding_id, Finding.area, Finding.title, Finding.detail, Finding.kind).join(
         Visit, Visit.visit_id == Finding.visit_id
     )
 
 
-def _rejected(connection, finding_ids: list[str]) -> frozenset[tuple[str, str]]:
+def _rejected(connection: Connection, finding_ids: list[str]) -> frozenset[tuple[str, str]]:
     if not finding_ids:
         return frozenset()
     rows = connection.execute(
@@ -351,10 +352,26 @@ def _import(engine: Engine, actor: Actor, files: dict[str, list[dict]]) -> None:
         )
 
 
-def _visible_finding(engine: Engine, actor: Actor, finding_id: str) -> dict:
+def _visible_finding(engine: Engine, actor: Actor, finding_id: str, baseline_id: str) -> dict:
+    """The finding as records.get_finding gives it, once the two ids are known to be in order."""
     from tracker.services.records import get_finding
 
-    return get_finding(engine, actor, finding_id)
+    finding = get_finding(engine, actor, finding_id)
+    level = effective_level(actor)
+    with reading(engine) as connection:
+        starts: dict[str, dt.date] = dict(
+            connection.execute(
+                select(Finding.finding_id, Visit.start_date)
+                .join(Visit, Visit.visit_id == Finding.visit_id)
+                .where(Finding.finding_id.in_([finding_id, baseline_id]), finding_visible(level))
+            ).all()
+        )
+    if baseline_id in starts and starts[baseline_id] > starts[finding_id]:
+        raise TrackerError(
+            f"{baseline_id} is from a later visit than {finding_id}",
+            "give the follow-up finding first, then the earlier finding it restates",
+        )
+    return finding
 
 
 @dataclass(frozen=True)
@@ -384,7 +401,7 @@ class Decision:
 def accept_link(engine: Engine, actor: Actor, finding_id: str, baseline_id: str) -> Decision:
     """Set the finding's `continues` to the baseline finding, through the importer's checks and audit."""
     require_writer(actor)
-    finding = _visible_finding(engine, actor, finding_id)
+    finding = _visible_finding(engine, actor, finding_id, baseline_id)
     previous = finding.get("continues")
     if previous != baseline_id:
         _import(engine, actor, {"findings.csv": [finding | {"continues": baseline_id}]})
@@ -394,7 +411,7 @@ def accept_link(engine: Engine, actor: Actor, finding_id: str, baseline_id: str)
 def reject_link(engine: Engine, actor: Actor, finding_id: str, baseline_id: str, *, note: str = "") -> Decision:
     """Record that the finding does not restate the baseline finding; a link between them is removed."""
     require_writer(actor)
-    finding = _visible_finding(engine, actor, finding_id)
+    finding = _visible_finding(engine, actor, finding_id, baseline_id)
     previous = finding.get("continues")
     files: dict[str, list[dict]] = {}
     if previous == baseline_id:
