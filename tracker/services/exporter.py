@@ -6,7 +6,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, Select, select
+from sqlalchemy import ColumnElement, Connection, Engine, Select, select
 
 from tracker.db import require_schema
 from tracker.errors import TrackerError
@@ -48,7 +48,8 @@ def _rows_query(spec: FileSpec, level: Confidentiality) -> Select:
     return query
 
 
-def _finding_shown(column, level: Confidentiality):
+def _finding_shown(column: ColumnElement, level: Confidentiality) -> ColumnElement[bool]:
+    """The finding this column names is one the reader may see."""
     return (
         select(Finding.finding_id)
         .join(Visit, Visit.visit_id == Finding.visit_id)
