@@ -499,6 +499,8 @@ def measure_continuity(database: Path, runs: int) -> list[Figure]:
             "< 60 s",
             statistics.median(all_of_them) < 60,
             f"CPU time of this process {_format(all_cpu, 's')}",
+            why=f"the suggestions themselves used {_format(all_cpu, 's')} of CPU; the rest of the wall time is "
+            f"waiting for a core (load average {_load()} on {os.cpu_count()} cores)",
         ),
     ]
 
