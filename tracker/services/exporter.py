@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, Select, select
 from tracker.db import require_schema
 from tracker.errors import TrackerError
 from tracker.models import Confidentiality, Visit
+from tracker.services import datapackage
 from tracker.services.access import (
     Actor,
     assessment_visible,
@@ -121,7 +122,12 @@ def write_csv(stream: io.TextIOBase, spec: FileSpec, records) -> int:
 def export_bundle(
     engine: Engine, destination: Path, actor: Actor, level: str | Confidentiality | None = None
 ) -> dict[str, int]:
-    """Write all five files to a folder or a .zip; returns the rows written per file."""
+    """Write all five files to a folder or a .zip, with the Data Package that describes them;
+    returns the rows written per file. A destination ending in .xlsx gets a workbook bundle."""
+    if destination.suffix.lower() == ".xlsx":
+        from tracker.services.workbook import export_workbook
+
+        return export_workbook(engine, destination, actor, level)
     require_schema(engine)
     visible = effective_level(actor, level)
     counts: dict[str, int] = {}
@@ -139,6 +145,9 @@ def export_bundle(
                     info.compress_type = zipfile.ZIP_DEFLATED
                     with bundle.open(info, "w") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
                         counts[spec.name] = write_csv(text, spec, _records(connection, spec, visible))
+                package = zipfile.ZipInfo(datapackage.NAME, _ZIP_DATE)
+                package.compress_type = zipfile.ZIP_DEFLATED
+                bundle.writestr(package, datapackage.datapackage_bytes())
             partial.replace(destination)
         else:
             for spec in FILES:
@@ -146,6 +155,7 @@ def export_bundle(
                 with partial.open("w", encoding="utf-8", newline="") as text:
                     counts[spec.name] = write_csv(text, spec, _records(connection, spec, visible))
                 partial.replace(destination / spec.name)
+            (destination / datapackage.NAME).write_bytes(datapackage.datapackage_bytes())
     return counts
 
 

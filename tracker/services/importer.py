@@ -11,7 +11,7 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import itemgetter
 
 from pydantic import ValidationError
@@ -59,8 +59,12 @@ class RowError:
     line: int
     column: str
     message: str
+    # Where a row read from a workbook sits, e.g. `FIN!I12`; empty for CSV files.
+    cell: str = ""
 
     def __str__(self) -> str:
+        if self.cell:
+            return f"{self.cell}: {self.column}: {self.message}"
         return f"{self.file}:{self.line}: {self.column}: {self.message}"
 
 
@@ -168,6 +172,7 @@ def import_bundle(
                 spec = SPECS[source.name]
                 counts = result.counts.setdefault(source.name, FileCounts())
                 reader = CountingReader(source.open())
+                first_error = len(result.errors)
                 try:
                     _import_file(
                         connection,
@@ -186,6 +191,11 @@ def import_bundle(
                 finally:
                     done += reader.count
                     reader.close()
+                if source.sheet is not None:
+                    result.errors[first_error:] = [
+                        replace(error, cell=source.sheet.place(error.line, error.column))
+                        for error in result.errors[first_error:]
+                    ]
             if result.ok:
                 audit.record_many(
                     connection,
@@ -253,12 +263,16 @@ def _decoded(reader: CountingReader) -> io.TextIOWrapper:
 
 
 def _records(
-    spec: FileSpec, source: Source, reader: CountingReader, result: ImportResult
+    spec: FileSpec,
+    source: Source,
+    reader: CountingReader,
+    result: ImportResult,
+    sheet_rows: Iterator[tuple[int, list[str]]] | None = None,
 ) -> Iterator[tuple[int, dict, list[str]]]:
     """(line, row of present columns, the present columns) for each record of a file."""
     line = 1
     try:
-        rows = read_rows(_decoded(reader))
+        rows = read_rows(_decoded(reader)) if sheet_rows is None else sheet_rows
         header_line, header = next(rows, (1, []))
         if _binary(spec, header_line, header, result):
             return
@@ -343,7 +357,14 @@ def _import_file(connection, spec, source, reader, context, result, counts, acto
     seen: dict[str, int] = {}
     pending: list[tuple[int, dict]] = []
     batch: list[tuple[int, dict, list[str], str]] = []
-    for line, row, columns in _records(spec, source, reader, result):
+    sheet_rows = None
+    if source.sheet is not None:
+        sheet_rows = source.sheet.read(
+            connection,
+            context.level,
+            lambda line, column, message: result.add_error(RowError(spec.name, line, column, message)),
+        )
+    for line, row, columns in _records(spec, source, reader, result, sheet_rows):
         values = _validated(spec, line, row, result)
         if values is None:
             continue
