@@ -5,6 +5,7 @@ column per later visit of the State, on screen, as an Excel workbook, and read b
 import datetime as dt
 import difflib
 import io
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -321,6 +322,14 @@ def _fit(values, header: str, cap: int) -> int:
     return min(cap, longest + 2)
 
 
+def _row_height(values: list, first_status: int) -> float:
+    """Room for the wrapped title and evidence: spreadsheets do not grow rows written by a program."""
+    lines = math.ceil(len(values[6]) / (_TITLE_WIDTH - 4))
+    for column in range(first_status + 1, len(values), 2):
+        lines = max(lines, math.ceil(len(values[column]) / (_EVIDENCE_WIDTH - 4)))
+    return 13.5 * max(lines, 1)
+
+
 def _write_state(book, formats: _Formats, matrix: StateMatrix) -> None:
     sheet = book.add_worksheet(matrix.state)
     _page_setup(sheet, f"{matrix.state_name}: {matrix.followup_visit} against {matrix.baseline_visit}", matrix.level)
@@ -343,6 +352,7 @@ def _write_state(book, formats: _Formats, matrix: StateMatrix) -> None:
         sheet.write_string(row, 5, label(values[5]), formats.text)
         sheet.write_string(row, 6, escape_cell(values[6]), formats.wrapped)
         sheet.write_string(row, 7, escape_cell(values[7]), formats.text)
+        sheet.set_row(row, _row_height(values, first_status))
         for offset in range(len(matrix.visits)):
             column = first_status + 2 * offset
             status = values[column]
@@ -548,5 +558,5 @@ def _stored_titles(connection: Connection, level: Confidentiality, ids: list[str
                 finding_visible(level),
             )
         )
-        titles.update(dict(connection.execute(query).tuples().all()))
+        titles.update((finding_id, title) for finding_id, title in connection.execute(query))
     return titles
