@@ -24,6 +24,7 @@ def main() -> None:
             "Progress": [
                 st.Page(UI / "overview.py", title="Overview", icon=":material/public:"),
                 st.Page(UI / "state_progress.py", title="State progress", icon=":material/insights:", default=True),
+                st.Page(UI / "matrix.py", title="Tracking matrix", icon=":material/table_view:"),
             ],
             "Records": [
                 st.Page(UI / "findings.py", title="Findings", icon=":material/checklist:"),

@@ -169,6 +169,16 @@ def bundle_zip_bytes(engine: Engine, actor: Actor, level: str | Confidentiality 
         return path.read_bytes()
 
 
+def bundle_workbook_bytes(engine: Engine, actor: Actor, level: str | Confidentiality | None = None) -> bytes:
+    """The bundle as the five sheets of an .xlsx, for a download."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bundle.xlsx"
+        export_bundle(engine, path, actor, level)
+        return path.read_bytes()
+
+
 def template_bytes() -> dict[str, bytes]:
     """Each bundle file with its header row only: a blank form to fill in."""
     return {spec.name: (",".join(spec.columns) + "\n").encode() for spec in FILES}

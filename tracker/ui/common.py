@@ -12,7 +12,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.db import database_url, get_engine
 from tracker.errors import TrackerError, ValidationFailed
-from tracker.services import comparison, records
+from tracker.models import Confidentiality
+from tracker.services import comparison, matrix, records
 from tracker.services.access import Actor
 from tracker.services.wording import date_span, label
 from tracker.ui.auth import current_actor
@@ -93,6 +94,29 @@ def followup_visits_or_stop(database: str, who: Actor, purpose: str) -> pd.DataF
         )
         st.stop()
     return followups
+
+
+@_cached
+def state_matrix(database: str, who: Actor, iso3: str, followup: str, level: str) -> matrix.StateMatrix:
+    return matrix.state_matrix(_engine_for(database), who, iso3, followup, level)
+
+
+def viewing_level(actor: Actor, *, key: str = "level") -> Confidentiality:
+    """The level a page counts at: at most the reader's clearance, Committee by default, kept in the URL."""
+    allowed = [Confidentiality(level) for level in actor.clearance.visible_levels()]
+    default = Confidentiality.committee if Confidentiality.committee in allowed else actor.clearance
+    asked = st.query_params.get(key)
+    current = Confidentiality(asked) if asked in {level.value for level in allowed} else default
+    chosen = st.selectbox(
+        "Viewing at level",
+        allowed,
+        index=allowed.index(current),
+        format_func=lambda level: label(level.value),
+        key=f"viewing:{key}",
+        help="Only rows at or below this confidentiality level are counted and shown.",
+    )
+    st.query_params[key] = chosen.value
+    return chosen
 
 
 @_cached
