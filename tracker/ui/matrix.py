@@ -71,9 +71,8 @@ visible_groups = groups[keep].reset_index(drop=True)
 
 st.caption(
     f"{len(visible)} of {len(frame)} baseline shortfalls and recommendations of {shown.baseline_visit}, at level "
-    f"{common.label(shown.level.value).lower()}. Status colours: "
-    + ", ".join(f"{common.label(group).lower()} {colour}" for group, colour in STATUS_GROUP_COLOURS.items())
-    + ". Click a row to open the item; click a column header to sort."
+    f"{common.label(shown.level.value).lower()}. Status colours: closed dark blue, progressing light blue, "
+    "open red, excluded grey. Click a row to open the item; click a column header to sort."
 )
 
 
@@ -93,8 +92,9 @@ def colour(column: pd.Series) -> list[str]:
 column_config = {
     "Id": st.column_config.TextColumn("Id", pinned=True),
     "Priority": st.column_config.CheckboxColumn("Priority"),
-    "Finding": st.column_config.TextColumn("Finding", width="large"),
-    "Thematic area": st.column_config.TextColumn("Thematic area", width="medium"),
+    "Finding": st.column_config.TextColumn("Finding", width=330),
+    "Thematic area": st.column_config.TextColumn("Thematic area", width=170),
+    "Kind": st.column_config.TextColumn("Kind", width=135),
 }
 for visit in shown.visits:
     column_config[matrix.evidence_header(visit)] = st.column_config.TextColumn(
@@ -104,7 +104,10 @@ selection = st.dataframe(
     visible.style.apply(colour),
     hide_index=True,
     column_config=column_config,
+    # The area code and the report paragraph stay in the workbook; on screen the words and statuses need the room.
+    column_order=[c for c in visible.columns if c not in ("Area", "Source")],
     row_height=72,
+    height=620,
     on_select="rerun",
     selection_mode="single-row",
     key=f"matrix:table:{iso3}:{followup}:{level.value}",
