@@ -42,6 +42,7 @@ STATUS_WORDS = {label(status.value): status.value for status in Status}
 _STATUS_KEYS = {status.value: status.value for status in Status} | {
     words.lower().replace(" ", "_"): code for words, code in STATUS_WORDS.items()
 }
+STATUS_LABELS = {code: words for words, code in STATUS_WORDS.items()}
 SUMMARY_SHEET = "Summary"
 
 
@@ -109,7 +110,8 @@ def _later_visits(connection: Connection, state: str, baseline_id: str, followup
     return tuple(connection.execute(query).scalars())
 
 
-def _items(connection: Connection, baseline_id: str, level) -> pd.DataFrame:
+def _items(connection: Connection, baseline_ids: list[str], level) -> pd.DataFrame:
+    """The trackable items of these baseline visits, in taxonomy order, with their visit as `baseline`."""
     parent = aliased(ThematicArea)
     top = func.coalesce(ThematicArea.parent, ThematicArea.code)
     query = (
@@ -122,27 +124,31 @@ def _items(connection: Connection, baseline_id: str, level) -> pd.DataFrame:
             func.coalesce(Finding.severity, ""),
             Finding.title,
             Finding.source_ref,
+            Finding.visit_id,
         )
         .join(Visit, Visit.visit_id == Finding.visit_id)
         .join(ThematicArea, ThematicArea.code == Finding.area)
         .join(parent, parent.code == top)
         .where(
-            Finding.visit_id == baseline_id,
+            Finding.visit_id.in_(baseline_ids),
             Finding.kind.in_([k.value for k in TRACKABLE_KINDS]),
             finding_visible(level),
         )
         .order_by(parent.sort_order, ThematicArea.sort_order, Finding.finding_id)
     )
-    return pd.DataFrame(connection.execute(query).all(), columns=list(ITEM_COLUMNS))
+    return pd.DataFrame(connection.execute(query).all(), columns=[*ITEM_COLUMNS, "baseline"])
 
 
-def _assessments(connection: Connection, baseline_id: str, visits: tuple[str, ...], level) -> pd.DataFrame:
+def _assessments(connection: Connection, baseline_ids: list[str], level) -> pd.DataFrame:
+    """Every visible assessment of those items, at whichever visit."""
     query = (
-        select(Assessment.finding_id, Assessment.visit_id, Assessment.status, Assessment.evidence)
+        select(Finding.visit_id, Assessment.finding_id, Assessment.visit_id, Assessment.status, Assessment.evidence)
         .join(Finding, Finding.finding_id == Assessment.finding_id)
-        .where(Finding.visit_id == baseline_id, Assessment.visit_id.in_(visits), assessment_visible(level))
+        .where(Finding.visit_id.in_(baseline_ids), assessment_visible(level))
     )
-    return pd.DataFrame(connection.execute(query).all(), columns=["finding_id", "visit_id", "status", "evidence"])
+    return pd.DataFrame(
+        connection.execute(query).all(), columns=["baseline", "finding_id", "visit_id", "status", "evidence"]
+    )
 
 
 def state_matrix(
@@ -153,15 +159,25 @@ def state_matrix(
     visible = effective_level(actor, level)
     result = comparison.compare(engine, actor, iso3, followup, visible)
     with reading(engine) as connection:
-        return _build(connection, result, visible)
+        baselines = [result["baseline_visit"]]
+        return _build(
+            connection,
+            result,
+            visible,
+            _items(connection, baselines, visible),
+            _assessments(connection, baselines, visible),
+        )
 
 
-def _build(connection: Connection, result: dict, level: Confidentiality) -> StateMatrix:
+def _build(
+    connection: Connection, result: dict, level: Confidentiality, items: pd.DataFrame, assessed: pd.DataFrame
+) -> StateMatrix:
+    """The State's matrix from the items and assessments of its baseline (those of other baselines are left out)."""
     state, baseline_id, followup_id = result["state"], result["baseline_visit"], result["followup_visit"]
     visits = _later_visits(connection, state, baseline_id, followup_id, level)
-    items = _items(connection, baseline_id, level)
+    items = items[items["baseline"] == baseline_id].drop(columns="baseline").reset_index(drop=True)
     items["priority"] = items["priority"].astype(bool)
-    assessed = _assessments(connection, baseline_id, visits, level)
+    assessed = assessed[assessed["baseline"] == baseline_id]
     for visit in visits:
         at_visit = assessed[assessed["visit_id"] == visit].set_index("finding_id")
         items[status_header(visit)] = items["finding_id"].map(at_visit["status"]).fillna("").astype(str)
@@ -177,9 +193,22 @@ def all_matrices(engine: Engine, actor: Actor, level: str | Confidentiality | No
     latest = followups.drop_duplicates("state")
     matrices = []
     with reading(engine) as connection:
-        for state, visit in zip(latest["state"], latest["visit_id"]):
+        # Two queries for every State's items and assessments, rather than two per State.
+        baselines = latest["baseline_visit_id"].tolist()
+        items, assessed = _items(connection, baselines, visible), _assessments(connection, baselines, visible)
+        by_baseline = dict(tuple(items.groupby("baseline", sort=False))) if len(items) else {}
+        assessed_by = dict(tuple(assessed.groupby("baseline", sort=False))) if len(assessed) else {}
+        for state, visit, baseline in zip(latest["state"], latest["visit_id"], baselines):
             result = comparison.compare(engine, actor, state, visit, visible)
-            matrices.append(_build(connection, result, visible))
+            matrices.append(
+                _build(
+                    connection,
+                    result,
+                    visible,
+                    by_baseline.get(baseline, items.iloc[0:0]),
+                    assessed_by.get(baseline, assessed.iloc[0:0]),
+                )
+            )
     if not matrices:
         raise NotFound(
             f"no State has a follow-up visit visible at level {visible.value}",
@@ -339,11 +368,10 @@ def _write_state(book, formats: _Formats, matrix: StateMatrix) -> None:
     sheet.write_row(0, 0, headers, formats.header)
     sheet.repeat_rows(0)
     items = matrix.items
-    groups = matrix.groups()
     first_status = len(ITEM_HEADERS)
-    for index, item in enumerate(items.itertuples(index=False)):
+    # Plain lists: reading a DataFrame cell by cell costs more than writing the cell.
+    for index, values in enumerate(items.astype(object).to_numpy().tolist()):
         row = index + 1
-        values = list(item)
         sheet.write_string(row, 0, values[0], formats.text)
         sheet.write_string(row, 1, values[1], formats.text)
         sheet.write_string(row, 2, values[2], formats.wrapped)
@@ -356,9 +384,8 @@ def _write_state(book, formats: _Formats, matrix: StateMatrix) -> None:
         for offset in range(len(matrix.visits)):
             column = first_status + 2 * offset
             status = values[column]
-            group = groups.iat[index, offset]
             if status:
-                sheet.write_string(row, column, label(status), formats.status[group])
+                sheet.write_string(row, column, STATUS_LABELS[status], formats.status[_group_of(status)])
             else:
                 sheet.write_blank(row, column, None, formats.text)
             sheet.write_string(row, column + 1, escape_cell(values[column + 1]), formats.wrapped)
