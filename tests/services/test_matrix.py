@@ -353,3 +353,75 @@ def test_a_zip_export_carries_the_data_package_and_imports_without_it_complainin
 
     result = import_bundle(demo_engine, sources_from_paths([tmp_path / "bundle.zip"]), LOCAL_ADMIN)
     assert result.ok and all(c.created == c.updated == 0 for c in result.counts.values())
+
+
+def test_awkward_text_survives_a_workbook_bundle_round_trip(engine, tmp_path, request):
+    from tests.conftest import finding_row, visit_row, write_bundle
+
+    awkward = "=SUM(A1) & <b>bold</b>\r\nsecond line\ttab; 'quoted' \"double\" – ü"
+    write_bundle(
+        tmp_path / "in",
+        visits=[visit_row(summary="@mention")],
+        findings=[finding_row("KOR-2009-F01", title=awkward, detail="-minus", priority="true")],
+    )
+    assert import_bundle(engine, sources_from_paths([tmp_path / "in"]), LOCAL_ADMIN).ok
+    export_bundle(engine, tmp_path / "source", LOCAL_ADMIN)
+    export_bundle(engine, tmp_path / "bundle.xlsx", LOCAL_ADMIN)
+    fresh = _fresh_database(engine, request, tmp_path)
+
+    result = import_bundle(fresh, sources_from_paths([tmp_path / "bundle.xlsx"]), LOCAL_ADMIN)
+    assert result.ok, [str(e) for e in result.errors]
+    export_bundle(fresh, tmp_path / "again", LOCAL_ADMIN)
+
+    for name in ("visits.csv", "findings.csv"):
+        assert (tmp_path / "source" / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
+    with fresh.connect() as connection:
+        assert connection.execute(select(Finding.title)).scalar() == awkward.strip()
+
+
+def test_the_matrix_of_every_state_has_a_sheet_per_state_and_each_in_the_summary(demo_engine, tmp_path):
+    from tests.conftest import assessment_row, finding_row, followup_row, visit_row, write_bundle
+
+    write_bundle(
+        tmp_path / "fin",
+        visits=[
+            visit_row("FIN-2010", state="FIN", start_date="2010-03-01", end_date="2010-03-04"),
+            followup_row("FIN-2024", baseline="FIN-2010", state="FIN", start_date="2024-03-01", end_date="2024-03-04"),
+        ],
+        findings=[finding_row("FIN-2010-F01", visit_id="FIN-2010"), finding_row("FIN-2010-F02", visit_id="FIN-2010")],
+        assessments=[assessment_row("FIN-2010-F01", "initial_steps", visit_id="FIN-2024")],
+    )
+    assert import_bundle(demo_engine, sources_from_paths([tmp_path / "fin"]), LOCAL_ADMIN).ok
+    path = tmp_path / "all.xlsx"
+    matrix.save_matrix(matrix.all_matrices(demo_engine, LOCAL_ADMIN, "committee"), path)
+
+    sheets = cells_of(path)
+    assert list(sheets) == ["Summary", "FIN", "KOR"]
+    assert sheets["FIN"][1:] == [
+        [
+            "FIN-2010-F01",
+            "LEG",
+            "Counter-terrorism legislation",
+            "Shortfall",
+            "No",
+            "",
+            "Finding FIN-2010-F01",
+            "",
+            "Initial steps",
+            "",
+        ],
+        [
+            "FIN-2010-F02",
+            "LEG",
+            "Counter-terrorism legislation",
+            "Shortfall",
+            "No",
+            "",
+            "Finding FIN-2010-F02",
+            "",
+            "",
+            "",
+        ],
+    ]
+    states = {row[0] for row in sheets["Summary"][matrix.SUMMARY_HEADER_ROW + 1 :]}
+    assert states == {"FIN", "KOR"}
