@@ -15,6 +15,8 @@ from tracker.services.bundle_format import SPECS
 from tracker.services.reference import init_database, seed_reference_data
 
 POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL")
+# The dashboard refuses local mode on any address but 127.0.0.1; AppTest reads this like a server would.
+os.environ.setdefault("STREAMLIT_SERVER_ADDRESS", "127.0.0.1")
 BACKENDS = ["sqlite", "postgresql"]
 
 

@@ -94,14 +94,19 @@ def init() -> None:
 
 
 @command()
-def demo() -> None:
+def demo(
+    force: Annotated[
+        bool, typer.Option("--force", help="Put the example's values back into demo rows that were edited.")
+    ] = False,
+) -> None:
     """Load the illustrative Republic of Korea example (2009 baseline, 2023 follow-up).
 
-    Its findings are invented for illustration; they are not CTED's findings.
+    Its findings are invented for illustration; they are not CTED's findings. Demo rows edited
+    since are kept unless --force is given.
     """
     engine = get_engine()
     init_database(engine)
-    result = demo_service.load_demo(engine, cli_actor())
+    result = demo_service.load_demo(engine, cli_actor(), force=force)
     typer.echo(describe(result))
     typer.echo("Loaded the illustrative Republic of Korea example (not CTED's findings).", err=True)
 
@@ -127,9 +132,16 @@ def import_(
 @command()
 def export(
     destination: Annotated[Path, typer.Argument(help="A folder, or a file name ending in .zip.")],
-    level: LevelOption = None,
+    level: Annotated[
+        str,
+        typer.Option(
+            "--level",
+            help="Only rows at or below this confidentiality level: public, un_platform, member_states, "
+            "committee, state_and_cted, restricted.",
+        ),
+    ] = "committee",
 ) -> None:
-    """Write the database as a CSV bundle (all five files, sorted by key)."""
+    """Write the database as a CSV bundle (all five files, sorted by key), by default at committee level."""
     counts = export_bundle(get_engine(), destination, cli_actor(), level)
     for name, count in counts.items():
         typer.echo(f"{name}: {count} rows")
@@ -139,14 +151,30 @@ def export(
 @command()
 def dashboard(
     port: Annotated[int, typer.Option(help="Port to serve the dashboard on.")] = 8501,
-    headless: Annotated[bool, typer.Option(help="Do not open a browser window.")] = False,
+    address: Annotated[
+        str,
+        typer.Option(
+            help="Network address to listen on; local mode (TRACKER_AUTH off) serves 127.0.0.1 only, "
+            "a team server e.g. 0.0.0.0."
+        ),
+    ] = "127.0.0.1",
+    headless: Annotated[
+        bool | None,
+        typer.Option(help="Do not open a browser window; by default so when there is no terminal."),
+    ] = None,
 ) -> None:
     """Start the Streamlit dashboard on the database of TRACKER_DATABASE_URL."""
     import subprocess
-    import sys
-    from pathlib import Path
 
+    from tracker.config import serving_address_problem
+
+    problem = serving_address_problem(address)
+    if problem:
+        raise TrackerError(problem.removesuffix("."))
+    if headless is None:
+        headless = not sys.stdin.isatty()
     entry = Path(__file__).resolve().parent / "dashboard.py"
+    # The settings of .streamlit/config.toml, for when the command runs from another folder.
     command_line = [
         sys.executable,
         "-m",
@@ -155,15 +183,23 @@ def dashboard(
         str(entry),
         "--server.port",
         str(port),
+        "--server.address",
+        address,
         "--server.headless",
         str(headless).lower(),
+        # Without it a first start waits at an "Email:" prompt, and fails with no terminal.
+        "--server.showEmailPrompt",
+        "false",
         "--browser.gatherUsageStats",
         "false",
+        "--client.toolbarMode",
+        "viewer",
         # Reloading modules while the app runs redefines the tables and breaks every page.
         "--server.fileWatcherType",
         "none",
     ]
-    raise typer.Exit(subprocess.call(command_line))
+    typer.echo(f"Serving the dashboard on http://{address}:{port} (stop it with Ctrl+C).", err=True)
+    raise typer.Exit(subprocess.call(command_line, stdin=subprocess.DEVNULL))
 
 
 class CompareFormat(StrEnum):

@@ -77,6 +77,8 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
     dry_run: bool = False
+    # (file, key) of every stored row the import changes, in file order.
+    updated_keys: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -769,6 +771,7 @@ class _Writer:
                 self.counts.unchanged += 1
                 continue
             changed.append(new)
+            result.updated_keys.append((spec.name, key_text))
             events.append(self._event("update", key_text, audit.diff(old, new)))
         if not result.ok:
             return
