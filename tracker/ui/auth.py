@@ -63,7 +63,9 @@ def _sign_in_form() -> None:
     st.title("Follow-up Visit Progress Tracker")
     notice = st.session_state.pop(NOTICE, None)
     if notice:
-        st.info(notice, icon=":material/logout:")
+        from tracker.ui.common import message  # common imports this module
+
+        message(notice, "info", icon=":material/logout:")
     if not users.any_user(get_engine()):
         st.warning(
             "No one can sign in yet: create the first administrator on the server with "
@@ -79,7 +81,9 @@ def _sign_in_form() -> None:
         try:
             actor = users.authenticate(get_engine(), username, password)
         except TrackerError as error:
-            st.error(str(error), icon=":material/error:")
+            from tracker.ui.common import message  # common imports this module
+
+            message(error)
             return
         st.session_state[ACTOR] = actor
         st.session_state[LAST_ACTIVITY] = time.monotonic()

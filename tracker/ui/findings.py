@@ -237,7 +237,7 @@ def assess() -> None:
         try:
             counts = records.save_assessments(common.engine(), who, followup, changes)
         except ValidationFailed as error:
-            st.error(str(error), icon=":material/error:")
+            common.message(error)
             st.dataframe(
                 [
                     {"finding": e["key"].split("/")[0], "field": e["field"], "problem": e["message"]}
