@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     max_failed_logins: int = 5
     lockout_minutes: int = 15
     max_upload_mb: int = 200
+    # The largest bundle, unpacked, that `tracker import` (and a restore) reads from files.
+    max_import_mb: int = 4096
     sqlite_busy_timeout_ms: int = 60_000
 
 
