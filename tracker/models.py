@@ -360,16 +360,32 @@ def _parse_bool(value):
     raise ValueError("use true or false (yes/no and 1/0 are accepted too)")
 
 
+# The one range of dates that imports accept and the forms' date pickers offer.
+EARLIEST_DATE, LATEST_DATE = dt.date(2001, 1, 1), dt.date(2100, 12, 31)
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _parse_date(value):
-    if isinstance(value, dt.date) or value is None:
+    if value is None:
         return value
-    text = str(value).strip()
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text) if len(text) == 10 else _bad_date(text)
-    except ValueError:
-        return _bad_date(text)
+    if isinstance(value, dt.date):
+        day = value.date() if isinstance(value, dt.datetime) else value
+    else:
+        text = str(value).strip()
+        if not text:
+            return None
+        # fromisoformat alone also reads week dates (2023-W21-1) and compact forms (20230522).
+        if not _ISO_DAY.fullmatch(text):
+            return _bad_date(text)
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            return _bad_date(text)
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValueError(
+            f"{day.isoformat()} is outside {EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}; correct the year"
+        )
+    return day
 
 
 def _bad_date(text):
