@@ -3,6 +3,7 @@
 import functools
 import json
 import os
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -41,8 +42,22 @@ LevelOption = Annotated[
 ]
 
 
+# Control characters a terminal would act on (bell, escape sequences, carriage return), C1 included.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text with every control character but tab and newline written as a \\uXXXX escape (JSON reads it too)."""
+    return _CONTROL.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
+def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
+    """typer.echo for everything this command prints: stored text reaches the terminal inert."""
+    typer.echo(printable(str(message)), err=err, nl=nl)
+
+
 def fail(message: str) -> None:
-    typer.echo(f"Error: {message}", err=True)
+    echo(f"Error: {message}", err=True)
     raise typer.Exit(1)
 
 
@@ -86,7 +101,7 @@ def command(*args, typer_app: typer.Typer = app, **kwargs):
 def init() -> None:
     """Create or upgrade the database schema and seed the reference data; safe to rerun."""
     seeded = init_database(get_engine())
-    typer.echo(
+    echo(
         f"Database ready: added {seeded.states} Member States, {seeded.areas} thematic areas, "
         f"{seeded.resolutions} resolutions and {seeded.partners} partner organisations.",
         err=True,
@@ -107,8 +122,8 @@ def demo(
     engine = get_engine()
     init_database(engine)
     result = demo_service.load_demo(engine, cli_actor(), force=force)
-    typer.echo(describe(result))
-    typer.echo("Loaded the illustrative Republic of Korea example (not CTED's findings).", err=True)
+    echo(describe(result))
+    echo("Loaded the illustrative Republic of Korea example (not CTED's findings).", err=True)
 
 
 @command("import")
@@ -120,13 +135,13 @@ def import_(
     result = import_bundle(get_engine(), sources_from_paths(paths), cli_actor(), dry_run=dry_run)
     if not result.ok:
         for error in result.errors:
-            typer.echo(str(error), err=True)
+            echo(str(error), err=True)
         if result.error_count > len(result.errors):
-            typer.echo(f"... and {result.error_count - len(result.errors)} more errors.", err=True)
+            echo(f"... and {result.error_count - len(result.errors)} more errors.", err=True)
         fail(
             f"the bundle has {result.error_count} error(s) and nothing was written; correct the rows listed above and import again."
         )
-    typer.echo(describe(result))
+    echo(describe(result))
 
 
 @command()
@@ -144,8 +159,8 @@ def export(
     """Write the database as a CSV bundle (all five files, sorted by key), by default at committee level."""
     counts = export_bundle(get_engine(), destination, cli_actor(), level)
     for name, count in counts.items():
-        typer.echo(f"{name}: {count} rows")
-    typer.echo(f"Exported to {destination}.", err=True)
+        echo(f"{name}: {count} rows")
+    echo(f"Exported to {destination}.", err=True)
 
 
 @command()
@@ -198,7 +213,7 @@ def dashboard(
         "--server.fileWatcherType",
         "none",
     ]
-    typer.echo(f"Serving the dashboard on http://{address}:{port} (stop it with Ctrl+C).", err=True)
+    echo(f"Serving the dashboard on http://{address}:{port} (stop it with Ctrl+C).", err=True)
     raise typer.Exit(subprocess.call(command_line, stdin=subprocess.DEVNULL))
 
 
@@ -223,11 +238,11 @@ def compare(
     result = comparison.compare(get_engine(), cli_actor(), iso3, followup, level)
     match output:
         case CompareFormat.json:
-            typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+            echo(json.dumps(result, indent=2, ensure_ascii=False))
         case CompareFormat.csv:
-            typer.echo(comparison.render_csv(result), nl=False)
+            echo(comparison.render_csv(result), nl=False)
         case CompareFormat.table:
-            typer.echo(comparison.render_table(result))
+            echo(comparison.render_table(result))
 
 
 user_app = typer.Typer(
@@ -259,14 +274,14 @@ def user_add(
     users_service.validated_user(username, "placeholder-password", role, clearance)
     user = users_service.validated_user(username, read_password(password_stdin), role, clearance)
     users_service.add_user(get_engine(), cli_actor(), user)
-    typer.echo(f"Added user {user.username} ({user.role.value}, cleared for {user.clearance.value}).", err=True)
+    echo(f"Added user {user.username} ({user.role.value}, cleared for {user.clearance.value}).", err=True)
 
 
 @command("list", typer_app=user_app)
 def user_list() -> None:
     """List the users with their role, clearance and state."""
     frame = users_service.list_users(get_engine(), cli_actor())
-    typer.echo(plain_table(frame) if len(frame) else "No users yet; add one with 'tracker user add'.")
+    echo(plain_table(frame) if len(frame) else "No users yet; add one with 'tracker user add'.")
 
 
 @command("set-role", typer_app=user_app)
@@ -276,7 +291,7 @@ def user_set_role(
 ) -> None:
     """Change what a user may do."""
     users_service.set_role(get_engine(), cli_actor(), username, role)
-    typer.echo(f"User {username} now has the {role.strip().lower()} role.", err=True)
+    echo(f"User {username} now has the {role.strip().lower()} role.", err=True)
 
 
 @command("set-clearance", typer_app=user_app)
@@ -288,7 +303,7 @@ def user_set_clearance(
 ) -> None:
     """Change the highest confidentiality level a user may see."""
     users_service.set_clearance(get_engine(), cli_actor(), username, level)
-    typer.echo(f"User {username} is now cleared for {level.strip().lower()}.", err=True)
+    echo(f"User {username} is now cleared for {level.strip().lower()}.", err=True)
 
 
 @command("disable", typer_app=user_app)
@@ -298,20 +313,21 @@ def user_disable(
 ) -> None:
     """Stop a user from signing in (their history stays in the audit trail)."""
     users_service.set_disabled(get_engine(), cli_actor(), username, disabled=not enable)
-    typer.echo(f"User {username} is {'enabled' if enable else 'disabled'}.", err=True)
+    echo(f"User {username} is {'enabled' if enable else 'disabled'}.", err=True)
 
 
 @command("passwd", typer_app=user_app)
 def user_passwd(username: str, password_stdin: PasswordStdin = False) -> None:
     """Set a user's password (and lift a lockout)."""
     users_service.set_password(get_engine(), cli_actor(), username, read_password(password_stdin))
-    typer.echo(f"Password of {username} changed.", err=True)
+    echo(f"Password of {username} changed.", err=True)
 
 
 def plain_table(frame) -> str:
     """Columns aligned on the left; the last one, often long, is not padded."""
     # Missing values (None, NaN, NaT) print as blanks.
-    cells = frame.map(lambda v: "" if v is None or v != v else str(v))
+    # A line break inside a cell would start a false row.
+    cells = frame.map(lambda v: "" if v is None or v != v else printable(str(v).replace("\n", "\\n")))
     widths = [max(len(c), cells[c].str.len().max()) for c in cells.columns[:-1]]
     lines = [list(cells.columns), *cells.values.tolist()]
     return "\n".join("  ".join([*(v.ljust(w) for v, w in zip(line, widths)), line[-1]]) for line in lines)
@@ -342,13 +358,13 @@ def audit_(
     """Show the audit trail: who changed what, when, from what to what."""
     frame = audit_service.events(get_engine(), cli_actor(), entity=entity, key=key, since=parse_day(since), limit=limit)
     if frame.empty:
-        typer.echo("No audit events match.")
+        echo("No audit events match.")
         return
     frame = frame.drop(columns=["id"]).assign(
         at=frame["at"].map(lambda at: at.strftime("%Y-%m-%d %H:%M:%S")),
         changes=frame["changes"].map(audit_service.changes_in_words),
     )
-    typer.echo(plain_table(frame))
+    echo(plain_table(frame))
 
 
 @command()
@@ -363,11 +379,11 @@ def backup(
     """Take a consistent backup while the app runs (or restore a .zip backup)."""
     actor = cli_actor()
     if restore:
-        typer.echo(backup_service.restore(get_engine(), file, actor))
-        typer.echo(f"Restored {file}.", err=True)
+        echo(backup_service.restore(get_engine(), file, actor))
+        echo(f"Restored {file}.", err=True)
         return
-    typer.echo(backup_service.backup(get_engine(), file, actor))
-    typer.echo(f"Backup written to {file}.", err=True)
+    echo(backup_service.backup(get_engine(), file, actor))
+    echo(f"Backup written to {file}.", err=True)
 
 
 def progress_step(bar, label: str):
@@ -425,7 +441,7 @@ def report(
             )
             charts = progress_step(bar, "Drawing charts") if fmt == "docx" and document.chart_count else None
             reports.write_report(document, fmt, out, progress=charts)
-    typer.echo(f"Report written to {out} (confidentiality level {document.level.value}).", err=True)
+    echo(f"Report written to {out} (confidentiality level {document.level.value}).", err=True)
 
 
 def main() -> None:
