@@ -30,6 +30,14 @@ def _postgres_url(schema: str) -> str:
     return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
 
 
+@pytest.fixture(autouse=True)
+def _no_failed_sign_ins_carried_over():
+    """Failed sign-ins are counted in the process; each test starts with none."""
+    from tracker.services import users
+
+    users._tries.clear()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("template") / "tracker.db"

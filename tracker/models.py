@@ -9,7 +9,15 @@ import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Text
 from sqlmodel import Field, SQLModel
 
@@ -566,6 +574,11 @@ class MeetingCreate(_Input):
     confidentiality: Level = DEFAULT_CONFIDENTIALITY
 
 
+# zxcvbn's scale: 3 is "safely unguessable" for an online attacker facing throttled sign-ins.
+MIN_PASSWORD_SCORE = 3
+_GUESSABLE_WORDS = ("tracker", "cted", "ctc", "counter-terrorism", "committee", "follow-up")
+
+
 class UserCreate(_Input):
     username: Annotated[
         str,
@@ -579,7 +592,17 @@ class UserCreate(_Input):
 
     @field_validator("password")
     @classmethod
-    def _not_trivial(cls, value: str) -> str:
+    def _not_trivial(cls, value: str, info: ValidationInfo) -> str:
         if len(set(value)) < 4:
             raise ValueError("the password is too simple; use at least four different characters")
+        from zxcvbn import zxcvbn  # loaded only when a password is set
+
+        # zxcvbn knows the common passwords, keyboard runs and dates; the name and the product are added.
+        name = str(info.data.get("username") or "")
+        verdict = zxcvbn(value[:100], user_inputs=[name, *re.split(r"[._@\-]", name), *_GUESSABLE_WORDS])
+        if verdict["score"] < MIN_PASSWORD_SCORE:
+            raise ValueError(
+                "it is too easy to guess: a common password, a simple pattern or one made from the username; "
+                "use a phrase of three or four unrelated words"
+            )
         return value
