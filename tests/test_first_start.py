@@ -87,7 +87,7 @@ def test_the_app_itself_refuses_local_mode_on_another_address(monkeypatch, addre
 
     assert not page.exception
     [error] = page.error
-    assert error.value.startswith("Local mode \\(no login, full access\\) serves this computer only")
+    assert error.value.startswith("Local mode (no login, full access) serves this computer only (127.0.0.1), not ")
     assert not page.sidebar.button, "no page is served"
 
 

@@ -290,7 +290,7 @@ def test_a_damaged_upload_is_one_sentence_too(tmp_path):
 
 
 def test_the_markdown_report_leaves_no_link_or_image_live():
-    hostile = "![p](http://evil.example/p.png) [click](http://evil.example) <http://evil.example/a> *x* &#33;"
+    hostile = "![p](http://evil.example/p.png) [click](http://evil.example) <http://evil.example/a> *x* _y_ &#33;"
     document = Document(
         title=hostile,
         level=Confidentiality.committee,

@@ -4,8 +4,9 @@ import re
 
 from tracker.services.reports.model import Document, Table, cell_text
 
-# Every mark that makes a link, an image, emphasis, code, raw HTML or an entity, or breaks a table.
-_SPECIAL = re.compile(r"([\\|<>`\[\]!*_~&#$])")
+# Every mark that makes a link, an image, emphasis, code, raw HTML or an entity, or breaks a table;
+# "_" only where it can open or close emphasis, so member_states stays as it is.
+_SPECIAL = re.compile(r"([\\|<>`\[\]!*~&#$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 # What makes a list or a quote, only at the start of a paragraph.
 _BLOCK_START = re.compile(r"^([-+=>]|[0-9]+(?=[.)]))")
 
