@@ -220,8 +220,9 @@ def assess() -> None:
         common.dataframe(source, hide_index=True, column_config=columns, column_order=order, key="worksheet:read")
         return
     editor = f"worksheet:{followup}"
+    # Drawn formula-safe for the toolbar's "Download as CSV"; the marks come off again before the diff.
     edited = st.data_editor(
-        source,
+        common.formula_safe(source),
         key=editor,
         hide_index=True,
         num_rows="fixed",
@@ -230,7 +231,7 @@ def assess() -> None:
         column_config=columns,
     )
     if st.button("Save assessments", type="primary", key="worksheet:save"):
-        changes = records.assessment_changes(source, edited)
+        changes = records.assessment_changes(source, common.as_entered(edited))
         if not changes:
             st.info("Nothing has changed since the last save.", icon=":material/info:")
             return
