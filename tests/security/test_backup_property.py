@@ -24,8 +24,7 @@ from tracker.services.importer import import_bundle
 from tracker.services.reference import seed_reference_data
 
 LEVELS = [level.value for level in Confidentiality]
-# The starting rows' (state year, kind, baseline) and (visit, kind, area, continues): a generated
-# row mostly keeps a value of its starting row, so that most imports are accepted updates.
+# The starting rows' (year, kind, baseline) and (visit, kind, area, continues).
 VISITS = {
     "KOR-2009": (2009, "comprehensive", ""),
     "KOR-2016": (2016, "follow_up", "KOR-2009"),
@@ -44,11 +43,6 @@ AREAS = ["ZZ", "ZZ.SUB", "YY", "LEG"]
 ACTORS = [LOCAL_ADMIN, Actor("analyst", Role.analyst, Confidentiality.committee)]
 # Cells a spreadsheet would run as formulas, quotes, delimiters and line breaks.
 TEXT = st.text(alphabet="ab =+-@'\";,\n", min_size=1, max_size=8)
-
-
-def _mostly(kept, *others):
-    """The starting value three times in four, else one of the others."""
-    return st.sampled_from([kept, kept, kept, *others]) if others else st.just(kept)
 
 
 def _start(folder: Path) -> Path:
@@ -86,36 +80,49 @@ def _start(folder: Path) -> Path:
     )
 
 
+def _one_change(draw, start: dict, choices: dict[str, list]) -> dict:
+    """The starting row with at most one of its fields changed, so that an update is refused
+    only for what that change breaks, and breaking changes are tried often."""
+    changed = draw(st.sampled_from([None, *choices]))
+    return start if changed is None else start | {changed: draw(st.sampled_from(choices[changed]))}
+
+
 @st.composite
 def _visit(draw) -> dict:
     visit_id = draw(st.sampled_from(list(VISITS)))
     year, kind, baseline = VISITS[visit_id]
-    year = draw(_mostly(year, 2005, 2012, 2020, 2027))
-    return {
-        "visit_id": visit_id,
-        "state": draw(_mostly("KOR", "JPN")),
-        "kind": draw(_mostly(kind, "comprehensive", "follow_up")),
-        "start_date": f"{year}-05-02",
-        "end_date": f"{year}-05-04",
-        "baseline_visit_id": draw(_mostly(baseline, "", *VISITS)),
-        "summary": draw(TEXT),
-        "confidentiality": draw(st.sampled_from(["", "", *LEVELS])),
-    }
+    start = {"visit_id": visit_id, "state": "KOR", "kind": kind, "year": year, "baseline_visit_id": baseline}
+    row = _one_change(
+        draw,
+        start,
+        {
+            "state": ["JPN"],
+            "kind": ["comprehensive", "follow_up"],
+            "year": [2005, 2012, 2020, 2027, 2033],
+            "baseline_visit_id": ["", *VISITS],
+        },
+    )
+    year = row.pop("year")
+    dates = {"start_date": f"{year}-05-02", "end_date": f"{year}-05-04"}
+    return row | dates | {"summary": draw(TEXT), "confidentiality": draw(st.sampled_from(["", "", *LEVELS]))}
 
 
 @st.composite
 def _finding(draw) -> dict:
     finding_id = draw(st.sampled_from(list(FINDINGS)))
     visit_id, kind, area, continues = FINDINGS[finding_id]
-    return {
-        "finding_id": finding_id,
-        "visit_id": draw(_mostly(visit_id, *VISITS)),
-        "area": draw(_mostly(area, *AREAS)),
-        "kind": draw(_mostly(kind, "shortfall", "recommendation", "good_practice")),
-        "title": draw(TEXT),
-        "continues": draw(_mostly(continues, "", *FINDINGS)),
-        "confidentiality": draw(st.sampled_from(["", "", *LEVELS])),
-    }
+    start = {"finding_id": finding_id, "visit_id": visit_id, "area": area, "kind": kind, "continues": continues}
+    row = _one_change(
+        draw,
+        start,
+        {
+            "visit_id": list(VISITS),
+            "area": AREAS,
+            "kind": ["shortfall", "recommendation", "good_practice"],
+            "continues": ["", *FINDINGS],
+        },
+    )
+    return row | {"title": draw(TEXT), "confidentiality": draw(st.sampled_from(["", "", *LEVELS]))}
 
 
 @st.composite
@@ -132,7 +139,7 @@ def _assessment(draw) -> dict:
 @st.composite
 def _area(draw) -> dict:
     code = draw(st.sampled_from(["ZZ", "ZZ.SUB", "YY"]))
-    parent = "ZZ" if code == "ZZ.SUB" else draw(_mostly("", "ZZ", "YY", "LEG"))
+    parent = "ZZ" if code == "ZZ.SUB" else draw(st.sampled_from(["", "", "ZZ", "YY", "LEG"]))
     return {"code": code, "name": draw(TEXT), "parent": parent}
 
 
