@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 
 from tracker.db import is_sqlite
 from tracker.models import AuditEvent, Confidentiality, Finding, Role
-from tracker.services import records
+from tracker.services import importer, records
 from tracker.services.access import LOCAL_ADMIN, Actor
 from tracker.services.bundle_format import sources_from_paths
 from tracker.services.importer import ImportResult, import_bundle
@@ -66,19 +66,34 @@ def _counts(engine) -> tuple[int, int, int]:
     return big, saved, events
 
 
-@pytest.mark.slow
-def test_a_save_during_a_large_sqlite_import_waits_and_then_succeeds(demo_engine, tmp_path):
-    if not is_sqlite(demo_engine):
-        pytest.skip("PostgreSQL writers do not share one lock")
-    folder = big_bundle(tmp_path / "big")
-    reading, saved = threading.Event(), threading.Event()
-
+def _hold_in_read_phase(reading: threading.Event, go_on: threading.Event):
     def progress(_fraction: float, _name: str) -> None:
         # The first report comes while the bundle is read and checked: hold the import there.
         if not reading.is_set():
             reading.set()
-            saved.wait(WAIT)
+            go_on.wait(WAIT)
 
+    return progress
+
+
+@pytest.mark.slow
+def test_a_save_during_a_large_sqlite_import_waits_and_then_succeeds(demo_engine, tmp_path, monkeypatch):
+    if not is_sqlite(demo_engine):
+        pytest.skip("PostgreSQL writers do not share one lock")
+    folder = big_bundle(tmp_path / "big")
+    reading, saved, writing, waiting = (threading.Event() for _ in range(4))
+    replay = importer._Spool.replay
+
+    def replay_once_a_save_waits(self, connection) -> None:
+        # The large import holds the write lock from here: let a save start and queue behind it.
+        if threading.current_thread() is thread:
+            writing.set()
+            waiting.wait(WAIT)
+            time.sleep(0.3)
+        replay(self, connection)
+
+    monkeypatch.setattr(importer._Spool, "replay", replay_once_a_save_waits)
+    progress = _hold_in_read_phase(reading, saved)
     thread, outcome = _in_thread(
         lambda: import_bundle(demo_engine, sources_from_paths([folder]), LOCAL_ADMIN, progress=progress)
     )
@@ -86,19 +101,54 @@ def test_a_save_during_a_large_sqlite_import_waits_and_then_succeeds(demo_engine
     # While the import reads, a save goes through at once: no lock is held yet.
     _save(demo_engine, "SAVE-WHILE-READING")
     saved.set()
-    # The import saw the save and reads again under the write lock; a save now waits for it.
-    deadline = time.monotonic() + WAIT
-    while not _write_locked(demo_engine.url.database):
-        assert thread.is_alive() and time.monotonic() < deadline, "the import was never seen writing"
-        time.sleep(0.005)
-    _save(demo_engine, "SAVE-WHILE-WRITING")
+    assert writing.wait(WAIT), "the import never started writing"
+    assert _write_locked(demo_engine.url.database)
+    saver, saver_outcome = _in_thread(lambda: _save(demo_engine, "SAVE-WHILE-WRITING"))
+    waiting.set()
+    thread.join(WAIT)
+    saver.join(WAIT)
+
+    assert "error" not in outcome and "error" not in saver_outcome, (outcome, saver_outcome)
+    result: ImportResult = outcome["result"]
+    assert result.ok, result.errors
+    assert result.counts["findings.csv"].created == BIG
+    assert _counts(demo_engine) == (BIG, 2, 2)
+    with demo_engine.connect() as connection:
+        ids = dict(
+            connection.execute(
+                select(AuditEvent.key, AuditEvent.id).where(
+                    AuditEvent.key.in_(["SAVE-WHILE-READING", "SAVE-WHILE-WRITING"])
+                    | AuditEvent.key.like(f"%{folder.name}%findings.csv")
+                )
+            ).all()
+        )
+    [big] = [key for key in ids if key.endswith("findings.csv")]
+    # The save made while the import read landed before it; the one made while it wrote, after it.
+    assert ids["SAVE-WHILE-READING"] < ids[big] < ids["SAVE-WHILE-WRITING"]
+
+
+@pytest.mark.slow
+def test_a_save_of_a_row_the_import_holds_makes_it_read_again_under_the_lock(demo_engine, tmp_path):
+    if not is_sqlite(demo_engine):
+        pytest.skip("only SQLite imports read before they take the lock")
+    folder = big_bundle(tmp_path / "big", 2000)
+    reading, saved = threading.Event(), threading.Event()
+    progress = _hold_in_read_phase(reading, saved)
+    thread, outcome = _in_thread(
+        lambda: import_bundle(demo_engine, sources_from_paths([folder]), LOCAL_ADMIN, progress=progress)
+    )
+    assert reading.wait(WAIT)
+    # The bundle creates FRA-2020-000005; a colleague creates it first, in another visit.
+    _save(demo_engine, "FRA-2020-000005")
+    saved.set()
     thread.join(WAIT)
 
     assert "error" not in outcome, outcome.get("error")
     result: ImportResult = outcome["result"]
     assert result.ok, result.errors
-    assert result.counts["findings.csv"].created == BIG
-    assert _counts(demo_engine) == (BIG, 2, 2)
+    findings = result.counts["findings.csv"]
+    assert (findings.created, findings.updated) == (1999, 1)
+    assert records.get_finding(demo_engine, LOCAL_ADMIN, "FRA-2020-000005")["visit_id"] == "FRA-2020"
 
 
 @pytest.mark.slow
