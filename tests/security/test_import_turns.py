@@ -8,6 +8,7 @@ import time
 import pytest
 from sqlalchemy import func, select, text
 
+from tests.conftest import assessment_row, write_bundle
 from tracker.db import is_sqlite
 from tracker.models import AuditEvent, Confidentiality, Finding, Role
 from tracker.services import importer, records
@@ -188,3 +189,46 @@ def test_two_postgresql_imports_at_once_take_turns(demo_engine, tmp_path):
         (2000, 0),
         (0, 2000),
     ]
+
+
+def test_a_save_of_an_assessment_the_import_holds_makes_it_read_again_under_the_lock(demo_engine, tmp_path):
+    if not is_sqlite(demo_engine):
+        pytest.skip("only SQLite imports read before they take the lock")
+    records.save_visit(
+        demo_engine,
+        LOCAL_ADMIN,
+        {
+            "visit_id": "KOR-2030",
+            "state": "KOR",
+            "kind": "follow_up",
+            "start_date": "2030-03-04",
+            "end_date": "2030-03-06",
+            "baseline_visit_id": "KOR-2009",
+        },
+        new=True,
+    )
+    folder = write_bundle(
+        tmp_path / "assessed",
+        assessments=[
+            assessment_row("KOR-2009-F01", "largely_implemented", "KOR-2030", assessed_on="2030-03-06"),
+            assessment_row("KOR-2009-F02", "initial_steps", "KOR-2030", assessed_on="2030-03-06"),
+        ],
+    )
+    reading, saved = threading.Event(), threading.Event()
+    progress = _hold_in_read_phase(reading, saved)
+    thread, outcome = _in_thread(
+        lambda: import_bundle(demo_engine, sources_from_paths([folder]), LOCAL_ADMIN, progress=progress)
+    )
+    assert reading.wait(WAIT)
+    # A colleague assesses KOR-2009-F01 at KOR-2030 first, in the worksheet.
+    records.save_assessments(
+        demo_engine, ANALYST, "KOR-2030", [{"finding_id": "KOR-2009-F01", "status": "not_implemented"}]
+    )
+    saved.set()
+    thread.join(WAIT)
+
+    assert "error" not in outcome, outcome.get("error")
+    result: ImportResult = outcome["result"]
+    assert result.ok, result.errors
+    assessments = result.counts["assessments.csv"]
+    assert (assessments.created, assessments.updated) == (1, 1)

@@ -280,6 +280,8 @@ def _take_import_turn(connection: Connection, dry_run: bool) -> None:
 
 
 _DATA_ENTITIES = tuple(spec.entity for spec in SPECS.values())
+# Rows no other row's check reads: a save of one matters to an import only if the bundle holds it.
+_KEYS_HASHED = ("assessment", "meeting")
 
 
 def _last_event(connection: Connection) -> int:
@@ -297,12 +299,14 @@ def _plan_outdated(connection: Connection, mark: int, context: "_Context") -> bo
         select(table.c.entity, table.c.key).where(table.c.id > mark, table.c.entity.in_(_DATA_ENTITIES))
     )
     for entity, key in events:
-        if entity in ("visit", "thematic_area"):
-            return True
         if entity == "finding":
-            if key in context.bundle_findings or key in context.db_findings:
-                return True
-        elif hash(key) in context.key_hashes.get(entity, ()):
+            touched = key in context.bundle_findings or key in context.db_findings
+        elif entity in _KEYS_HASHED:
+            touched = hash(key) in context.key_hashes.get(entity, ())
+        else:
+            # Visits and areas, and any entity not listed here, may move any check.
+            touched = True
+        if touched:
             return True
     return False
 
@@ -515,7 +519,7 @@ def _import_file(connection, spec, source, reader, context, result, counts, acto
             )
             continue
         seen[key] = line
-        if spec.entity in ("assessment", "meeting"):
+        if spec.entity in _KEYS_HASHED:
             context.key_hashes.setdefault(spec.entity, array("q")).append(hash(key))
         _remember(spec, values, context)
         batch.append((line, values, columns, key))
