@@ -103,3 +103,15 @@ def test_the_download_is_refused_after_signing_out(guarded_engine, handed_out):
     with pytest.raises(PermissionDenied) as refused:
         download()
     assert str(refused.value) == "you have signed out since the page was drawn; sign in again and download."
+
+
+def test_a_changed_clearance_is_said_at_the_next_click(guarded_engine):
+    add_user(guarded_engine, "reader", Role.analyst, Confidentiality.restricted)
+    app = sign_in("reader")
+    users.set_clearance(guarded_engine, LOCAL_ADMIN, "reader", "committee")
+
+    app.run()
+
+    assert [toast.value for toast in app.toast] == [
+        "Your access has changed (analyst, cleared for committee); the page shows what it now allows."
+    ]

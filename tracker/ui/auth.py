@@ -50,6 +50,11 @@ def _session_actor() -> Actor | None:
     if current != actor:
         # What was read under the old role or clearance must not outlive it.
         _close_session()
+        st.toast(
+            f"Your access has changed ({current.role.value}, cleared for {current.clearance.value}); "
+            "the page shows what it now allows.",
+            icon=":material/lock:",
+        )
     st.session_state[ACTOR] = current
     st.session_state[LAST_ACTIVITY] = now
     return current
