@@ -4,7 +4,11 @@ import os
 import uuid
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from tracker.errors import TrackerError
+from tracker.services import snapshots
+from tracker.services.access import Actor
 from tracker.services.reports.builder import (
     PERIOD_SORTS,
     build_period_report,
@@ -32,11 +36,13 @@ __all__ = [
     "build_state_report",
     "estimate_period_report",
     "followup_periods",
+    "issue",
     "parse_period",
     "period_sort",
     "period_title",
     "render",
     "report_format",
+    "write_file",
     "write_report",
 ]
 
@@ -87,7 +93,13 @@ def write_report(
     """Render and write the report whole: a temporary file beside `out` is renamed onto it."""
     out = Path(out)
     _check_destination(out)
-    content = render(document, fmt, charts=charts, progress=progress)
+    return write_file(render(document, fmt, charts=charts, progress=progress), out)
+
+
+def write_file(content: bytes, out: Path) -> Path:
+    """Write rendered report bytes whole: a temporary file beside `out` is renamed onto it."""
+    out = Path(out)
+    _check_destination(out)
     # Opened like any new file, so it gets the usual permissions rather than a temporary file's 0600.
     partial = out.with_name(f".{out.name}.{uuid.uuid4().hex}.part")
     try:
@@ -98,3 +110,17 @@ def write_report(
         partial.unlink(missing_ok=True)
         raise TrackerError(f"cannot write {out} ({error.strerror})", "check the path and the free disk space") from None
     return out
+
+
+def issue(engine: Engine, actor: Actor, document: Document, fmt: str, content: bytes, title: str) -> int:
+    """Keep `content`, the rendered `document`, as a report issued to the Committee; returns its id."""
+    return snapshots.issue(
+        engine,
+        actor,
+        title=title,
+        scope=document.scope_key,
+        level=document.level,
+        fmt=report_format(fmt),
+        content=content,
+        reported=document.reported or snapshots.Reported(),
+    )

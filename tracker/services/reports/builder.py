@@ -17,11 +17,11 @@ from sqlalchemy import Engine
 
 from tracker.errors import TrackerError
 from tracker.models import Confidentiality, FindingKind
-from tracker.services import comparison, records
+from tracker.services import comparison, records, snapshots
 from tracker.services.access import Actor, effective_level
 from tracker.services.comparison import NewIssue, PriorityItem
 from tracker.services.demo import ILLUSTRATIVE_MARK
-from tracker.services.reports import after_visit, charts
+from tracker.services.reports import after_visit, charts, since_last
 from tracker.services.reports.model import NONE_RECORDED, Document, Progress, Section, Table
 from tracker.services.wording import date_span, day, in_prose, label, level_words
 
@@ -206,6 +206,7 @@ def build_state_report(engine: Engine, actor: Actor, iso3: str, followup: str | 
     level = effective_level(actor, level)
     data = _collect(engine, actor, iso3, followup, level)
     followup_visit = data.followup
+    scope, reported = _reported(data.result["state"], [data])
     return Document(
         title=f"{data.state_name}: progress since the {data.baseline.start_date.year} visit",
         subtitle="Report to the Counter-Terrorism Committee",
@@ -218,8 +219,30 @@ def build_state_report(engine: Engine, actor: Actor, iso3: str, followup: str | 
         author=_author(actor),
         keywords=_keywords(level, data.state_name),
         illustrative=data.illustrative,
-        sections=_with_pipeline(_state_sections(data), engine, actor, level, data),
+        sections=[
+            _since_last_report(engine, actor, scope, level, reported, [data]),
+            *_with_pipeline(_state_sections(data), engine, actor, level, data),
+        ],
+        scope_key=scope,
+        reported=reported,
     )
+
+
+def _reported(scope: str, collected: list[_FollowUp]) -> tuple[str, snapshots.Reported]:
+    """The report's scope key and what it counts, as an issued copy keeps them."""
+    reported = snapshots.Reported()
+    for data in collected:
+        reported.add(data.result, data.items)
+    if not scope.startswith("period:"):
+        scope = snapshots.state_scope(scope, collected[0].result["followup_visit"])
+    return scope, reported
+
+
+def _since_last_report(engine, actor, scope: str, level, reported, collected: list[_FollowUp]) -> Section:
+    """What changed since the last report issued on the same scope at the same level."""
+    last = snapshots.last(engine, actor, scope, level)
+    items = pd.concat([data.items for data in collected]) if collected else pd.DataFrame(columns=["finding_id"])
+    return since_last.section(last, reported, items, comparison.thematic_area_names(engine))
 
 
 def _with_pipeline(sections: list[Section], engine, actor, level, data: _FollowUp) -> list[Section]:
@@ -614,6 +637,7 @@ def build_period_report(
     index = index[index["followup_visit"].isin(order)].sort_values(
         "followup_visit", key=lambda ids: ids.map(order), kind="stable"
     )
+    scope, reported = _reported(snapshots.period_scope(start, end), collected)
     return Document(
         title=period_title(start, end),
         subtitle="Progress report to the Counter-Terrorism Committee",
@@ -623,7 +647,10 @@ def build_period_report(
         author=_author(actor),
         keywords=_keywords(level, *(data.state_name for data in collected)),
         illustrative=any(data.illustrative for data in collected),
+        scope_key=scope,
+        reported=reported,
         sections=[
+            _since_last_report(engine, actor, scope, level, reported, collected),
             _cross_state_summary(collected, index, level, names, sort),
             after_visit.pipeline_by_provider_section(engine, actor, level, list(visits["visit_id"])),
             after_visit.overdue_responses_section(engine, actor, level, list(visits["visit_id"])),
