@@ -21,6 +21,8 @@ from tracker.models import (
     Finding,
     FindingCreate,
     FindingResolution,
+    LinkDecision,
+    LinkDecisionCreate,
     Meeting,
     MeetingCreate,
     Milestone,
@@ -172,6 +174,15 @@ FILES: tuple[FileSpec, ...] = (
         ("finding_id", "status", "providers", "addresses", "updated_on", "note", "confidentiality"),
         TARecordCreate,
         {"providers": Link(TAProvider.__table__, "finding_id", "partner")},
+    ),
+    # Pairs an analyst has said are not a restatement, so they are never suggested again.
+    FileSpec(
+        "link_decisions.csv",
+        "link_decision",
+        LinkDecision.__table__,
+        ("finding_id", "baseline_id"),
+        ("finding_id", "baseline_id", "decided_by", "decided_on", "note"),
+        LinkDecisionCreate,
     ),
 )
 SPECS = {spec.name: spec for spec in FILES}

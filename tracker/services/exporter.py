@@ -6,7 +6,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, Select, select
+from sqlalchemy import ColumnElement, Connection, Engine, Select, select
 
 from tracker.db import require_schema
 from tracker.errors import TrackerError
@@ -61,7 +61,19 @@ def _rows_query(spec: FileSpec, level: Confidentiality) -> Select:
             )
         case "assessment":
             return query.where(assessment_visible(level, include_withdrawn=True))
+        case "link_decision":
+            return query.where(*(_finding_shown(table.c[column], level) for column in ("finding_id", "baseline_id")))
     return query
+
+
+def _finding_shown(column: ColumnElement, level: Confidentiality) -> ColumnElement[bool]:
+    """The finding this column names is one the reader may see."""
+    return (
+        select(Finding.finding_id)
+        .join(Visit, Visit.visit_id == Finding.visit_id)
+        .where(Finding.finding_id == column, finding_visible(level))
+        .exists()
+    )
 
 
 def _link_query(spec: FileSpec, column: str, level: Confidentiality) -> Select:
