@@ -250,3 +250,17 @@ def test_a_period_report_is_issued_with_every_follow_up_in_scope(demo_engine, tm
     assert result["status_changes"] == [] and result["withdrawn"] == []
     again = reports.build_period_report(demo_engine, LOCAL_ADMIN, start, end, level="committee")
     assert "Follow-up visits added: KOR-2023B." in again.sections[0].paragraphs
+
+
+def test_a_withdrawn_finding_is_listed_as_withdrawn_and_no_longer_counted(demo_engine):
+    from tracker.services import withdrawal
+
+    snapshot_id, _ = issue_state_report(demo_engine)
+    withdrawal.withdraw(demo_engine, LOCAL_ADMIN, "finding", "KOR-2009-F03", "recorded twice")
+
+    result = snapshots.diff(demo_engine, LOCAL_ADMIN, snapshot_id)
+
+    assert result["withdrawn"] == [{"finding_id": "KOR-2009-F03"}]
+    assert result["status_changes"] == [] and result["added"] == []
+    document = reports.build_state_report(demo_engine, LOCAL_ADMIN, "KOR", level="committee")
+    assert any("KOR-2009-F03" in paragraph for paragraph in document.sections[0].paragraphs)

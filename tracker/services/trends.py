@@ -43,10 +43,15 @@ def index_per_visit(engine: Engine, actor: Actor, iso3: str, level=None, index: 
 
 
 def trend_table(trend: pd.DataFrame) -> pd.DataFrame:
-    """One row per follow-up visit (oldest first), one column per area, "All areas" first."""
+    """One row per area ("All areas" first), one column per follow-up visit, oldest first: fits a page."""
     if trend.empty:
         return pd.DataFrame()
-    wide = trend.pivot(index="label", columns="area_name", values="implementation_index")
+    wide = trend.pivot(index="area_name", columns="label", values="implementation_index")
     visits = trend.drop_duplicates("label").sort_values(["start_date", "followup_visit"])["label"]
-    columns = list(dict.fromkeys(trend["area_name"]))
-    return wide.loc[list(visits), columns].reset_index().rename(columns={"label": "Follow-up visit"})
+    areas = list(dict.fromkeys(trend["area_name"]))
+    return (
+        wide.loc[areas, list(visits)]
+        .reset_index()
+        .rename(columns={"area_name": "Thematic area"})
+        .rename_axis(columns=None)
+    )
