@@ -264,3 +264,65 @@ def test_a_withdrawn_finding_is_listed_as_withdrawn_and_no_longer_counted(demo_e
     assert result["status_changes"] == [] and result["added"] == []
     document = reports.build_state_report(demo_engine, LOCAL_ADMIN, "KOR", level="committee")
     assert any("KOR-2009-F03" in paragraph for paragraph in document.sections[0].paragraphs)
+
+
+def _wipe(engine) -> None:
+    from sqlalchemy import delete
+    from sqlmodel import SQLModel
+
+    from tracker.services.reference import seed_reference_data
+
+    with engine.begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(delete(table))
+    seed_reference_data(engine)
+
+
+def test_a_portable_backup_carries_the_issued_reports_sealed(demo_engine, tmp_path):
+    from tracker.services import backup
+
+    snapshot_id, _ = issue_state_report(demo_engine, fmt="html")
+    before = snapshots.get(demo_engine, LOCAL_ADMIN, snapshot_id)
+    backup.backup(demo_engine, tmp_path / "backup.zip", LOCAL_ADMIN)
+    _wipe(demo_engine)
+
+    summary = backup.restore(demo_engine, tmp_path / "backup.zip", LOCAL_ADMIN)
+
+    assert summary.endswith("\nissued reports: 1 restored")
+    assert snapshots.get(demo_engine, LOCAL_ADMIN, snapshot_id) == before
+    assert snapshots.diff(demo_engine, LOCAL_ADMIN, snapshot_id)["status_changes"] == []
+    # The next issued report takes the next id, on PostgreSQL too.
+    assert issue_state_report(demo_engine, title="After the restore")[0] == snapshot_id + 1
+
+
+def test_a_backup_whose_issued_report_was_changed_restores_nothing(demo_engine, tmp_path):
+    import zipfile
+
+    from tracker.services import backup
+
+    issue_state_report(demo_engine)
+    backup.backup(demo_engine, tmp_path / "backup.zip", LOCAL_ADMIN)
+    with (
+        zipfile.ZipFile(tmp_path / "backup.zip") as original,
+        zipfile.ZipFile(tmp_path / "changed.zip", "w") as changed,
+    ):
+        for name in original.namelist():
+            data = original.read(name)
+            if name == snapshots.BACKUP_NAME:
+                rows = json.loads(data)
+                rows[0]["title"] = "A better title"
+                data = json.dumps(rows).encode()
+            changed.writestr(name, data)
+    _wipe(demo_engine)
+
+    with pytest.raises(TrackerError) as refused:
+        backup.restore(demo_engine, tmp_path / "changed.zip", LOCAL_ADMIN)
+
+    assert str(refused.value) == (
+        "issued report 1 in the backup no longer matches its seal; nothing was restored; restore from another backup."
+    )
+    assert snapshots.listing(demo_engine, LOCAL_ADMIN).empty
+    with demo_engine.connect() as connection:
+        from tracker.models import Visit
+
+        assert connection.execute(select(Visit.visit_id)).first() is None

@@ -6,13 +6,14 @@ its `seal` is the SHA-256 of every other column, so a row changed behind the tra
 refused rather than trusted. A reader sees a snapshot only when cleared for its level.
 """
 
+import base64
 import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select, text
 
 from tracker.db import reading, require_schema, writing
 from tracker.errors import NotFound, TrackerError
@@ -402,3 +403,58 @@ def render_diff_table(result: dict) -> str:
 
 def _index(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
+
+
+# ---------------------------------------------------------------- backups
+
+BACKUP_NAME = "report_snapshots.json"
+
+
+def backup_rows(connection: Connection) -> bytes:
+    """Every issued report, sealed as stored, for a portable backup (the file's bytes in base64)."""
+    rows = connection.execute(select(snapshot_table).order_by(snapshot_table.c.id)).mappings().all()
+    return json.dumps(
+        [
+            dict(row)
+            | {"issued_at": _stamp(row["issued_at"]), "content": base64.b64encode(bytes(row["content"])).decode()}
+            for row in rows
+        ],
+        ensure_ascii=False,
+        indent=1,
+    ).encode("utf-8")
+
+
+def backup_read(data: bytes) -> list[dict]:
+    """The issued reports of a backup, each checked against its seal before anything is restored."""
+    try:
+        rows = [
+            row
+            | {
+                "issued_at": dt.datetime.fromisoformat(row["issued_at"].replace("Z", "+00:00")),
+                "content": base64.b64decode(row["content"]),
+            }
+            for row in json.loads(data)
+        ]
+    except (KeyError, ValueError, TypeError, AttributeError) as error:
+        raise TrackerError(f"{BACKUP_NAME} in the backup is damaged ({error})", "restore from another backup") from None
+    for row in rows:
+        if _seal(row) != row.get("seal"):
+            raise TrackerError(
+                f"issued report {row.get('id')} in the backup no longer matches its seal",
+                "nothing was restored; restore from another backup",
+            )
+    return rows
+
+
+def restore_rows(connection: Connection, rows: list[dict]) -> int:
+    """Put back issued reports read by `backup_read`, with their ids and seals."""
+    if rows:
+        connection.execute(insert(snapshot_table), rows)
+        if connection.dialect.name == "postgresql":
+            # Ids were given, so the sequence must be moved past them for the next issued report.
+            connection.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence('report_snapshot', 'id'), (SELECT max(id) FROM report_snapshot))"
+                )
+            )
+    return len(rows)
