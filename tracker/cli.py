@@ -114,7 +114,12 @@ class ImportFormat(StrEnum):
 
 @command("import")
 def import_(
-    paths: Annotated[list[Path], typer.Argument(help="Bundle folders, .zip bundles or single CSV files.")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Bundle folders, .zip bundles, single CSV files, workbook bundles or edited matrices (.xlsx)."
+        ),
+    ],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Validate and list every change (key, field, old → new), write nothing.")
     ] = False,
@@ -193,7 +198,9 @@ def delete(
 
 @command()
 def export(
-    destination: Annotated[Path, typer.Argument(help="A folder, or a file name ending in .zip.")],
+    destination: Annotated[
+        Path, typer.Argument(help="A folder, a file name ending in .zip, or one ending in .xlsx for a workbook.")
+    ],
     level: LevelOption = None,
 ) -> None:
     """Write the database as a CSV bundle (every bundle file, sorted by key)."""
@@ -201,6 +208,42 @@ def export(
     for name, count in counts.items():
         typer.echo(f"{name}: {count} rows")
     typer.echo(f"Exported to {destination}.", err=True)
+
+
+@command()
+def matrix(
+    iso3: Annotated[
+        str | None, typer.Argument(metavar="[ISO3]", help="The Member State, e.g. KOR; leave out with --all.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="The workbook to write, FILE.xlsx.")] = None,
+    followup: Annotated[
+        str | None, typer.Option("--followup", help="The follow-up visit id; by default the latest one.")
+    ] = None,
+    every_state: Annotated[
+        bool, typer.Option("--all", help="One sheet per State with a follow-up visit, each at its latest.")
+    ] = False,
+    level: LevelOption = None,
+) -> None:
+    """Write the tracking matrix: a Summary sheet, then one sheet per State of its baseline items and their statuses."""
+    from tracker.services import matrix as matrix_service
+
+    if out is None:
+        fail("give the workbook to write with --out FILE.xlsx.")
+    if every_state == (iso3 is not None):
+        fail("give either a State's ISO3 code or --all, not both or neither.")
+    if every_state and followup is not None:
+        fail("--followup names one State's visit; leave it out with --all.")
+    engine = get_engine()
+    if every_state:
+        matrices = matrix_service.all_matrices(engine, cli_actor(), level)
+    else:
+        matrices = [matrix_service.state_matrix(engine, cli_actor(), iso3, followup, level)]
+    matrix_service.save_matrix(matrices, out)
+    for item in matrices:
+        typer.echo(
+            f"{item.state}: {len(item.items)} baseline items, {item.followup_visit} against {item.baseline_visit}"
+        )
+    typer.echo(f"Wrote the tracking matrix at level {matrices[0].level.value} to {out}.", err=True)
 
 
 @command()

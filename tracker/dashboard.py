@@ -24,6 +24,7 @@ def main() -> None:
             "Progress": [
                 st.Page(UI / "overview.py", title="Overview", icon=":material/public:"),
                 st.Page(UI / "state_progress.py", title="State progress", icon=":material/insights:", default=True),
+                st.Page(UI / "matrix.py", title="Tracking matrix", icon=":material/table_view:"),
                 st.Page(UI / "ta_pipeline.py", title="TA pipeline", icon=":material/handshake:"),
             ],
             "Records": [

@@ -7,7 +7,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from pydantic import BaseModel
 from sqlalchemy import Table
@@ -215,6 +215,22 @@ def format_cell(value) -> str:
 # ---------------------------------------------------------------- where bundle files come from
 
 
+# (line, column, message): how a sheet reader reports a problem only the workbook can see.
+Report = Callable[[int, str, str], None]
+
+
+@dataclass(frozen=True)
+class SheetRows:
+    """A bundle file read from workbook sheets rather than CSV text.
+
+    `read(connection, level, report)` yields (line, cells) like `read_rows`, the header first;
+    `place(line, column)` names the cell a problem is in, e.g. `FIN!I12`.
+    """
+
+    read: Callable[[Any, Any, Report], Iterator[tuple[int, list[str]]]]
+    place: Callable[[int, str], str]
+
+
 @dataclass(frozen=True)
 class Source:
     """One CSV file of a bundle: its name in the bundle, where it was found, and its bytes."""
@@ -223,6 +239,7 @@ class Source:
     origin: str
     size: int
     open: Callable[[], BinaryIO]
+    sheet: SheetRows | None = None
 
 
 def sources_from_paths(paths: list[Path]) -> list[Source]:
@@ -238,6 +255,10 @@ def sources_from_paths(paths: list[Path]) -> list[Source]:
             found.extend(_file_source(p) for p in csvs)
         elif path.suffix.lower() == ".zip":
             found.extend(_zip_sources(path))
+        elif path.suffix.lower() == ".xlsx":
+            from tracker.services.workbook import workbook_sources
+
+            found.extend(workbook_sources(path.read_bytes(), str(path)))
         else:
             found.append(_file_source(path))
     return _checked(found)
@@ -254,6 +275,10 @@ def sources_from_uploads(uploads: list[tuple[str, bytes]]) -> list[Source]:
     for name, data in uploads:
         if name.lower().endswith(".zip"):
             found.extend(_zip_sources(io.BytesIO(data), name))
+        elif name.lower().endswith(".xlsx"):
+            from tracker.services.workbook import workbook_sources
+
+            found.extend(workbook_sources(data, name))
         else:
             found.append(Source(Path(name).name, name, len(data), lambda data=data: io.BytesIO(data)))
     # A zip member's size is the one its header declares; reading stops there (zipfile checks).

@@ -72,8 +72,12 @@ class RowError:
     # spreadsheet numbers it when a cell holds line breaks; 0 for the header and the whole file.
     row: int = 0
     key: str = ""
+    # Where a row read from a workbook sits, e.g. `FIN!I12`; empty for CSV files.
+    cell: str = ""
 
     def __str__(self) -> str:
+        if self.cell:
+            return f"{self.cell}: {self.column}: {self.message}"
         where = f"{self.file}:{self.line}"
         if self.row and self.row != self.line - 1:
             where += f" (row {self.row})"
@@ -272,6 +276,7 @@ def _read_and_write(connection, sources, actor, result, progress, sink) -> "_Con
         spec = SPECS[source.name]
         counts = result.counts.setdefault(source.name, FileCounts())
         reader = CountingReader(source.open())
+        first_error = len(result.errors)
         try:
             _import_file(
                 connection,
@@ -291,6 +296,12 @@ def _read_and_write(connection, sources, actor, result, progress, sink) -> "_Con
         finally:
             done += reader.count
             reader.close()
+        if source.sheet is not None:
+            # Rows read from a workbook are placed by sheet and cell rather than by file and line.
+            result.errors[first_error:] = [
+                dataclasses.replace(error, cell=source.sheet.place(error.line, error.column))
+                for error in result.errors[first_error:]
+            ]
     return context
 
 
@@ -420,12 +431,16 @@ def _decoded(reader: CountingReader) -> io.TextIOWrapper:
 
 
 def _records(
-    spec: FileSpec, source: Source, reader: CountingReader, result: ImportResult
+    spec: FileSpec,
+    source: Source,
+    reader: CountingReader,
+    result: ImportResult,
+    sheet_rows: Iterator[tuple[int, list[str]]] | None = None,
 ) -> Iterator[tuple[int, dict, list[str]]]:
     """(line, row of present columns, the present columns) for each record of a file."""
     line = 1
     try:
-        rows = read_rows(_decoded(reader))
+        rows = read_rows(_decoded(reader)) if sheet_rows is None else sheet_rows
         header_line, header = next(rows, (1, []))
         if _binary(spec, header_line, header, result):
             return
@@ -557,7 +572,14 @@ def _import_file(connection, spec, source, reader, context, result, counts, acto
     seen: dict[str, int] = {}
     pending: list[tuple[int, dict]] = []
     batch: list[tuple[int, dict, list[str], str]] = []
-    for line, row, columns in _records(spec, source, reader, result):
+    sheet_rows = None
+    if source.sheet is not None:
+        sheet_rows = source.sheet.read(
+            connection,
+            context.level,
+            lambda line, column, message: result.add_error(RowError(spec.name, line, column, message)),
+        )
+    for line, row, columns in _records(spec, source, reader, result, sheet_rows):
         values = _validated(spec, line, row, result)
         if values is None:
             continue

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tracker.db import database_url, get_engine
 from tracker.errors import TrackerError, ValidationFailed
 from tracker.models import Confidentiality
-from tracker.services import comparison, records
+from tracker.services import comparison, matrix, records
 from tracker.services.access import Actor, effective_level
 from tracker.services.bundle_format import escape_cell
 from tracker.services.wording import date_span, label
@@ -101,6 +101,10 @@ def followup_visits_or_stop(database: str, who: Actor, purpose: str, level: str 
 
 
 @_cached
+def state_matrix(database: str, who: Actor, iso3: str, followup: str, level: str) -> matrix.StateMatrix:
+    return matrix.state_matrix(_engine_for(database), who, iso3, followup, level)
+
+
 def cross_state_index(database: str, who: Actor, level: str | None = None) -> pd.DataFrame:
     return comparison.cross_state_index(_engine_for(database), who, level)
 
