@@ -19,12 +19,10 @@ from tracker.db import reading, require_schema, writing
 from tracker.errors import NotFound, TrackerError
 from tracker.models import STATUS_SCORE, Confidentiality, ReportSnapshot, Status
 from tracker.services import audit, comparison
-from tracker.services.access import Actor, effective_level, no_such, parse_level, require_writer, snapshot_visible
+from tracker.services.access import Actor, no_such, require_writer, snapshot_visible
 
 snapshot_table = ReportSnapshot.__table__
 
-# What every reported item keeps: enough to say later what moved, what is new and what went.
-ITEM_FIELDS = ("finding_id", "followup", "visit_id", "kind", "area", "status", "group", "withdrawn")
 LIST_COLUMNS = ["id", "title", "scope", "level", "format", "issued_by", "issued_at", "sha256", "size"]
 NOW = "now"
 
@@ -242,8 +240,8 @@ def listing(engine: Engine, actor: Actor, scope: str | None = None) -> pd.DataFr
     return frame.astype({"id": "int64", "size": "int64"})
 
 
-def last(engine: Engine, actor: Actor, scope: str, level: Confidentiality, before: dt.datetime | None = None):
-    """The latest report issued on `scope` at `level` (up to `before`, if given), or None."""
+def last(engine: Engine, actor: Actor, scope: str, level: Confidentiality) -> Snapshot | None:
+    """The latest report issued on `scope` at `level`, or None."""
     require_schema(engine)
     query = (
         select(snapshot_table)
@@ -255,8 +253,6 @@ def last(engine: Engine, actor: Actor, scope: str, level: Confidentiality, befor
         .order_by(snapshot_table.c.issued_at.desc(), snapshot_table.c.id.desc())
         .limit(1)
     )
-    if before is not None:
-        query = query.where(snapshot_table.c.issued_at <= before)
     with reading(engine) as connection:
         row = connection.execute(query).first()
     return None if row is None else _snapshot(row)
@@ -350,15 +346,6 @@ def diff(engine: Engine, actor: Actor, from_id: int | str, to_id: int | str | No
         "level": first.level.value,
         **changes(first.reported, second, area_order=order),
     }
-
-
-def changes_since(engine: Engine, actor: Actor, scope: str, level=None, before: dt.datetime | None = None):
-    """The last report on `scope` at `level` (up to `before`) and what changed since it, or (None, None)."""
-    level = effective_level(actor, parse_level(level))
-    snapshot = last(engine, actor, scope, level, before)
-    if snapshot is None:
-        return None, None
-    return snapshot, diff(engine, actor, snapshot.id)
 
 
 # ---------------------------------------------------------------- plain text

@@ -130,8 +130,16 @@ with common.error_boundary():
                 "Thematic area": [area_names.get(a["area"], a["area"]) for a in result["areas"]],
                 "At the issued report": [a["index_from"] for a in result["areas"]],
                 "Now": [a["index_to"] for a in result["areas"]],
+                "Change": [
+                    None if a["index_from"] is None or a["index_to"] is None else a["index_to"] - a["index_from"]
+                    for a in result["areas"]
+                ],
             }
         ),
         hide_index=True,
         width="stretch",
+        column_config={
+            name: st.column_config.NumberColumn(name, format="%.1f")
+            for name in ("At the issued report", "Now", "Change")
+        },
     )
