@@ -4,6 +4,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -261,6 +262,12 @@ def sources_from_paths(paths: list[Path]) -> list[Source]:
             found.extend(workbook_sources(path.read_bytes(), str(path)))
         else:
             found.append(_file_source(path))
+    limit = get_settings().max_import_mb
+    if sum(source.size for source in found) > limit * 1024 * 1024:
+        raise TrackerError(
+            f"the bundle is larger than {limit} MB unpacked",
+            "split it into smaller bundles, or raise TRACKER_MAX_IMPORT_MB if it is really that large",
+        )
     return _checked(found)
 
 
@@ -298,20 +305,56 @@ def _file_source(path: Path) -> Source:
     return Source(path.name, str(path), path.stat().st_size, lambda: path.open("rb"))
 
 
+# Compression methods Python's zipfile reads; others (e.g. 9, Deflate64) fail only once read.
+_READABLE_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+
+
+def _damaged(label: str) -> TrackerError:
+    return TrackerError(f"{Path(label).name} is damaged or encrypted", "zip the CSV files again")
+
+
 def _zip_sources(archive, label: str | None = None) -> list[Source]:
     label = label or str(archive)
     try:
         bundle = zipfile.ZipFile(archive)
         members = [m for m in bundle.infolist() if not m.is_dir() and m.filename.lower().endswith(".csv")]
-    except (zipfile.BadZipFile, OSError):
-        raise TrackerError(
-            f"{label} is not a readable .zip file", "zip the CSV files again or give the folder"
-        ) from None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        raise _damaged(label) from None
     if not members:
         raise TrackerError(f"{label} holds no CSV files", f"a bundle holds any of {FILE_NAMES}")
+    if any(m.flag_bits & 0x1 or m.compress_type not in _READABLE_METHODS for m in members):
+        raise _damaged(label)
     return [
-        Source(Path(m.filename).name, f"{label}:{m.filename}", m.file_size, lambda m=m: bundle.open(m)) for m in members
+        Source(
+            Path(m.filename).name,
+            f"{label}:{m.filename}",
+            m.file_size,
+            lambda m=m: _MemberReader(bundle.open(m), label),
+        )
+        for m in members
     ]
+
+
+class _MemberReader(io.RawIOBase):
+    """A zip member whose damage (a bad CRC, a cut-off stream) reads as one sentence, not a traceback."""
+
+    def __init__(self, raw: BinaryIO, label: str):
+        self.raw, self.label = raw, label
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        try:
+            data = self.raw.read(len(buffer))
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError):
+            raise _damaged(self.label) from None
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
 
 
 def _checked(found: list[Source]) -> list[Source]:
@@ -357,14 +400,24 @@ def sniff_delimiter(header_line: str) -> str:
     return ";" if header_line.count(";") > header_line.count(",") else ","
 
 
+# No line of a bundle file is read whole past this many characters (a cell holds at most the csv
+# module's field limit, 131,072), so one endless line cannot fill the memory.
+MAX_LINE_CHARS = 1 << 20
+
+
+class LineTooLong(ValueError):
+    """A line of a bundle file is longer than MAX_LINE_CHARS."""
+
+
 def read_rows(text: io.TextIOBase) -> Iterator[tuple[int, list[str]]]:
     """(first line number, cells) for each record, the header included; blank records skipped.
 
     A record may span several lines when a quoted cell holds line breaks.
     """
-    first = text.readline()
+    lines = _bounded_lines(text)
+    first = next(lines, "")
     delimiter = sniff_delimiter(first)
-    reader = csv.reader(_chain(first, text), delimiter=delimiter, strict=True)
+    reader = csv.reader(_chain(first, lines), delimiter=delimiter, strict=True)
     previous_end = 0
     for cells in reader:
         start, previous_end = previous_end + 1, reader.line_num
@@ -372,6 +425,13 @@ def read_rows(text: io.TextIOBase) -> Iterator[tuple[int, list[str]]]:
             yield start, cells
 
 
-def _chain(first: str, rest: io.TextIOBase) -> Iterator[str]:
+def _bounded_lines(text: io.TextIOBase) -> Iterator[str]:
+    while line := text.readline(MAX_LINE_CHARS + 1):
+        if len(line) > MAX_LINE_CHARS:
+            raise LineTooLong
+        yield line
+
+
+def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
     yield first
     yield from rest

@@ -13,7 +13,9 @@ import gc
 import io
 import json
 import pickle
+import re
 import tempfile
+from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,9 +41,11 @@ from tracker.models import (
 from tracker.services import audit
 from tracker.services.access import Actor, finding_visible, require_writer, unavailable_key, visit_visible
 from tracker.services.bundle_format import (
+    MAX_LINE_CHARS,
     SPECS,
     CountingReader,
     FileSpec,
+    LineTooLong,
     Source,
     read_rows,
     unescape_cell,
@@ -49,6 +53,8 @@ from tracker.services.bundle_format import (
 from tracker.services.quick_rows import quick_values
 
 BATCH_SIZE = 5000
+# Keys users type: one that differs from another only in letter case is refused.
+_CASE_KEYED = ("visit", "finding", "meeting")
 MAX_LISTED_ERRORS = 10_000
 MAX_LISTED_CHANGES = 10_000
 _RANK = {level: level.rank for level in Confidentiality}
@@ -112,6 +118,8 @@ class ImportResult:
     change_count: int = 0
     # The row numbers of the file being read, so that each error can say its spreadsheet row.
     rows: "_RowNumbers | None" = field(default=None, repr=False, compare=False)
+    # (file, key) of every stored row the import changes, in file order.
+    updated_keys: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -184,6 +192,9 @@ class _Context:
     pairs: dict[tuple[str, str, str], tuple[str, str, str]] = field(default_factory=dict)
     # Rows updated in a way that rows referring to them must be checked again: {entity: {key: (file, line)}}.
     moved: dict[str, dict[str, tuple[str, int]]] = field(default_factory=dict)
+    # Hashes of the bundle's assessment and meeting keys, 8 bytes a row: enough to tell whether a
+    # save made while the bundle was read touched one of its rows (a collision only costs a re-read).
+    key_hashes: dict[str, array] = field(default_factory=dict)
     at: object = None
 
     def finding(self, finding_id: str) -> tuple[str, str, str] | None:
@@ -255,8 +266,8 @@ def _import_in_two_phases(engine, sources, actor, dry_run, progress) -> ImportRe
         try:
             with writing(engine) as connection:
                 _defer_foreign_keys(connection)
-                if _data_written_since(connection, mark):
-                    # Someone saved rows while the bundle was read: read it again, this time under the lock.
+                if _plan_outdated(connection, mark, context):
+                    # A save while the bundle was read touched what it holds or refers to: read it again, under the lock.
                     result = ImportResult(dry_run=dry_run)
                     context = _read_and_write(connection, sources, actor, result, progress, _Direct(connection))
                 else:
@@ -325,6 +336,8 @@ def _take_import_turn(connection: Connection, dry_run: bool) -> None:
 
 
 _DATA_ENTITIES = tuple(spec.entity for spec in SPECS.values())
+# Rows no other row's check reads: a save of one matters to an import only if the bundle holds it.
+_KEYS_HASHED = ("assessment", "meeting")
 
 
 def _last_event(connection: Connection) -> int:
@@ -332,15 +345,26 @@ def _last_event(connection: Connection) -> int:
     return connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
 
 
-def _data_written_since(connection: Connection, mark: int) -> bool:
-    """Every write leaves an audit event, so a later event on bundle data means the data moved."""
+def _plan_outdated(connection: Connection, mark: int, context: "_Context") -> bool:
+    """Whether a write since `mark` may change what reading the bundle found. Every write leaves an
+    audit event naming its row: a changed visit or area may move any check, a finding only when the
+    bundle holds or refers to it, an assessment or meeting only when the bundle holds it. Saves of
+    other rows (the dashboard's usual ones) leave the checks and the kept writes as they were."""
     table = audit.audit_table
-    return (
-        connection.execute(
-            select(table.c.id).where(table.c.id > mark, table.c.entity.in_(_DATA_ENTITIES)).limit(1)
-        ).first()
-        is not None
+    events = connection.execute(
+        select(table.c.entity, table.c.key).where(table.c.id > mark, table.c.entity.in_(_DATA_ENTITIES))
     )
+    for entity, key in events:
+        if entity == "finding":
+            touched = key in context.bundle_findings or key in context.db_findings
+        elif entity in _KEYS_HASHED:
+            touched = hash(key) in context.key_hashes.get(entity, ())
+        else:
+            # Visits and areas, and any entity not listed here, may move any check.
+            touched = True
+        if touched:
+            return True
+    return False
 
 
 class _Direct:
@@ -475,9 +499,21 @@ def _records(
                 )
                 continue
             row = dict(zip(columns, cells))
+            if _CONTROL.search("".join(cells)):
+                _control_errors(spec, line, row, result)
+                continue
             if "'" in "".join(cells):
                 row = {c: unescape_cell(v) for c, v in row.items()}
             yield line, row, columns
+    except LineTooLong:
+        result.add_error(
+            RowError(
+                spec.name,
+                line + 1,
+                "file",
+                f"has a line longer than {MAX_LINE_CHARS:,} characters; save it from the spreadsheet as CSV UTF-8",
+            )
+        )
     except UnicodeDecodeError:
         result.add_error(RowError(spec.name, line + 1, "file", "is not UTF-8 text; save it as CSV UTF-8"))
     except csv.Error as error:
@@ -493,6 +529,26 @@ def _binary(spec: FileSpec, line: int, cells: list[str], result: ImportResult) -
         )
         return True
     return False
+
+
+# Control characters other than tab and line ends: invisible in a spreadsheet, and they break
+# Word documents and terminals.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _control_errors(spec: FileSpec, line: int, row: dict, result: ImportResult) -> None:
+    for column, cell in row.items():
+        found = _CONTROL.search(cell)
+        if found:
+            result.add_error(
+                RowError(
+                    spec.name,
+                    line,
+                    column,
+                    f"holds the control character U+{ord(found.group()):04X}, which no spreadsheet shows; "
+                    "delete it (retype the cell if need be)",
+                )
+            )
 
 
 def _header_ok(spec: FileSpec, columns: list[str], result: ImportResult) -> bool:
@@ -570,6 +626,7 @@ def _not_one_of(value: str, column: str, allowed: list[str]) -> str:
 def _import_file(connection, spec, source, reader, context, result, counts, actor, at, tick, sink) -> None:
     writer = _Writer(connection, spec, actor, at, counts, context, sink)
     seen: dict[str, int] = {}
+    folded: dict[str, tuple[str, int]] = {}
     pending: list[tuple[int, dict]] = []
     batch: list[tuple[int, dict, list[str], str]] = []
     sheet_rows = None
@@ -601,6 +658,20 @@ def _import_file(connection, spec, source, reader, context, result, counts, acto
             )
             continue
         seen[key] = line
+        if spec.entity in _CASE_KEYED:
+            first = folded.setdefault(key.lower(), (key, line))
+            if first[0] != key:
+                result.add_error(
+                    RowError(
+                        spec.name,
+                        line,
+                        spec.key[0],
+                        f"{key} differs from {first[0]} (line {first[1]}) only in letter case; write each key one way",
+                    )
+                )
+                continue
+        if spec.entity in _KEYS_HASHED:
+            context.key_hashes.setdefault(spec.entity, array("q")).append(hash(key))
         _remember(spec, values, context)
         batch.append((line, values, columns, key))
         if len(batch) >= BATCH_SIZE:
@@ -1274,9 +1345,13 @@ class _Writer:
                 continue
             self._note_moved(old, new, key_text, line)
             changed.append(new)
+            result.updated_keys.append((spec.name, key_text))
             fields = audit.diff(old, new)
             events.append(self._event("update", key_text, fields))
             changes.extend(Change(spec.name, key_text, f, was, now) for f, (was, now) in fields.items())
+        if created and not self.was_empty and spec.entity in _CASE_KEYED:
+            lines = {values[spec.key[0]]: line for line, values, _, _ in batch}
+            created = self._without_case_collisions(created, result, lines)
         if not result.ok:
             return
         result.add_changes(changes)
@@ -1301,6 +1376,38 @@ class _Writer:
     def _note_moved(self, old: dict, new: dict, key_text: str, line: int) -> None:
         if any(old[c] != new[c] for c in _DEPENDED_ON.get(self.spec.entity, ())):
             self.context.moved.setdefault(self.spec.entity, {})[key_text] = (self.spec.name, line)
+
+    def _without_case_collisions(
+        self, created: list[tuple[tuple, dict]], result: ImportResult, lines: dict[str, int]
+    ) -> list[tuple[tuple, dict]]:
+        """New keys that differ from a stored key only in letter case are refused, hidden or not."""
+        key = self.spec.key[0]
+        folded = tuple({values[key].lower() for _, values in created})
+        stored = {
+            found.lower()
+            for (found,) in self.connection.exec_driver_sql(
+                f"SELECT {self.quote(key)} FROM {self.quote(self.spec.table.name)} "
+                f"WHERE lower({self.quote(key)}) IN ({self._marks(len(folded))})",
+                folded,
+            )
+        }
+        if not stored:
+            return created
+        kept = []
+        for row, values in created:
+            if values[key].lower() in stored:
+                result.add_error(
+                    RowError(
+                        self.spec.name,
+                        lines[values[key]],
+                        key,
+                        f"{values[key]} differs from a stored key only in letter case; "
+                        "write the key as it is stored, or choose another",
+                    )
+                )
+            else:
+                kept.append((row, values))
+        return kept
 
     def _write(self, created: list[tuple[tuple, dict]], changed: list[dict]) -> None:
         spec, table = self.spec, self.spec.table

@@ -7,13 +7,17 @@ import streamlit as st
 
 from tracker.config import get_settings
 from tracker.db import get_engine
-from tracker.errors import TrackerError
+from tracker.errors import PermissionDenied, TrackerError
+from tracker.models import Confidentiality
 from tracker.services import users
 from tracker.services.access import LOCAL_ADMIN, Actor
 
 ACTOR = "actor"
 LAST_ACTIVITY = "auth:last_activity"
 NOTICE = "auth:notice"
+# The password the session was opened with, as users.credential_stamp gives it.
+CREDENTIAL = "auth:credential"
+SESSION = "auth:session"
 
 
 def current_actor() -> Actor:
@@ -45,30 +49,64 @@ def _session_actor() -> Actor | None:
     if current is None:
         sign_out("Your account has been disabled; ask an administrator.")
         return None
+    # A new password ends every session opened with the old one.
+    credential = st.session_state.get(CREDENTIAL)
+    if users.credential_stamp(get_engine(), actor.username) != credential:
+        sign_out("Your password has been changed; sign in with the new one.")
+        return None
     if current != actor:
         # What was read under the old role or clearance must not outlive it.
-        st.session_state.clear()
+        _close_session()
+        st.session_state[CREDENTIAL] = credential
+        st.toast(
+            f"Your access has changed ({current.role.value}, cleared for {current.clearance.value}); "
+            "the page shows what it now allows.",
+            icon=":material/lock:",
+        )
     st.session_state[ACTOR] = current
     st.session_state[LAST_ACTIVITY] = now
     return current
 
 
-def at_click(actor: Actor) -> Callable[[], Actor]:
+def at_click(actor: Actor, level: Confidentiality | str | None = None) -> Callable[[], Actor]:
     """For a download built when clicked, outside any run of the page: who the user is then.
 
     With logins on, the account is read again and the session's expiry applies, so a file built
-    after a clearance change, a disabled account or an expired session holds nothing it may not.
+    after a clearance change, a disabled account, an expired session or a sign-out is refused
+    with one sentence before anything is read; so is one whose `level` is now above the
+    user's clearance.
     """
     if not get_settings().auth:
         return lambda: actor
     expires_at = st.session_state.get(LAST_ACTIVITY, 0.0) + get_settings().session_timeout_minutes * 60
+    # A plain dict kept by reference: signing out marks it closed for callables already handed out.
+    session = st.session_state.setdefault(SESSION, {"open": True})
     engine = get_engine()
-    return lambda: users.still_permitted(engine, actor, expires_at=expires_at)
+    wanted = Confidentiality(level) if level else None
+
+    def user_now() -> Actor:
+        if not session.get("open"):
+            raise PermissionDenied("you have signed out since the page was drawn", "sign in again and download")
+        current = users.still_permitted(engine, actor, expires_at=expires_at)
+        if wanted is not None and wanted.rank > current.clearance.rank:
+            raise PermissionDenied(
+                f"your clearance is now {current.clearance.value}, below the level of this download ({wanted.value})",
+                "choose the level again and download",
+            )
+        return current
+
+    return user_now
+
+
+def _close_session() -> None:
+    """Downloads handed out to this session refuse from now on, and what it kept is dropped."""
+    st.session_state.get(SESSION, {})["open"] = False
+    st.session_state.clear()
 
 
 def sign_out(notice: str | None = None) -> None:
     # What the session kept (filters, a generated report) belongs to the user leaving.
-    st.session_state.clear()
+    _close_session()
     if notice:
         st.session_state[NOTICE] = notice
 
@@ -77,7 +115,9 @@ def _sign_in_form() -> None:
     st.title("Follow-up Visit Progress Tracker")
     notice = st.session_state.pop(NOTICE, None)
     if notice:
-        st.info(notice, icon=":material/logout:")
+        from tracker.ui.common import message  # common imports this module
+
+        message(notice, "info", icon=":material/logout:")
     if not users.any_user(get_engine()):
         st.warning(
             "No one can sign in yet: create the first administrator on the server with "
@@ -91,13 +131,21 @@ def _sign_in_form() -> None:
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
         try:
-            actor = users.authenticate(get_engine(), username, password)
+            actor = users.authenticate(get_engine(), username, password, source=_source())
         except TrackerError as error:
-            st.error(str(error), icon=":material/error:")
+            from tracker.ui.common import message  # common imports this module
+
+            message(error)
             return
         st.session_state[ACTOR] = actor
+        st.session_state[CREDENTIAL] = users.credential_stamp(get_engine(), actor.username)
         st.session_state[LAST_ACTIVITY] = time.monotonic()
         st.rerun()
+
+
+def _source() -> str:
+    """The browser's address, which failed sign-ins are counted against (not the account)."""
+    return st.context.ip_address or "unknown"
 
 
 def sign_out_button() -> None:

@@ -283,8 +283,9 @@ def assess() -> None:
         return
     editor = f"worksheet:{followup}"
     key = f"review:{editor}"
+    # Drawn formula-safe for the toolbar's "Download as CSV"; the marks come off again before the diff.
     edited = st.data_editor(
-        source,
+        common.formula_safe(source),
         key=editor,
         hide_index=True,
         num_rows="fixed",
@@ -295,7 +296,7 @@ def assess() -> None:
     )
     st.caption("For one item at a time, open it from the Findings list: its panel shows the full text.")
     if st.button("Review changes", type="primary", key="worksheet:save"):
-        changes = records.assessment_changes(source, edited)
+        changes = records.assessment_changes(source, common.as_entered(edited))
         if not changes:
             st.info("Nothing has changed since the last save.", icon=":material/info:")
         else:
@@ -307,7 +308,7 @@ def assess() -> None:
                 ):
                     st.rerun()
             except ValidationFailed as error:
-                st.error(str(error), icon=":material/error:")
+                common.message(error)
                 common.dataframe(
                     [
                         {"finding": e["key"].split("/")[0], "field": e["field"], "problem": e["message"]}
@@ -339,13 +340,14 @@ def panel(finding_id: str) -> None:
     try:
         finding, assessed, later = records.finding_panel(common.engine(), who, finding_id)
     except TrackerError as error:
-        st.error(str(error), icon=":material/error:")
+        common.message(error)
         return
-    st.subheader(f"{finding['finding_id']} · {finding['title']}")
+    st.subheader(common.plain(f"{finding['finding_id']} · {finding['title']}"))
     if finding["withdrawn"] or finding["visit_withdrawn"]:
-        st.warning(
+        common.message(
             f"Withdrawn: {finding['withdrawn'] or 'its visit is withdrawn'}. It is left out of every count, page, "
             "export and report until it is restored.",
+            "warning",
             icon=":material/block:",
         )
     facts = st.columns(4)
@@ -436,7 +438,7 @@ def restore_item(finding: dict) -> None:
         try:
             saved = withdrawal.restore(common.engine(), who, "finding", finding["finding_id"])
         except TrackerError as error:
-            st.error(str(error), icon=":material/error:")
+            common.message(error)
             return
         st.session_state[f"{key}:saved"] = {
             "message": f"Finding {finding['finding_id']} restored.",

@@ -7,6 +7,7 @@ import streamlit as st
 
 from tracker.config import get_settings
 from tracker.errors import TrackerError
+from tracker.models import Confidentiality
 from tracker.services import exporter, matrix
 from tracker.services.bundle_format import FILE_NAMES, sources_from_uploads
 from tracker.services.importer import ImportResult, import_bundle
@@ -95,7 +96,7 @@ def import_section() -> None:
     try:
         sources = sources_from_uploads([(upload.name, upload.getvalue()) for upload in uploads])
     except TrackerError as error:
-        st.error(str(error), icon=":material/error:")
+        common.message(error)
         return
     fingerprint = tuple((upload.name, upload.size, upload.file_id) for upload in uploads)
     checked = st.session_state.get("import:checked")
@@ -134,11 +135,11 @@ def export_section() -> None:
         "of one workbook, rows sorted by key, leaving out every row above the level chosen."
     )
     levels = common.levels(who)
-    level = common.choice(
-        "Confidentiality level of the recipients", levels, who.clearance.value, "export:level", width=420
-    )
+    # Committee unless the reader is cleared for less: a more sensitive bundle is a deliberate choice.
+    default = min(Confidentiality.committee, who.clearance, key=lambda level: level.rank)
+    level = common.choice("Confidentiality level of the recipients", levels, default.value, "export:level", width=420)
     engine = common.engine()
-    user_then = at_click(who)
+    user_then = at_click(who, level)
     st.download_button(
         "Download the bundle (.zip)",
         data=lambda: exporter.bundle_zip_bytes(engine, user_then(), level),

@@ -34,6 +34,7 @@ __all__ = [
     "Table",
     "build_period_report",
     "build_state_report",
+    "check_destination",
     "estimate_period_report",
     "followup_periods",
     "issue",
@@ -78,7 +79,8 @@ def render(document: Document, fmt: str, charts: bool = True, progress: Progress
             return render_markdown(document).encode("utf-8")
 
 
-def _check_destination(out: Path) -> None:
+def check_destination(out: Path) -> None:
+    """Refuse at once an --out that cannot be written, before any work is done."""
     if out.is_dir():
         raise TrackerError(f"{out} is a folder", "give --out a file name such as report.docx")
     if not out.parent.is_dir():
@@ -92,14 +94,14 @@ def write_report(
 ) -> Path:
     """Render and write the report whole: a temporary file beside `out` is renamed onto it."""
     out = Path(out)
-    _check_destination(out)
+    check_destination(out)
     return write_file(render(document, fmt, charts=charts, progress=progress), out)
 
 
 def write_file(content: bytes, out: Path) -> Path:
     """Write rendered report bytes whole: a temporary file beside `out` is renamed onto it."""
     out = Path(out)
-    _check_destination(out)
+    check_destination(out)
     # Opened like any new file, so it gets the usual permissions rather than a temporary file's 0600.
     partial = out.with_name(f".{out.name}.{uuid.uuid4().hex}.part")
     try:
