@@ -326,3 +326,9 @@ def test_a_backup_whose_issued_report_was_changed_restores_nothing(demo_engine, 
         from tracker.models import Visit
 
         assert connection.execute(select(Visit.visit_id)).first() is None
+
+
+def test_an_issued_title_is_one_line_of_printable_text(demo_engine):
+    snapshot_id, _ = issue_state_report(demo_engine, title="  Korea,\tspring\n2024\x1b[31m  ")
+
+    assert snapshots.get(demo_engine, LOCAL_ADMIN, snapshot_id).title == "Korea, spring 2024[31m"

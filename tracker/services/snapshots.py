@@ -154,7 +154,8 @@ def issue(
     """Keep the issued report; returns its id. One transaction: the snapshot and its audit event."""
     require_writer(actor)
     require_schema(engine)
-    title = " ".join((title or "").split())
+    # One line of printable text: the title is shown in terminals, pages and the next report.
+    title = "".join(character for character in " ".join((title or "").split()) if character.isprintable())
     if not title:
         raise TrackerError("an issued report needs a title", 'give one, e.g. --issue "Republic of Korea, 2024"')
     row = {

@@ -52,7 +52,7 @@ else:
         st.info(f"No report on this scope had been issued by {day_words(day)}: choose a later date.")
         st.stop()
     snapshot_id = int(on_scope.iloc[0]["id"])
-    st.caption(f"The last report on this scope issued by {day_words(day)}: {on_scope.iloc[0]['title']}.")
+    st.caption(f"The last report on this scope issued by {day_words(day)}: {common.plain(on_scope.iloc[0]['title'])}.")
 
 with common.error_boundary():
     result = snapshots.diff(common.engine(), who, snapshot_id)
