@@ -9,20 +9,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 
-from tracker.db import first_line, get_engine
 from tracker.errors import TrackerError
-from tracker.services import audit as audit_service
-from tracker.services import backup as backup_service
-from tracker.services import comparison
-from tracker.services import demo as demo_service
-from tracker.services import users as users_service
-from tracker.services.access import cli_actor
-from tracker.services.bundle_format import sources_from_paths
-from tracker.services.exporter import export_bundle
-from tracker.services.importer import describe, import_bundle
-from tracker.services.reference import init_database
+
+# Services, SQLAlchemy, pandas and the report libraries are imported inside the commands that use
+# them, so that `tracker --help` and a mistyped option answer at once.
 
 app = typer.Typer(
     help="Follow-up Visit Progress Tracker: CTED baseline and follow-up visits, compared per thematic area.",
@@ -55,22 +46,28 @@ def guarded(function):
             return function(*args, **kwargs)
         except TrackerError as error:
             fail(str(error))
-        except SQLAlchemyError as error:
-            if os.environ.get("TRACKER_DEBUG"):
-                raise
-            fail(
-                f"the database refused the operation ({first_line(error)}); check TRACKER_DATABASE_URL and run 'tracker init'."
-            )
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as error:
             if os.environ.get("TRACKER_DEBUG"):
                 raise
+            if is_database_error(error):
+                from tracker.db import first_line
+
+                fail(
+                    f"the database refused the operation ({first_line(error)}); check TRACKER_DATABASE_URL and run 'tracker init'."
+                )
             fail(
                 f"unexpected failure ({type(error).__name__}: {error}); rerun with TRACKER_DEBUG=1 to see where it happened."
             )
 
     return wrapper
+
+
+def is_database_error(error: Exception) -> bool:
+    """Whether SQLAlchemy raised it; SQLAlchemy is only looked up once a command has loaded it."""
+    exc = sys.modules.get("sqlalchemy.exc")
+    return exc is not None and isinstance(error, exc.SQLAlchemyError)
 
 
 def command(*args, typer_app: typer.Typer = app, **kwargs):
@@ -85,6 +82,9 @@ def command(*args, typer_app: typer.Typer = app, **kwargs):
 @command()
 def init() -> None:
     """Create or upgrade the database schema and seed the reference data; safe to rerun."""
+    from tracker.db import get_engine
+    from tracker.services.reference import init_database
+
     seeded = init_database(get_engine())
     typer.echo(
         f"Database ready: added {seeded.states} Member States, {seeded.areas} thematic areas, "
@@ -99,6 +99,12 @@ def demo() -> None:
 
     Its findings are invented for illustration; they are not CTED's findings.
     """
+    from tracker.db import get_engine
+    from tracker.services import demo as demo_service
+    from tracker.services.access import cli_actor
+    from tracker.services.importer import describe
+    from tracker.services.reference import init_database
+
     engine = get_engine()
     init_database(engine)
     result = demo_service.load_demo(engine, cli_actor())
@@ -112,6 +118,11 @@ def import_(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and count, write nothing.")] = False,
 ) -> None:
     """Validate a CSV bundle and upsert it by key, all or nothing."""
+    from tracker.db import get_engine
+    from tracker.services.access import cli_actor
+    from tracker.services.bundle_format import sources_from_paths
+    from tracker.services.importer import describe, import_bundle
+
     result = import_bundle(get_engine(), sources_from_paths(paths), cli_actor(), dry_run=dry_run)
     if not result.ok:
         for error in result.errors:
@@ -130,6 +141,10 @@ def export(
     level: LevelOption = None,
 ) -> None:
     """Write the database as a CSV bundle (every bundle file, sorted by key)."""
+    from tracker.db import get_engine
+    from tracker.services.access import cli_actor
+    from tracker.services.exporter import export_bundle
+
     counts = export_bundle(get_engine(), destination, cli_actor(), level)
     for name, count in counts.items():
         typer.echo(f"{name}: {count} rows")
@@ -184,6 +199,10 @@ def compare(
     level: LevelOption = None,
 ) -> None:
     """Compare a State's follow-up visit with its baseline, per thematic area (DESIGN §3)."""
+    from tracker.db import get_engine
+    from tracker.services import comparison
+    from tracker.services.access import cli_actor
+
     result = comparison.compare(get_engine(), cli_actor(), iso3, followup, level)
     match output:
         case CompareFormat.json:
@@ -217,7 +236,9 @@ def due(
     level: LevelOption = None,
 ) -> None:
     """List the States' open deadlines: factual observations on a draft report, responses on implementation."""
+    from tracker.db import get_engine
     from tracker.services import deadlines
+    from tracker.services.access import cli_actor
 
     dues = deadlines.open_dues(get_engine(), cli_actor(), level, overdue_only=overdue, within_days=within, state=state)
     match output:
@@ -265,6 +286,10 @@ def user_add(
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Create a user; asks for the password twice unless --password-stdin is given."""
+    from tracker.db import get_engine
+    from tracker.services import users as users_service
+    from tracker.services.access import cli_actor
+
     # Name, role and clearance are checked before the password is asked for.
     users_service.validated_user(username, "placeholder-password", role, clearance)
     user = users_service.validated_user(username, read_password(password_stdin), role, clearance)
@@ -275,6 +300,10 @@ def user_add(
 @command("list", typer_app=user_app)
 def user_list() -> None:
     """List the users with their role, clearance and state."""
+    from tracker.db import get_engine
+    from tracker.services import users as users_service
+    from tracker.services.access import cli_actor
+
     frame = users_service.list_users(get_engine(), cli_actor())
     typer.echo(plain_table(frame) if len(frame) else "No users yet; add one with 'tracker user add'.")
 
@@ -285,6 +314,10 @@ def user_set_role(
     role: Annotated[str, typer.Argument(help="viewer, analyst or admin.")],
 ) -> None:
     """Change what a user may do."""
+    from tracker.db import get_engine
+    from tracker.services import users as users_service
+    from tracker.services.access import cli_actor
+
     users_service.set_role(get_engine(), cli_actor(), username, role)
     typer.echo(f"User {username} now has the {role.strip().lower()} role.", err=True)
 
@@ -297,6 +330,10 @@ def user_set_clearance(
     ],
 ) -> None:
     """Change the highest confidentiality level a user may see."""
+    from tracker.db import get_engine
+    from tracker.services import users as users_service
+    from tracker.services.access import cli_actor
+
     users_service.set_clearance(get_engine(), cli_actor(), username, level)
     typer.echo(f"User {username} is now cleared for {level.strip().lower()}.", err=True)
 
@@ -307,6 +344,10 @@ def user_disable(
     enable: Annotated[bool, typer.Option("--enable", help="Enable the account again and lift any lockout.")] = False,
 ) -> None:
     """Stop a user from signing in (their history stays in the audit trail)."""
+    from tracker.db import get_engine
+    from tracker.services import users as users_service
+    from tracker.services.access import cli_actor
+
     users_service.set_disabled(get_engine(), cli_actor(), username, disabled=not enable)
     typer.echo(f"User {username} is {'enabled' if enable else 'disabled'}.", err=True)
 
@@ -314,6 +355,10 @@ def user_disable(
 @command("passwd", typer_app=user_app)
 def user_passwd(username: str, password_stdin: PasswordStdin = False) -> None:
     """Set a user's password (and lift a lockout)."""
+    from tracker.db import get_engine
+    from tracker.services import users as users_service
+    from tracker.services.access import cli_actor
+
     users_service.set_password(get_engine(), cli_actor(), username, read_password(password_stdin))
     typer.echo(f"Password of {username} changed.", err=True)
 
@@ -350,6 +395,10 @@ def audit_(
     limit: Annotated[int, typer.Option(help="At most this many events, newest first.")] = 1000,
 ) -> None:
     """Show the audit trail: who changed what, when, from what to what."""
+    from tracker.db import get_engine
+    from tracker.services import audit as audit_service
+    from tracker.services.access import cli_actor
+
     frame = audit_service.events(get_engine(), cli_actor(), entity=entity, key=key, since=parse_day(since), limit=limit)
     if frame.empty:
         typer.echo("No audit events match.")
@@ -371,6 +420,10 @@ def backup(
     ] = False,
 ) -> None:
     """Take a consistent backup while the app runs (or restore a .zip backup)."""
+    from tracker.db import get_engine
+    from tracker.services import backup as backup_service
+    from tracker.services.access import cli_actor
+
     actor = cli_actor()
     if restore:
         typer.echo(backup_service.restore(get_engine(), file, actor))
@@ -424,7 +477,9 @@ def report(
     from rich.console import Console
     from rich.progress import Progress
 
+    from tracker.db import get_engine
     from tracker.services import reports
+    from tracker.services.access import cli_actor
 
     fmt = reports.report_format(output, out)
     if (state is None) == (period is None):
