@@ -520,3 +520,34 @@ def test_a_signed_in_user_is_the_author_of_the_report(demo_engine):
 
     assert document.author == "alice"
     assert docx.Document(io.BytesIO(reports.render(document, "docx", charts=False))).core_properties.author == "alice"
+
+
+def test_a_docx_naming_every_member_state_keeps_its_keywords_within_word_limit():
+    from tracker import taxonomy
+
+    states = [name for _, name, _ in taxonomy.member_states()]
+    document = Document(
+        title="Follow-up visits",
+        level=Confidentiality.committee,
+        generated_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+        sections=[Section("Summary", paragraphs=["Every State."])],
+        keywords=["Counter-Terrorism Committee", "CTED", "follow-up visit", *states, "Committee"],
+    )
+
+    keywords = docx.Document(io.BytesIO(reports.render(document, "docx", charts=False))).core_properties.keywords
+
+    assert len(keywords) <= 255
+    assert keywords.split("; ")[:4] == ["Counter-Terrorism Committee", "CTED", "follow-up visit", states[0]]
+    assert keywords.split("; ")[-1] == "Committee"
+
+
+def test_markdown_never_draws_a_chart(demo_engine, monkeypatch):
+    from tracker.services.reports import charts
+
+    def refuse(*args):
+        raise AssertionError("a Markdown report drew a chart")
+
+    monkeypatch.setattr(charts, "_area_progress_figure", refuse)
+    document = reports.build_state_report(demo_engine, LOCAL_ADMIN, "KOR", level="committee")
+
+    assert "*Chart: Progress per thematic area.*" in reports.render(document, "md").decode()

@@ -33,6 +33,13 @@ def _text_colour(colour: str) -> str:
 
 def area_progress(areas: pd.DataFrame) -> Chart:
     """Baseline items by status group per area, beside the new shortfalls found at the follow-up."""
+    return Chart(lambda: _area_progress_figure(areas), _area_progress_text(areas), _AREA_PROGRESS_TITLE)
+
+
+_AREA_PROGRESS_TITLE = "Progress per thematic area"
+
+
+def _area_progress_figure(areas: pd.DataFrame) -> go.Figure:
     labels = [wrapped(name) for name in areas["area_name"]]
     figure = make_subplots(
         rows=1,
@@ -83,7 +90,7 @@ def area_progress(areas: pd.DataFrame) -> Chart:
         legend=dict(orientation="h", yanchor="top", y=-0.12, x=0, traceorder="normal"),
         plot_bgcolor="white",
         uniformtext=dict(minsize=9, mode="show"),
-        title=dict(text="Progress per thematic area", x=0),
+        title=dict(text=_AREA_PROGRESS_TITLE, x=0),
     )
     figure.update_yaxes(autorange="reversed", title_text="Thematic area", row=1, col=1)
     baseline_items = areas["baseline_gaps"] + areas["baseline_recommendations"]
@@ -99,7 +106,7 @@ def area_progress(areas: pd.DataFrame) -> Chart:
             row=1,
             col=column,
         )
-    return Chart(figure, _area_progress_text(areas))
+    return figure
 
 
 def _area_progress_text(areas: pd.DataFrame) -> str:
@@ -117,6 +124,7 @@ def _area_progress_text(areas: pd.DataFrame) -> str:
     )
 
 
+_HEATMAP_TITLE = "Implementation index (0 = nothing implemented, 100 = all closed) by area"
 # Past this many follow-up visits a printed column is too narrow for a State's name.
 _NAMED_COLUMNS = 12
 
@@ -162,9 +170,7 @@ def index_heatmap(index: pd.DataFrame, names: dict[str, str]) -> Chart:
     lines = sum(row.count("<br>") + 1 for row in rows)
     figure.update_layout(
         font=_FONT,
-        title=dict(
-            text="Implementation index (0 = nothing implemented, 100 = all closed) by area", x=0, y=0.99, yanchor="top"
-        ),
+        title=dict(text=_HEATMAP_TITLE, x=0, y=0.99, yanchor="top"),
         height=220 + 18 * lines + 10 * len(rows),
         margin=dict(l=10, r=10, t=150, b=20),
         plot_bgcolor="white",
@@ -175,9 +181,10 @@ def index_heatmap(index: pd.DataFrame, names: dict[str, str]) -> Chart:
         for row in overall.itertuples()
     )
     return Chart(
-        figure,
+        lambda: figure,
         "Heatmap of the implementation index (0 to 100) of each follow-up visit per thematic area. "
         f"Overall index per State: {described}.",
+        _HEATMAP_TITLE,
     )
 
 

@@ -96,11 +96,26 @@ def _properties(word: docx.document.Document, document: Document) -> None:
     properties.title = document.title
     properties.subject = f"{document.subtitle} ({document.marking})" if document.subtitle else document.marking
     properties.author = properties.last_modified_by = document.author
-    properties.keywords = "; ".join(document.keywords)
+    properties.keywords = _keywords_within(document.keywords, _CORE_PROPERTY_LIMIT)
     properties.category = document.marking
     properties.comments = document.generated_line
     properties.created = properties.modified = document.generated_at.replace(tzinfo=None)
     properties.revision = 1
+
+
+# Word's core properties hold at most 255 characters each; python-docx refuses a longer one.
+_CORE_PROPERTY_LIMIT = 255
+
+
+def _keywords_within(keywords: list[str], limit: int) -> str:
+    """As many whole keywords as fit (a period report names every State), the level always kept last."""
+    *leading, last = keywords or [""]
+    kept: list[str] = []
+    for keyword in leading:
+        if len("; ".join([*kept, keyword, last])) > limit:
+            break
+        kept.append(keyword)
+    return "; ".join([*kept, last])[:limit]
 
 
 def _boxed(paragraph) -> None:
