@@ -551,3 +551,17 @@ def test_markdown_never_draws_a_chart(demo_engine, monkeypatch):
     document = reports.build_state_report(demo_engine, LOCAL_ADMIN, "KOR", level="committee")
 
     assert "*Chart: Progress per thematic area.*" in reports.render(document, "md").decode()
+
+
+@pytest.mark.parametrize("level", ["committee", "restricted"])
+def test_a_period_report_details_each_state_as_its_own_report_does(demo_engine, tmp_path, level):
+    add_second_state(demo_engine, tmp_path / "fra")
+    period = reports.build_period_report(demo_engine, LOCAL_ADMIN, dt.date(2012, 1, 1), dt.date(2023, 12, 31), level)
+
+    for part, iso3 in zip(period.sections[-2:], ["FRA", "KOR"]):
+        state = reports.build_state_report(demo_engine, LOCAL_ADMIN, iso3, level=level)
+        detail = {s.heading: s for s in state.sections if s.heading != "Executive summary"}
+        for section in part.subsections:
+            expected = detail[section.heading]
+            assert [t.rows for t in section.tables] == [t.rows for t in expected.tables], (iso3, section.heading)
+            assert section.paragraphs == expected.paragraphs, (iso3, section.heading)
