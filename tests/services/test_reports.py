@@ -565,3 +565,27 @@ def test_a_period_report_details_each_state_as_its_own_report_does(demo_engine, 
             expected = detail[section.heading]
             assert [t.rows for t in section.tables] == [t.rows for t in expected.tables], (iso3, section.heading)
             assert section.paragraphs == expected.paragraphs, (iso3, section.heading)
+
+
+def test_docx_table_cells_read_back_as_python_docx_would_write_them():
+    rows = [["Tab\there", 3, "Two\nlines"], ["x", 12.5, None]]
+    document = Document(
+        title="Cells",
+        level=Confidentiality.committee,
+        generated_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+        sections=[Section("Cells", tables=[Table(["Text", "Number", "Note"], rows, title="Cells")])],
+    )
+
+    table = docx.Document(io.BytesIO(reports.render(document, "docx", charts=False))).tables[0]
+
+    assert [[cell.text for cell in row.cells] for row in table.rows] == [
+        ["Text", "Number", "Note"],
+        ["Tab\there", "3", "Two\nlines"],
+        ["x", "12.5", "—"],
+    ]
+    body = table.rows[1].cells
+    assert {cell.paragraphs[0].style.name for cell in body} == {"Table Text"}
+    assert [cell.paragraphs[0].alignment for cell in body] == [None, 2, None]
+    assert all(cell.width == header.width for cell, header in zip(body, table.rows[0].cells))
+    assert all(cell.paragraphs[0].paragraph_format.keep_with_next for cell in body)
+    assert not any(cell.paragraphs[0].paragraph_format.keep_with_next for cell in table.rows[2].cells)

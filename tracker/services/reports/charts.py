@@ -2,6 +2,7 @@
 
 import logging
 import math
+import queue
 import textwrap
 import threading
 from collections.abc import Iterator
@@ -215,6 +216,42 @@ def image_server() -> Iterator[None]:
             _server_users -= 1
             if _server_users == 0:
                 kaleido.stop_sync_server(silence_warnings=True)
+
+
+class BackgroundImages:
+    """The PNG of each chart, in order, drawn by a thread from the start so that the caller can
+    write the rest of the document meanwhile.
+
+    The browser draws one chart at a time; a failure is raised where its image is asked for, and
+    `close()` stops the drawing of a document abandoned half-way.
+    """
+
+    def __init__(self, charts: list[Chart]):
+        self._count = len(charts)
+        self._results: queue.Queue = queue.Queue()
+        self._stop = threading.Event()
+        if charts:
+            threading.Thread(target=self._draw, args=(charts,), name="report-charts", daemon=True).start()
+
+    def _draw(self, charts: list[Chart]) -> None:
+        for chart in charts:
+            if self._stop.is_set():
+                return
+            try:
+                self._results.put(png(chart.figure))
+            except BaseException as error:  # handed to the reader, who raises it
+                self._results.put(error)
+                return
+
+    def __iter__(self) -> Iterator[bytes]:
+        for _ in range(self._count):
+            image = self._results.get()
+            if isinstance(image, BaseException):
+                raise image
+            yield image
+
+    def close(self) -> None:
+        self._stop.set()
 
 
 def png(figure: go.Figure, width: int = 900) -> bytes:
