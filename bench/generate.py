@@ -25,49 +25,6 @@ from tracker.models import (
 from tracker.services.bundle_format import SPECS
 
 FILES = ("visits.csv", "findings.csv", "assessments.csv", "meetings.csv")
-# The columns the generator fills, in the order of its rows; any other column of a file is left empty.
-GENERATED = {
-    "visits.csv": (
-        "visit_id",
-        "state",
-        "kind",
-        "modality",
-        "start_date",
-        "end_date",
-        "baseline_visit_id",
-        "lead",
-        "partners",
-        "resolutions",
-        "summary",
-        "confidentiality",
-    ),
-    "findings.csv": (
-        "finding_id",
-        "visit_id",
-        "area",
-        "kind",
-        "title",
-        "detail",
-        "priority",
-        "severity",
-        "resolutions",
-        "source_ref",
-        "continues",
-        "confidentiality",
-    ),
-    "assessments.csv": ("finding_id", "visit_id", "status", "evidence", "assessed_on", "confidentiality"),
-    "meetings.csv": (
-        "meeting_id",
-        "visit_id",
-        "date",
-        "kind",
-        "counterpart",
-        "sector",
-        "area",
-        "notes",
-        "confidentiality",
-    ),
-}
 
 BASELINE_SHARE = 0.55
 CONTINUES_SHARE = 0.3
@@ -254,8 +211,7 @@ def generate(findings: int, out: Path, seed: int = 1) -> dict[str, int]:
             writer.writerow(columns(name))
 
         def write(name: str, row: list) -> None:
-            cells = dict(zip(GENERATED[name], row, strict=True))
-            writers[name].writerow([cells.get(column, "") for column in SPECS[name].columns])
+            writers[name].writerow(row)
             counts[name] += 1
 
         for state, state_findings in zip(states, _split(rng, findings, len(states))):
