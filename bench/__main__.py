@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import generate as generator
+from bench import waiting
 from bench.limits import connect, plain_export, plain_import
 from tracker import db
 from tracker.services.access import LOCAL_ADMIN
@@ -45,9 +46,18 @@ SEED = 1
 # The whole run should end within ten minutes; the period reports are stopped to keep to it.
 DEADLINE = 9 * 60
 PERIOD_CUTOFF = 120.0
+PERIOD_TARGETS = {"md": 5.0, "html": 10.0, "docx": 30.0}
+PERIOD_WORDS = {"md": "Markdown", "html": "HTML with charts", "docx": "DOCX with charts"}
+_PER_STATE = (
+    "reading each of the 193 follow-ups (its comparison, items, visits and TA pipeline: about a dozen "
+    "queries and their DataFrames per State) takes most of it; one grouped read for the whole period "
+    "would take it under the target"
+)
 PERIOD_WHY = {
-    "docx": "the DOCX report draws each follow-up visit's chart in a headless browser (about half a second "
-    "each) and writes every table cell through python-docx; the same report as HTML is timed on the next line",
+    "md": _PER_STATE,
+    "html": _PER_STATE,
+    "docx": "the headless browser draws the 194 charts one at a time (about half a second each, beside the "
+    "text and tables now, not after them), on top of reading the 193 follow-ups as the Markdown line says",
 }
 
 
@@ -404,9 +414,10 @@ def measure_reports(database: Path, runs: int, budget: float) -> list[Figure]:
             "s",
             docx_cold,
             "target",
-            5.0,
-            "< 5 s",
-            statistics.median(docx_cold) < 5,
+            3.0,
+            "< 3 s",
+            statistics.median(docx_cold) < 3,
+            f"before: {waiting.BEFORE['state_docx_cold']}",
             why=f"most of it is starting the headless browser that draws the charts: with one already running "
             f"(next line) the same report takes {_format(statistics.median(docx_warm), 's')}",
         ),
@@ -438,7 +449,9 @@ def measure_period_report(database: Path, fmt: str, runs: int, cutoff: float) ->
         str(DATA / f"period.{fmt}"),
     ]
     environment = os.environ | {"TRACKER_DATABASE_URL": _url(database)}
-    name = f"Period report {fmt.upper()} with charts, every follow-up visit (`tracker report --period`)"
+    name = f"Period report {PERIOD_WORDS[fmt]}, every follow-up visit (`tracker report --period`)"
+    target = PERIOD_TARGETS[fmt]
+    before = f"before: {waiting.BEFORE[f'period_{fmt}']}"
 
     def run() -> None:
         # A session of its own, so that a stop also ends the browser the command started for its charts.
@@ -468,10 +481,10 @@ def measure_period_report(database: Path, fmt: str, runs: int, cutoff: float) ->
             "s",
             [cutoff],
             "target",
-            60.0,
-            "< 60 s",
+            target,
+            f"< {target:.0f} s",
             False,
-            f"stopped after {cutoff:.0f} s",
+            f"stopped after {cutoff:.0f} s; {before}",
             stopped=True,
             why=PERIOD_WHY.get(fmt, ""),
         )
@@ -480,10 +493,10 @@ def measure_period_report(database: Path, fmt: str, runs: int, cutoff: float) ->
         "s",
         samples,
         "target",
-        60.0,
-        "< 60 s",
-        statistics.median(samples) < 60,
-        "includes starting the command",
+        target,
+        f"< {target:.0f} s",
+        statistics.median(samples) < target,
+        f"includes starting the command; {before}",
         why=PERIOD_WHY.get(fmt, ""),
     )
 
@@ -782,6 +795,69 @@ def _print_table(figures: list[Figure]) -> None:
 PAGES_HEADING = "## Dashboard pages at 193 States"
 
 
+WAITING_HEADING = "## Where users wait"
+
+
+def waiting_only(findings: int, runs: int, out: Path) -> None:
+    """Command start, the State DOCX and the period reports alone, in their own section of the results."""
+    started, load_before = time.perf_counter(), _load()
+    folder = bundle(findings)
+    database = _fresh_copy(_template(), "waiting.db")
+    result = import_bundle(db.get_engine(_url(database)), sources_from_paths([folder]), LOCAL_ADMIN)
+    if not result.ok:
+        raise RuntimeError("the synthetic bundle did not import")
+    _dispose(database)
+    figures = waiting.command_start(DATA, PROJECT, runs, Figure)
+    figures += [f for f in measure_reports(database, runs, budget=60) if "DOCX" in f.name]
+    figures += [measure_period_report(database, fmt, 1, PERIOD_CUTOFF) for fmt in ("md", "html", "docx")]
+    conditions = (
+        f"load average {load_before} at the start and {_load()} at the end (1, 5, 15 min); "
+        f"the run took {(time.perf_counter() - started) / 60:.1f} min with the import"
+    )
+    intro = (
+        f"Written by `python -m bench --only waiting` on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, on the "
+        f"{findings:,}-finding database (193 States, one follow-up each); each figure is a whole process as a "
+        f"user runs it, the period reports once each. The note gives the figure before this work, "
+        f"{waiting.BEFORE_CONDITIONS}. {conditions}."
+    )
+    _write_section(out, WAITING_HEADING, intro, figures)
+    _print_table(figures)
+    print(f"\n{conditions}; written to {out}")
+
+
+def _write_section(out: Path, heading: str, intro: str, figures: list[Figure]) -> None:
+    """Put the figures under `heading` in the results, replacing that section only."""
+    lines = [
+        heading,
+        "",
+        intro,
+        "",
+        "| measurement | median | runs | fastest – slowest | target | met | note |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for figure in figures:
+        spread = (
+            f"{_format(min(figure.samples), figure.unit)} – {_format(max(figure.samples), figure.unit)}"
+            if len(figure.samples) > 1
+            else ""
+        )
+        shown = f"> {_format(figure.value, figure.unit)}" if figure.stopped else _format(figure.value, figure.unit)
+        met = "yes" if figure.met else "**no**"
+        lines.append(
+            f"| {figure.name} | {shown} | {len(figure.samples)} | {spread} | {figure.target} | {met} | {figure.note} |"
+        )
+    missed = [f for f in figures if not f.met and f.why]
+    if missed:
+        lines += ["", "Missed, and why:", ""] + [f"- {f.name}: {f.why}." for f in missed]
+    section = "\n".join(lines) + "\n"
+    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmark results\n"
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.DOTALL | re.MULTILINE)
+    if not pattern.search(text):
+        text = text.rstrip("\n") + "\n\n" + heading + "\n"
+    text = pattern.sub(lambda _: section + "\n", text)
+    out.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+
+
 def pages_only(findings: int, runs: int, out: Path) -> None:
     """Time the dashboard pages alone and put them in their own section of the results."""
     started, load_before = time.perf_counter(), _load()
@@ -848,9 +924,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["continuity"],
+        choices=["continuity", "waiting"],
         help="run one part alone: continuity (the evaluation set's precision@1, recall@3 and false "
-        "suggestions, and the speed of suggestions; results to bench/data/RESULTS-continuity.md)",
+        "suggestions, and the speed of suggestions; results to bench/data/RESULTS-continuity.md), or waiting "
+        "(command start, the State DOCX and the period reports; rewrites their section of the results)",
     )
     args = parser.parse_args(argv)
     findings = args.findings or (10_000 if args.quick else 100_000)
@@ -862,6 +939,9 @@ def main(argv: list[str] | None = None) -> None:
     DATA.mkdir(parents=True, exist_ok=True)
     if args.pages:
         pages_only(findings, runs, out)
+        return
+    if args.only == "waiting":
+        waiting_only(findings, runs, out)
         return
     if args.only == "continuity":
         run_continuity(findings, runs, args.out or DATA / "RESULTS-continuity.md")
@@ -887,6 +967,11 @@ def main(argv: list[str] | None = None) -> None:
         ("reports (tracker.services.reports)", lambda: measure_reports(database, runs, budget=60)),
         ("continuity suggestions (tracker.services.continuity)", lambda: measure_continuity(database, runs)),
         ("peak memory", lambda: [measure_peak_memory(bundle(peak_findings), template, peak_findings)]),
+        ("command start (tracker --help, tracker compare)", lambda: waiting.command_start(DATA, PROJECT, runs, Figure)),
+        (
+            "period report Markdown (tracker report --period)",
+            lambda: [measure_period_report(database, "md", runs, cutoff())],
+        ),
         (
             "a save during a large import",
             lambda: measure_save_during_import(bundle(peak_findings), template, peak_findings),

@@ -10,21 +10,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 
-from tracker.db import first_line, get_engine
 from tracker.errors import TrackerError
-from tracker.services import audit as audit_service
-from tracker.services import backup as backup_service
-from tracker.services import comparison
-from tracker.services import demo as demo_service
-from tracker.services import users as users_service
-from tracker.services.access import cli_actor
-from tracker.services.bundle_format import sources_from_paths
-from tracker.services.continuity import DEFAULT_MIN_SCORE
-from tracker.services.exporter import export_bundle
-from tracker.services.importer import describe, import_bundle
-from tracker.services.reference import init_database
+from tracker.services.continuity_threshold import DEFAULT_MIN_SCORE
+
+# Services, SQLAlchemy, pandas and the report libraries are imported inside the commands that use
+# them, so that `tracker --help` and a mistyped option answer at once.
 
 app = typer.Typer(
     help="Follow-up Visit Progress Tracker: CTED baseline and follow-up visits, compared per thematic area.",
@@ -71,22 +62,28 @@ def guarded(function):
             return function(*args, **kwargs)
         except TrackerError as error:
             fail(str(error))
-        except SQLAlchemyError as error:
-            if os.environ.get("TRACKER_DEBUG"):
-                raise
-            fail(
-                f"the database refused the operation ({first_line(error)}); check TRACKER_DATABASE_URL and run 'tracker init'."
-            )
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as error:
             if os.environ.get("TRACKER_DEBUG"):
                 raise
+            if is_database_error(error):
+                from tracker.db import first_line
+
+                fail(
+                    f"the database refused the operation ({first_line(error)}); check TRACKER_DATABASE_URL and run 'tracker init'."
+                )
             fail(
                 f"unexpected failure ({type(error).__name__}: {error}); rerun with TRACKER_DEBUG=1 to see where it happened."
             )
 
     return wrapper
+
+
+def is_database_error(error: Exception) -> bool:
+    """Whether SQLAlchemy raised it; SQLAlchemy is only looked up once a command has loaded it."""
+    exc = sys.modules.get("sqlalchemy.exc")
+    return exc is not None and isinstance(error, exc.SQLAlchemyError)
 
 
 def command(*args, typer_app: typer.Typer = app, **kwargs):
@@ -101,6 +98,9 @@ def command(*args, typer_app: typer.Typer = app, **kwargs):
 @command()
 def init() -> None:
     """Create or upgrade the database schema and seed the reference data; safe to rerun."""
+    from tracker.db import get_engine
+    from tracker.services.reference import init_database
+
     seeded = init_database(get_engine())
     echo(
         f"Database ready: added {seeded.states} Member States, {seeded.areas} thematic areas, "
@@ -120,6 +120,12 @@ def demo(
     Its findings are invented for illustration; they are not CTED's findings. Demo rows edited
     since are kept unless --force is given.
     """
+    from tracker.db import get_engine
+    from tracker.services import demo as demo_service
+    from tracker.services.access import cli_actor
+    from tracker.services.importer import describe
+    from tracker.services.reference import init_database
+
     engine = get_engine()
     init_database(engine)
     result = demo_service.load_demo(engine, cli_actor(), force=force)
@@ -149,7 +155,10 @@ def import_(
     ] = ImportFormat.text,
 ) -> None:
     """Validate a CSV bundle and upsert it by key, all or nothing."""
-    from tracker.services.importer import describe_changes, grouped_errors, result_as_dict
+    from tracker.db import get_engine
+    from tracker.services.access import cli_actor
+    from tracker.services.bundle_format import sources_from_paths
+    from tracker.services.importer import describe, describe_changes, grouped_errors, import_bundle, result_as_dict
 
     result = import_bundle(get_engine(), sources_from_paths(paths), cli_actor(), dry_run=dry_run)
     if output == ImportFormat.json:
@@ -183,7 +192,9 @@ def withdraw(
     reason: Annotated[str, typer.Option("--reason", help="Why the row is withdrawn, e.g. 'entered twice'.")],
 ) -> None:
     """Withdraw a row: it is kept and audited, but compare, the pages, exports and reports leave it out."""
+    from tracker.db import get_engine
     from tracker.services import withdrawal
+    from tracker.services.access import cli_actor
 
     row = withdrawal.target(entity, key)
     withdrawal.withdraw(get_engine(), cli_actor(), row.entity, row.key, reason)
@@ -193,7 +204,9 @@ def withdraw(
 @command()
 def restore(entity: EntityArgument, key: KeyArgument) -> None:
     """Bring a withdrawn row back."""
+    from tracker.db import get_engine
     from tracker.services import withdrawal
+    from tracker.services.access import cli_actor
 
     row = withdrawal.target(entity, key)
     withdrawal.restore(get_engine(), cli_actor(), row.entity, row.key)
@@ -207,7 +220,9 @@ def delete(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Delete a row for good (administrators), when no other row depends on it; withdrawing is usually better."""
+    from tracker.db import get_engine
     from tracker.services import withdrawal
+    from tracker.services.access import cli_actor
 
     row = withdrawal.target(entity, key)
     if not yes and not typer.confirm(f"Delete {row} for good? This cannot be undone", err=True):
@@ -231,6 +246,10 @@ def export(
     ] = "committee",
 ) -> None:
     """Write the database as a bundle (every bundle file, sorted by key), by default at committee level."""
+    from tracker.db import get_engine
+    from tracker.services.access import cli_actor
+    from tracker.services.exporter import export_bundle
+
     counts = export_bundle(get_engine(), destination, cli_actor(), level)
     for name, count in counts.items():
         echo(f"{name}: {count} rows")
@@ -252,7 +271,9 @@ def matrix(
     level: LevelOption = None,
 ) -> None:
     """Write the tracking matrix: a Summary sheet, then one sheet per State of its baseline items and their statuses."""
+    from tracker.db import get_engine
     from tracker.services import matrix as matrix_service
+    from tracker.services.access import cli_actor
 
     if out is None:
         fail("give the workbook to write with --out FILE.xlsx.")
@@ -343,6 +364,10 @@ def compare(
     level: LevelOption = None,
 ) -> None:
     """Compare a State's follow-up visit with its baseline, per thematic area (DESIGN §3)."""
+    from tracker.db import get_engine
+    from tracker.services import comparison
+    from tracker.services.access import cli_actor
+
     result = comparison.compare(get_engine(), cli_actor(), iso3, followup, level)
     match output:
         case CompareFormat.json:
@@ -376,7 +401,9 @@ def due(
     level: LevelOption = None,
 ) -> None:
     """List the States' open deadlines: factual observations on a draft report, responses on implementation."""
+    from tracker.db import get_engine
     from tracker.services import deadlines
+    from tracker.services.access import cli_actor
 
     dues = deadlines.open_dues(get_engine(), cli_actor(), level, overdue_only=overdue, within_days=within, state=state)
     match output:
@@ -424,6 +451,10 @@ def user_add(
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Create a user; asks for the password twice unless --password-stdin is given."""
+    from tracker.db import get_engine
+    from tracker.services import users as users_service
+    from tracker.services.access import cli_actor
+
     # Name, role and clearance are checked before the password is asked for.
     users_service.validated_user(username, "placeholder-password", role, clearance)
     user = users_service.validated_user(username, read_password(password_stdin), role, clearance)
@@ -434,6 +465,10 @@ def user_add(
 @command("list", typer_app=user_app)
 def user_list() -> None:
     """List the users with their role, clearance and state."""
+    from tracker.db import get_engine
+    from tracker.services import users as users_service
+    from tracker.services.access import cli_actor
+
     frame = users_service.list_users(get_engine(), cli_actor())
     echo(plain_table(frame) if len(frame) else "No users yet; add one with 'tracker user add'.")
 
@@ -444,6 +479,10 @@ def user_set_role(
     role: Annotated[str, typer.Argument(help="viewer, analyst or admin.")],
 ) -> None:
     """Change what a user may do."""
+    from tracker.db import get_engine
+    from tracker.services import users as users_service
+    from tracker.services.access import cli_actor
+
     users_service.set_role(get_engine(), cli_actor(), username, role)
     echo(f"User {username} now has the {role.strip().lower()} role.", err=True)
 
@@ -456,6 +495,10 @@ def user_set_clearance(
     ],
 ) -> None:
     """Change the highest confidentiality level a user may see."""
+    from tracker.db import get_engine
+    from tracker.services import users as users_service
+    from tracker.services.access import cli_actor
+
     users_service.set_clearance(get_engine(), cli_actor(), username, level)
     echo(f"User {username} is now cleared for {level.strip().lower()}.", err=True)
 
@@ -466,6 +509,10 @@ def user_disable(
     enable: Annotated[bool, typer.Option("--enable", help="Enable the account again and lift any lockout.")] = False,
 ) -> None:
     """Stop a user from signing in (their history stays in the audit trail)."""
+    from tracker.db import get_engine
+    from tracker.services import users as users_service
+    from tracker.services.access import cli_actor
+
     users_service.set_disabled(get_engine(), cli_actor(), username, disabled=not enable)
     echo(f"User {username} is {'enabled' if enable else 'disabled'}.", err=True)
 
@@ -473,6 +520,10 @@ def user_disable(
 @command("passwd", typer_app=user_app)
 def user_passwd(username: str, password_stdin: PasswordStdin = False) -> None:
     """Set a user's password (and lift a lockout)."""
+    from tracker.db import get_engine
+    from tracker.services import users as users_service
+    from tracker.services.access import cli_actor
+
     users_service.set_password(get_engine(), cli_actor(), username, read_password(password_stdin))
     echo(f"Password of {username} changed.", err=True)
 
@@ -513,6 +564,10 @@ def audit_(
     limit: Annotated[int, typer.Option(help="At most this many events, newest first.")] = 1000,
 ) -> None:
     """Show the audit trail: who changed what, when, from what to what."""
+    from tracker.db import get_engine
+    from tracker.services import audit as audit_service
+    from tracker.services.access import cli_actor
+
     frame = audit_service.events(get_engine(), cli_actor(), entity=entity, key=key, since=parse_day(since), limit=limit)
     if frame.empty:
         echo("No audit events match.")
@@ -534,6 +589,10 @@ def backup(
     ] = False,
 ) -> None:
     """Take a consistent backup while the app runs (or restore a .zip backup)."""
+    from tracker.db import get_engine
+    from tracker.services import backup as backup_service
+    from tracker.services.access import cli_actor
+
     actor = cli_actor()
     if restore:
         echo(backup_service.restore(get_engine(), file, actor))
@@ -595,7 +654,9 @@ def report(
     from rich.console import Console
     from rich.progress import Progress
 
+    from tracker.db import get_engine
     from tracker.services import reports
+    from tracker.services.access import cli_actor
 
     fmt = reports.report_format(output, out)
     if (state is None) == (period is None):
@@ -651,7 +712,9 @@ ArchiveFormatOption = Annotated[ArchiveFormat, typer.Option("--format", help="ta
 @command("list", typer_app=reports_app)
 def reports_list(output: ArchiveFormatOption = ArchiveFormat.table) -> None:
     """List the issued reports you are cleared for, newest first."""
+    from tracker.db import get_engine
     from tracker.services import snapshots
+    from tracker.services.access import cli_actor
 
     frame = snapshots.listing(get_engine(), cli_actor())
     if output == ArchiveFormat.json:
@@ -670,7 +733,9 @@ def reports_get(
     out: Annotated[Path, typer.Option("--out", help="The file to write the issued report to, byte for byte.")],
 ) -> None:
     """Write an issued report exactly as it was issued, checked against its SHA-256."""
+    from tracker.db import get_engine
     from tracker.services import reports, snapshots
+    from tracker.services.access import cli_actor
 
     snapshot = snapshots.get(get_engine(), cli_actor(), snapshot_id)
     reports.write_file(snapshot.content, out)
@@ -686,7 +751,9 @@ def reports_diff(
     output: ArchiveFormatOption = ArchiveFormat.table,
 ) -> None:
     """What changed from an issued report to another one on the same scope, or to now, at its level."""
+    from tracker.db import get_engine
     from tracker.services import snapshots
+    from tracker.services.access import cli_actor
 
     result = snapshots.diff(get_engine(), cli_actor(), snapshot_id, other_id)
     if output == ArchiveFormat.json:
@@ -732,7 +799,9 @@ def links_suggest(
     """
     import textwrap
 
+    from tracker.db import get_engine
     from tracker.services import continuity
+    from tracker.services.access import cli_actor
 
     engine, actor = get_engine(), cli_actor()
     ranked = continuity.suggest_links(engine, actor, followup, min_score=min_score, level=level)
@@ -776,7 +845,9 @@ def links_accept(
     baseline_id: Annotated[str, typer.Argument(help="The earlier finding it restates, e.g. KOR-2009-F03.")],
 ) -> None:
     """Record that a finding continues an earlier one (sets its 'continues'; audited)."""
+    from tracker.db import get_engine
     from tracker.services import continuity
+    from tracker.services.access import cli_actor
 
     decision = continuity.accept_link(get_engine(), cli_actor(), finding_id.strip(), baseline_id.strip())
     echo(decision.accepted_text())
@@ -789,7 +860,9 @@ def links_reject(
     note: Annotated[str, typer.Option(help="Why, in a few words, for the record.")] = "",
 ) -> None:
     """Record that a finding does not continue an earlier one, so the pair is never suggested again."""
+    from tracker.db import get_engine
     from tracker.services import continuity
+    from tracker.services.access import cli_actor
 
     decision = continuity.reject_link(get_engine(), cli_actor(), finding_id.strip(), baseline_id.strip(), note=note)
     echo(decision.rejected_text())

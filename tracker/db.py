@@ -4,9 +4,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -14,6 +13,9 @@ from sqlmodel import Session
 
 from tracker.config import get_settings
 from tracker.errors import TrackerError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -89,7 +91,10 @@ def session(engine: Engine | None = None) -> Session:
     return Session(engine or get_engine())
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
+def alembic_config(connection: Connection | None = None) -> "Config":
+    # Alembic is loaded only to migrate, not by every command that opens the database.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -98,6 +103,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create the schema or bring it up to `revision`."""
+    from alembic import command
+
     try:
         with engine.begin() as connection:
             command.upgrade(alembic_config(connection), revision)

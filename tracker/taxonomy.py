@@ -4,8 +4,6 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
-import pandas as pd
-
 
 @dataclass(frozen=True)
 class Area:
@@ -184,6 +182,8 @@ def member_states() -> list[tuple[str, str, str]]:
     The table is read straight from country_converter's data file: its converter class cannot
     load under pandas 3, where Namibia's ISO2 code "NA" is parsed as a missing value.
     """
+    import pandas as pd
+
     table = pd.read_csv(files("country_converter") / "country_data.tsv", sep="\t", dtype=str, keep_default_na=False)
     members = table[table["UNmember"] != ""]
     states = [

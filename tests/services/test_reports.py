@@ -524,3 +524,72 @@ def test_a_signed_in_user_is_the_author_of_the_report(demo_engine):
 
     assert document.author == "alice"
     assert docx.Document(io.BytesIO(reports.render(document, "docx", charts=False))).core_properties.author == "alice"
+
+
+def test_a_docx_naming_every_member_state_keeps_its_keywords_within_word_limit():
+    from tracker import taxonomy
+
+    states = [name for _, name, _ in taxonomy.member_states()]
+    document = Document(
+        title="Follow-up visits",
+        level=Confidentiality.committee,
+        generated_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+        sections=[Section("Summary", paragraphs=["Every State."])],
+        keywords=["Counter-Terrorism Committee", "CTED", "follow-up visit", *states, "Committee"],
+    )
+
+    keywords = docx.Document(io.BytesIO(reports.render(document, "docx", charts=False))).core_properties.keywords
+
+    assert len(keywords) <= 255
+    assert keywords.split("; ")[:4] == ["Counter-Terrorism Committee", "CTED", "follow-up visit", states[0]]
+    assert keywords.split("; ")[-1] == "Committee"
+
+
+def test_markdown_never_draws_a_chart(demo_engine, monkeypatch):
+    from tracker.services.reports import charts
+
+    def refuse(*args):
+        raise AssertionError("a Markdown report drew a chart")
+
+    monkeypatch.setattr(charts, "_area_progress_figure", refuse)
+    document = reports.build_state_report(demo_engine, LOCAL_ADMIN, "KOR", level="committee")
+
+    assert "*Chart: Progress per thematic area.*" in reports.render(document, "md").decode()
+
+
+@pytest.mark.parametrize("level", ["committee", "restricted"])
+def test_a_period_report_details_each_state_as_its_own_report_does(demo_engine, tmp_path, level):
+    add_second_state(demo_engine, tmp_path / "fra")
+    period = reports.build_period_report(demo_engine, LOCAL_ADMIN, dt.date(2012, 1, 1), dt.date(2023, 12, 31), level)
+
+    for part, iso3 in zip(period.sections[-2:], ["FRA", "KOR"]):
+        state = reports.build_state_report(demo_engine, LOCAL_ADMIN, iso3, level=level)
+        detail = {s.heading: s for s in state.sections if s.heading != "Executive summary"}
+        for section in part.subsections:
+            expected = detail[section.heading]
+            assert [t.rows for t in section.tables] == [t.rows for t in expected.tables], (iso3, section.heading)
+            assert section.paragraphs == expected.paragraphs, (iso3, section.heading)
+
+
+def test_docx_table_cells_read_back_as_python_docx_would_write_them():
+    rows = [["Tab\there", 3, "Two\nlines"], ["x", 12.5, None]]
+    document = Document(
+        title="Cells",
+        level=Confidentiality.committee,
+        generated_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+        sections=[Section("Cells", tables=[Table(["Text", "Number", "Note"], rows, title="Cells")])],
+    )
+
+    table = docx.Document(io.BytesIO(reports.render(document, "docx", charts=False))).tables[0]
+
+    assert [[cell.text for cell in row.cells] for row in table.rows] == [
+        ["Text", "Number", "Note"],
+        ["Tab\there", "3", "Two\nlines"],
+        ["x", "12.5", "—"],
+    ]
+    body = table.rows[1].cells
+    assert {cell.paragraphs[0].style.name for cell in body} == {"Table Text"}
+    assert [cell.paragraphs[0].alignment for cell in body] == [None, 2, None]
+    assert all(cell.width == header.width for cell, header in zip(body, table.rows[0].cells))
+    assert all(cell.paragraphs[0].paragraph_format.keep_with_next for cell in body)
+    assert not any(cell.paragraphs[0].paragraph_format.keep_with_next for cell in table.rows[2].cells)

@@ -4,14 +4,16 @@ The counts come from grouped SQL queries over the two visits' findings: each fin
 to (top-level area, visit, kind, status) in SQL, and only those few groups reach Python.
 """
 
+from __future__ import annotations
+
 import functools
 import textwrap
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import Connection, Engine, and_, case, func, literal, not_, or_, select
 from sqlalchemy.orm import aliased
 
@@ -43,6 +45,9 @@ from tracker.services.access import (
     visible_continues,
     visit_visible,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COUNT_FIELDS: tuple[str, ...] = (
     "baseline_gaps",
@@ -311,6 +316,8 @@ def thematic_area_names(engine: Engine) -> dict[str, str]:
 
 def areas_frame(result: dict, names: dict[str, str] | None = None) -> pd.DataFrame:
     """The per-area rows of a comparison as a table, with each area's name (stored names when given)."""
+    import pandas as pd
+
     names = area_names() if names is None else names
     columns = ["area", "area_name", *COUNT_FIELDS, "implementation_index", "scored_items"]
     rows = [area | {"area_name": names.get(area["area"], area["area"])} for area in result["areas"]]
@@ -350,6 +357,8 @@ def item_table(engine: Engine, actor: Actor, followup: str, level=None) -> pd.Da
     `role` is "baseline" for a trackable baseline item, "new" for a follow-up finding that
     continues no earlier finding and "continuing" for one that does.
     """
+    import pandas as pd
+
     require_schema(engine)
     level = effective_level(actor, level)
     with reading(engine) as connection:
@@ -491,6 +500,8 @@ def priority_items(items: pd.DataFrame, kind: FindingKind | None = None) -> list
 
 def as_frame(rows: list[NewIssue] | list[PriorityItem], of: type) -> pd.DataFrame:
     """Typed rows as a DataFrame for a page's table, with the dataclass's fields as columns."""
+    import pandas as pd
+
     columns = list(of.__dataclass_fields__)
     return pd.DataFrame([row.__dict__ for row in rows], columns=columns)
 
@@ -513,6 +524,8 @@ FOLLOWUP_COLUMNS = [
 
 def followup_visits(engine: Engine, actor: Actor, iso3: str | None = None, level=None) -> pd.DataFrame:
     """Visible follow-up visits whose baseline is visible too, latest first within each state."""
+    import pandas as pd
+
     require_schema(engine)
     level = effective_level(actor, level)
     baseline = aliased(Visit)
@@ -558,6 +571,8 @@ def cross_state_index(engine: Engine, actor: Actor, level=None) -> pd.DataFrame:
     An area appears when the baseline has a visible trackable item in it; "ALL" appears for every
     follow-up, with a null index when nothing is scored.
     """
+    import pandas as pd
+
     visits = followup_visits(engine, actor, level=level)
     level = effective_level(actor, level)
     followup = aliased(Visit)
@@ -671,6 +686,8 @@ def render_table(result: dict, width: int = 100) -> str:
 
 def render_csv(result: dict) -> str:
     """The per-area rows and a TOTAL row as CSV, with `\\n` line ends and empty cells for no index."""
+    import pandas as pd
+
     frame = areas_frame(result)
     totals = pd.DataFrame([{"area": "TOTAL", "area_name": "All areas"} | result["totals"]], columns=frame.columns)
     return pd.concat([frame, totals], ignore_index=True).to_csv(index=False, lineterminator="\n")

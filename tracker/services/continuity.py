@@ -33,14 +33,12 @@ from tracker.services.access import (
     visit_visible,
 )
 from tracker.services.bundle_format import SPECS, Source, format_cell
+from tracker.services.continuity_threshold import DEFAULT_MIN_SCORE
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-# Chosen on bench/continuity_eval.csv (python -m bench --only continuity): the highest score that still
-# puts every restatement of the set among its first three suggestions.
-DEFAULT_MIN_SCORE = 0.24
 # Shown per finding; more than this is noise to an analyst.
 MAX_SUGGESTIONS = 5
 _TRACKABLE = [kind.value for kind in TRACKABLE_KINDS]

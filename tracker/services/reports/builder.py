@@ -146,6 +146,42 @@ class _FollowUp:
         return self.area_names.get(code, code)
 
 
+_LISTED_KINDS = (FindingKind.good_practice.value, FindingKind.ta_need.value)
+
+
+@dataclass
+class _Listed:
+    """Good practices, TA needs and meetings of many visits, each read once for a whole period."""
+
+    findings: dict[tuple[str, str], pd.DataFrame]
+    meetings: dict[str, pd.DataFrame]
+    finding_columns: list[str]
+    meeting_columns: list[str]
+    state_names: dict[str, str]
+    resolutions: dict
+
+    @classmethod
+    def read(cls, engine: Engine, actor: Actor, level: Confidentiality, followups: pd.DataFrame) -> "_Listed":
+        findings = pd.concat(records.list_findings(engine, actor, kind=kind, level=level)[0] for kind in _LISTED_KINDS)
+        meetings = records.list_meetings(engine, actor, level=level)
+        return cls(
+            findings=dict(tuple(findings.groupby(["visit_id", "kind"], sort=False))),
+            meetings=dict(tuple(meetings.groupby("visit_id", sort=False))),
+            finding_columns=list(findings.columns),
+            meeting_columns=list(meetings.columns),
+            state_names=dict(zip(followups["visit_id"], followups["state_name"], strict=True)),
+            resolutions=records.reference_options(engine)["resolutions"],
+        )
+
+    def strengths_and_needs(self, visit_ids: list[str]) -> pd.DataFrame:
+        empty = pd.DataFrame(columns=self.finding_columns)
+        return pd.concat([self.findings.get((v, k), empty) for v in visit_ids for k in _LISTED_KINDS])
+
+    def meetings_of(self, visit_ids: list[str]) -> pd.DataFrame:
+        empty = pd.DataFrame(columns=self.meeting_columns)
+        return pd.concat([self.meetings.get(v, empty) for v in visit_ids])
+
+
 def _collect(
     engine: Engine,
     actor: Actor,
@@ -154,37 +190,49 @@ def _collect(
     level: Confidentiality,
     names: dict[str, str] | None = None,
     index: pd.DataFrame | None = None,
+    listed: _Listed | None = None,
 ) -> _FollowUp:
     result = comparison.compare(engine, actor, iso3, followup, level)
     visit_ids = [result["baseline_visit"], result["followup_visit"]]
-    known = comparison.followup_visits(engine, actor, result["state"], level)
+    if listed is None:
+        known = comparison.followup_visits(engine, actor, result["state"], level)
+        state_name = known.loc[known["visit_id"] == result["followup_visit"], "state_name"].iloc[0]
+    else:
+        state_name = listed.state_names[result["followup_visit"]]
     names = comparison.thematic_area_names(engine) if names is None else names
     items = comparison.item_table(engine, actor, result["followup_visit"], level)
+    if listed is None:
+        strengths_and_needs = pd.concat(
+            records.list_findings(engine, actor, visit_id=visit_id, kind=kind, level=level)[0]
+            for visit_id in visit_ids
+            for kind in _LISTED_KINDS
+        )
+        meetings = pd.concat(
+            records.list_meetings(engine, actor, visit_id=visit_id, level=level) for visit_id in visit_ids
+        )
+    else:
+        strengths_and_needs, meetings = listed.strengths_and_needs(visit_ids), listed.meetings_of(visit_ids)
     return _FollowUp(
-        state_name=known.loc[known["visit_id"] == result["followup_visit"], "state_name"].iloc[0],
+        state_name=state_name,
         result=result,
         areas=comparison.areas_frame(result, names),
         items=items,
         new_issues=comparison.new_issues(items),
         priorities=comparison.priority_items(items),
         area_names=names,
-        visits=_visits(engine, actor, visit_ids, level),
-        strengths_and_needs=pd.concat(
-            records.list_findings(engine, actor, visit_id=visit_id, kind=kind, level=level)[0]
-            for visit_id in visit_ids
-            for kind in (FindingKind.good_practice.value, FindingKind.ta_need.value)
-        ),
-        meetings=pd.concat(
-            records.list_meetings(engine, actor, visit_id=visit_id, level=level) for visit_id in visit_ids
-        ),
+        visits=_visits(engine, actor, visit_ids, level, listed.resolutions if listed else None),
+        strengths_and_needs=strengths_and_needs,
+        meetings=meetings,
         level=level,
         trend=trends.index_per_visit(engine, actor, result["state"], level, index=index),
     )
 
 
-def _visits(engine: Engine, actor: Actor, visit_ids: list[str], level: Confidentiality) -> pd.DataFrame:
+def _visits(
+    engine: Engine, actor: Actor, visit_ids: list[str], level: Confidentiality, resolutions: dict | None = None
+) -> pd.DataFrame:
     """The two visits, baseline first, with partners and resolutions (number and year) as text."""
-    resolutions = records.reference_options(engine)["resolutions"]
+    resolutions = records.reference_options(engine)["resolutions"] if resolutions is None else resolutions
     visits = [records.get_visit(engine, actor, visit_id, level) for visit_id in visit_ids]
     return pd.DataFrame(
         [
@@ -295,7 +343,7 @@ def _trend(data: _FollowUp) -> Section:
                 title="Implementation index at each follow-up visit",
             )
         ],
-        charts=[Chart(dashboard_charts.index_per_visit(data.trend), f"Implementation index overall: {named}.")],
+        charts=[Chart(lambda: dashboard_charts.index_per_visit(data.trend), f"Implementation index overall: {named}.")],
     )
 
 
@@ -657,11 +705,12 @@ def build_period_report(
     level = effective_level(actor, level)
     visits = followup_periods(engine, actor, start, end, level)
     names = comparison.thematic_area_names(engine)
+    listed = _Listed.read(engine, actor, level, visits)
     collected = []
     # Read once: each State's trend and the summary's heatmap come from it.
     every_index = comparison.cross_state_index(engine, actor, level)
     for done, visit in enumerate(visits.itertuples(), start=1):
-        collected.append(_collect(engine, actor, visit.state, visit.visit_id, level, names, every_index))
+        collected.append(_collect(engine, actor, visit.state, visit.visit_id, level, names, every_index, listed))
         if progress:
             progress(done, len(visits), visit.state_name)
     order = {visit_id: position for position, visit_id in enumerate(visits["visit_id"])}

@@ -2,6 +2,7 @@
 
 import logging
 import math
+import queue
 import textwrap
 import threading
 from collections.abc import Iterator
@@ -33,6 +34,13 @@ def _text_colour(colour: str) -> str:
 
 def area_progress(areas: pd.DataFrame) -> Chart:
     """Baseline items by status group per area, beside the new shortfalls found at the follow-up."""
+    return Chart(lambda: _area_progress_figure(areas), _area_progress_text(areas), _AREA_PROGRESS_TITLE)
+
+
+_AREA_PROGRESS_TITLE = "Progress per thematic area"
+
+
+def _area_progress_figure(areas: pd.DataFrame) -> go.Figure:
     labels = [wrapped(name) for name in areas["area_name"]]
     figure = make_subplots(
         rows=1,
@@ -83,7 +91,7 @@ def area_progress(areas: pd.DataFrame) -> Chart:
         legend=dict(orientation="h", yanchor="top", y=-0.12, x=0, traceorder="normal"),
         plot_bgcolor="white",
         uniformtext=dict(minsize=9, mode="show"),
-        title=dict(text="Progress per thematic area", x=0),
+        title=dict(text=_AREA_PROGRESS_TITLE, x=0),
     )
     figure.update_yaxes(autorange="reversed", title_text="Thematic area", row=1, col=1)
     baseline_items = areas["baseline_gaps"] + areas["baseline_recommendations"]
@@ -99,7 +107,7 @@ def area_progress(areas: pd.DataFrame) -> Chart:
             row=1,
             col=column,
         )
-    return Chart(figure, _area_progress_text(areas))
+    return figure
 
 
 def _area_progress_text(areas: pd.DataFrame) -> str:
@@ -117,6 +125,7 @@ def _area_progress_text(areas: pd.DataFrame) -> str:
     )
 
 
+_HEATMAP_TITLE = "Implementation index (0 = nothing implemented, 100 = all closed) by area"
 # Past this many follow-up visits a printed column is too narrow for a State's name.
 _NAMED_COLUMNS = 12
 
@@ -162,9 +171,7 @@ def index_heatmap(index: pd.DataFrame, names: dict[str, str]) -> Chart:
     lines = sum(row.count("<br>") + 1 for row in rows)
     figure.update_layout(
         font=_FONT,
-        title=dict(
-            text="Implementation index (0 = nothing implemented, 100 = all closed) by area", x=0, y=0.99, yanchor="top"
-        ),
+        title=dict(text=_HEATMAP_TITLE, x=0, y=0.99, yanchor="top"),
         height=220 + 18 * lines + 10 * len(rows),
         margin=dict(l=10, r=10, t=150, b=20),
         plot_bgcolor="white",
@@ -175,9 +182,10 @@ def index_heatmap(index: pd.DataFrame, names: dict[str, str]) -> Chart:
         for row in overall.itertuples()
     )
     return Chart(
-        figure,
+        lambda: figure,
         "Heatmap of the implementation index (0 to 100) of each follow-up visit per thematic area. "
         f"Overall index per State: {described}.",
+        _HEATMAP_TITLE,
     )
 
 
@@ -208,6 +216,42 @@ def image_server() -> Iterator[None]:
             _server_users -= 1
             if _server_users == 0:
                 kaleido.stop_sync_server(silence_warnings=True)
+
+
+class BackgroundImages:
+    """The PNG of each chart, in order, drawn by a thread from the start so that the caller can
+    write the rest of the document meanwhile.
+
+    The browser draws one chart at a time; a failure is raised where its image is asked for, and
+    `close()` stops the drawing of a document abandoned half-way.
+    """
+
+    def __init__(self, charts: list[Chart]):
+        self._count = len(charts)
+        self._results: queue.Queue = queue.Queue()
+        self._stop = threading.Event()
+        if charts:
+            threading.Thread(target=self._draw, args=(charts,), name="report-charts", daemon=True).start()
+
+    def _draw(self, charts: list[Chart]) -> None:
+        for chart in charts:
+            if self._stop.is_set():
+                return
+            try:
+                self._results.put(png(chart.figure))
+            except BaseException as error:  # handed to the reader, who raises it
+                self._results.put(error)
+                return
+
+    def __iter__(self) -> Iterator[bytes]:
+        for _ in range(self._count):
+            image = self._results.get()
+            if isinstance(image, BaseException):
+                raise image
+            yield image
+
+    def close(self) -> None:
+        self._stop.set()
 
 
 def png(figure: go.Figure, width: int = 900) -> bytes:

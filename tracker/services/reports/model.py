@@ -3,12 +3,15 @@
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-
-import plotly.graph_objects as go
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from tracker.models import Confidentiality
 from tracker.services.snapshots import Reported
 from tracker.services.wording import day, marking
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 Cell = str | int | float | None
 # Told of each step of a long job: (steps done, steps in all, what the last step was about).
@@ -36,14 +39,19 @@ class Table:
 
 @dataclass
 class Chart:
-    """A figure and the sentence that says what it shows, for readers who cannot see it."""
+    """A figure and the sentence that says what it shows, for readers who cannot see it.
 
-    figure: go.Figure
+    The figure is drawn only when a rendering asks for it: Markdown never does, and building
+    a Plotly figure per State is a good part of a period report's time.
+    """
+
+    draw: Callable[[], "go.Figure"]
     alt_text: str
+    title: str = "Chart"
 
-    @property
-    def title(self) -> str:
-        return self.figure.layout.title.text or "Chart"
+    @cached_property
+    def figure(self) -> "go.Figure":
+        return self.draw()
 
 
 @dataclass

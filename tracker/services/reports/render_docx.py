@@ -7,6 +7,7 @@ those are written through its documented low-level access (`OxmlElement`, `qn`, 
 """
 
 import io
+import re
 from contextlib import nullcontext
 
 import docx
@@ -16,7 +17,8 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Cm, Length, Pt
+from lxml import etree
 
 from tracker.services.reports import charts as chart_images
 from tracker.services.reports.model import (
@@ -41,6 +43,11 @@ _CHAR_WIDTH, _CELL_PADDING = Cm(0.17), Cm(0.4)
 _LONGEST_LINE = 80
 _NARROWEST = 5
 _SHORT_TABLE = 15
+_TR, _TC, _TC_PR, _TC_W, _P, _P_PR, _P_STYLE, _KEEP_NEXT, _JC, _R, _T, _TAB, _BR = (
+    qn(f"w:{name}")
+    for name in ("tr", "tc", "tcPr", "tcW", "p", "pPr", "pStyle", "keepNext", "jc", "r", "t", "tab", "br")
+)
+_W, _TYPE, _VAL, _SPACE = qn("w:w"), qn("w:type"), qn("w:val"), qn("xml:space")
 
 
 def _field(paragraph, instruction: str) -> None:
@@ -96,11 +103,26 @@ def _properties(word: docx.document.Document, document: Document) -> None:
     properties.title = document.title
     properties.subject = f"{document.subtitle} ({document.marking})" if document.subtitle else document.marking
     properties.author = properties.last_modified_by = document.author
-    properties.keywords = "; ".join(document.keywords)
+    properties.keywords = _keywords_within(document.keywords, _CORE_PROPERTY_LIMIT)
     properties.category = document.marking
     properties.comments = document.generated_line
     properties.created = properties.modified = document.generated_at.replace(tzinfo=None)
     properties.revision = 1
+
+
+# Word's core properties hold at most 255 characters each; python-docx refuses a longer one.
+_CORE_PROPERTY_LIMIT = 255
+
+
+def _keywords_within(keywords: list[str], limit: int) -> str:
+    """As many whole keywords as fit (a period report names every State), the level always kept last."""
+    *leading, last = keywords or [""]
+    kept: list[str] = []
+    for keyword in leading:
+        if len("; ".join([*kept, keyword, last])) > limit:
+            break
+        kept.append(keyword)
+    return "; ".join([*kept, last])[:limit]
 
 
 def _boxed(paragraph) -> None:
@@ -291,26 +313,50 @@ def _table(word: docx.document.Document, table: Table) -> None:
         cell.paragraphs[0].add_run(text).bold = True
         cell.width = width
     _repeat_as_header(grid.rows[0])
+    _append_rows(grid, table, widths, keep_together)
+
+
+_BREAKS = re.compile(r"([\t\r\n])")
+
+
+def _append_rows(grid, table: Table, widths: list[int], keep_together: bool) -> None:
+    """The body rows written as WordprocessingML at once: what `cell.text`, `cell.width` and the
+    paragraph properties would write, without python-docx's per-cell objects (a period report
+    has hundreds of thousands of cells)."""
+    twips = [str(Length(width).twips) for width in widths]
     numeric = table.numeric_columns
+    tbl = grid._tbl
     for position, values in enumerate(table.rows, start=1):
-        for cell, value, width, right in zip(grid.add_row().cells, values, widths, numeric):
-            cell.text = cell_text(value)
-            _cell_style(cell.paragraphs[0])
-            cell.paragraphs[0].paragraph_format.keep_with_next = keep_together and position < len(table.rows)
-            cell.width = width
+        keep = keep_together and position < len(table.rows)
+        row = etree.SubElement(tbl, _TR)
+        for value, width, right in zip(values, twips, numeric):
+            cell = etree.SubElement(row, _TC)
+            etree.SubElement(etree.SubElement(cell, _TC_PR), _TC_W, {_W: width, _TYPE: "dxa"})
+            paragraph = etree.SubElement(cell, _P)
+            properties = etree.SubElement(paragraph, _P_PR)
+            etree.SubElement(properties, _P_STYLE, {_VAL: _CELL_STYLE_ID})
+            if keep:
+                etree.SubElement(properties, _KEEP_NEXT)
             if right:
-                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                etree.SubElement(properties, _JC, {_VAL: "right"})
+            run = etree.SubElement(paragraph, _R)
+            for part in _BREAKS.split(cell_text(value)):
+                if part == "\t":
+                    etree.SubElement(run, _TAB)
+                elif part in ("\r", "\n"):
+                    etree.SubElement(run, _BR)
+                elif part:
+                    etree.SubElement(run, _T, {_SPACE: "preserve"}).text = part
 
 
-def _picture(word: docx.document.Document, image: bytes, title: str, alt_text: str) -> None:
+def _picture(paragraph, image: bytes, title: str, alt_text: str) -> None:
     """The chart as a picture with alt text (wp:docPr descr), which python-docx does not set itself."""
-    shape = word.add_picture(io.BytesIO(image), width=_CHART_WIDTH)
+    shape = paragraph.add_run().add_picture(io.BytesIO(image), width=_CHART_WIDTH)
     properties = shape._inline.docPr
     properties.set("title", title)
     properties.set("descr", alt_text)
-    picture = word.paragraphs[-1]
-    picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    picture.paragraph_format.space_before = Pt(8)
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.paragraph_format.space_before = Pt(8)
 
 
 def _end_after_table(word: docx.document.Document) -> None:
@@ -331,31 +377,37 @@ def render_docx(document: Document, charts: bool = True, progress: Progress | No
     _contents(word, document)
     _new_section(word)
     flow = _Flow(word)
-    total = document.chart_count if charts else 0
-    drawn = 0
+    drawing = [chart for section, _, _ in document.walk() for chart in section.charts] if charts else []
+    placed: list[tuple[object, str]] = []
     paragraph_number = 0
-    with chart_images.image_server() if total else nullcontext():
-        for section, depth, number in document.walk():
-            flow.start(section)
-            word.add_heading(numbered(number, section.heading), level=min(depth, 9))
-            flow.fresh = False
-            previous_table = False
-            for paragraph in section.paragraphs or ([] if section.subsections else [NONE_RECORDED]):
-                if paragraph == NONE_RECORDED:
-                    word.add_paragraph(paragraph)
-                    continue
-                paragraph_number += 1
-                word.add_paragraph(f"{paragraph_number}.\t{paragraph}", style="Body Numbered")
-            for table in section.tables:
-                if previous_table and not table.title:
-                    word.add_paragraph()
-                _table(word, table)
-                previous_table = True
-            for chart in section.charts if charts else []:
-                _picture(word, chart_images.png(chart.figure), chart.title, chart.alt_text)
-                drawn += 1
+    with chart_images.image_server() if drawing else nullcontext():
+        # The browser draws the charts while the text and tables are written; each picture then
+        # goes into the paragraph kept for it.
+        images = chart_images.BackgroundImages(drawing)
+        try:
+            for section, depth, number in document.walk():
+                flow.start(section)
+                word.add_heading(numbered(number, section.heading), level=min(depth, 9))
+                flow.fresh = False
+                previous_table = False
+                for paragraph in section.paragraphs or ([] if section.subsections else [NONE_RECORDED]):
+                    if paragraph == NONE_RECORDED:
+                        word.add_paragraph(paragraph)
+                        continue
+                    paragraph_number += 1
+                    word.add_paragraph(f"{paragraph_number}.\t{paragraph}", style="Body Numbered")
+                for table in section.tables:
+                    if previous_table and not table.title:
+                        word.add_paragraph()
+                    _table(word, table)
+                    previous_table = True
+                placed += [(word.add_paragraph(), section.heading) for _ in (section.charts if charts else [])]
+            for drawn, (chart, (paragraph, heading), image) in enumerate(zip(drawing, placed, images), start=1):
+                _picture(paragraph, image, chart.title, chart.alt_text)
                 if progress:
-                    progress(drawn, total, section.heading)
+                    progress(drawn, len(drawing), heading)
+        finally:
+            images.close()
     _end_after_table(word)
     output = io.BytesIO()
     word.save(output)
