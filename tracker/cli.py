@@ -439,7 +439,7 @@ def report(
         document = reports.build_state_report(engine, actor, state, followup, level)
         reports.write_report(document, fmt, out)
     else:
-        start, end = reports.parse_period(period)
+        start, end = reports.parse_period(period or "")
         with Progress(console=Console(stderr=True)) as bar:
             document = reports.build_period_report(
                 engine,

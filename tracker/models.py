@@ -10,7 +10,8 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, field_validator, model_validator
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Table, Text
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Field, SQLModel
 
 
@@ -185,7 +186,8 @@ def _conf_check(table: str) -> CheckConstraint:
 
 
 # A row may name one that comes later in the same import, so these are checked at commit.
-_DEFERRABLE = {"deferrable": True, "initially": "IMMEDIATE"}
+def _deferred_key(target: str) -> ForeignKey:
+    return ForeignKey(target, deferrable=True, initially="IMMEDIATE")
 
 
 # ---------------------------------------------------------------- reference tables
@@ -203,9 +205,7 @@ class ThematicArea(SQLModel, table=True):
     __table_args__ = (CheckConstraint("parent IS NULL OR parent <> code", name="ck_area_parent_not_self"),)
     code: str = Field(primary_key=True, max_length=64)
     name: str
-    parent: str | None = Field(
-        default=None, sa_column=Column(ForeignKey("thematic_area.code", **_DEFERRABLE), index=True)
-    )
+    parent: str | None = Field(default=None, sa_column=Column(_deferred_key("thematic_area.code"), index=True))
     cross_cutting: bool = False
     sort_order: int = 0
 
@@ -246,9 +246,7 @@ class Visit(SQLModel, table=True):
     modality: str = Modality.in_person.value
     start_date: dt.date
     end_date: dt.date
-    baseline_visit_id: str | None = Field(
-        default=None, sa_column=Column(ForeignKey("visit.visit_id", **_DEFERRABLE), index=True)
-    )
+    baseline_visit_id: str | None = Field(default=None, sa_column=Column(_deferred_key("visit.visit_id"), index=True))
     lead: str = ""
     summary: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
@@ -287,9 +285,7 @@ class Finding(SQLModel, table=True):
     priority: bool = False
     severity: str | None = None
     source_ref: str = ""
-    continues: str | None = Field(
-        default=None, sa_column=Column(ForeignKey("finding.finding_id", **_DEFERRABLE), index=True)
-    )
+    continues: str | None = Field(default=None, sa_column=Column(_deferred_key("finding.finding_id"), index=True))
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
 
 
@@ -658,3 +654,10 @@ class UserCreate(_Input):
         if len(set(value)) < 4:
             raise ValueError("the password is too simple; use at least four different characters")
         return value
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a table model: SQLModel sets `__table__` at runtime but does not declare it."""
+    table = sa_inspect(model).local_table
+    assert isinstance(table, Table)
+    return table

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select
 
-from tracker.models import AuditEvent
+from tracker.models import AuditEvent, table_of
 from tracker.services.access import Actor, require_admin, require_full_clearance
 
-audit_table = AuditEvent.__table__
+audit_table = table_of(AuditEvent)
 
 # Built once: json.dumps with options builds a new encoder on every call, which an import of
 # a hundred thousand rows would pay a hundred thousand times. Changes hold row values, never cycles.

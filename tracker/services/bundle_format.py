@@ -6,8 +6,9 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from pydantic import BaseModel
 from sqlalchemy import Table
@@ -33,6 +34,7 @@ from tracker.models import (
     VisitCreate,
     VisitPartner,
     VisitResolution,
+    table_of,
 )
 
 
@@ -73,7 +75,7 @@ FILES: tuple[FileSpec, ...] = (
     FileSpec(
         "areas.csv",
         "thematic_area",
-        ThematicArea.__table__,
+        table_of(ThematicArea),
         ("code",),
         ("code", "name", "parent", "cross_cutting", "sort_order"),
         AreaCreate,
@@ -81,7 +83,7 @@ FILES: tuple[FileSpec, ...] = (
     FileSpec(
         "visits.csv",
         "visit",
-        Visit.__table__,
+        table_of(Visit),
         ("visit_id",),
         (
             "visit_id",
@@ -101,14 +103,14 @@ FILES: tuple[FileSpec, ...] = (
         ),
         VisitCreate,
         {
-            "partners": Link(VisitPartner.__table__, "visit_id", "partner"),
-            "resolutions": Link(VisitResolution.__table__, "visit_id", "resolution"),
+            "partners": Link(table_of(VisitPartner), "visit_id", "partner"),
+            "resolutions": Link(table_of(VisitResolution), "visit_id", "resolution"),
         },
     ),
     FileSpec(
         "findings.csv",
         "finding",
-        Finding.__table__,
+        table_of(Finding),
         ("finding_id",),
         (
             "finding_id",
@@ -125,12 +127,12 @@ FILES: tuple[FileSpec, ...] = (
             "confidentiality",
         ),
         FindingCreate,
-        {"resolutions": Link(FindingResolution.__table__, "finding_id", "resolution")},
+        {"resolutions": Link(table_of(FindingResolution), "finding_id", "resolution")},
     ),
     FileSpec(
         "assessments.csv",
         "assessment",
-        Assessment.__table__,
+        table_of(Assessment),
         ("finding_id", "visit_id"),
         ("finding_id", "visit_id", "status", "evidence", "assessed_on", "confidentiality"),
         AssessmentCreate,
@@ -138,7 +140,7 @@ FILES: tuple[FileSpec, ...] = (
     FileSpec(
         "meetings.csv",
         "meeting",
-        Meeting.__table__,
+        table_of(Meeting),
         ("meeting_id",),
         ("meeting_id", "visit_id", "date", "kind", "counterpart", "sector", "area", "notes", "confidentiality"),
         MeetingCreate,
@@ -146,7 +148,7 @@ FILES: tuple[FileSpec, ...] = (
     FileSpec(
         "milestones.csv",
         "milestone",
-        Milestone.__table__,
+        table_of(Milestone),
         ("visit_id", "milestone"),
         ("visit_id", "milestone", "date", "note", "confidentiality"),
         MilestoneCreate,
@@ -154,11 +156,11 @@ FILES: tuple[FileSpec, ...] = (
     FileSpec(
         "ta.csv",
         "ta_record",
-        TARecord.__table__,
+        table_of(TARecord),
         ("finding_id",),
         ("finding_id", "status", "providers", "addresses", "updated_on", "note", "confidentiality"),
         TARecordCreate,
-        {"providers": Link(TAProvider.__table__, "finding_id", "partner")},
+        {"providers": Link(table_of(TAProvider), "finding_id", "partner")},
     ),
 )
 SPECS = {spec.name: spec for spec in FILES}
@@ -198,7 +200,7 @@ class Source:
     name: str
     origin: str
     size: int
-    open: Callable[[], BinaryIO]
+    open: Callable[[], IO[bytes]]
 
 
 def sources_from_paths(paths: list[Path]) -> list[Source]:
@@ -231,7 +233,7 @@ def sources_from_uploads(uploads: list[tuple[str, bytes]]) -> list[Source]:
         if name.lower().endswith(".zip"):
             found.extend(_zip_sources(io.BytesIO(data), name))
         else:
-            found.append(Source(Path(name).name, name, len(data), lambda data=data: io.BytesIO(data)))
+            found.append(Source(Path(name).name, name, len(data), partial(io.BytesIO, data)))
     # A zip member's size is the one its header declares; reading stops there (zipfile checks).
     _check_upload_size(sum(source.size for source in found), limit)
     return _checked(found)
@@ -261,7 +263,7 @@ def _zip_sources(archive, label: str | None = None) -> list[Source]:
     if not members:
         raise TrackerError(f"{label} holds no CSV files", f"a bundle holds any of {FILE_NAMES}")
     return [
-        Source(Path(m.filename).name, f"{label}:{m.filename}", m.file_size, lambda m=m: bundle.open(m)) for m in members
+        Source(Path(m.filename).name, f"{label}:{m.filename}", m.file_size, partial(bundle.open, m)) for m in members
     ]
 
 
@@ -286,7 +288,7 @@ def _checked(found: list[Source]) -> list[Source]:
 class CountingReader(io.RawIOBase):
     """Counts the bytes read, for progress reports on large files."""
 
-    def __init__(self, raw: BinaryIO):
+    def __init__(self, raw: IO[bytes]):
         self.raw = raw
         self.count = 0
 

@@ -3,10 +3,12 @@
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, select
+from sqlmodel import col
 
 from tracker.db import require_schema
 from tracker.errors import TrackerError
@@ -47,11 +49,11 @@ def _rows_query(spec: FileSpec, level: Confidentiality) -> Select:
             return query.where(visit_visible(level))
         case "finding" | "meeting" | "milestone":
             visible = {"finding": finding_visible, "meeting": meeting_visible, "milestone": milestone_visible}
-            return query.join(Visit, Visit.visit_id == table.c.visit_id).where(visible[spec.entity](level))
+            return query.join(Visit, col(Visit.visit_id) == table.c.visit_id).where(visible[spec.entity](level))
         case "ta_record":
             return (
-                query.join(Finding, Finding.finding_id == table.c.finding_id)
-                .join(Visit, Visit.visit_id == Finding.visit_id)
+                query.join(Finding, col(Finding.finding_id) == table.c.finding_id)
+                .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
                 .where(ta_visible(level))
             )
         case "assessment":
@@ -99,8 +101,9 @@ def _records(connection: Connection, spec: FileSpec, level: Confidentiality) -> 
         ]
 
 
-def _grouped(rows) -> Iterator[tuple[str, list]]:
-    owner, values = None, []
+def _grouped(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[str, list]]:
+    owner: str = ""
+    values: list = []
     for row_owner, value in rows:
         if row_owner != owner and values:
             yield owner, values

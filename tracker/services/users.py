@@ -5,6 +5,8 @@ change to an account and every sign-in attempt leaves an AuditEvent.
 """
 
 import datetime as dt
+from enum import StrEnum
+from typing import TypeVar
 
 import pandas as pd
 from argon2 import PasswordHasher
@@ -15,11 +17,12 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from tracker.config import get_settings
 from tracker.db import require_schema, writing
 from tracker.errors import NotFound, PermissionDenied, TrackerError
-from tracker.models import Confidentiality, Role, User, UserCreate
+from tracker.models import Confidentiality, Role, User, UserCreate, table_of
 from tracker.services import audit
 from tracker.services.access import Actor, require_admin
 
-user_table = User.__table__
+user_table = table_of(User)
+_E = TypeVar("_E", bound=StrEnum)
 hasher = PasswordHasher()
 
 # Verified when the username is unknown, so that a wrong name takes as long as a wrong password.
@@ -144,15 +147,15 @@ def _change(
 
 def set_role(engine: Engine, actor: Actor, username: str, role: str | Role) -> None:
     require_admin(actor)
-    role = _enum(Role, role, "role")
-    _change(engine, actor, username, {"role": role.value})
+    chosen = _enum(Role, role, "role")
+    _change(engine, actor, username, {"role": chosen.value})
 
 
 def set_clearance(engine: Engine, actor: Actor, username: str, clearance: str | Confidentiality) -> None:
     require_admin(actor)
-    clearance = _enum(Confidentiality, clearance, "clearance")
-    _require_within_clearance(actor, clearance, "make an account")
-    _change(engine, actor, username, {"clearance": clearance.value}, within=actor)
+    chosen = _enum(Confidentiality, clearance, "clearance")
+    _require_within_clearance(actor, chosen, "make an account")
+    _change(engine, actor, username, {"clearance": chosen.value}, within=actor)
 
 
 def set_disabled(engine: Engine, actor: Actor, username: str, disabled: bool = True) -> None:
@@ -171,7 +174,7 @@ def set_password(engine: Engine, actor: Actor, username: str, password: str) -> 
     _change(engine, actor, username, values, shown={"password": ["(hidden)", "(changed)"]}, within=actor)
 
 
-def _enum(kind, value, name: str):
+def _enum(kind: type[_E], value: object, name: str) -> _E:
     try:
         return kind(str(value).strip().lower())
     except ValueError:

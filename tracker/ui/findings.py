@@ -1,6 +1,8 @@
 """Findings: browse with filters, add and edit a finding, and assess baseline items at a follow-up."""
 
+import pandas as pd
 import streamlit as st
+from streamlit.elements.lib.column_types import ColumnConfig
 
 from tracker.errors import ValidationFailed
 from tracker.models import FindingKind, Severity, Status
@@ -152,7 +154,7 @@ def edit(listed: list[str]) -> None:
             "Resolutions",
             list(options["resolutions"]),
             record.get("resolutions", []),
-            format_func=options["resolutions"].get,
+            format_func=common.named(options["resolutions"]),
             key=f"{form}:resolutions",
         )
         common.field_error(form, "resolutions")
@@ -205,14 +207,14 @@ def assess() -> None:
     source = common.worksheet(database, who, followup)
     # Status and evidence come before the long title, so they show without scrolling.
     order = ["finding_id", "sub_area", "kind", "priority", "status", "evidence", "title"]
-    columns = {
+    columns: dict[str, str | ColumnConfig] = {
         "finding_id": "Id",
         "sub_area": "Area",
-        "kind": st.column_config.SelectboxColumn("Kind", options=list(kinds), format_func=kinds.get),
+        "kind": st.column_config.SelectboxColumn("Kind", options=list(kinds), format_func=common.named(kinds)),
         "priority": st.column_config.CheckboxColumn("Priority"),
         "title": st.column_config.TextColumn("Title", width="large"),
         "status": st.column_config.SelectboxColumn(
-            "Status", options=list(statuses), format_func=statuses.get, required=True
+            "Status", options=list(statuses), format_func=common.named(statuses), required=True
         ),
         "evidence": st.column_config.TextColumn("Evidence", width="medium"),
     }
@@ -239,10 +241,10 @@ def assess() -> None:
         except ValidationFailed as error:
             st.error(str(error), icon=":material/error:")
             common.dataframe(
-                [
+                pd.DataFrame(
                     {"finding": e["key"].split("/")[0], "field": e["field"], "problem": e["message"]}
                     for e in error.errors
-                ],
+                ),
                 hide_index=True,
                 key="worksheet:errors",
             )

@@ -5,6 +5,7 @@ import streamlit as st
 
 from tracker.services import charts
 from tracker.services.comparison import NewIssue, PriorityItem, areas_frame, as_frame, new_issues, priority_items
+from tracker.services.frames import rows_of
 from tracker.services.palette import STATUS_GROUP_COLOURS
 from tracker.ui import common, deadlines
 
@@ -24,8 +25,7 @@ with common.choices_in_url():
     iso3 = common.url_selectbox("State", states, key="progress:state", param="state", container=pick_state)
     of_state = followups[followups["state"] == iso3]
     spans = {
-        row.visit_id: f"{row.visit_id} ({common.date_span(row.start_date, row.end_date)})"
-        for row in of_state.itertuples()
+        row.visit_id: f"{row.visit_id} ({common.date_span(row.start_date, row.end_date)})" for row in rows_of(of_state)
     }
     followup = common.url_selectbox(
         "Follow-up visit", spans, key="progress:followup", param="followup", container=pick_visit
@@ -40,7 +40,7 @@ resolution_names = common.reference_options(database)["resolutions"]
 
 
 def visit_card(title: str, visit_id: str) -> None:
-    visit = visits.loc[visit_id]
+    visit = visits.to_dict("index")[visit_id]
     resolutions = [resolution_names.get(int(n), n) for n in visit["resolutions"].split("; ") if n]
     with st.container(border=True):
         st.markdown(f"**{title}: {common.plain(visit_id)}**")
@@ -130,7 +130,7 @@ for column, title, rows in (
         st.markdown(f"**{title}**")
         if rows.empty:
             st.caption("No area has a scored baseline item.")
-        for rank, row in enumerate(rows.itertuples(), start=1):
+        for rank, row in enumerate(rows_of(rows), start=1):
             st.markdown(
                 f"{rank}. {common.plain(row.area_name[0].upper() + row.area_name[1:])}: "
                 f"**{common.index_text(row.implementation_index)}** (n {row.scored_items})"
@@ -181,7 +181,7 @@ shown = (
         ["gaps", "recommendations"],
         default="gaps",
         key="progress:kind",
-        format_func={"gaps": "Gaps (shortfalls)", "recommendations": "Recommendations"}.get,
+        format_func=common.named({"gaps": "Gaps (shortfalls)", "recommendations": "Recommendations"}),
     )
     or "gaps"
 )
@@ -214,7 +214,8 @@ status_columns = {
 def status_in_colour(frame: pd.DataFrame):
     """The status group cell in the group's colour, with the group in words beside the status."""
 
-    def paint(group: str) -> str:
+    def paint(cell: object) -> str:
+        group = str(cell)
         colour = STATUS_GROUP_COLOURS.get(group.lower().split(" ")[0], "")
         ink = "#ffffff" if group.lower().startswith(("closed", "open")) else "#1a1a1a"
         return f"background-color: {colour}; color: {ink}" if colour else ""

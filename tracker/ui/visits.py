@@ -1,6 +1,7 @@
 """Visits and meetings: list, add and edit them."""
 
 import datetime as dt
+from typing import Any
 
 import streamlit as st
 
@@ -26,7 +27,7 @@ def visit_form(visit_id: str) -> None:
     states = {code: f"{name} ({code})" for code, name in options["states"].items()}
     common.form_message(form)
     with st.form(form):
-        values = {}
+        values: dict[str, Any] = {}
         first, second, third = st.columns(3)
         with first:
             values["visit_id"] = st.text_input(
@@ -89,7 +90,7 @@ def visit_form(visit_id: str) -> None:
                 list(options["resolutions"]),
                 record.get("resolutions", []),
                 key=f"{form}:resolutions",
-                format_func=options["resolutions"].get,
+                format_func=common.named(options["resolutions"]),
             )
             common.field_error(form, "resolutions")
         values["summary"] = st.text_area("Summary", record.get("summary", ""), key=f"{form}:summary")
@@ -131,7 +132,7 @@ def meeting_form(meeting_id: str, visit_id: str | None) -> None:
     areas = {"": "—", **{code: f"{code} · {name}" for code, name in options["areas"].items()}}
     common.form_message(form)
     with st.form(form):
-        values = {}
+        values: dict[str, Any] = {}
         first, second, third = st.columns(3)
         with first:
             values["meeting_id"] = st.text_input(

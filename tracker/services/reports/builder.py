@@ -10,7 +10,7 @@ Every value is written in words (areas by their stored names, statuses, kinds an
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -21,6 +21,7 @@ from tracker.services import comparison, records
 from tracker.services.access import Actor, effective_level
 from tracker.services.comparison import NewIssue, PriorityItem
 from tracker.services.demo import ILLUSTRATIVE_MARK
+from tracker.services.frames import rows_of
 from tracker.services.reports import after_visit, charts
 from tracker.services.reports.model import NONE_RECORDED, Document, Progress, Section, Table
 from tracker.services.wording import date_span, day, in_prose, label, level_words
@@ -80,8 +81,10 @@ def parse_period(text: str) -> tuple[dt.date, dt.date]:
     """`YYYY-MM-DD..YYYY-MM-DD`, both days included."""
     match = _PERIOD.match(text or "")
     try:
+        if match is None:
+            raise ValueError(text)
         start, end = (dt.date.fromisoformat(day) for day in match.groups())
-    except (AttributeError, ValueError):
+    except ValueError:
         raise TrackerError(f"'{text}' is not a period", "write it as FROM..TO, e.g. 2023-01-01..2023-12-31") from None
     if end < start:
         raise TrackerError(f"the period {text} ends before it starts", "put the earlier date first")
@@ -93,7 +96,7 @@ def period_sort(text: str | None) -> PeriodSort:
     chosen = (text or "state").strip().lower()
     if chosen not in PERIOD_SORTS:
         raise TrackerError(f"'{text}' is not a sort order of the summary", "use state or index")
-    return chosen  # type: ignore[return-value]
+    return cast(PeriodSort, chosen)
 
 
 def period_title(start: dt.date, end: dt.date) -> str:
@@ -258,7 +261,7 @@ def _scope(data: _FollowUp) -> Section:
             "The follow-up visit judged each shortfall and recommendation of the baseline visit. Issues "
             "it raised that the baseline did not cover are reported separately as new issues: they are "
             "not regressions.",
-            *(f"{visit.visit_id}: {visit.summary}" for visit in data.visits.itertuples() if visit.summary),
+            *(f"{visit.visit_id}: {visit.summary}" for visit in rows_of(data.visits) if visit.summary),
         ],
         tables=[
             Table(
@@ -273,7 +276,7 @@ def _scope(data: _FollowUp) -> Section:
                         v.partners,
                         v.resolutions,
                     ]
-                    for v in data.visits.itertuples()
+                    for v in rows_of(data.visits)
                 ],
                 title="Visits compared",
             )
@@ -339,7 +342,7 @@ def _executive_summary(data: _FollowUp, heading: str = "Executive summary") -> S
         tables.append(
             Table(
                 ["Thematic area", "Shortfall", "Severity", "Status at the follow-up"],
-                [[r.area_name, r.title, label(r.severity) or "—", label(r.status)] for r in remaining.itertuples()],
+                [[r.area_name, r.title, label(r.severity) or "—", label(r.status)] for r in rows_of(remaining)],
                 title="Top remaining shortfalls",
             )
         )
@@ -380,7 +383,7 @@ def _remaining_sentence(data: _FollowUp) -> str:
     remaining = _top_remaining_shortfalls(data.items)
     if remaining.empty:
         return "No baseline shortfall remains open or progressing at this level."
-    named = "; ".join(f"{r.title} ({r.area_name}, {in_prose(r.status)})" for r in remaining.itertuples())
+    named = "; ".join(f"{r.title} ({r.area_name}, {in_prose(r.status)})" for r in rows_of(remaining))
     return f"The main remaining shortfalls: {named}."
 
 
@@ -493,7 +496,7 @@ def _strengths_or_needs(data: _FollowUp, kind: FindingKind, heading: str, field:
         tables=[
             Table(
                 ["Visit", "Id", "Thematic area", "Title"],
-                [[r.visit_id, r.finding_id, data.area_name(r.area), r.title] for r in found.itertuples()],
+                [[r.visit_id, r.finding_id, data.area_name(r.area), r.title] for r in rows_of(found)],
             )
         ],
     )
@@ -523,7 +526,7 @@ def _meetings(data: _FollowUp) -> Section:
                         label(m.sector),
                         m.notes,
                     ]
-                    for m in meetings.itertuples()
+                    for m in rows_of(meetings)
                 ],
             )
         ],
@@ -547,7 +550,7 @@ def _annex(data: _FollowUp) -> Section:
                     r.evidence,
                     level_words(r.confidentiality),
                 ]
-                for r in baseline[baseline["kind"] == kind].itertuples()
+                for r in rows_of(baseline[baseline["kind"] == kind])
             ],
             title=f"{title} of the baseline visit {data.result['baseline_visit']}",
         )
@@ -566,7 +569,7 @@ def _annex(data: _FollowUp) -> Section:
                     r.title,
                     level_words(r.confidentiality),
                 ]
-                for r in followup.itertuples()
+                for r in rows_of(followup)
             ],
             title=f"Findings of the follow-up visit {data.result['followup_visit']}",
         )
@@ -605,7 +608,7 @@ def build_period_report(
     visits = followup_periods(engine, actor, start, end, level)
     names = comparison.thematic_area_names(engine)
     collected = []
-    for done, visit in enumerate(visits.itertuples(), start=1):
+    for done, visit in enumerate(rows_of(visits), start=1):
         collected.append(_collect(engine, actor, visit.state, visit.visit_id, level, names))
         if progress:
             progress(done, len(visits), visit.state_name)

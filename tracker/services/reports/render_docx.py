@@ -231,7 +231,10 @@ class _Flow:
 
 def _text_width(word: docx.document.Document) -> int:
     section = word.sections[-1]
-    return section.page_width - section.left_margin - section.right_margin
+    width, left, right = section.page_width, section.left_margin, section.right_margin
+    # python-docx reads these from the document; the default template sets all three.
+    assert width is not None and left is not None and right is not None
+    return width - left - right
 
 
 def _minimum_widths(table: Table) -> tuple[list[int], list[int]]:
