@@ -448,6 +448,18 @@ class PriorityItem:
     evidence: str
 
 
+@dataclass(frozen=True)
+class FollowupPriority:
+    """A finding of the follow-up visit marked as a priority (it has no status: nothing assesses it yet)."""
+
+    finding_id: str
+    area: str
+    area_name: str
+    kind: str
+    severity: str | None
+    title: str
+
+
 def new_issues(items: pd.DataFrame) -> list[NewIssue]:
     """The new issues of a follow-up, from its `item_table`: the one definition pages and reports share.
 
@@ -481,9 +493,20 @@ def priority_items(items: pd.DataFrame, kind: FindingKind | None = None) -> list
     return _priorities(chosen)
 
 
-def followup_priorities(items: pd.DataFrame) -> list[PriorityItem]:
-    """The follow-up's own findings marked as priorities (new or continuing), in taxonomy order."""
-    return _priorities(items[(items["role"] != "baseline") & items["priority"]])
+def followup_priorities(items: pd.DataFrame) -> list[FollowupPriority]:
+    """The follow-up's own findings marked as priorities, new or continuing one, in taxonomy order."""
+    chosen = items[(items["role"] != "baseline") & items["priority"]]
+    return [
+        FollowupPriority(
+            finding_id=row["finding_id"],
+            area=row["area"],
+            area_name=row["area_name"],
+            kind=str(row["kind"]),
+            severity=row["severity"],
+            title=row["title"],
+        )
+        for row in chosen.to_dict("records")
+    ]
 
 
 def _priorities(chosen: pd.DataFrame) -> list[PriorityItem]:
@@ -503,7 +526,10 @@ def _priorities(chosen: pd.DataFrame) -> list[PriorityItem]:
     ]
 
 
-def as_frame(rows: list[NewIssue] | list[PriorityItem], of: type[NewIssue] | type[PriorityItem]) -> pd.DataFrame:
+def as_frame(
+    rows: list[NewIssue] | list[PriorityItem] | list[FollowupPriority],
+    of: type[NewIssue] | type[PriorityItem] | type[FollowupPriority],
+) -> pd.DataFrame:
     """Typed rows as a DataFrame for a page's table, with the dataclass's fields as columns."""
     columns = [f.name for f in dataclasses.fields(of)]
     return pd.DataFrame([row.__dict__ for row in rows], columns=columns)

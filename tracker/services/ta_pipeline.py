@@ -128,7 +128,7 @@ def by_status(engine: Engine, actor: Actor, level=None, where: PipelineFilter | 
     query, _ = _needs(level, where or PipelineFilter())
     counted = select(query.subquery().c.status, func.count().label("needs")).group_by("status")
     with reading(engine) as connection:
-        counts: dict[str, int] = dict(connection.execute(counted).tuples().all())
+        counts: dict[str, int] = dict(connection.execute(counted).all())
     return pd.DataFrame({"status": STATUS_ORDER, "needs": [int(counts.get(s, 0)) for s in STATUS_ORDER]})
 
 

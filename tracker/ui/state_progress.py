@@ -4,7 +4,16 @@ import pandas as pd
 import streamlit as st
 
 from tracker.services import charts
-from tracker.services.comparison import NewIssue, PriorityItem, areas_frame, as_frame, new_issues, priority_items
+from tracker.services.comparison import (
+    FollowupPriority,
+    NewIssue,
+    PriorityItem,
+    areas_frame,
+    as_frame,
+    followup_priorities,
+    new_issues,
+    priority_items,
+)
 from tracker.services.frames import rows_of
 from tracker.services.palette import STATUS_GROUP_COLOURS
 from tracker.ui import common, deadlines
@@ -243,12 +252,12 @@ else:
         key="table:priority",
     )
 st.markdown("**Of the follow-up**")
-followup_priority = items[(items["role"] != "baseline") & items["priority"]]
+followup_priority = as_frame(followup_priorities(items), FollowupPriority)
 if followup_priority.empty:
     st.caption("No finding of the follow-up visit is marked as a priority.")
 else:
     common.dataframe(
-        common.in_words(followup_priority[["finding_id", "area", "kind", "severity", "title"]]),
+        common.in_words(followup_priority[["finding_id", "area_name", "kind", "severity", "title"]]),
         hide_index=True,
         column_config=status_columns,
         key="table:followup_priority",
