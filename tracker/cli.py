@@ -106,22 +106,88 @@ def demo() -> None:
     typer.echo("Loaded the illustrative Republic of Korea example (not CTED's findings).", err=True)
 
 
+class ImportFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
 @command("import")
 def import_(
     paths: Annotated[list[Path], typer.Argument(help="Bundle folders, .zip bundles or single CSV files.")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and count, write nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate and list every change (key, field, old → new), write nothing.")
+    ] = False,
+    output: Annotated[
+        ImportFormat,
+        typer.Option("--format", help="text for people; json prints the counts, changes and errors as one object."),
+    ] = ImportFormat.text,
 ) -> None:
     """Validate a CSV bundle and upsert it by key, all or nothing."""
+    from tracker.services.importer import describe_changes, grouped_errors, result_as_dict
+
     result = import_bundle(get_engine(), sources_from_paths(paths), cli_actor(), dry_run=dry_run)
+    if output == ImportFormat.json:
+        typer.echo(json.dumps(result_as_dict(result), indent=2, ensure_ascii=False, default=str))
+        if not result.ok:
+            raise typer.Exit(1)
+        return
     if not result.ok:
-        for error in result.errors:
-            typer.echo(str(error), err=True)
+        for line in grouped_errors(result.errors):
+            typer.echo(line, err=True)
         if result.error_count > len(result.errors):
             typer.echo(f"... and {result.error_count - len(result.errors)} more errors.", err=True)
         fail(
             f"the bundle has {result.error_count} error(s) and nothing was written; correct the rows listed above and import again."
         )
+    if dry_run and result.changes:
+        typer.echo(describe_changes(result))
     typer.echo(describe(result))
+
+
+EntityArgument = Annotated[str, typer.Argument(help="visit, finding, assessment or meeting.")]
+KeyArgument = Annotated[
+    str, typer.Argument(help="The row's id; an assessment's is FINDING_ID/VISIT_ID, e.g. KOR-2009-F03/KOR-2023.")
+]
+
+
+@command()
+def withdraw(
+    entity: EntityArgument,
+    key: KeyArgument,
+    reason: Annotated[str, typer.Option("--reason", help="Why the row is withdrawn, e.g. 'entered twice'.")],
+) -> None:
+    """Withdraw a row: it is kept and audited, but compare, the pages, exports and reports leave it out."""
+    from tracker.services import withdrawal
+
+    row = withdrawal.target(entity, key)
+    withdrawal.withdraw(get_engine(), cli_actor(), row.entity, row.key, reason)
+    typer.echo(f"Withdrew {row}; 'tracker restore {row.entity} {row.key}' brings it back.", err=True)
+
+
+@command()
+def restore(entity: EntityArgument, key: KeyArgument) -> None:
+    """Bring a withdrawn row back."""
+    from tracker.services import withdrawal
+
+    row = withdrawal.target(entity, key)
+    withdrawal.restore(get_engine(), cli_actor(), row.entity, row.key)
+    typer.echo(f"Restored {row}.", err=True)
+
+
+@command()
+def delete(
+    entity: EntityArgument,
+    key: KeyArgument,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete a row for good (administrators), when no other row depends on it; withdrawing is usually better."""
+    from tracker.services import withdrawal
+
+    row = withdrawal.target(entity, key)
+    if not yes and not typer.confirm(f"Delete {row} for good? This cannot be undone", err=True):
+        fail(f"{row} was not deleted.")
+    withdrawal.delete_permanently(get_engine(), cli_actor(), row.entity, row.key)
+    typer.echo(f"Deleted {row}; the audit trail keeps its last values.", err=True)
 
 
 @command()
@@ -345,7 +411,10 @@ def audit_(
         str | None,
         typer.Option(help="Only this entity: visit, finding, assessment, meeting, thematic_area, user, bundle."),
     ] = None,
-    key: Annotated[str | None, typer.Option(help="Only this key, e.g. KOR-2023 or a finding_id.")] = None,
+    key: Annotated[
+        str | None,
+        typer.Option(help="Only keys starting with this, e.g. KOR-2023, or a finding_id (its assessments too)."),
+    ] = None,
     since: Annotated[str | None, typer.Option(help="Only events on or after this day, YYYY-MM-DD (UTC).")] = None,
     limit: Annotated[int, typer.Option(help="At most this many events, newest first.")] = 1000,
 ) -> None:

@@ -252,6 +252,7 @@ class Visit(SQLModel, table=True):
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
     consent: str = Field(default=Consent.none.value, sa_column_kwargs={"server_default": Consent.none.value})
     consent_date: dt.date | None = None
+    withdrawn: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class VisitPartner(SQLModel, table=True):
@@ -287,6 +288,7 @@ class Finding(SQLModel, table=True):
     source_ref: str = ""
     continues: str | None = Field(default=None, sa_column=Column(_deferred_key("finding.finding_id"), index=True))
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
+    withdrawn: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class FindingResolution(SQLModel, table=True):
@@ -309,6 +311,7 @@ class Assessment(SQLModel, table=True):
     evidence: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     assessed_on: dt.date | None = None
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
+    withdrawn: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Meeting(SQLModel, table=True):
@@ -327,6 +330,7 @@ class Meeting(SQLModel, table=True):
     area: str | None = Field(default=None, foreign_key="thematic_area.code")
     notes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
+    withdrawn: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Milestone(SQLModel, table=True):
@@ -561,11 +565,12 @@ class VisitCreate(_Input):
     confidentiality: Level = DEFAULT_CONFIDENTIALITY
     consent: Annotated[Consent, BeforeValidator(lambda v: _blank_to_none(v) or Consent.none)] = Consent.none
     consent_date: OptionalDate = None
+    withdrawn: OptionalText = None
 
     @model_validator(mode="after")
     def _dates_in_order(self):
         if self.end_date < self.start_date:
-            raise ValueError("end_date is before start_date; swap them or correct one")
+            raise ValueError("the end date is before the start date; swap them or correct one")
         if self.baseline_visit_id == self.visit_id:
             raise ValueError("a visit cannot be its own baseline; name the earlier visit")
         return self
@@ -584,6 +589,7 @@ class FindingCreate(_Input):
     source_ref: Text_ = ""
     continues: OptionalKey = None
     confidentiality: Level = DEFAULT_CONFIDENTIALITY
+    withdrawn: OptionalText = None
 
     @model_validator(mode="after")
     def _not_self(self):
@@ -599,6 +605,7 @@ class AssessmentCreate(_Input):
     evidence: Text_ = ""
     assessed_on: OptionalDate = None
     confidentiality: Level = DEFAULT_CONFIDENTIALITY
+    withdrawn: OptionalText = None
 
 
 class MeetingCreate(_Input):
@@ -611,6 +618,7 @@ class MeetingCreate(_Input):
     area: Annotated[str | None, BeforeValidator(lambda v: (_blank_to_none(v) or "").upper() or None)] = None
     notes: Text_ = ""
     confidentiality: Level = DEFAULT_CONFIDENTIALITY
+    withdrawn: OptionalText = None
 
 
 class MilestoneCreate(_Input):

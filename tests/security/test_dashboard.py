@@ -227,7 +227,7 @@ def test_an_analyst_does_get_write_widgets(guarded_engine):
             writes |= {b.label for b in shown.button} - READ_ONLY_BUTTONS
             writes |= {"upload"} if shown.file_uploader else set()
             writes |= {"editor"} if shown.data_editor else set()
-    assert {"upload", "editor", "Add finding", "Add visit", "Save assessments"} <= writes
+    assert {"upload", "editor", "Review and add", "Review changes"} <= writes
 
 
 def test_a_viewer_has_no_admin_page(demo_engine):

@@ -130,8 +130,8 @@ def test_milestones_ta_and_consent_round_trip_byte_identical(engine, tmp_path, r
         "KOR-2023,observations_received,2023-09-11,'-late by a day,committee\n"
     )
     visits = (first / "visits.csv").read_text().splitlines()
-    assert visits[0].endswith(",confidentiality,consent,consent_date")
-    assert visits[1].endswith(",committee,none,") and visits[2].endswith(",committee,ta_needs_only,2024-01-15")
+    assert visits[0].endswith(",confidentiality,consent,consent_date,withdrawn")
+    assert visits[1].endswith(",committee,none,,") and visits[2].endswith(",committee,ta_needs_only,2024-01-15,")
     again = run_import(engine, first)
     assert all(c.created == 0 and c.updated == 0 for c in again.counts.values())
 
@@ -181,13 +181,13 @@ def test_bad_dates_unknown_milestones_and_unknown_providers_are_refused_with_not
 
     assert [str(e) for e in result.errors] == [
         "milestones.csv:2: date: '14/08/2023' is not a date; write it as YYYY-MM-DD",
-        "milestones.csv:3: milestone: Input should be 'draft_sent', 'observations_received', 'adopted', "
-        "'transmitted' or 'response_received'",
+        "milestones.csv:3: milestone: 'report_sent' is not a milestone; did you mean draft_sent? use one of "
+        "draft_sent, observations_received, adopted, transmitted, response_received",
         "milestones.csv:4: date: 2022-01-01 is before visit KOR-2023 started; a milestone comes after the visit",
         "milestones.csv:5: visit_id: visit KOR-2099 is neither in visits.csv nor in the database; add it to visits.csv",
         "ta.csv:2: updated_on: '2024-13-01' is not a date; write it as YYYY-MM-DD",
-        "ta.csv:3: status: Input should be 'identified', 'agreed_by_state', 'shared_with_providers', 'matched', "
-        "'in_delivery', 'delivered' or 'declined'",
+        "ta.csv:3: status: 'waiting' is not a status; use one of identified, agreed_by_state, "
+        "shared_with_providers, matched, in_delivery, delivered, declined",
     ]
     assert count(engine, Visit) == 0 and count(engine, Milestone) == 0 and count(engine, TARecord) == 0
 
@@ -235,7 +235,7 @@ def test_a_visit_without_a_consent_column_keeps_its_consent_and_new_visits_start
 def test_an_unknown_consent_is_refused(engine, tmp_path):
     result = run_import(engine, write_bundle(tmp_path / "a", visits=[visit_row(consent="yes")]))
     assert [str(e) for e in result.errors] == [
-        "visits.csv:2: consent: Input should be 'none', 'ta_needs_only', 'partial' or 'full'"
+        "visits.csv:2: consent: 'yes' is not a consent; use one of none, ta_needs_only, partial, full"
     ]
 
 

@@ -76,6 +76,7 @@ SAMPLES = {
     "detail": TEXTS,
     "source_ref": TEXTS,
     "evidence": TEXTS,
+    "withdrawn": TEXTS,
     "counterpart": TEXTS,
     "notes": TEXTS,
 }

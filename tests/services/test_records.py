@@ -446,3 +446,34 @@ def test_an_assessment_above_the_readers_clearance_reads_as_not_assessed(engine,
         "KOR-2009-F2": ("initial_steps", "KOR-2023"),
     }
     assert records.list_findings(engine, committee_reader, status="fully_implemented")[1] == 0
+
+
+def test_findings_come_in_natural_id_order_a_page_at_a_time_with_the_area_name(engine, tmp_path):
+    ids = ["KOR-2009-F10", "KOR-2009-F2", "KOR-2009-F1", "KOR-2009-F21", "KOR-2009-F3"]
+    bundle = write_bundle(tmp_path / "b", visits=[visit_row()], findings=[finding_row(f) for f in ids])
+    import_bundle(engine, sources_from_paths([bundle]), LOCAL_ADMIN)
+
+    first, total = records.list_findings(engine, LOCAL_ADMIN, limit=2)
+    second, _ = records.list_findings(engine, LOCAL_ADMIN, limit=2, offset=2)
+    rest, _ = records.list_findings(engine, LOCAL_ADMIN, limit=2, offset=4)
+
+    assert total == 5
+    assert [*first["finding_id"], *second["finding_id"], *rest["finding_id"]] == [
+        "KOR-2009-F1",
+        "KOR-2009-F2",
+        "KOR-2009-F3",
+        "KOR-2009-F10",
+        "KOR-2009-F21",
+    ]
+    assert set(first["area_name"]) == {"Counter-terrorism legislation"}
+
+
+def test_the_next_free_id_of_a_visit_follows_its_highest_number_and_width(demo_engine):
+    assert records.next_finding_id(demo_engine, "KOR-2023") == "KOR-2023-F" + str(
+        1
+        + max(
+            int(f.rsplit("F", 1)[1])
+            for f in records.list_findings(demo_engine, LOCAL_ADMIN, visit_id="KOR-2023")[0]["finding_id"]
+        )
+    ).zfill(2)
+    assert records.next_finding_id(demo_engine, "KOR-2030") == "KOR-2030-F01"

@@ -137,7 +137,7 @@ def test_recording_observations_on_the_visits_page_clears_the_overdue_deadline(e
     app.button(key="FormSubmitter:milestone:KOR-2025-Record milestone").click().run()
     assert [e.value for e in app.error] == [
         "nothing was saved: 1 problem(s) with the milestone; correct the fields marked and save again.",
-        "Input should be 'draft_sent', 'observations_received', 'adopted', 'transmitted' or 'response_received'",
+        "is empty; use one of draft_sent, observations_received, adopted, transmitted, response_received",
     ]
 
     app.selectbox(key="milestone:KOR-2025:milestone").select("observations_received")

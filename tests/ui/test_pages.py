@@ -319,21 +319,29 @@ def test_adding_a_finding_shows_errors_beside_the_fields_then_saves(demo_engine)
     app.selectbox(key=f"{form}:kind").set_value("shortfall")
     app.text_input(key=f"{form}:title").set_value("No procedure for removing terrorist content")
     app.text_input(key=f"{form}:continues").set_value("KOR-2023-F01")
-    app.button(key=f"FormSubmitter:{form}-Add finding").click().run()
+    app.button(key=f"FormSubmitter:{form}-Review and add").click().run()
 
     assert not app.exception
     assert "nothing was saved" in app.error[0].value
     assert any("earlier" in e.value for e in app.error[1:])
     assert count(demo_engine, Finding, Finding.finding_id == "KOR-2023-F99") == 0
 
-    app.selectbox(key=f"{form}:visit_id").set_value("KOR-2023")
+    app.selectbox(key=f"{form}:visit_id").set_value("KOR-2023").run()
+    app.text_input(key=f"{form}:finding_id").set_value("KOR-2023-F99")
     app.text_input(key=f"{form}:continues").set_value("")
-    app.button(key=f"FormSubmitter:{form}-Add finding").click().run()
+    app.button(key=f"FormSubmitter:{form}-Review and add").click().run()
+
+    assert table(app, "Before").values.tolist() == [["KOR-2023-F99", "(new row)", "—", "added"]]
+    assert count(demo_engine, Finding, Finding.finding_id == "KOR-2023-F99") == 0
+    app.button(key=f"review:{form}:confirm").click().run()
 
     assert_clean(app)
-    assert "Finding KOR-2023-F99 added" in app.success[0].value
+    assert app.success[0].value == "Finding KOR-2023-F99 added."
     assert records.get_finding(demo_engine, LOCAL_ADMIN, "KOR-2023-F99")["area"] == "ICT"
-    assert app.text_input(key=f"{form}:finding_id").value == ""
+    # Add another: the visit stays, the next id is proposed and the rest is cleared.
+    assert app.selectbox(key=f"{form}:visit_id").value == "KOR-2023"
+    assert app.text_input(key=f"{form}:finding_id").value == "KOR-2023-F100"
+    assert app.text_input(key=f"{form}:title").value == ""
 
 
 def test_editing_a_finding_starts_from_its_stored_values(demo_engine):
@@ -344,7 +352,11 @@ def test_editing_a_finding_starts_from_its_stored_values(demo_engine):
     assert app.selectbox(key=f"{form}:area").value == stored["area"]
 
     app.text_input(key=f"{form}:title").set_value("Coordination rests on a directive")
-    app.button(key=f"FormSubmitter:{form}-Save changes").click().run()
+    app.button(key=f"FormSubmitter:{form}-Review changes").click().run()
+    assert table(app, "Before").values.tolist() == [
+        ["KOR-2009-F01", "Title", stored["title"], "Coordination rests on a directive"]
+    ]
+    app.button(key=f"review:{form}:confirm").click().run()
 
     assert_clean(app)
     assert records.get_finding(demo_engine, LOCAL_ADMIN, "KOR-2009-F01") == stored | {
@@ -365,8 +377,16 @@ def test_the_worksheet_saves_changed_statuses_together(demo_engine):
     app.run()
     app.button(key="worksheet:save").click().run()
 
+    review = table(app, "Before")
+    assert review[["Row", "Field"]].values.tolist() == [
+        [f"{first}/KOR-2023", "Status"],
+        [f"{second}/KOR-2023", "Evidence"],
+    ]
+    assert count(demo_engine, Assessment, Assessment.status == "contrary_action", Assessment.finding_id == first) == 0
+    app.button(key="review:worksheet:KOR-2023:confirm").click().run()
+
     assert_clean(app)
-    assert "Saved 2 assessment(s)" in app.success[0].value
+    assert app.success[0].value == "Saved the assessments of KOR-2023."
     with demo_engine.connect() as connection:
         stored = dict(
             connection.execute(
@@ -403,7 +423,9 @@ def test_adding_a_visit_and_a_meeting(demo_engine):
     app.date_input(key=f"{form}:start_date").set_value(dt.date(2030, 4, 1))
     app.date_input(key=f"{form}:end_date").set_value(dt.date(2030, 4, 3))
     app.multiselect(key=f"{form}:partners").set_value(["UNODC"])
-    app.button(key=f"FormSubmitter:{form}-Add visit").click().run()
+    app.button(key=f"FormSubmitter:{form}-Review and add").click().run()
+    assert count(demo_engine, Visit, Visit.visit_id == "KOR-2030") == 0
+    app.button(key=f"review:{form}:confirm").click().run()
 
     assert_clean(app)
     assert records.get_visit(demo_engine, LOCAL_ADMIN, "KOR-2030")["baseline_visit_id"] == "KOR-2023"
@@ -416,7 +438,8 @@ def test_adding_a_visit_and_a_meeting(demo_engine):
     app.selectbox(key=f"{form}:visit_id").set_value("KOR-2030")
     app.selectbox(key=f"{form}:kind").set_value("roundtable")
     app.selectbox(key=f"{form}:sector").set_value("civil_society")
-    app.button(key=f"FormSubmitter:{form}-Add meeting").click().run()
+    app.button(key=f"FormSubmitter:{form}-Review and add").click().run()
+    app.button(key=f"review:{form}:confirm").click().run()
 
     assert_clean(app)
     assert records.get_meeting(demo_engine, LOCAL_ADMIN, "KOR-2030-M01")["sector"] == "civil_society"
@@ -430,10 +453,10 @@ def test_a_visit_ending_before_it_starts_is_refused_beside_the_dates(demo_engine
     app.selectbox(key=f"{form}:kind").set_value("focused")
     app.date_input(key=f"{form}:start_date").set_value(dt.date(2030, 4, 3))
     app.date_input(key=f"{form}:end_date").set_value(dt.date(2030, 4, 1))
-    app.button(key=f"FormSubmitter:{form}-Add visit").click().run()
+    app.button(key=f"FormSubmitter:{form}-Review and add").click().run()
 
     assert not app.exception
-    assert any("end_date is before start_date" in e.value for e in app.error)
+    assert any("the end date is before the start date" in e.value for e in app.error)
     assert count(demo_engine, Visit, Visit.visit_id == "KOR-2030") == 0
 
 

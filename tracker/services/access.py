@@ -1,7 +1,8 @@
 """Who is acting, what they may do, and which rows they may see.
 
 Every read path narrows rows with `visible_*` here, at the lower of the reader's clearance and
-the level asked for; every write path calls `require_writer` first.
+the level asked for, and leaves withdrawn rows out unless it asks for them (`include_withdrawn`:
+the History, the list of withdrawn rows, the bundle); every write path calls `require_writer` first.
 """
 
 from dataclasses import dataclass
@@ -153,10 +154,10 @@ def _platform_visit(visit) -> ColumnElement[bool]:
     judged, judged_visit = aliased(Finding), aliased(Visit)
     any_row = or_(
         select(col(finding.finding_id))
-        .where(col(finding.visit_id) == visit.visit_id, _platform_finding(finding, visit))
+        .where(col(finding.visit_id) == visit.visit_id, active(finding), _platform_finding(finding, visit))
         .exists(),
         select(col(meeting.meeting_id))
-        .where(col(meeting.visit_id) == visit.visit_id, _consented(meeting.confidentiality, visit))
+        .where(col(meeting.visit_id) == visit.visit_id, active(meeting), _consented(meeting.confidentiality, visit))
         .exists(),
         select(col(milestone.milestone))
         .where(col(milestone.visit_id) == visit.visit_id, _consented(milestone.confidentiality, visit))
@@ -166,6 +167,7 @@ def _platform_visit(visit) -> ColumnElement[bool]:
         .join(judged_visit, col(judged_visit.visit_id) == col(judged.visit_id))
         .where(
             col(assessment.visit_id) == visit.visit_id,
+            active(assessment),
             _consented(assessment.confidentiality, visit),
             _platform_finding(judged, judged_visit),
         )
@@ -175,22 +177,38 @@ def _platform_visit(visit) -> ColumnElement[bool]:
 
 
 # ---------------------------------------------------------------- visibility of each kind of row
+# Each predicate also leaves withdrawn rows out, unless `include_withdrawn` (the History, the list of
+# withdrawn rows, the bundle export) asks for them.
 
 
-def visit_visible(level: Confidentiality, visit=Visit) -> ColumnElement[bool]:
-    if _consent_applies(level):
-        return _platform_visit(visit)
-    return _allowed(visit.confidentiality, level)
+def active(row) -> ColumnElement[bool]:
+    """The row (a visit, finding, assessment or meeting) is not withdrawn."""
+    return row.withdrawn.is_(None)
 
 
-def finding_visible(level: Confidentiality, finding=Finding, visit=Visit) -> ColumnElement[bool]:
+def _unless_withdrawn(seen: ColumnElement[bool], include_withdrawn: bool, *rows) -> ColumnElement[bool]:
+    return seen if include_withdrawn else and_(seen, *(active(row) for row in rows))
+
+
+def visit_visible(level: Confidentiality, visit=Visit, *, include_withdrawn: bool = False) -> ColumnElement[bool]:
+    seen = _platform_visit(visit) if _consent_applies(level) else _allowed(visit.confidentiality, level)
+    return _unless_withdrawn(seen, include_withdrawn, visit)
+
+
+def finding_visible(
+    level: Confidentiality, finding=Finding, visit=Visit, *, include_withdrawn: bool = False
+) -> ColumnElement[bool]:
     """For a query that joins the finding to its visit."""
     if _consent_applies(level):
-        return _platform_finding(finding, visit)
-    return and_(_allowed(finding.confidentiality, level), _allowed(visit.confidentiality, level))
+        seen = _platform_finding(finding, visit)
+    else:
+        seen = and_(_allowed(finding.confidentiality, level), _allowed(visit.confidentiality, level))
+    return _unless_withdrawn(seen, include_withdrawn, finding, visit)
 
 
-def assessment_visible(level: Confidentiality, assessment=Assessment) -> ColumnElement[bool]:
+def assessment_visible(
+    level: Confidentiality, assessment=Assessment, *, include_withdrawn: bool = False
+) -> ColumnElement[bool]:
     """The assessment, the finding it judges and both visits are all visible.
 
     The subqueries correlate only to the assessment, so the condition stays right inside a query
@@ -199,43 +217,59 @@ def assessment_visible(level: Confidentiality, assessment=Assessment) -> ColumnE
     assessed_finding = (
         select(col(Finding.finding_id))
         .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
-        .where(col(Finding.finding_id) == assessment.finding_id, finding_visible(level))
+        .where(
+            col(Finding.finding_id) == assessment.finding_id,
+            finding_visible(level, include_withdrawn=include_withdrawn),
+        )
         .correlate(assessment)
     )
     assessing_visit = select(col(Visit.visit_id)).where(
-        col(Visit.visit_id) == assessment.visit_id, visit_visible(level)
+        col(Visit.visit_id) == assessment.visit_id, visit_visible(level, include_withdrawn=include_withdrawn)
     )
     if _consent_applies(level):
         # An assessment is a row of the visit that made it, so that visit's consent decides.
         assessing_visit = assessing_visit.where(_consented(assessment.confidentiality, Visit))
-        return and_(assessed_finding.exists(), assessing_visit.correlate(assessment).exists())
-    return and_(
-        _allowed(assessment.confidentiality, level),
-        assessed_finding.exists(),
-        assessing_visit.correlate(assessment).exists(),
-    )
+        own: ColumnElement[bool] = assessed_finding.exists()
+    else:
+        own = and_(_allowed(assessment.confidentiality, level), assessed_finding.exists())
+    seen = and_(own, assessing_visit.correlate(assessment).exists())
+    return _unless_withdrawn(seen, include_withdrawn, assessment)
 
 
-def meeting_visible(level: Confidentiality, meeting=Meeting, visit=Visit) -> ColumnElement[bool]:
+def meeting_visible(
+    level: Confidentiality, meeting=Meeting, visit=Visit, *, include_withdrawn: bool = False
+) -> ColumnElement[bool]:
     if _consent_applies(level):
-        return and_(_holds_rows(visit), _consented(meeting.confidentiality, visit))
-    return and_(_allowed(meeting.confidentiality, level), _allowed(visit.confidentiality, level))
+        seen = and_(_holds_rows(visit), _consented(meeting.confidentiality, visit))
+    else:
+        seen = and_(_allowed(meeting.confidentiality, level), _allowed(visit.confidentiality, level))
+    return _unless_withdrawn(seen, include_withdrawn, meeting, visit)
 
 
-def milestone_visible(level: Confidentiality, milestone=Milestone, visit=Visit) -> ColumnElement[bool]:
+def milestone_visible(
+    level: Confidentiality, milestone=Milestone, visit=Visit, *, include_withdrawn: bool = False
+) -> ColumnElement[bool]:
     """For a query that joins the milestone to its visit."""
     if _consent_applies(level):
-        return and_(_holds_rows(visit), _consented(milestone.confidentiality, visit))
-    return and_(_allowed(milestone.confidentiality, level), _allowed(visit.confidentiality, level))
+        seen = and_(_holds_rows(visit), _consented(milestone.confidentiality, visit))
+    else:
+        seen = and_(_allowed(milestone.confidentiality, level), _allowed(visit.confidentiality, level))
+    return _unless_withdrawn(seen, include_withdrawn, visit)
 
 
-def ta_visible(level: Confidentiality, record=TARecord, finding=Finding, visit=Visit) -> ColumnElement[bool]:
+def ta_visible(
+    level: Confidentiality, record=TARecord, finding=Finding, visit=Visit, *, include_withdrawn: bool = False
+) -> ColumnElement[bool]:
     """For a query that joins the TA record to its finding and the finding's visit."""
     if _consent_applies(level):
         # A TA record travels with its TA need, ta_needs_only consent included.
         ta_need = finding.kind == FindingKind.ta_need.value
-        return and_(_platform_finding(finding, visit), _consented(record.confidentiality, visit, ta_need=ta_need))
-    return and_(_allowed(record.confidentiality, level), finding_visible(level, finding, visit))
+        seen = and_(_platform_finding(finding, visit), _consented(record.confidentiality, visit, ta_need=ta_need))
+    else:
+        seen = and_(
+            _allowed(record.confidentiality, level), finding_visible(level, finding, visit, include_withdrawn=True)
+        )
+    return _unless_withdrawn(seen, include_withdrawn, finding, visit)
 
 
 def visible_visits(level: Confidentiality) -> Select:
@@ -246,35 +280,43 @@ def visible_findings(level: Confidentiality) -> Select:
     return select(Finding).join(Visit, col(Visit.visit_id) == col(Finding.visit_id)).where(finding_visible(level))
 
 
-def baseline_shown(level: Confidentiality, visit=Visit) -> ColumnElement[bool]:
+def baseline_shown(level: Confidentiality, visit=Visit, *, include_withdrawn: bool = False) -> ColumnElement[bool]:
     """The visit's baseline is one the reader may see."""
     baseline = aliased(Visit)
     return (
         select(col(baseline.visit_id))
-        .where(col(baseline.visit_id) == visit.baseline_visit_id, visit_visible(level, baseline))
+        .where(
+            col(baseline.visit_id) == visit.baseline_visit_id,
+            visit_visible(level, baseline, include_withdrawn=include_withdrawn),
+        )
         .exists()
     )
 
 
-def continued_shown(level: Confidentiality, finding=Finding) -> ColumnElement[bool]:
+def continued_shown(level: Confidentiality, finding=Finding, *, include_withdrawn: bool = False) -> ColumnElement[bool]:
     """The finding that this one continues is one the reader may see."""
     earlier, earlier_visit = aliased(Finding), aliased(Visit)
     return (
         select(col(earlier.finding_id))
         .join(earlier_visit, col(earlier_visit.visit_id) == col(earlier.visit_id))
-        .where(col(earlier.finding_id) == finding.continues, finding_visible(level, earlier, earlier_visit))
+        .where(
+            col(earlier.finding_id) == finding.continues,
+            finding_visible(level, earlier, earlier_visit, include_withdrawn=include_withdrawn),
+        )
         .exists()
     )
 
 
-def visible_baseline(level: Confidentiality, visit=Visit) -> ColumnElement:
+def visible_baseline(level: Confidentiality, visit=Visit, *, include_withdrawn: bool = False) -> ColumnElement:
     """A visit's baseline_visit_id, or NULL when the baseline is above the level: no hidden key leaks."""
-    return case((baseline_shown(level, visit), visit.baseline_visit_id), else_=null())
+    return case(
+        (baseline_shown(level, visit, include_withdrawn=include_withdrawn), visit.baseline_visit_id), else_=null()
+    )
 
 
-def visible_continues(level: Confidentiality, finding=Finding) -> ColumnElement:
+def visible_continues(level: Confidentiality, finding=Finding, *, include_withdrawn: bool = False) -> ColumnElement:
     """A finding's `continues`, or NULL when the earlier finding is above the level."""
-    return case((continued_shown(level, finding), finding.continues), else_=null())
+    return case((continued_shown(level, finding, include_withdrawn=include_withdrawn), finding.continues), else_=null())
 
 
 def unavailable_key(key: str) -> str:
@@ -291,17 +333,20 @@ def no_such(entity: str, key: str) -> str:
     return f"there is no {entity} {key} that you may see"
 
 
-def addressed_shown(level: Confidentiality, record=TARecord) -> ColumnElement[bool]:
+def addressed_shown(level: Confidentiality, record=TARecord, *, include_withdrawn: bool = False) -> ColumnElement[bool]:
     """The shortfall or recommendation a TA record answers is one the reader may see."""
     addressed, addressed_visit = aliased(Finding), aliased(Visit)
     return (
         select(col(addressed.finding_id))
         .join(addressed_visit, col(addressed_visit.visit_id) == col(addressed.visit_id))
-        .where(col(addressed.finding_id) == record.addresses, finding_visible(level, addressed, addressed_visit))
+        .where(
+            col(addressed.finding_id) == record.addresses,
+            finding_visible(level, addressed, addressed_visit, include_withdrawn=include_withdrawn),
+        )
         .exists()
     )
 
 
-def visible_addresses(level: Confidentiality, record=TARecord) -> ColumnElement:
+def visible_addresses(level: Confidentiality, record=TARecord, *, include_withdrawn: bool = False) -> ColumnElement:
     """A TA record's `addresses`, or NULL when that finding is above the level."""
-    return case((addressed_shown(level, record), record.addresses), else_=null())
+    return case((addressed_shown(level, record, include_withdrawn=include_withdrawn), record.addresses), else_=null())

@@ -85,7 +85,8 @@ def events(
     if entity:
         query = query.where(audit_table.c.entity == entity)
     if key:
-        query = query.where(audit_table.c.key == key)
+        # A prefix, so that a finding's id also finds its assessments (FINDING_ID/VISIT_ID).
+        query = query.where(audit_table.c.key.startswith(key, autoescape=True))
     if since:
         query = query.where(audit_table.c.at >= since)
     with engine.connect() as connection:

@@ -42,22 +42,27 @@ _REFERENCES = {
 
 def _rows_query(spec: FileSpec, level: Confidentiality) -> Select:
     table = spec.table
-    columns = [_REFERENCES[c](level).label(c) if c in _REFERENCES else table.c[c] for c in spec.stored]
+    # A bundle keeps withdrawn rows with their reason, so a round trip keeps the withdrawal.
+    columns = [
+        _REFERENCES[c](level, include_withdrawn=True).label(c) if c in _REFERENCES else table.c[c] for c in spec.stored
+    ]
     query = select(*columns).order_by(*[table.c[k] for k in spec.key])
     match spec.entity:
         case "visit":
-            return query.where(visit_visible(level))
+            return query.where(visit_visible(level, include_withdrawn=True))
         case "finding" | "meeting" | "milestone":
             visible = {"finding": finding_visible, "meeting": meeting_visible, "milestone": milestone_visible}
-            return query.join(Visit, col(Visit.visit_id) == table.c.visit_id).where(visible[spec.entity](level))
+            return query.join(Visit, col(Visit.visit_id) == table.c.visit_id).where(
+                visible[spec.entity](level, include_withdrawn=True)
+            )
         case "ta_record":
             return (
                 query.join(Finding, col(Finding.finding_id) == table.c.finding_id)
                 .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
-                .where(ta_visible(level))
+                .where(ta_visible(level, include_withdrawn=True))
             )
         case "assessment":
-            return query.where(assessment_visible(level))
+            return query.where(assessment_visible(level, include_withdrawn=True))
     return query
 
 

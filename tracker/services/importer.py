@@ -5,10 +5,12 @@ and written with one executemany per table. Any error stops the writing, validat
 that every error is listed, and the transaction is rolled back: nothing is half-written.
 """
 
+import bisect
 import csv
+import dataclasses
+import difflib
 import gc
 import io
-import json
 import pickle
 import tempfile
 from collections.abc import Callable, Iterator
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from sqlalchemy import ColumnElement, Connection, Engine, Table, func, or_, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import aliased
@@ -48,6 +51,7 @@ from tracker.services.quick_rows import quick_values
 
 BATCH_SIZE = 5000
 MAX_LISTED_ERRORS = 10_000
+MAX_LISTED_CHANGES = 10_000
 _RANK = {level: level.rank for level in Confidentiality}
 # What the checks made once a file is read need of a row, so that a large file's pending rows stay small.
 _LATE_FIELDS = {
@@ -65,9 +69,27 @@ class RowError:
     line: int
     column: str
     message: str
+    # The record's position among the file's rows (1 = the first row under the header), as a
+    # spreadsheet numbers it when a cell holds line breaks; 0 for the header and the whole file.
+    row: int = 0
+    key: str = ""
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.column}: {self.message}"
+        where = f"{self.file}:{self.line}"
+        if self.row and self.row != self.line - 1:
+            where += f" (row {self.row})"
+        return f"{where}: {self.column}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of one row that the import changes; a created row is one change with field `*`."""
+
+    file: str
+    key: str
+    field: str
+    old: object
+    new: object
 
 
 @dataclass
@@ -83,6 +105,10 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
     dry_run: bool = False
+    changes: list[Change] = field(default_factory=list)
+    change_count: int = 0
+    # The row numbers of the file being read, so that each error can say its spreadsheet row.
+    rows: "_RowNumbers | None" = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -93,12 +119,38 @@ class ImportResult:
         return self.ok and not self.dry_run
 
     def add_error(self, error: RowError) -> None:
+        if not error.row and error.line > 1 and self.rows is not None:
+            error = dataclasses.replace(error, row=self.rows.row_of(error.line))
         self.error_count += 1
         if len(self.errors) < MAX_LISTED_ERRORS:
             self.errors.append(error)
 
+    def add_changes(self, changes: list[Change]) -> None:
+        self.change_count += len(changes)
+        room = MAX_LISTED_CHANGES - len(self.changes)
+        if room > 0:
+            self.changes.extend(changes[:room])
+
     def summary_rows(self) -> list[dict]:
         return [{"file": name, **c.__dict__} for name, c in self.counts.items()]
+
+
+class _RowNumbers:
+    """Which record of the file starts on a line, kept as the few lines where the two drift apart
+    (a cell with line breaks, a blank line), so a million-row file costs a handful of entries."""
+
+    def __init__(self) -> None:
+        self.lines: list[int] = []
+        self.rows: list[int] = []
+
+    def note(self, line: int, row: int) -> None:
+        if not self.lines or line - row != self.lines[-1] - self.rows[-1]:
+            self.lines.append(line)
+            self.rows.append(row)
+
+    def row_of(self, line: int) -> int:
+        at = bisect.bisect_right(self.lines, line) - 1
+        return 0 if at < 0 else self.rows[at] + line - self.lines[at]
 
 
 class _Rollback(Exception):
@@ -146,7 +198,7 @@ class _Context:
             found = connection.execute(
                 select(table.c.finding_id, table.c.visit_id, table.c.kind, table.c.confidentiality)
                 .join(Visit, col(Visit.visit_id) == table.c.visit_id)
-                .where(table.c.finding_id.in_(chunk), finding_visible(self.level))
+                .where(table.c.finding_id.in_(chunk), finding_visible(self.level, include_withdrawn=True))
             ).all()
             for finding_id, visit_id, kind, level in found:
                 self.db_findings[finding_id] = (visit_id, kind, level)
@@ -180,7 +232,7 @@ def import_bundle(
                     _take_import_turn(connection, dry_run)
                     _defer_foreign_keys(connection)
                     context = _read_and_write(connection, sources, actor, result, progress, _Direct(connection))
-                    _finish(connection, sources, actor, context, result)
+                    _finish(connection, context, result)
             except _Rollback:
                 pass
     if progress:
@@ -206,7 +258,7 @@ def _import_in_two_phases(engine, sources, actor, dry_run, progress) -> ImportRe
                     context = _read_and_write(connection, sources, actor, result, progress, _Direct(connection))
                 else:
                     spool.replay(connection)
-                _finish(connection, sources, actor, context, result)
+                _finish(connection, context, result)
         except _Rollback:
             pass
     return result
@@ -243,25 +295,11 @@ def _read_and_write(connection, sources, actor, result, progress, sink) -> "_Con
     return context
 
 
-def _finish(connection, sources, actor, context, result) -> None:
-    """Re-check what depends on the updated rows, then audit the import, or undo it all."""
+def _finish(connection, context, result) -> None:
+    """Re-check what depends on the updated rows (each row's change is audited as it is written), or undo it all."""
     if result.ok:
         for error in dependent_problems(connection, context):
             result.add_error(error)
-    if result.ok:
-        audit.record_many(
-            connection,
-            [
-                audit.event_row(
-                    actor,
-                    "import",
-                    "bundle",
-                    ", ".join(s.origin for s in sources),
-                    {"counts": {n: c.__dict__ for n, c in result.counts.items()}},
-                    context.at,
-                )
-            ],
-        )
     if not result.ok or result.dry_run:
         raise _Rollback
 
@@ -366,7 +404,7 @@ def _load_context(connection: Connection, level: Confidentiality) -> _Context:
         row.visit_id: _VisitInfo(row.state, row.start_date, row.confidentiality)
         for row in connection.execute(
             select(col(Visit.visit_id), col(Visit.state), col(Visit.start_date), col(Visit.confidentiality)).where(
-                visit_visible(level)
+                visit_visible(level, include_withdrawn=True)
             )
         )
     }
@@ -398,7 +436,9 @@ def _records(
         if not _header_ok(spec, columns, result):
             return
         width = len(columns)
-        for line, cells in rows:
+        numbers = result.rows = _RowNumbers()
+        for record, (line, cells) in enumerate(rows, start=1):
+            numbers.note(line, record)
             if _binary(spec, line, cells, result):
                 return
             if len(cells) > width:
@@ -474,11 +514,45 @@ def _validated(spec: FileSpec, line: int, row: dict, result: ImportResult) -> di
     try:
         return _plain(spec.model.model_validate(row).model_dump(mode="python"))
     except ValidationError as error:
+        key = "/".join(str(row.get(k, "")).strip() for k in spec.key)
         for problem in error.errors():
             column = str(problem["loc"][0]) if problem["loc"] else "row"
-            message = problem["msg"].removeprefix("Value error, ")
-            result.add_error(RowError(spec.name, line, column, message))
+            result.add_error(RowError(spec.name, line, column, _in_words(problem, column), key=key))
         return None
+
+
+def _in_words(problem: ErrorDetails, column: str) -> str:
+    """A validation problem as a sentence that says how to fix it, never in pydantic's own words."""
+    kind, value = problem["type"], problem.get("input")
+    if kind == "enum":
+        allowed = (
+            [member.value for member in problem["ctx"]["expected_enum"]]
+            if "expected_enum" in problem.get("ctx", {})
+            else _enum_values(problem["ctx"]["expected"])
+        )
+        return _not_one_of(str(value), column, allowed)
+    if kind == "extra_forbidden":
+        return "unknown column; remove it"
+    if kind == "missing":
+        return "is empty; fill it in"
+    if kind in ("int_parsing", "int_from_float"):
+        return f"'{value}' is not a whole number; write digits only, e.g. 10"
+    return str(problem["msg"]).removeprefix("Value error, ")
+
+
+def _enum_values(expected: str) -> list[str]:
+    # pydantic words the choices as "'a', 'b' or 'c'".
+    return [part.strip(" '") for part in expected.replace(" or ", ", ").split(",") if part.strip(" '")]
+
+
+def _not_one_of(value: str, column: str, allowed: list[str]) -> str:
+    """`'shortfal' is not a kind; did you mean shortfall? Use one of ...`."""
+    text = value.strip()
+    if not text:
+        return f"is empty; use one of {', '.join(allowed)}"
+    near = difflib.get_close_matches(text.lower().replace(" ", "_").replace("-", "_"), allowed, n=1, cutoff=0.6)
+    hint = f"did you mean {near[0]}? " if near else ""
+    return f"'{text}' is not a {column.replace('_', ' ')}; {hint}use one of {', '.join(allowed)}"
 
 
 def _import_file(connection, spec, source, reader, context, result, counts, actor, at, tick, sink) -> None:
@@ -505,6 +579,7 @@ def _import_file(connection, spec, source, reader, context, result, counts, acto
                     line,
                     spec.key[0],
                     f"{key} appears again (first on line {seen[key]}); keep one row per key",
+                    key=key,
                 )
             )
             continue
@@ -557,7 +632,7 @@ def _check_and_write(connection, spec, batch, context, result, writer, pending) 
                 values["confidentiality"] = finding[2]
         problems = _reference_problems(connection, spec, values, context, writer.actor, pending, line)
         for column, message in problems:
-            result.add_error(RowError(spec.name, line, column, message))
+            result.add_error(RowError(spec.name, line, column, message, key=entry[3]))
         if not problems:
             good.append(entry)
     if result.ok:
@@ -1117,7 +1192,7 @@ class _Writer:
             return
         spec = self.spec
         existing = {} if self.was_empty else self._existing([self.key_of(values) for _, values, _, _ in batch])
-        created, changed, events = [], [], []
+        created, changed, events, changes = [], [], [], []
         for line, values, columns, key_text in batch:
             row = self._driver_row(values)
             found = existing.get(self.key_of(values)) if existing else None
@@ -1127,12 +1202,13 @@ class _Writer:
                 events.append(
                     self._event("create", key_text, {f: [None, v] for f, v in values.items() if v is not None})
                 )
+                changes.append(Change(spec.name, key_text, "*", None, None))
                 continue
             stored, links = found
             if (self.level_at is not None and _RANK[stored[self.level_at]] > _RANK[self.actor.clearance]) or (
                 self.visit_at is not None and stored[self.visit_at] not in self.visits
             ):
-                result.add_error(RowError(spec.name, line, spec.key[0], unavailable_key(key_text)))
+                result.add_error(RowError(spec.name, line, spec.key[0], unavailable_key(key_text), key=key_text))
                 continue
             complete = len(columns) == len(spec.columns)
             # The common case of a re-import: the row as the driver would store it is the row stored.
@@ -1148,9 +1224,12 @@ class _Writer:
                 continue
             self._note_moved(old, new, key_text, line)
             changed.append(new)
-            events.append(self._event("update", key_text, audit.diff(old, new)))
+            fields = audit.diff(old, new)
+            events.append(self._event("update", key_text, fields))
+            changes.extend(Change(spec.name, key_text, f, was, now) for f, (was, now) in fields.items())
         if not result.ok:
             return
+        result.add_changes(changes)
         self._write(created, changed)
         self._insert(audit.audit_table, _AUDIT_COLUMNS, events)
         self.counts.created += len(created)
@@ -1201,24 +1280,64 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 
 
 def describe(result: ImportResult) -> str:
-    """The per-file counts as one line each, for people."""
+    """The per-file counts as one line each, for people; with errors, no counts (nothing was written)."""
+    if not result.ok:
+        return ""
     verb = "would be" if result.dry_run else "were"
     lines = [
         f"{name}: {c.created} created, {c.updated} updated, {c.unchanged} unchanged"
         for name, c in result.counts.items()
     ]
-    if result.dry_run and result.ok:
+    if result.dry_run:
         lines.append(f"Dry run: nothing was written; these changes {verb} made.")
     return "\n".join(lines)
 
 
-def result_as_json(result: ImportResult) -> str:
-    return json.dumps(
-        {
-            "ok": result.ok,
-            "dry_run": result.dry_run,
-            "counts": {n: c.__dict__ for n, c in result.counts.items()},
-            "errors": [str(e) for e in result.errors],
-        },
-        indent=2,
-    )
+def describe_changes(result: ImportResult) -> str:
+    """Every change, one line each: `findings.csv KOR-2023-F01: status: not_implemented → initial_steps`."""
+    lines = [
+        f"{c.file} {c.key}: created"
+        if c.field == "*"
+        else f"{c.file} {c.key}: {c.field}: {_shown(c.old)} → {_shown(c.new)}"
+        for c in result.changes
+    ]
+    if result.change_count > len(result.changes):
+        lines.append(f"... and {result.change_count - len(result.changes)} more changes.")
+    return "\n".join(lines)
+
+
+def _shown(value) -> str:
+    if value is None or value == "" or value == []:
+        return "(empty)"
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+def grouped_errors(errors: list[RowError]) -> list[str]:
+    """The errors for people, one line per problem: the same problem in one column on many lines is one line."""
+    groups: dict[tuple[str, str, str], list[RowError]] = {}
+    for error in errors:
+        groups.setdefault((error.file, error.column, error.message), []).append(error)
+    lines = []
+    for (file, column, message), repeats in groups.items():
+        if len(repeats) == 1:
+            lines.append(str(repeats[0]))
+            continue
+        where = ", ".join(str(e.line) for e in repeats[:10]) + (
+            f" and {len(repeats) - 10} more" if len(repeats) > 10 else ""
+        )
+        lines.append(f"{file}: lines {where}: {column}: {message}")
+    return lines
+
+
+def result_as_dict(result: ImportResult) -> dict:
+    """DESIGN §4's review object: counts per file (none with errors), every change, every error."""
+    return {
+        "files": {n: (c.__dict__ if result.ok else None) for n, c in result.counts.items()},
+        "changes": [dataclasses.asdict(c) for c in result.changes],
+        "errors": [
+            {"file": e.file, "line": e.line, "row": e.row, "key": e.key, "column": e.column, "message": e.message}
+            for e in result.errors
+        ],
+    }

@@ -113,6 +113,7 @@ def _visit(row: dict) -> dict:
         "confidentiality": _level(row),
         "consent": _member_or(row, "consent", _CONSENTS, Consent.none.value),
         "consent_date": _parse_date(row.get("consent_date")),
+        "withdrawn": row.get("withdrawn", "").strip() or None,
     }
     if values["end_date"] < values["start_date"] or values["baseline_visit_id"] == values["visit_id"]:
         raise _Unusual
@@ -138,6 +139,7 @@ def _finding(row: dict) -> dict:
         "source_ref": row.get("source_ref", "").strip(),
         "continues": _optional_key(row, "continues"),
         "confidentiality": _level(row),
+        "withdrawn": row.get("withdrawn", "").strip() or None,
     }
     if values["continues"] == values["finding_id"]:
         raise _Unusual
@@ -152,6 +154,7 @@ def _assessment(row: dict) -> dict:
         "evidence": row.get("evidence", "").strip(),
         "assessed_on": _parse_date(row.get("assessed_on")),
         "confidentiality": _level(row),
+        "withdrawn": row.get("withdrawn", "").strip() or None,
     }
 
 
@@ -166,6 +169,7 @@ def _meeting(row: dict) -> dict:
         "area": row.get("area", "").strip().upper() or None,
         "notes": row.get("notes", "").strip(),
         "confidentiality": _level(row),
+        "withdrawn": row.get("withdrawn", "").strip() or None,
     }
 
 

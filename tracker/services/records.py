@@ -10,6 +10,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import cast
 
 import pandas as pd
@@ -50,9 +51,18 @@ from tracker.services.access import (
     visit_visible,
 )
 from tracker.services.bundle_format import SPECS, Source, format_cell
-from tracker.services.importer import FileCounts, RowError, import_bundle
+from tracker.services.importer import Change, FileCounts, RowError, import_bundle
 
-FINDING_LIMIT = 500
+FINDING_PAGE = 100
+
+
+@dataclass
+class Saved(FileCounts):
+    """What a save did (or, in a review, would do): the counts, and each changed field."""
+
+    changes: list[Change] = field(default_factory=list)
+
+
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _TRACKABLE = [kind.value for kind in TRACKABLE_KINDS]
 
@@ -250,10 +260,12 @@ def list_findings(
     kind: str | None = None,
     status: str | None = None,
     text: str | None = None,
-    limit: int = FINDING_LIMIT,
+    limit: int | None = None,
+    offset: int = 0,
     level=None,
 ) -> tuple[pd.DataFrame, int]:
-    """Visible findings matching every filter given (at most `limit` rows), and how many match.
+    """Visible findings matching every filter given (a page of `limit` rows from `offset`, or all),
+    and how many match, by visit date and then id in natural order (F2 before F10).
 
     A shortfall's or recommendation's status is its assessment at the latest visit that judged it,
     `not_assessed` when none has; `area` matches the area and its sub-areas; `text` searches the
@@ -284,12 +296,23 @@ def list_findings(
             )
         )
     base = select(col(Finding.finding_id)).join(Visit, col(Visit.visit_id) == col(Finding.visit_id)).where(*conditions)
+    # Natural order of the trailing number (KOR-2023-F2 before KOR-2023-F10) in SQL, so that only
+    # the page's rows are read: the id without its trailing digits, then its length, then the id.
+    natural = (
+        col(Visit.start_date),
+        func.rtrim(col(Finding.finding_id), "0123456789"),
+        func.length(col(Finding.finding_id)),
+        col(Finding.finding_id),
+    )
+    # The page's ids first: the correlated status columns are then computed for its rows only.
+    page = base.order_by(*natural).limit(limit).offset(offset).subquery()
     query = (
-        base.with_only_columns(
+        select(
             col(Finding.finding_id),
             col(Finding.visit_id),
             col(Visit.state),
             col(Finding.area),
+            col(ThematicArea.name).label("area_name"),
             col(Finding.kind),
             col(Finding.priority),
             func.coalesce(col(Finding.severity), "").label("severity"),
@@ -299,13 +322,89 @@ def list_findings(
             case((continued_shown(level), col(Finding.continues)), else_="").label("continues"),
             col(Finding.confidentiality),
         )
-        .order_by(col(Visit.start_date), col(Finding.finding_id))
-        .limit(limit)
+        .join(page, page.c.finding_id == col(Finding.finding_id))
+        .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
+        .join(ThematicArea, col(ThematicArea.code) == col(Finding.area))
+        .order_by(*natural)
     )
     with reading(engine) as connection:
         total = connection.execute(select(func.count()).select_from(base.subquery())).scalar_one()
         frame = _frame(connection, query)
     return frame.astype({"priority": "bool"}), total
+
+
+def next_finding_id(engine: Engine, visit_id: str) -> str:
+    """The id a new finding of the visit would take: one past the highest `VISIT-F<n>`, same width."""
+    require_schema(engine)
+    prefix = f"{visit_id}-F"
+    with reading(engine) as connection:
+        # Every finding counts, whatever its level: a proposed id must be free.
+        taken = connection.execute(
+            select(col(Finding.finding_id)).where(col(Finding.finding_id).startswith(prefix, autoescape=True))
+        ).scalars()
+        numbers = [m for m in (re.fullmatch(r"(\d+)", f.removeprefix(prefix)) for f in taken) if m]
+    if not numbers:
+        return f"{prefix}01"
+    width = max(len(m.group(1)) for m in numbers)
+    return f"{prefix}{max(int(m.group(1)) for m in numbers) + 1:0{width}d}"
+
+
+def finding_panel(engine: Engine, actor: Actor, finding_id: str) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """One finding as its panel shows it (withdrawn or not), its visible assessments at later
+    visits, and the later visits of its State that may assess it."""
+    require_schema(engine)
+    level = actor.clearance
+    with reading(engine) as connection:
+        finding = _one(
+            connection,
+            select(
+                *_stored(Finding, "findings.csv"),
+                col(ThematicArea.name).label("area_name"),
+                col(Visit.state),
+                col(Visit.start_date).label("visit_start"),
+                col(Visit.withdrawn).label("visit_withdrawn"),
+                continued_shown(level, include_withdrawn=True).label("continued_seen"),
+            )
+            .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
+            .join(ThematicArea, col(ThematicArea.code) == col(Finding.area))
+            .where(col(Finding.finding_id) == finding_id, finding_visible(level, include_withdrawn=True)),
+            "finding",
+            finding_id,
+        )
+        if not finding.pop("continued_seen"):
+            finding["continues"] = None
+        finding["resolutions"] = list(
+            connection.execute(
+                select(col(FindingResolution.resolution))
+                .where(col(FindingResolution.finding_id) == finding_id)
+                .order_by(col(FindingResolution.resolution))
+            ).scalars()
+        )
+        assessed = _frame(
+            connection,
+            select(
+                col(Assessment.visit_id),
+                col(Visit.start_date),
+                col(Assessment.status),
+                col(Assessment.evidence),
+                col(Assessment.assessed_on),
+                col(Assessment.confidentiality),
+            )
+            .join(Visit, col(Visit.visit_id) == col(Assessment.visit_id))
+            .where(col(Assessment.finding_id) == finding_id, assessment_visible(level))
+            .order_by(col(Visit.start_date)),
+        )
+        later = _frame(
+            connection,
+            select(col(Visit.visit_id), col(Visit.kind), col(Visit.start_date), col(Visit.end_date))
+            .where(
+                col(Visit.state) == finding["state"],
+                col(Visit.start_date) > finding["visit_start"],
+                visit_visible(level),
+            )
+            .order_by(col(Visit.start_date).desc()),
+        )
+    return finding, assessed, later
 
 
 def get_finding(engine: Engine, actor: Actor, finding_id: str, level=None) -> dict:
@@ -457,32 +556,34 @@ def meeting_footprint(engine: Engine, actor: Actor, visit_id: str, level=None) -
 # ---------------------------------------------------------------- writing
 
 
-def save_visit(engine: Engine, actor: Actor, data: dict, *, new: bool = False) -> FileCounts:
-    """Add (`new`) or change one visit; the fields are the columns of visits.csv."""
-    return _save(engine, actor, "visits.csv", [data], new=new)
+def save_visit(engine: Engine, actor: Actor, data: dict, *, new: bool = False, dry_run: bool = False) -> Saved:
+    """Add (`new`) or change one visit; the fields are the columns of visits.csv. `dry_run`: only review."""
+    return _save(engine, actor, "visits.csv", [data], new=new, dry_run=dry_run)
 
 
-def save_finding(engine: Engine, actor: Actor, data: dict, *, new: bool = False) -> FileCounts:
-    """Add (`new`) or change one finding; the fields are the columns of findings.csv."""
-    return _save(engine, actor, "findings.csv", [data], new=new)
+def save_finding(engine: Engine, actor: Actor, data: dict, *, new: bool = False, dry_run: bool = False) -> Saved:
+    """Add (`new`) or change one finding; the fields are the columns of findings.csv. `dry_run`: only review."""
+    return _save(engine, actor, "findings.csv", [data], new=new, dry_run=dry_run)
 
 
-def save_meeting(engine: Engine, actor: Actor, data: dict, *, new: bool = False) -> FileCounts:
-    """Add (`new`) or change one meeting; the fields are the columns of meetings.csv."""
-    return _save(engine, actor, "meetings.csv", [data], new=new)
+def save_meeting(engine: Engine, actor: Actor, data: dict, *, new: bool = False, dry_run: bool = False) -> Saved:
+    """Add (`new`) or change one meeting; the fields are the columns of meetings.csv. `dry_run`: only review."""
+    return _save(engine, actor, "meetings.csv", [data], new=new, dry_run=dry_run)
 
 
-def save_assessments(engine: Engine, actor: Actor, followup: str, changes: Iterable[dict]) -> FileCounts:
+def save_assessments(
+    engine: Engine, actor: Actor, followup: str, changes: Iterable[dict], *, dry_run: bool = False
+) -> Saved:
     """Record the status (and evidence) of baseline items at a follow-up visit, all or none.
 
     Each change names a finding_id and any of status, evidence, assessed_on, confidentiality;
-    what a change leaves out keeps its stored value.
+    what a change leaves out keeps its stored value. `dry_run`: only review.
     """
     rows = [{"finding_id": change["finding_id"], "visit_id": followup} | change for change in changes]
     if not rows:
         require_writer(actor)
-        return FileCounts()
-    return _save(engine, actor, "assessments.csv", rows, new=None)
+        return Saved()
+    return _save(engine, actor, "assessments.csv", rows, new=None, dry_run=dry_run)
 
 
 def field_errors(error: ValidationFailed) -> dict[str, str]:
@@ -493,12 +594,42 @@ def field_errors(error: ValidationFailed) -> dict[str, str]:
     return {field: "; ".join(messages) for field, messages in fields.items()}
 
 
-def _save(engine: Engine, actor: Actor, file_name: str, rows: list[dict], *, new: bool | None) -> FileCounts:
+def _save(
+    engine: Engine, actor: Actor, file_name: str, rows: list[dict], *, new: bool | None, dry_run: bool = False
+) -> Saved:
     """Write rows as a bundle file through the importer; `new` True: must not exist, False: must exist."""
     require_writer(actor)
-    spec = SPECS[file_name]
     if new is not None:
-        _check_exists(engine, actor, spec, rows[0], should_exist=not new)
+        _check_exists(engine, actor, SPECS[file_name], rows[0], should_exist=not new)
+    return save_files(engine, actor, {file_name: rows}, dry_run=dry_run)
+
+
+def save_files(engine: Engine, actor: Actor, files: dict[str, list[dict]], *, dry_run: bool = False) -> Saved:
+    """Rows of several bundle files written as one bundle: one transaction, all or nothing."""
+    require_writer(actor)
+    sources, lines = [], {}
+    for file_name, rows in files.items():
+        source, lines[file_name] = _as_source(file_name, rows)
+        sources.append(source)
+    result = import_bundle(engine, sources, actor, dry_run=dry_run)
+    if not result.ok:
+        entities = " and ".join(SPECS[f].entity.replace("_", " ") for f in files)
+        raise ValidationFailed(
+            f"nothing was saved: {result.error_count} problem(s) with the {entities}",
+            [_problem(error, lines[error.file].get(error.line, {}), SPECS[error.file]) for error in result.errors],
+            "correct the fields marked and save again",
+        )
+    saved = Saved(changes=result.changes)
+    for counts in result.counts.values():
+        saved.created += counts.created
+        saved.updated += counts.updated
+        saved.unchanged += counts.unchanged
+    return saved
+
+
+def _as_source(file_name: str, rows: list[dict]) -> tuple[Source, dict[int, dict]]:
+    """The rows as a one-file bundle, and which row starts on which line."""
+    spec = SPECS[file_name]
     columns = [c for c in spec.columns if any(c in row for row in rows)]
     columns += sorted({c for row in rows for c in row} - set(spec.columns))
     text = io.StringIO()
@@ -514,15 +645,7 @@ def _save(engine: Engine, actor: Actor, file_name: str, rows: list[dict], *, new
         row_at_line[line] = row
         line += 1 + sum(len(_LINE_BREAK.findall(cell)) for cell in cells)
     data = text.getvalue().encode()
-    source = Source(file_name, f"{file_name} (form)", len(data), lambda: io.BytesIO(data))
-    result = import_bundle(engine, [source], actor)
-    if not result.ok:
-        raise ValidationFailed(
-            f"nothing was saved: {result.error_count} problem(s) with the {spec.entity.replace('_', ' ')}",
-            [_problem(error, row_at_line.get(error.line, {}), spec) for error in result.errors],
-            "correct the fields marked and save again",
-        )
-    return result.counts[file_name]
+    return Source(file_name, f"{file_name} (form)", len(data), lambda: io.BytesIO(data)), row_at_line
 
 
 def _problem(error: RowError, row: dict, spec) -> dict:

@@ -45,7 +45,7 @@ def due_panel(who: Actor, level: Confidentiality | None = None, *, state: str | 
                 "status": [d.in_words() for d in dues],
             }
         )
-        st.dataframe(
+        common.dataframe(
             frame,
             hide_index=True,
             column_config={
@@ -75,7 +75,7 @@ def milestones_panel(who: Actor, visit_id: str) -> None:
     if recorded.empty:
         st.caption("No milestone recorded yet.")
     else:
-        st.dataframe(
+        common.dataframe(
             common.in_words(recorded.assign(milestone=recorded["milestone"].map(common.label))),
             hide_index=True,
             column_config={

@@ -1,14 +1,19 @@
-"""Findings: browse with filters, add and edit a finding, and assess baseline items at a follow-up."""
+"""Findings: browse with filters, add and edit a finding, assess baseline items at a follow-up, and
+the panel of one finding (`?finding=<finding_id>`): its full text, its status at every later visit,
+an assessment form, withdrawal and its History."""
+
+import datetime as dt
 
 import pandas as pd
 import streamlit as st
 from streamlit.elements.lib.column_types import ColumnConfig
 
-from tracker.errors import ValidationFailed
-from tracker.models import FindingKind, Severity, Status
-from tracker.services import records
+from tracker.errors import TrackerError, ValidationFailed
+from tracker.models import DEFAULT_CONFIDENTIALITY, TRACKABLE_KINDS, FindingKind, Severity, Status
+from tracker.services import records, withdrawal
 from tracker.services.bundle_format import SPECS
-from tracker.ui import common
+from tracker.services.wording import date_span, label
+from tracker.ui import common, review
 
 st.title("Findings")
 who, database = common.actor(), common.url()
@@ -22,11 +27,13 @@ statuses = common.enum_words(Status)
 TABS = ("Findings", "Add or edit", "Assess at a follow-up")
 
 
-def pick_for_editing() -> None:
+PAGE_SIZES = (50, 100, 250, 1000)
+
+
+def open_panel() -> None:
     selection = st.session_state["findings:table"].selection.rows
     if selection:
-        st.session_state["findings:edit"] = st.session_state["findings:listed"][selection[0]]
-        st.session_state["findings:tab"] = TABS[1]
+        st.query_params["finding"] = st.session_state["findings:listed"][selection[0]]
 
 
 def filters() -> dict:
@@ -62,32 +69,65 @@ def filters() -> dict:
     return {"state": state, "visit_id": visit_id, "area": area, "kind": kind, "status": status, "text": text or None}
 
 
-def browse(frame, total: int) -> None:
-    if total > len(frame):
-        st.caption(f"Showing the first {len(frame)} of {total} matching findings; narrow the filters to see the rest.")
+def page_controls(total: int) -> None:
+    """Rows per page and the page, below the list; read before the list is queried."""
+    size = st.session_state.get("findings:page_size", PAGE_SIZES[1])
+    pages = max(1, -(-total // size))
+    if st.session_state.get("findings:page", 1) > pages:
+        st.session_state["findings:page"] = pages
+    size_column, page_column, _ = st.columns([1, 1, 3])
+    size_column.selectbox("Rows per page", PAGE_SIZES, index=1, key="findings:page_size")
+    page_column.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key="findings:page")
+
+
+def browse(frame, total: int, offset: int) -> None:
+    if total:
+        st.caption(
+            f"Findings {offset + 1}–{offset + len(frame)} of {total} matching. Select a row to open the finding."
+        )
     else:
-        st.caption(f"{total} matching finding(s). Select a row to edit it.")
+        st.caption("No finding matches these filters.")
+    shown = common.in_words(frame).assign(priority=frame["priority"].map({True: "Priority", False: ""}))
     common.dataframe(
-        common.in_words(frame),
+        shown,
         hide_index=True,
         key="findings:table",
-        on_select=pick_for_editing,
+        on_select=open_panel,
         selection_mode="single-row",
+        column_order=[
+            "finding_id",
+            "title",
+            "status",
+            "area_name",
+            "kind",
+            "priority",
+            "visit_id",
+            "severity",
+            "assessed_at",
+            "continues",
+            "confidentiality",
+        ],
         column_config={
-            "finding_id": "Id",
-            "visit_id": "Visit",
-            "state": "State",
-            "area": "Area",
-            "kind": "Kind",
-            "priority": st.column_config.CheckboxColumn("Priority"),
-            "severity": "Severity",
+            "finding_id": st.column_config.TextColumn("Id", pinned=True),
             "title": st.column_config.TextColumn("Title", width="large"),
             "status": "Status",
+            "area_name": st.column_config.TextColumn("Thematic area", width="medium"),
+            "kind": "Kind",
+            "priority": "Priority",
+            "visit_id": "Visit",
+            "severity": "Severity",
             "assessed_at": "Assessed at",
             "continues": "Continues",
             "confidentiality": "Confidentiality",
         },
     )
+
+
+def propose_id(form: str) -> None:
+    """A new finding's id follows the highest of the visit chosen."""
+    visit_id = st.session_state.get(f"{form}:visit_id")
+    if visit_id:
+        st.session_state[f"{form}:finding_id"] = records.next_finding_id(common.engine(), visit_id)
 
 
 def edit(listed: list[str]) -> None:
@@ -107,24 +147,28 @@ def edit(listed: list[str]) -> None:
     form = f"finding:{finding_id or 'new'}"
     fields = SPECS["findings.csv"].columns
     common.form_message(form)
+    values = {}
+    if new:
+        # Outside the form, so that choosing the visit proposes its next free id at once.
+        values["visit_id"] = common.choice(
+            "Visit", visit_names, None, f"{form}:visit_id", blank=True, on_change=propose_id, args=(form,)
+        )
+        common.field_error(form, "visit_id")
     with st.form(form):
         key_column, visit_column = st.columns([1, 2])
         with key_column:
-            values = {
-                "finding_id": st.text_input(
-                    "Finding id",
-                    record.get("finding_id", ""),
-                    key=f"{form}:finding_id",
-                    disabled=not new,
-                    help="A stable key such as KOR-2023-F07.",
-                )
-            }
-            common.field_error(form, "finding_id")
-        with visit_column:
-            values["visit_id"] = common.choice(
-                "Visit", visit_names, record.get("visit_id"), f"{form}:visit_id", blank=new
+            values["finding_id"] = st.text_input(
+                "Finding id",
+                record.get("finding_id", ""),
+                key=f"{form}:finding_id",
+                disabled=not new,
+                help="A stable key such as KOR-2023-F07; a new one is proposed when you choose the visit.",
             )
-            common.field_error(form, "visit_id")
+            common.field_error(form, "finding_id")
+        if not new:
+            with visit_column:
+                values["visit_id"] = common.choice("Visit", visit_names, record.get("visit_id"), f"{form}:visit_id")
+                common.field_error(form, "visit_id")
         area_column, kind_column = st.columns([2, 1])
         with area_column:
             values["area"] = common.choice("Thematic area", areas, record.get("area"), f"{form}:area", blank=new)
@@ -174,19 +218,37 @@ def edit(listed: list[str]) -> None:
             values["confidentiality"] = common.choice(
                 "Confidentiality",
                 common.levels(who),
-                record.get("confidentiality", "committee"),
+                record.get("confidentiality", DEFAULT_CONFIDENTIALITY.value),
                 f"{form}:confidentiality",
             )
             common.field_error(form, "confidentiality")
         common.other_errors(form, fields)
-        submitted = st.form_submit_button("Add finding" if new else "Save changes", type="primary")
-    if submitted:
-        common.save_form(
-            form,
-            lambda: records.save_finding(common.engine(), who, values, new=new),
-            f"Finding {values['finding_id']} {'added' if new else 'saved'}.",
-            reset=new,
-        )
+        if new:
+            another = st.checkbox(
+                "Add another after this one",
+                True,
+                key=f"{form}:another",
+                help="Keeps the visit and proposes the next id.",
+            )
+        submitted = st.form_submit_button("Review and add" if new else "Review changes", type="primary")
+
+    def next_one() -> None:
+        if new and another and values.get("visit_id"):
+            st.session_state[f"{form}:visit_id"] = values["visit_id"]
+            st.session_state[f"{form}:finding_id"] = records.next_finding_id(common.engine(), values["visit_id"])
+        elif new:
+            st.query_params["finding"] = values["finding_id"]
+
+    review.form_save(
+        form,
+        who,
+        submitted,
+        values,
+        lambda data, dry_run: records.save_finding(common.engine(), who, data, new=new, dry_run=dry_run),
+        f"Finding {values['finding_id']} {'added' if new else 'saved'}.",
+        reset=new,
+        after=next_one,
+    )
 
 
 def assess() -> None:
@@ -205,67 +267,210 @@ def assess() -> None:
         "Change a status or the evidence, then save: all the changes are saved together, or none."
     )
     source = common.worksheet(database, who, followup)
-    # Status and evidence come before the long title, so they show without scrolling.
-    order = ["finding_id", "sub_area", "kind", "priority", "status", "evidence", "title"]
+    # The finding's text comes first, so that each row is read before its status is set.
+    order = ["finding_id", "title", "status", "evidence", "sub_area", "kind", "priority"]
     columns: dict[str, str | ColumnConfig] = {
-        "finding_id": "Id",
+        "finding_id": st.column_config.TextColumn("Id", pinned=True),
         "sub_area": "Area",
         "kind": st.column_config.SelectboxColumn("Kind", options=list(kinds), format_func=common.named(kinds)),
         "priority": st.column_config.CheckboxColumn("Priority"),
-        "title": st.column_config.TextColumn("Title", width="large"),
+        "title": st.column_config.TextColumn("Finding", width="large"),
         "status": st.column_config.SelectboxColumn(
             "Status", options=list(statuses), format_func=common.named(statuses), required=True
         ),
-        "evidence": st.column_config.TextColumn("Evidence", width="medium"),
+        "evidence": st.column_config.TextColumn("Evidence", width="large"),
     }
     if common.read_only_notice(who):
         common.dataframe(source, hide_index=True, column_config=columns, column_order=order, key="worksheet:read")
         return
     editor = f"worksheet:{followup}"
+    key = f"review:{editor}"
     edited = st.data_editor(
         source,
         key=editor,
         hide_index=True,
         num_rows="fixed",
         column_order=order,
-        disabled=[c for c in source.columns if c not in ("status", "evidence")],
+        # While a review is open the sheet is read-only, so what is confirmed is what was reviewed.
+        disabled=True if review.pending(key) else [c for c in source.columns if c not in ("status", "evidence")],
         column_config=columns,
     )
-    if st.button("Save assessments", type="primary", key="worksheet:save"):
+    st.caption("For one item at a time, open it from the Findings list: its panel shows the full text.")
+    if st.button("Review changes", type="primary", key="worksheet:save"):
         changes = records.assessment_changes(source, edited)
         if not changes:
             st.info("Nothing has changed since the last save.", icon=":material/info:")
-            return
-        try:
-            counts = records.save_assessments(common.engine(), who, followup, changes)
-        except ValidationFailed as error:
-            st.error(str(error), icon=":material/error:")
+        else:
+            try:
+                if review.propose(
+                    key,
+                    lambda: records.save_assessments(common.engine(), who, followup, changes, dry_run=True),
+                    changes,
+                ):
+                    st.rerun()
+            except ValidationFailed as error:
+                st.error(str(error), icon=":material/error:")
+                common.dataframe(
+                    pd.DataFrame(
+                        {"finding": e["key"].split("/")[0], "field": e["field"], "problem": e["message"]}
+                        for e in error.errors
+                    ),
+                    hide_index=True,
+                    key="worksheet:errors",
+                )
+
+    def forget_edits() -> None:
+        st.session_state.pop(editor, None)
+
+    review.confirm(
+        key,
+        lambda changes: records.save_assessments(common.engine(), who, followup, changes),
+        f"Saved the assessments of {followup}.",
+        after=forget_edits,
+    )
+    review.saved_notice(key, who)
+
+
+# ---------------------------------------------------------------- one finding's panel
+
+
+def panel(finding_id: str) -> None:
+    if st.button("Back to the list", icon=":material/arrow_back:", key="panel:back"):
+        del st.query_params["finding"]
+        st.rerun()
+    try:
+        finding, assessed, later = records.finding_panel(common.engine(), who, finding_id)
+    except TrackerError as error:
+        st.error(str(error), icon=":material/error:")
+        return
+    st.subheader(f"{finding['finding_id']} · {finding['title']}")
+    if finding["withdrawn"] or finding["visit_withdrawn"]:
+        st.warning(
+            f"Withdrawn: {finding['withdrawn'] or 'its visit is withdrawn'}. It is left out of every count, page, "
+            "export and report until it is restored.",
+            icon=":material/block:",
+        )
+    facts = st.columns(4)
+    facts[0].markdown(f"**Visit**  \n{common.plain(finding['visit_id'])}")
+    facts[1].markdown(f"**Thematic area**  \n{common.plain(finding['area'])} · {common.plain(finding['area_name'])}")
+    facts[2].markdown(f"**Kind**  \n{label(finding['kind'])}")
+    facts[3].markdown(f"**Priority**  \n{'Yes' if finding['priority'] else 'No'}")
+    facts = st.columns(4)
+    facts[0].markdown(f"**Severity**  \n{label(finding['severity']) or '—'}")
+    facts[1].markdown(f"**Source**  \n{common.plain(finding['source_ref'] or '—')}")
+    facts[2].markdown(f"**Resolutions**  \n{', '.join(str(r) for r in finding['resolutions']) or '—'}")
+    facts[3].markdown(f"**Confidentiality**  \n{label(finding['confidentiality'])}")
+    if finding["continues"]:
+        st.markdown(f"**Continues** {common.plain(finding['continues'])}")
+    st.markdown("**Detail**")
+    st.markdown(common.plain(finding["detail"]) if finding["detail"] else "—")
+
+    trackable = finding["kind"] in TRACKABLE_KINDS
+    if trackable:
+        st.markdown("**Status at every later visit**")
+        if assessed.empty:
+            st.caption("Not assessed at any later visit yet.")
+        else:
             common.dataframe(
-                pd.DataFrame(
-                    {"finding": e["key"].split("/")[0], "field": e["field"], "problem": e["message"]}
-                    for e in error.errors
-                ),
+                common.in_words(assessed.drop(columns=["start_date"])),
                 hide_index=True,
-                key="worksheet:errors",
+                key="panel:assessed",
+                column_config={
+                    "visit_id": "Visit",
+                    "status": "Status",
+                    "evidence": st.column_config.TextColumn("Evidence", width="large"),
+                    "assessed_on": st.column_config.DateColumn("Assessed on", format="YYYY-MM-DD"),
+                    "confidentiality": "Confidentiality",
+                },
             )
+    if who.can_write and not finding["withdrawn"] and not finding["visit_withdrawn"]:
+        if trackable and not later.empty:
+            assess_item(finding, assessed, later)
+        review.withdraw_panel("finding", finding_id, who)
+    elif who.can_write and finding["withdrawn"]:
+        restore_item(finding)
+    review.delete_panel("finding", finding_id, who, after=lambda: st.query_params.pop("finding", None))
+    review.history_panel("finding", finding_id, who)
+
+
+def assess_item(finding: dict, assessed, later) -> None:
+    names = {row.visit_id: f"{row.visit_id}, {date_span(row.start_date, row.end_date)}" for row in later.itertuples()}
+    st.markdown("**Assess at a later visit**")
+    followup = common.choice("Visit", names, None, "panel:followup")
+    stored = assessed[assessed["visit_id"] == followup]
+    current = stored.iloc[0].to_dict() if not stored.empty else {}
+    form = f"assess:{finding['finding_id']}:{followup}"
+    common.form_message(form)
+    with st.form(form):
+        values = {"finding_id": finding["finding_id"], "visit_id": followup}
+        status_column, date_column = st.columns([2, 1])
+        with status_column:
+            values["status"] = common.choice("Status", statuses, current.get("status"), f"{form}:status", blank=True)
+            common.field_error(form, "status")
+        with date_column:
+            values["assessed_on"] = st.date_input(
+                "Assessed on",
+                current.get("assessed_on") or dt.date.today(),
+                key=f"{form}:assessed_on",
+                format="YYYY-MM-DD",
+            )
+            common.field_error(form, "assessed_on")
+        values["evidence"] = st.text_area("Evidence", current.get("evidence", ""), key=f"{form}:evidence")
+        common.field_error(form, "evidence")
+        common.other_errors(form, ("status", "assessed_on", "evidence"))
+        submitted = st.form_submit_button("Review assessment", type="primary")
+    review.form_save(
+        form,
+        who,
+        submitted,
+        values,
+        lambda data, dry_run: records.save_assessments(
+            common.engine(), who, followup, [{k: v for k, v in data.items() if k != "visit_id"}], dry_run=dry_run
+        ),
+        f"Assessment of {finding['finding_id']} at {followup} saved.",
+    )
+
+
+def restore_item(finding: dict) -> None:
+    key = f"review:withdraw:finding:{finding['finding_id']}"
+    review.saved_notice(key, who)
+    if st.button("Restore", icon=":material/restore:", key=f"restore:{finding['finding_id']}"):
+        try:
+            saved = withdrawal.restore(common.engine(), who, "finding", finding["finding_id"])
+        except TrackerError as error:
+            st.error(str(error), icon=":material/error:")
             return
+        st.session_state[f"{key}:saved"] = {
+            "message": f"Finding {finding['finding_id']} restored.",
+            "changes": saved.changes,
+        }
         common.clear_caches()
-        del st.session_state[editor]
-        common.flash(f"Saved {counts.created + counts.updated} assessment(s) of {followup}.")
         st.rerun()
 
 
-with st.container(border=True):
-    chosen_filters = filters()
-frame, total = common.findings(database, who, **chosen_filters)
-st.session_state["findings:listed"] = list(frame["finding_id"])
-listing, editing, assessing = st.tabs(TABS, key="findings:tab", on_change="rerun")
-if listing.open:
-    with listing:
-        browse(frame, total)
-if editing.open:
-    with editing:
-        edit(list(frame["finding_id"]))
-if assessing.open:
-    with assessing:
-        assess()
+opened = st.query_params.get("finding")
+if opened:
+    panel(opened)
+else:
+    with st.container(border=True):
+        chosen_filters = filters()
+    size = st.session_state.get("findings:page_size", PAGE_SIZES[1])
+    offset = (int(st.session_state.get("findings:page", 1)) - 1) * size
+    frame, total = common.findings(database, who, **chosen_filters, limit=size, offset=offset)
+    if frame.empty and offset:
+        # The filters changed under a later page: start again at the first.
+        st.session_state["findings:page"], offset = 1, 0
+        frame, total = common.findings(database, who, **chosen_filters, limit=size, offset=offset)
+    st.session_state["findings:listed"] = list(frame["finding_id"])
+    listing, editing, assessing = st.tabs(TABS, key="findings:tab", on_change="rerun")
+    if listing.open:
+        with listing:
+            browse(frame, total, offset)
+            page_controls(total)
+    if editing.open:
+        with editing:
+            edit(list(frame["finding_id"]))
+    if assessing.open:
+        with assessing:
+            assess()
+    review.withdrawn_list(who)

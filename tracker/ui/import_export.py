@@ -10,7 +10,7 @@ from tracker.errors import TrackerError
 from tracker.services import exporter
 from tracker.services.bundle_format import FILE_NAMES, sources_from_uploads
 from tracker.services.importer import ImportResult, import_bundle
-from tracker.ui import common
+from tracker.ui import common, review
 from tracker.ui.auth import at_click
 
 st.title("Import / Export")
@@ -24,25 +24,40 @@ def progress_bar(verb: str):
 
 
 def show_result(result: ImportResult) -> None:
-    common.dataframe(
-        pd.DataFrame(result.summary_rows(), columns=["file", "created", "updated", "unchanged"]),
-        hide_index=True,
-        key="import:counts",
-        column_config={"file": "File", "created": "New rows", "updated": "Changed rows", "unchanged": "Unchanged rows"},
-    )
     if result.ok:
+        common.dataframe(
+            pd.DataFrame(result.summary_rows(), columns=["file", "created", "updated", "unchanged"]),
+            hide_index=True,
+            key="import:counts",
+            column_config={
+                "file": "File",
+                "created": "New rows",
+                "updated": "Changed rows",
+                "unchanged": "Unchanged rows",
+            },
+        )
+        if result.changes:
+            st.markdown("**Every change, row by row**")
+            review.show_changes(result.changes, key="import:changes")
+            if result.change_count > len(result.changes):
+                st.caption(f"Only the first {len(result.changes)} of {result.change_count} changes are listed.")
         return
+    # With errors nothing is written, so no file has counts to show.
     st.error(
         f"The bundle has {result.error_count} error(s); nothing can be imported until they are corrected.",
         icon=":material/error:",
     )
     common.dataframe(
-        pd.DataFrame([e.__dict__ for e in result.errors], columns=["file", "line", "column", "message"]),
+        pd.DataFrame([e.__dict__ for e in result.errors], columns=["file", "line", "row", "key", "column", "message"]),
         hide_index=True,
         key="import:errors",
         column_config={
             "file": "File",
             "line": "Line",
+            "row": st.column_config.NumberColumn(
+                "Row", help="The record's place in the file, as a spreadsheet numbers it."
+            ),
+            "key": "Key",
             "column": "Column",
             "message": st.column_config.TextColumn("Problem", width="large"),
         },
@@ -59,6 +74,7 @@ def import_section() -> None:
     )
     if common.read_only_notice(who):
         return
+    review.saved_notice("review:import", who)
     attempt = st.session_state.setdefault("import:attempt", 0)
     uploads = st.file_uploader(
         "Bundle files",
@@ -94,7 +110,11 @@ def import_section() -> None:
         common.clear_caches()
         created = sum(c.created for c in final.counts.values())
         updated = sum(c.updated for c in final.counts.values())
-        common.flash(f"Imported {', '.join(s.name for s in sources)}: {created} new and {updated} changed row(s).")
+        st.session_state["review:import:saved"] = {
+            "message": f"Imported {', '.join(s.name for s in sources)}: {created} new and {updated} changed row(s).",
+            # Undo only what is listed in full.
+            "changes": final.changes if final.change_count == len(final.changes) else [],
+        }
         st.session_state["import:attempt"] = attempt + 1
         del st.session_state["import:checked"]
         st.rerun()

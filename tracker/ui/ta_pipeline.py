@@ -82,7 +82,7 @@ st.plotly_chart(charts.ta_provider_bars(providers, pipeline.STATUS_ORDER), key="
 shown_needs = _pipeline(database, who, level.value, where)
 
 st.subheader("TA needs")
-st.dataframe(
+common.dataframe(
     common.in_words(shown_needs)[
         [
             "state_name",

@@ -8,7 +8,7 @@ import streamlit as st
 from tracker.models import Consent, MeetingKind, Modality, Sector, VisitKind
 from tracker.services import records
 from tracker.services.bundle_format import SPECS
-from tracker.ui import common, deadlines
+from tracker.ui import common, deadlines, review
 
 st.title("Visits and meetings")
 who, database = common.actor(), common.url()
@@ -114,14 +114,19 @@ def visit_form(visit_id: str) -> None:
             )
             common.field_error(form, "consent_date")
         common.other_errors(form, fields)
-        submitted = st.form_submit_button("Add visit" if new else "Save changes", type="primary")
-    if submitted:
-        common.save_form(
-            form,
-            lambda: records.save_visit(common.engine(), who, values, new=new),
-            f"Visit {values['visit_id']} {'added' if new else 'saved'}.",
-            reset=new,
-        )
+        submitted = st.form_submit_button("Review and add" if new else "Review changes", type="primary")
+    review.form_save(
+        form,
+        who,
+        submitted,
+        values,
+        lambda data, dry_run: records.save_visit(common.engine(), who, data, new=new, dry_run=dry_run),
+        f"Visit {values['visit_id']} {'added' if new else 'saved'}.",
+        reset=new,
+    )
+    if not new:
+        review.withdraw_panel("visit", visit_id, who)
+        review.delete_panel("visit", visit_id, who, after=lambda: st.session_state.pop("visits:edit", None))
 
 
 def meeting_form(meeting_id: str, visit_id: str | None) -> None:
@@ -171,14 +176,19 @@ def meeting_form(meeting_id: str, visit_id: str | None) -> None:
         )
         common.field_error(form, "confidentiality")
         common.other_errors(form, fields)
-        submitted = st.form_submit_button("Add meeting" if new else "Save changes", type="primary")
-    if submitted:
-        common.save_form(
-            form,
-            lambda: records.save_meeting(common.engine(), who, values, new=new),
-            f"Meeting {values['meeting_id']} {'added' if new else 'saved'}.",
-            reset=new,
-        )
+        submitted = st.form_submit_button("Review and add" if new else "Review changes", type="primary")
+    review.form_save(
+        form,
+        who,
+        submitted,
+        values,
+        lambda data, dry_run: records.save_meeting(common.engine(), who, data, new=new, dry_run=dry_run),
+        f"Meeting {values['meeting_id']} {'added' if new else 'saved'}.",
+        reset=new,
+    )
+    if not new:
+        review.withdraw_panel("meeting", meeting_id, who)
+        review.delete_panel("meeting", meeting_id, who, after=lambda: st.session_state.pop("meetings:edit", None))
 
 
 def visits_tab() -> None:
@@ -204,6 +214,8 @@ def visits_tab() -> None:
     )
     st.subheader("Add or edit a visit")
     visit_id = common.choice("Visit", {"": "A new visit", **visit_names}, "", "visits:edit")
+    if visit_id:
+        review.history_panel("visit", visit_id, who)
     if not common.read_only_notice(who):
         visit_form(visit_id)
     if visit_id:
@@ -233,6 +245,8 @@ def meetings_tab() -> None:
     meeting_id = common.choice(
         "Meeting", {"": "A new meeting", **{m: m for m in meetings["meeting_id"]}}, "", "meetings:edit"
     )
+    if meeting_id:
+        review.history_panel("meeting", meeting_id, who)
     if not common.read_only_notice(who):
         meeting_form(meeting_id, visit_id)
 
@@ -244,3 +258,4 @@ if visits_panel.open:
 if meetings_panel.open:
     with meetings_panel:
         meetings_tab()
+review.withdrawn_list(who)
