@@ -249,7 +249,7 @@ def compare(
     ] = CompareFormat.table,
     level: LevelOption = None,
 ) -> None:
-    """Compare a State's follow-up visit with its baseline, per thematic area (DESIGN §3)."""
+    """Compare a State's follow-up visit with its baseline, per thematic area."""
     result = comparison.compare(get_engine(), cli_actor(), iso3, followup, level)
     match output:
         case CompareFormat.json:
@@ -489,7 +489,7 @@ def report(
         ),
     ] = None,
 ) -> None:
-    """Write a report to the Committee on a State's follow-up visit or on a period (DESIGN §7)."""
+    """Write a report to the Committee on a State's follow-up visit or on a period."""
     from rich.console import Console
     from rich.progress import Progress
 
