@@ -2,7 +2,6 @@
 
 import datetime as dt
 import json
-from collections.abc import Iterable
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select
@@ -43,12 +42,6 @@ def event_row(actor: Actor, action: str, entity: str, key: str, changes: dict, a
 
 def record(connection: Connection, actor: Actor, action: str, entity: str, key: str, changes: dict) -> None:
     connection.execute(insert(audit_table), [event_row(actor, action, entity, key, changes, now())])
-
-
-def record_many(connection: Connection, rows: Iterable[dict]) -> None:
-    batch = list(rows)
-    if batch:
-        connection.execute(insert(audit_table), batch)
 
 
 def changes_in_words(changes: str) -> str:

@@ -13,8 +13,3 @@ def rows_of(frame: pd.DataFrame, *, index: bool = True) -> Iterator[Any]:
     as loosely typed as the frame it comes from, so the rows are typed Any rather than that union.
     """
     return frame.itertuples(index=index)
-
-
-def first_row(frame: pd.DataFrame) -> Any:
-    """The frame's first row as a named tuple (the frame must not be empty)."""
-    return next(frame.itertuples())

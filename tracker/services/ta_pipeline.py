@@ -23,8 +23,6 @@ from tracker.services.access import (
     ta_visible,
     visible_addresses,
 )
-from tracker.services.bundle_format import SPECS
-from tracker.services.records import FileCounts, _save
 
 STATUS_ORDER: tuple[str, ...] = tuple(status.value for status in TAStatus)
 # Past these the State has its assistance or has said no; the others are still to be brought about.
@@ -162,8 +160,3 @@ def by_provider(engine: Engine, actor: Actor, level=None, where: PipelineFilter 
         ["_last", "total", "provider"], ascending=[True, False, True]
     )
     return table.drop(columns="_last").reset_index(drop=True)
-
-
-def save_ta_record(engine: Engine, actor: Actor, data: dict) -> FileCounts:
-    """Record (or change) one TA need's place in the pipeline; the fields are the columns of ta.csv."""
-    return _save(engine, actor, SPECS["ta.csv"].name, [data], new=None)
