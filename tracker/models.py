@@ -143,6 +143,9 @@ class Confidentiality(StrEnum):
 
 
 DEFAULT_CONFIDENTIALITY = Confidentiality.committee
+# What a visit's modality and a meeting's sector are when a row or a form leaves them blank.
+DEFAULT_MODALITY = Modality.in_person
+DEFAULT_SECTOR = Sector.government
 
 
 class Consent(StrEnum):
@@ -243,7 +246,7 @@ class Visit(SQLModel, table=True):
     visit_id: str = Field(primary_key=True, max_length=64)
     state: str = Field(foreign_key="member_state.iso3")
     kind: str
-    modality: str = Modality.in_person.value
+    modality: str = DEFAULT_MODALITY.value
     start_date: dt.date
     end_date: dt.date
     baseline_visit_id: str | None = Field(default=None, sa_column=Column(_deferred_key("visit.visit_id"), index=True))
@@ -326,7 +329,7 @@ class Meeting(SQLModel, table=True):
     date: dt.date | None = None
     kind: str
     counterpart: str = ""
-    sector: str = Sector.government.value
+    sector: str = DEFAULT_SECTOR.value
     area: str | None = Field(default=None, foreign_key="thematic_area.code")
     notes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
@@ -552,9 +555,7 @@ class VisitCreate(_Input):
     visit_id: Key
     state: Annotated[str, _checked(pattern=r"[A-Z]{3}", rule="write the State's ISO3 code, e.g. KOR", upper=True)]
     kind: VisitKind
-    modality: Annotated[Modality, BeforeValidator(lambda v: _blank_to_none(v) or Modality.in_person)] = (
-        Modality.in_person
-    )
+    modality: Annotated[Modality, BeforeValidator(lambda v: _blank_to_none(v) or DEFAULT_MODALITY)] = Modality.in_person
     start_date: RequiredDate
     end_date: RequiredDate
     baseline_visit_id: OptionalKey = None
@@ -614,7 +615,7 @@ class MeetingCreate(_Input):
     date: OptionalDate = None
     kind: MeetingKind
     counterpart: Text_ = ""
-    sector: Annotated[Sector, BeforeValidator(lambda v: _blank_to_none(v) or Sector.government)] = Sector.government
+    sector: Annotated[Sector, BeforeValidator(lambda v: _blank_to_none(v) or DEFAULT_SECTOR)] = DEFAULT_SECTOR
     area: Annotated[str | None, BeforeValidator(lambda v: (_blank_to_none(v) or "").upper() or None)] = None
     notes: Text_ = ""
     confidentiality: Level = DEFAULT_CONFIDENTIALITY

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from tracker.errors import TrackerError
-from tracker.models import Confidentiality, Role
+from tracker.models import DEFAULT_CONFIDENTIALITY, Confidentiality, Role
 from tracker.services import audit, users
 from tracker.ui import common
 
@@ -64,7 +64,7 @@ with users_tab:
         clearance = st.selectbox(
             "Clearance",
             LEVELS,
-            index=LEVELS.index("committee"),
+            index=LEVELS.index(DEFAULT_CONFIDENTIALITY.value),
             format_func=common.label,
             help="The most restricted level this user may see.",
         )

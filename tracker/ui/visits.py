@@ -5,7 +5,16 @@ from typing import Any
 
 import streamlit as st
 
-from tracker.models import Consent, MeetingKind, Modality, Sector, VisitKind
+from tracker.models import (
+    DEFAULT_CONFIDENTIALITY,
+    DEFAULT_MODALITY,
+    DEFAULT_SECTOR,
+    Consent,
+    MeetingKind,
+    Modality,
+    Sector,
+    VisitKind,
+)
 from tracker.services import records
 from tracker.services.bundle_format import SPECS
 from tracker.ui import common, deadlines, review
@@ -61,7 +70,10 @@ def visit_form(visit_id: str) -> None:
             common.field_error(form, "kind")
         with second:
             values["modality"] = common.choice(
-                "Modality", common.enum_words(Modality), record.get("modality", "in_person"), f"{form}:modality"
+                "Modality",
+                common.enum_words(Modality),
+                record.get("modality", DEFAULT_MODALITY.value),
+                f"{form}:modality",
             )
         with third:
             values["start_date"] = st.date_input(
@@ -95,7 +107,10 @@ def visit_form(visit_id: str) -> None:
             common.field_error(form, "resolutions")
         values["summary"] = st.text_area("Summary", record.get("summary", ""), key=f"{form}:summary")
         values["confidentiality"] = common.choice(
-            "Confidentiality", common.levels(who), record.get("confidentiality", "committee"), f"{form}:confidentiality"
+            "Confidentiality",
+            common.levels(who),
+            record.get("confidentiality", DEFAULT_CONFIDENTIALITY.value),
+            f"{form}:confidentiality",
         )
         common.field_error(form, "confidentiality")
         consent, consent_date = st.columns(2)
@@ -164,7 +179,7 @@ def meeting_form(meeting_id: str, visit_id: str | None) -> None:
             common.field_error(form, "kind")
         with second:
             values["sector"] = common.choice(
-                "Sector", common.enum_words(Sector), record.get("sector", "government"), f"{form}:sector"
+                "Sector", common.enum_words(Sector), record.get("sector", DEFAULT_SECTOR.value), f"{form}:sector"
             )
         with third:
             values["area"] = common.choice("Thematic area", areas, record.get("area") or "", f"{form}:area")
@@ -172,7 +187,10 @@ def meeting_form(meeting_id: str, visit_id: str | None) -> None:
         values["counterpart"] = st.text_input("Counterpart", record.get("counterpart", ""), key=f"{form}:counterpart")
         values["notes"] = st.text_area("Notes", record.get("notes", ""), key=f"{form}:notes")
         values["confidentiality"] = common.choice(
-            "Confidentiality", common.levels(who), record.get("confidentiality", "committee"), f"{form}:confidentiality"
+            "Confidentiality",
+            common.levels(who),
+            record.get("confidentiality", DEFAULT_CONFIDENTIALITY.value),
+            f"{form}:confidentiality",
         )
         common.field_error(form, "confidentiality")
         common.other_errors(form, fields)
