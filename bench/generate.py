@@ -201,7 +201,8 @@ def generate(findings: int, out: Path, seed: int = 1) -> dict[str, int]:
             writer.writerow(SPECS[name].columns)
 
         def write(name: str, row: list) -> None:
-            writers[name].writerow(row)
+            # Columns added to a file since (consent, withdrawn) come last and stay blank.
+            writers[name].writerow(row + [""] * (len(SPECS[name].columns) - len(row)))
             counts[name] += 1
 
         for state, state_findings in zip(states, _split(rng, findings, len(states))):
