@@ -88,9 +88,14 @@ def require_admin(actor: Actor) -> None:
         raise PermissionDenied(f"user {actor.username} is not an administrator", "ask an administrator to do this")
 
 
+def has_full_clearance(actor: Actor) -> bool:
+    """Cleared for every level: what reading the audit trail or taking a backup needs."""
+    return actor.clearance == Confidentiality.restricted
+
+
 def require_full_clearance(actor: Actor, why: str) -> None:
     """For what holds rows of every level at once: the audit trail, a backup."""
-    if actor.clearance != Confidentiality.restricted:
+    if not has_full_clearance(actor):
         raise PermissionDenied(
             f"{why}, and {actor.username} is cleared only for {actor.clearance.value}",
             "ask an administrator cleared for restricted",

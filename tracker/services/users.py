@@ -262,3 +262,11 @@ def _verify(password_hash: str, password: str) -> bool:
         return hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def changes_sign_in(*, disabled: bool, locked: bool, may_sign_in: bool) -> bool:
+    """Whether letting an account sign in (or not) changes it: it flips `disabled`, or it lifts a lockout.
+
+    The Admin page's "May sign in" switch saves through `set_disabled` only when this holds.
+    """
+    return may_sign_in == disabled or (may_sign_in and locked)

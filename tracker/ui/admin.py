@@ -8,6 +8,7 @@ import streamlit as st
 from tracker.errors import TrackerError
 from tracker.models import DEFAULT_CONFIDENTIALITY, Confidentiality, Role
 from tracker.services import audit, users
+from tracker.services.access import has_full_clearance
 from tracker.ui import common
 
 st.title("Admin")
@@ -97,7 +98,11 @@ with users_tab:
                             users.set_role(engine, who, chosen, new_role)
                         if new_clearance != current["clearance"]:
                             users.set_clearance(engine, who, chosen, new_clearance)
-                        if enabled == bool(current["disabled"]) or (enabled and pd.notna(current["locked_until"])):
+                        if users.changes_sign_in(
+                            disabled=bool(current["disabled"]),
+                            locked=bool(pd.notna(current["locked_until"])),
+                            may_sign_in=enabled,
+                        ):
                             users.set_disabled(engine, who, chosen, disabled=not enabled)
 
                     attempt(save_changes, f"Saved the changes to {chosen}.")
@@ -114,7 +119,7 @@ with users_tab:
                         )
 
 with audit_tab:
-    if who.clearance != Confidentiality.restricted:
+    if not has_full_clearance(who):
         st.info(
             "The audit trail holds values of every confidentiality level; only administrators cleared for "
             "restricted may read it.",
