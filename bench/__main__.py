@@ -1,6 +1,6 @@
 """World-scale timings, each against a baseline measured in the same run.
 
-    python -m bench [--quick]
+    python -m bench [--quick] [--only continuity]
 
 Prints a table and writes bench/RESULTS.md (with --quick, a smaller run written to
 bench/data/RESULTS-quick.md). Generated bundles and databases go to bench/data/.
@@ -522,6 +522,109 @@ def measure_peak_memory(folder: Path, template: Path, findings: int) -> Figure:
     )
 
 
+def _largest_followup(database: Path) -> tuple[str, int]:
+    with closing(connect(database)) as connection:
+        return connection.execute(
+            "SELECT f.visit_id, count(*) AS n FROM finding f JOIN visit v ON v.visit_id = f.visit_id "
+            "WHERE v.baseline_visit_id IS NOT NULL GROUP BY f.visit_id ORDER BY n DESC, f.visit_id LIMIT 1"
+        ).fetchone()
+
+
+def measure_continuity(database: Path, runs: int) -> list[Figure]:
+    """Suggestions for the largest follow-up visit, and for every follow-up visit one after another."""
+    from tracker.services import comparison, continuity
+
+    engine = db.get_engine(_url(database))
+    visit_id, findings = _largest_followup(database)
+    continuity.suggest_links(engine, LOCAL_ADMIN, visit_id)
+    one, one_cpu = _timed(lambda: continuity.suggest_links(engine, LOCAL_ADMIN, visit_id), max(runs, 3))
+    followups = list(comparison.followup_visits(engine, LOCAL_ADMIN)["visit_id"])
+
+    def every() -> None:
+        for followup in followups:
+            continuity.suggest_links(engine, LOCAL_ADMIN, followup)
+
+    _log(f"continuity suggestions for {len(followups)} follow-up visits")
+    all_of_them, all_cpu = _timed(every, runs)
+    return [
+        Figure(
+            f"Continuity suggestions, one follow-up visit ({visit_id}, the largest: {findings:,} findings)",
+            "s",
+            one,
+            "target",
+            1.0,
+            "< 1 s",
+            statistics.median(one) < 1,
+            f"CPU time of this process {_format(one_cpu, 's')}",
+        ),
+        Figure(
+            f"Continuity suggestions, every follow-up visit ({len(followups)}) one after another",
+            "s",
+            all_of_them,
+            "target",
+            60.0,
+            "< 60 s",
+            statistics.median(all_of_them) < 60,
+            f"CPU time of this process {_format(all_cpu, 's')}",
+            why=f"the suggestions themselves used {_format(all_cpu, 's')} of CPU; the rest of the wall time is "
+            f"waiting for a core (load average {_load()} on {os.cpu_count()} cores)",
+        ),
+    ]
+
+
+def _timed(function: Callable[[], object], runs: int) -> tuple[list[float], float]:
+    """Wall-clock seconds of each run, and the median CPU seconds of this process: on a busy machine
+    the second says how much of the first is the work itself."""
+    walls, cpus = [], []
+    for _ in range(runs):
+        cpu = time.process_time()
+        walls.append(_seconds(function))
+        cpus.append(time.process_time() - cpu)
+    return walls, statistics.median(cpus)
+
+
+def continuity_quality() -> list[str]:
+    """The evaluation set's figures at the default threshold, as lines for the results."""
+    from bench import continuity as evaluation
+
+    quality = evaluation.evaluate()
+    chosen = evaluation.chosen_threshold(evaluation.sweep())
+    return [
+        f"evaluation set: bench/continuity_eval.csv, {quality.cases} labelled follow-up findings "
+        f"({quality.restatements} restatements of a demo baseline finding, {quality.new} new findings)",
+        f"threshold: {quality.min_score} (the default; the evaluation set chooses {chosen})",
+        f"precision@1: {quality.precision_at_1:.3f} (target ≥ 0.9)",
+        f"recall@3: {quality.recall_at_3:.3f}",
+        f"new findings that get a suggestion: {quality.false_suggestions:.1%} (target ≤ 20%)",
+    ]
+
+
+def run_continuity(findings: int, runs: int, out: Path) -> None:
+    """`--only continuity`: the quality figures, then the speed on one import of the timed bundle."""
+    quality = continuity_quality()
+    for line in quality:
+        print(line)
+    folder = bundle(findings)
+    database = _fresh_copy(_template(), "continuity.db")
+    _log(f"importing {findings:,} findings")
+    result = import_bundle(db.get_engine(_url(database)), sources_from_paths([folder]), LOCAL_ADMIN)
+    if not result.ok:
+        raise RuntimeError("the synthetic bundle did not import: " + "; ".join(map(str, result.errors[:5])))
+    started, load_before = time.perf_counter(), _load()
+    figures = measure_continuity(database, runs)
+    conditions = (
+        f"load average {load_before} at the start and {_load()} at the end (1, 5, 15 min); "
+        f"the measurements took {(time.perf_counter() - started) / 60:.1f} min"
+    )
+    data = {"timed bundle": f"{findings:,} findings, seed {SEED}"}
+    out.write_text(
+        markdown(figures, machine(), data, [], conditions, {"Continuity suggestions: quality": quality}),
+        encoding="utf-8",
+    )
+    _print_table(figures)
+    print(f"\n{conditions}; written to {out}")
+
+
 def _verdicts(figures: list[Figure]) -> None:
     limits = {"≤ 2x": 2.0, "≤ 1.5x": 1.5}
     for figure in figures:
@@ -581,7 +684,12 @@ HEADER = ["measurement", "median", "runs", "fastest – slowest", "baseline", "r
 
 
 def markdown(
-    figures: list[Figure], facts: dict[str, str], data: dict[str, str], missing: list[str], conditions: str
+    figures: list[Figure],
+    facts: dict[str, str],
+    data: dict[str, str],
+    missing: list[str],
+    conditions: str,
+    sections: dict[str, list[str]] | None = None,
 ) -> str:
     lines = [
         "# Benchmark results",
@@ -611,6 +719,8 @@ def markdown(
         lines += ["## Targets missed, and why", "", *[f"- {line}" for line in missed], ""]
     if missing:
         lines += ["## Not measured", "", *[f"- {line}" for line in missing], ""]
+    for title, items in (sections or {}).items():
+        lines += [f"## {title}", "", *[f"- {line}" for line in items], ""]
     lines += ["## Notes", "", *[f"- {line}" for line in NOTES], ""]
     return "\n".join(lines)
 
@@ -689,6 +799,12 @@ def main(argv: list[str] | None = None) -> None:
         help="only the dashboard pages, on the 100,000-finding database imported once; rewrites their section of "
         "the results",
     )
+    parser.add_argument(
+        "--only",
+        choices=["continuity"],
+        help="run one part alone: continuity (the evaluation set's precision@1, recall@3 and false "
+        "suggestions, and the speed of suggestions; results to bench/data/RESULTS-continuity.md)",
+    )
     args = parser.parse_args(argv)
     findings = args.findings or (10_000 if args.quick else 100_000)
     peak_findings = args.peak_findings or (100_000 if args.quick else 1_000_000)
@@ -699,6 +815,9 @@ def main(argv: list[str] | None = None) -> None:
     DATA.mkdir(parents=True, exist_ok=True)
     if args.pages:
         pages_only(findings, runs, out)
+        return
+    if args.only == "continuity":
+        run_continuity(findings, runs, args.out or DATA / "RESULTS-continuity.md")
         return
 
     started, load_before = time.perf_counter(), _load()
@@ -718,6 +837,7 @@ def main(argv: list[str] | None = None) -> None:
         ("comparison (tracker.services.comparison)", lambda: measure_comparison(database, max(runs, 5))),
         ("dashboard pages (tracker/ui)", lambda: measure_pages(database, runs)),
         ("reports (tracker.services.reports)", lambda: measure_reports(database, runs, budget=60)),
+        ("continuity suggestions (tracker.services.continuity)", lambda: measure_continuity(database, runs)),
         ("peak memory", lambda: [measure_peak_memory(bundle(peak_findings), template, peak_findings)]),
         (
             "period report DOCX (tracker report --period)",
@@ -751,7 +871,8 @@ def main(argv: list[str] | None = None) -> None:
         + ", ".join(f"{name} {n:,}" for name, n in counts.items()),
         "timed database": f"SQLite, {database.stat().st_size / 1024 / 1024:.0f} MB after the import",
     }
-    out.write_text(markdown(figures, machine(), data, missing, conditions), encoding="utf-8")
+    sections = {"Continuity suggestions: quality": continuity_quality()}
+    out.write_text(markdown(figures, machine(), data, missing, conditions, sections), encoding="utf-8")
     _print_table(figures)
     for line in missing:
         print(f"not measured: {line}")

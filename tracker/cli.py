@@ -20,6 +20,7 @@ from tracker.services import demo as demo_service
 from tracker.services import users as users_service
 from tracker.services.access import cli_actor
 from tracker.services.bundle_format import sources_from_paths
+from tracker.services.continuity import DEFAULT_MIN_SCORE
 from tracker.services.exporter import export_bundle
 from tracker.services.importer import describe, import_bundle
 from tracker.services.reference import init_database
@@ -522,6 +523,106 @@ def report(
             charts = progress_step(bar, "Drawing charts") if fmt == "docx" and document.chart_count else None
             reports.write_report(document, fmt, out, progress=charts)
     typer.echo(f"Report written to {out} (confidentiality level {document.level.value}).", err=True)
+
+
+links_app = typer.Typer(
+    help="Continuity: which earlier finding each follow-up finding restates; suggest, accept, reject.",
+    no_args_is_help=True,
+)
+app.add_typer(links_app, name="links")
+
+
+class LinksFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@command("suggest", typer_app=links_app)
+def links_suggest(
+    followup: Annotated[str, typer.Option("--followup", help="The follow-up visit id, e.g. KOR-2023.")],
+    min_score: Annotated[
+        float,
+        typer.Option(
+            "--min-score",
+            help=f"Only candidates scoring at least this, from 0 to 1 (default {DEFAULT_MIN_SCORE}, "
+            "chosen on the evaluation set in bench/continuity_eval.csv).",
+            show_default=False,
+        ),
+    ] = DEFAULT_MIN_SCORE,
+    output: Annotated[
+        LinksFormat, typer.Option("--format", help="table for people, csv or json for tools.")
+    ] = LinksFormat.table,
+    level: LevelOption = None,
+) -> None:
+    """Suggest, for each finding of a follow-up visit with no 'continues', the earlier findings it restates.
+
+    Candidates are the State's earlier findings, scored from 0 to 1 by the similarity of title and
+    detail, same top-level area first, best first. A finding with no candidate looks new.
+    """
+    import textwrap
+
+    from tracker.services import continuity
+
+    engine, actor = get_engine(), cli_actor()
+    ranked = continuity.suggest_links(engine, actor, followup, min_score=min_score, level=level)
+    if output == LinksFormat.json:
+        typer.echo(json.dumps([item.as_dict() for item in ranked], indent=2, ensure_ascii=False))
+        return
+    frame = continuity.suggestion_table(engine, actor, ranked, level=level)
+    if output == LinksFormat.csv:
+        columns = ["finding_id", "rank", "baseline_id", "score", "title", "baseline_title"]
+        typer.echo(frame[columns].to_csv(index=False, lineterminator="\n"), nl=False)
+        return
+    if not ranked:
+        typer.echo(f"Every finding of {followup} already continues an earlier one; nothing to suggest.")
+        return
+    blocks, new = [], []
+    for finding_id, rows in frame.groupby("finding_id", sort=False):
+        if rows["rank"].iloc[0] == 0:
+            new.append(str(finding_id))
+            continue
+        first = rows.iloc[0]
+        lines = [f"{finding_id}  {first['area']}  {first['title']}"]
+        lines += [
+            f"    {r.score:.2f}  {r.baseline_id}  {r.baseline_area}  {r.baseline_title}" for r in rows.itertuples()
+        ]
+        blocks.append("\n".join(lines))
+    if new:
+        blocks.append(
+            textwrap.fill(f"No earlier finding scores {min_score:g} or more, so these look new: {', '.join(new)}", 100)
+        )
+    typer.echo("\n\n".join(blocks))
+    if len(new) < len(ranked):
+        typer.echo(
+            "Accept one with 'tracker links accept FINDING_ID BASELINE_ID', or reject it with 'tracker links reject'.",
+            err=True,
+        )
+
+
+@command("accept", typer_app=links_app)
+def links_accept(
+    finding_id: Annotated[str, typer.Argument(help="The follow-up finding, e.g. KOR-2023-F06.")],
+    baseline_id: Annotated[str, typer.Argument(help="The earlier finding it restates, e.g. KOR-2009-F03.")],
+) -> None:
+    """Record that a finding continues an earlier one (sets its 'continues'; audited)."""
+    from tracker.services import continuity
+
+    decision = continuity.accept_link(get_engine(), cli_actor(), finding_id.strip(), baseline_id.strip())
+    typer.echo(decision.accepted_text())
+
+
+@command("reject", typer_app=links_app)
+def links_reject(
+    finding_id: Annotated[str, typer.Argument(help="The follow-up finding, e.g. KOR-2023-F06.")],
+    baseline_id: Annotated[str, typer.Argument(help="The earlier finding it does not restate.")],
+    note: Annotated[str, typer.Option(help="Why, in a few words, for the record.")] = "",
+) -> None:
+    """Record that a finding does not continue an earlier one, so the pair is never suggested again."""
+    from tracker.services import continuity
+
+    decision = continuity.reject_link(get_engine(), cli_actor(), finding_id.strip(), baseline_id.strip(), note=note)
+    typer.echo(decision.rejected_text())
 
 
 def main() -> None:

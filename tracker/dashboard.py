@@ -28,6 +28,7 @@ def main() -> None:
             ],
             "Records": [
                 st.Page(UI / "findings.py", title="Findings", icon=":material/checklist:"),
+                st.Page(UI / "continuity.py", title="Continuity", icon=":material/link:"),
                 st.Page(UI / "visits.py", title="Visits and meetings", icon=":material/event:"),
                 st.Page(UI / "import_export.py", title="Import / Export", icon=":material/swap_vert:"),
             ],

@@ -367,6 +367,20 @@ class TAProvider(SQLModel, table=True):
     partner: str = Field(foreign_key="partner_org.code", primary_key=True)
 
 
+class LinkDecision(SQLModel, table=True):
+    """An analyst's answer that a finding does not restate an earlier one: never suggested again."""
+
+    __tablename__ = "link_decision"
+    __table_args__ = (CheckConstraint("baseline_id <> finding_id", name="ck_link_decision_not_self"),)
+    finding_id: str = Field(sa_column=Column(ForeignKey("finding.finding_id", ondelete="CASCADE"), primary_key=True))
+    baseline_id: str = Field(
+        sa_column=Column(ForeignKey("finding.finding_id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
+    decided_by: str = ""
+    decided_on: dt.date | None = None
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
 # ---------------------------------------------------------------- team server
 
 
@@ -643,6 +657,20 @@ class TARecordCreate(_Input):
     def _not_self(self):
         if self.addresses == self.finding_id:
             raise ValueError("a TA need cannot address itself; name the shortfall or recommendation it answers")
+        return self
+
+
+class LinkDecisionCreate(_Input):
+    finding_id: Key
+    baseline_id: Key
+    decided_by: Text_ = ""
+    decided_on: OptionalDate = None
+    note: Text_ = ""
+
+    @model_validator(mode="after")
+    def _not_self(self):
+        if self.baseline_id == self.finding_id:
+            raise ValueError("a finding cannot be compared with itself; name an earlier finding as baseline_id")
         return self
 
 

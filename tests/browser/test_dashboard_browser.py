@@ -182,6 +182,11 @@ def test_the_dashboard_in_a_browser(dashboard_url, browser):
     page.get_by_role("tab", name="Findings").click()
     settle(page)
 
+    open_page(page, "Continuity")
+    assert page.get_by_text("Findings with no link").count() == 1
+    assert_no_exception(page)
+    screenshot(page, "continuity")
+
     open_page(page, "Visits and meetings")
     assert_no_exception(page)
     screenshot(page, "visits_and_meetings")

@@ -377,6 +377,7 @@ def test_zip_bundle_round_trips_through_the_upload_path(demo_engine):
             "areas.csv",
             "assessments.csv",
             "findings.csv",
+            "link_decisions.csv",
             "meetings.csv",
             "milestones.csv",
             "ta.csv",

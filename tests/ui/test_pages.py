@@ -26,6 +26,7 @@ PAGES = [
     "tracker/ui/overview.py",
     "tracker/ui/state_progress.py",
     "tracker/ui/findings.py",
+    "tracker/ui/continuity.py",
     "tracker/ui/visits.py",
     "tracker/ui/import_export.py",
     "tracker/ui/reports.py",
@@ -523,6 +524,9 @@ def test_export_offers_the_bundle_and_each_blank_template(demo_engine):
         "findings.csv",
         "assessments.csv",
         "meetings.csv",
+        "milestones.csv",
+        "ta.csv",
+        "link_decisions.csv",
     ]
 
 

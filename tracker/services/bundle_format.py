@@ -22,6 +22,8 @@ from tracker.models import (
     Finding,
     FindingCreate,
     FindingResolution,
+    LinkDecision,
+    LinkDecisionCreate,
     Meeting,
     MeetingCreate,
     Milestone,
@@ -174,6 +176,15 @@ FILES: tuple[FileSpec, ...] = (
         ("finding_id", "status", "providers", "addresses", "updated_on", "note", "confidentiality"),
         TARecordCreate,
         {"providers": Link(table_of(TAProvider), "finding_id", "partner")},
+    ),
+    # Pairs an analyst has said are not a restatement, so they are never suggested again.
+    FileSpec(
+        "link_decisions.csv",
+        "link_decision",
+        table_of(LinkDecision),
+        ("finding_id", "baseline_id"),
+        ("finding_id", "baseline_id", "decided_by", "decided_on", "note"),
+        LinkDecisionCreate,
     ),
 )
 SPECS = {spec.name: spec for spec in FILES}

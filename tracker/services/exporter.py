@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, select
+from sqlalchemy import ColumnElement, Connection, Engine, Select, select
 from sqlmodel import col
 
 from tracker.db import require_schema
@@ -63,7 +63,19 @@ def _rows_query(spec: FileSpec, level: Confidentiality) -> Select:
             )
         case "assessment":
             return query.where(assessment_visible(level, include_withdrawn=True))
+        case "link_decision":
+            return query.where(*(_finding_shown(table.c[column], level) for column in ("finding_id", "baseline_id")))
     return query
+
+
+def _finding_shown(column: ColumnElement, level: Confidentiality) -> ColumnElement[bool]:
+    """The finding this column names is one the reader may see."""
+    return (
+        select(col(Finding.finding_id))
+        .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
+        .where(col(Finding.finding_id) == column, finding_visible(level))
+        .exists()
+    )
 
 
 def _link_query(spec: FileSpec, column: str, level: Confidentiality) -> Select:

@@ -8,6 +8,7 @@ that every error is listed, and the transaction is rolled back: nothing is half-
 import bisect
 import csv
 import dataclasses
+import datetime as dt
 import difflib
 import gc
 import io
@@ -160,7 +161,7 @@ class _Rollback(Exception):
 @dataclass
 class _VisitInfo:
     state: str
-    start_date: object
+    start_date: dt.date
     confidentiality: str
 
 
@@ -615,10 +616,11 @@ def _remember(spec: FileSpec, values: dict, context: _Context) -> None:
 def _check_and_write(connection, spec, batch, context, result, writer, pending) -> None:
     if not batch:
         return
-    if spec.entity in ("finding", "assessment"):
+    if spec.entity in ("finding", "assessment", "link_decision"):
         refs = {v.get("continues") for _, v, _, _ in batch} | {
-            v["finding_id"] for _, v, _, _ in batch if spec.entity == "assessment"
+            v["finding_id"] for _, v, _, _ in batch if spec.entity in ("assessment", "link_decision")
         }
+        refs |= {v.get("baseline_id") for _, v, _, _ in batch}
         context.prefetch_findings(connection, {r for r in refs if r})
     elif spec.entity == "ta_record":
         refs = {v["finding_id"] for _, v, _, _ in batch} | {v["addresses"] for _, v, _, _ in batch}
@@ -688,6 +690,8 @@ def _reference_problems(connection, spec, values, context, actor, pending, line)
                 pending.append((line, {f: values[f] for f in _LATE_FIELDS[spec.entity]}))
         case "assessment":
             problems += _assessment_problems(connection, values, context)
+        case "link_decision":
+            problems += _decision_problems(values, context)
         case "meeting":
             if values["visit_id"] not in context.visits:
                 problems.append(
@@ -830,6 +834,41 @@ def _assessment_problems(connection, values, context) -> list[tuple[str, str]]:
                 (
                     "visit_id",
                     f"visit {values['visit_id']} does not come after the finding's visit {finding_visit_id}; assess at a later visit",
+                )
+            )
+    return problems
+
+
+def _decision_problems(values: dict, context: _Context) -> list[tuple[str, str]]:
+    """A rejected pair names a finding and an earlier finding of the same state."""
+    problems = []
+    visits: dict[str, _VisitInfo | None] = {}
+    for column in ("finding_id", "baseline_id"):
+        finding = context.finding(values[column])
+        if finding is None:
+            problems.append(
+                (
+                    column,
+                    f"finding {values[column]} is neither in findings.csv nor in the database; name an existing finding",
+                )
+            )
+        else:
+            visits[column] = context.visits.get(finding[0])
+    later, earlier = visits.get("finding_id"), visits.get("baseline_id")
+    if later and earlier:
+        if later.state != earlier.state:
+            problems.append(
+                (
+                    "baseline_id",
+                    f"finding {values['baseline_id']} is of another state; a decision compares findings of the same state",
+                )
+            )
+        elif not earlier.start_date < later.start_date:
+            problems.append(
+                (
+                    "baseline_id",
+                    f"finding {values['baseline_id']} is not from an earlier visit than {values['finding_id']}; "
+                    "name the earlier finding as baseline_id",
                 )
             )
     return problems

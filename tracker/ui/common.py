@@ -142,6 +142,22 @@ def worksheet(database: str, who: Actor, followup: str) -> pd.DataFrame:
     return records.assessment_worksheet(_engine_for(database), who, followup)
 
 
+@_cached
+def link_suggestions(database: str, who: Actor, followup: str, min_score: float) -> pd.DataFrame:
+    from tracker.services import continuity
+
+    engine = _engine_for(database)
+    ranked = continuity.suggest_links(engine, who, followup, min_score=min_score)
+    return continuity.suggestion_table(engine, who, ranked)
+
+
+@_cached
+def evidence_suggestions(database: str, who: Actor, followup: str, min_score: float) -> pd.DataFrame:
+    from tracker.services import continuity
+
+    return continuity.suggest_evidence(_engine_for(database), who, followup, min_score=min_score)
+
+
 # ---------------------------------------------------------------- words and numbers for people
 
 

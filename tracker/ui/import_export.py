@@ -140,7 +140,8 @@ def export_section() -> None:
     )
     st.subheader("Blank templates")
     st.caption("Each bundle file with its header row only, to fill in a spreadsheet and import here.")
-    for column, (name, data) in zip(st.columns(5), exporter.template_bytes().items()):
+    templates = exporter.template_bytes()
+    for column, (name, data) in zip(st.columns(len(templates)), templates.items()):
         column.download_button(
             name,
             data,
