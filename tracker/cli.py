@@ -4,6 +4,7 @@ import functools
 import json
 import os
 import sys
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -13,12 +14,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.db import first_line, get_engine
 from tracker.errors import TrackerError
+from tracker.models import DEFAULT_CONFIDENTIALITY, WITHDRAWABLE, Confidentiality, Role
 from tracker.services import audit as audit_service
 from tracker.services import backup as backup_service
 from tracker.services import comparison
 from tracker.services import demo as demo_service
 from tracker.services import users as users_service
 from tracker.services.access import cli_actor
+from tracker.services.audit import AUDITED_ENTITIES
 from tracker.services.bundle_format import sources_from_paths
 from tracker.services.continuity import DEFAULT_MIN_SCORE
 from tracker.services.exporter import export_bundle
@@ -32,12 +35,18 @@ app = typer.Typer(
     add_completion=False,
 )
 
+
+def _one_of(values: Iterable[str]) -> str:
+    """Values for a help text, from the enumeration or tuple that defines them: `a, b or c`."""
+    words = [str(value) for value in values]
+    return ", ".join(words[:-1]) + f" or {words[-1]}" if len(words) > 1 else "".join(words)
+
+
 LevelOption = Annotated[
     str | None,
     typer.Option(
         "--level",
-        help="Only rows at or below this confidentiality level: public, un_platform, member_states, "
-        "committee, state_and_cted, restricted.",
+        help=f"Only rows at or below this confidentiality level: {_one_of(Confidentiality)}.",
     ),
 ]
 
@@ -145,7 +154,7 @@ def import_(
     typer.echo(describe(result))
 
 
-EntityArgument = Annotated[str, typer.Argument(help="visit, finding, assessment or meeting.")]
+EntityArgument = Annotated[str, typer.Argument(help=f"{_one_of(WITHDRAWABLE)}.")]
 KeyArgument = Annotated[
     str, typer.Argument(help="The row's id; an assessment's is FINDING_ID/VISIT_ID, e.g. KOR-2009-F03/KOR-2023.")
 ]
@@ -327,8 +336,12 @@ def read_password(from_stdin: bool) -> str:
 @command("add", typer_app=user_app)
 def user_add(
     username: Annotated[str, typer.Argument(help="Letters, digits and . _ @ -")],
-    role: Annotated[str, typer.Option(help="viewer reads, analyst also writes, admin also manages users.")] = "viewer",
-    clearance: Annotated[str, typer.Option(help="The highest confidentiality level the user may see.")] = "committee",
+    role: Annotated[
+        str, typer.Option(help="viewer reads, analyst also writes, admin also manages users.")
+    ] = Role.viewer.value,
+    clearance: Annotated[
+        str, typer.Option(help="The highest confidentiality level the user may see.")
+    ] = DEFAULT_CONFIDENTIALITY.value,
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Create a user; asks for the password twice unless --password-stdin is given."""
@@ -349,7 +362,7 @@ def user_list() -> None:
 @command("set-role", typer_app=user_app)
 def user_set_role(
     username: str,
-    role: Annotated[str, typer.Argument(help="viewer, analyst or admin.")],
+    role: Annotated[str, typer.Argument(help=f"{_one_of(Role)}.")],
 ) -> None:
     """Change what a user may do."""
     users_service.set_role(get_engine(), cli_actor(), username, role)
@@ -359,9 +372,7 @@ def user_set_role(
 @command("set-clearance", typer_app=user_app)
 def user_set_clearance(
     username: str,
-    level: Annotated[
-        str, typer.Argument(help="public, un_platform, member_states, committee, state_and_cted or restricted.")
-    ],
+    level: Annotated[str, typer.Argument(help=f"{_one_of(Confidentiality)}.")],
 ) -> None:
     """Change the highest confidentiality level a user may see."""
     users_service.set_clearance(get_engine(), cli_actor(), username, level)
@@ -410,7 +421,7 @@ def parse_day(text: str | None):
 def audit_(
     entity: Annotated[
         str | None,
-        typer.Option(help="Only this entity: visit, finding, assessment, meeting, thematic_area, user, bundle."),
+        typer.Option(help=f"Only this entity: {_one_of(AUDITED_ENTITIES)}."),
     ] = None,
     key: Annotated[
         str | None,

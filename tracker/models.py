@@ -698,3 +698,7 @@ def table_of(model: type[SQLModel]) -> Table:
     table = sa_inspect(model).local_table
     assert isinstance(table, Table)
     return table
+
+
+# The rows that are withdrawn rather than deleted: the tables with a `withdrawn` column.
+WITHDRAWABLE: tuple[str, ...] = tuple(table.name for table in SQLModel.metadata.sorted_tables if "withdrawn" in table.c)

@@ -47,3 +47,16 @@ def test_may_sign_in_changes_the_account_only_when_it_flips_or_lifts_a_lockout(d
 def test_only_restricted_clearance_reads_what_holds_every_level():
     cleared = [level for level in Confidentiality if has_full_clearance(Actor("a", Role.admin, level))]
     assert cleared == [Confidentiality.restricted]
+
+
+def test_help_lists_come_from_the_definitions(demo_engine):
+    from sqlalchemy import select
+
+    from tracker.models import WITHDRAWABLE
+    from tracker.services import withdrawal
+    from tracker.services.audit import AUDITED_ENTITIES, audit_table
+
+    assert set(WITHDRAWABLE) == set(withdrawal.ENTITIES)
+    with demo_engine.connect() as connection:
+        recorded = set(connection.execute(select(audit_table.c.entity).distinct()).scalars())
+    assert recorded and recorded <= set(AUDITED_ENTITIES)

@@ -8,8 +8,11 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from tracker.models import AuditEvent, table_of
 from tracker.services.access import Actor, require_admin, require_full_clearance
+from tracker.services.bundle_format import SPECS
 
 audit_table = table_of(AuditEvent)
+# What an event may be about: a row of any bundle file (imports, forms, withdrawals) or a user.
+AUDITED_ENTITIES: tuple[str, ...] = (*(spec.entity for spec in SPECS.values()), "user")
 
 # Built once: json.dumps with options builds a new encoder on every call, which an import of
 # a hundred thousand rows would pay a hundred thousand times. Changes hold row values, never cycles.

@@ -129,7 +129,7 @@ with audit_tab:
     entity_column, key_column, since_column = st.columns(3)
     entity = entity_column.selectbox(
         "Entity",
-        ["", "visit", "finding", "assessment", "meeting", "thematic_area", "bundle", "user"],
+        ["", *audit.AUDITED_ENTITIES],
         format_func=lambda e: common.label(e) or "All",
         key="admin:entity",
     )
