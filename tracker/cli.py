@@ -260,12 +260,13 @@ def compare(
     level: LevelOption = None,
 ) -> None:
     """Compare a State's follow-up visit with its baseline, per thematic area."""
-    result = comparison.compare(get_engine(), cli_actor(), iso3, followup, level)
+    engine = get_engine()
+    result = comparison.compare(engine, cli_actor(), iso3, followup, level)
     match output:
         case CompareFormat.json:
             typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
         case CompareFormat.csv:
-            typer.echo(comparison.render_csv(result), nl=False)
+            typer.echo(comparison.render_csv(result, comparison.thematic_area_names(engine)), nl=False)
         case CompareFormat.table:
             typer.echo(comparison.render_table(result))
 

@@ -157,6 +157,22 @@ def test_state_progress_shows_the_numbers_of_the_comparison_at_committee_level(d
     pd.testing.assert_frame_equal(shown, areas_frame(result)[shown.columns], check_dtype=False)
 
 
+def test_state_progress_names_areas_as_stored(demo_engine):
+    from sqlalchemy import update
+
+    from tracker.models import ThematicArea, table_of
+
+    areas = table_of(ThematicArea)
+    with demo_engine.begin() as connection:
+        connection.execute(update(areas).where(areas.c.code == "LEG").values(name="Legislation, as renamed"))
+
+    app = open_page("tracker/ui/state_progress.py")
+
+    assert_clean(app)
+    shown = table(app, "implementation_index")
+    assert "Legislation, as renamed" in set(shown["area_name"])
+
+
 def test_state_progress_charts_draw_the_comparison_counts(demo_engine):
     result = compare(demo_engine, LOCAL_ADMIN, "KOR", level="committee")
     areas = areas_frame(result)

@@ -709,8 +709,8 @@ def render_table(result: dict, width: int = 100) -> str:
     )
 
 
-def render_csv(result: dict) -> str:
+def render_csv(result: dict, names: dict[str, str] | None = None) -> str:
     """The per-area rows and a TOTAL row as CSV, with `\\n` line ends and empty cells for no index."""
-    frame = areas_frame(result)
+    frame = areas_frame(result, names)
     totals = pd.DataFrame([{"area": "TOTAL", "area_name": "All areas"} | result["totals"]], columns=frame.columns)
     return pd.concat([frame, totals], ignore_index=True).to_csv(index=False, lineterminator="\n")

@@ -103,6 +103,12 @@ def followup_visits_or_stop(database: str, who: Actor, purpose: str, level: str 
 
 
 @_cached
+def thematic_area_names(database: str) -> dict[str, str]:
+    """The areas' names as stored: an area renamed on the Findings page or by an import shows its new name."""
+    return comparison.thematic_area_names(_engine_for(database))
+
+
+@_cached
 def cross_state_index(database: str, who: Actor, level: str | None = None) -> pd.DataFrame:
     return comparison.cross_state_index(_engine_for(database), who, level)
 

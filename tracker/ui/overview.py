@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from tracker.services import charts
-from tracker.services.comparison import area_names
 from tracker.services.glance import overview_figures
 from tracker.ui import common, deadlines
 
@@ -88,7 +87,7 @@ def grid(rows: pd.DataFrame, title: str, key: str) -> None:
     cells = index.merge(rows[["visit_id", "row"]], left_on="followup_visit", right_on="visit_id")
     cells = cells.set_index("visit_id").loc[rows["visit_id"]].reset_index()
     event = st.plotly_chart(
-        charts.index_grid(cells, area_names(), title),
+        charts.index_grid(cells, common.thematic_area_names(database), title),
         key=key,
         on_select="rerun",
         selection_mode="points",

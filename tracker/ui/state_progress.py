@@ -41,7 +41,7 @@ with common.choices_in_url():
     )
 
 result = common.compare(database, who, iso3, followup, level.value)
-areas = areas_frame(result)
+areas = areas_frame(result, common.thematic_area_names(database))
 totals = result["totals"]
 items = common.item_table(database, who, followup, level.value)
 visits = common.visits(database, who, iso3, level.value).set_index("visit_id")
