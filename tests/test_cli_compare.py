@@ -117,7 +117,7 @@ def test_compare_without_a_schema_asks_for_init(tmp_path, monkeypatch):
     result = tracker("compare", "KOR")
 
     assert result.exit_code == 1
-    assert "run 'tracker init' first" in result.stderr
+    assert result.stderr == "Error: the database has no tracker schema yet; run 'tracker init' first.\n"
 
 
 def test_compare_csv_names_areas_as_stored(demo_engine):
