@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The demo has its own database, so it never touches db/tracker.db; DEMO_PORT if 8501 is taken.
+DEMO_DATABASE_URL ?= sqlite:///$(CURDIR)/db/demo.db
+DEMO_PORT ?= 8501
 
 .PHONY: demo test test-postgres lint format bench clean
 
@@ -12,10 +15,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## demo: set up, load the Republic of Korea example and open the dashboard
+## demo: set up, load the Republic of Korea example into db/demo.db and serve the dashboard on 127.0.0.1
 demo: $(STAMP)
-	$(BIN)/tracker demo
-	$(BIN)/tracker dashboard
+	TRACKER_DATABASE_URL=$(DEMO_DATABASE_URL) $(BIN)/tracker demo
+	TRACKER_DATABASE_URL=$(DEMO_DATABASE_URL) TRACKER_AUTH=off $(BIN)/tracker dashboard --port $(DEMO_PORT)
 
 ## test: set up and run every test (PostgreSQL too when TRACKER_TEST_POSTGRES_URL is set)
 test: $(STAMP)

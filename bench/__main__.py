@@ -625,8 +625,14 @@ def run_continuity(findings: int, runs: int, out: Path) -> None:
     print(f"\n{conditions}; written to {out}")
 
 
+def _matrix_figures(database: Path, folder: Path, template: Path, runs: int) -> list[Figure]:
+    from bench.matrix import measure_matrix, measure_workbook_bundle
+
+    return measure_matrix(database, runs) + measure_workbook_bundle(database, folder, template, runs)
+
+
 def _verdicts(figures: list[Figure]) -> None:
-    limits = {"≤ 2x": 2.0, "≤ 1.5x": 1.5}
+    limits = {"≤ 3x": 3.0, "≤ 2x": 2.0, "≤ 1.5x": 1.5}
     for figure in figures:
         if figure.target in limits and figure.ratio is not None:
             figure.met = figure.ratio <= limits[figure.target]
@@ -835,6 +841,7 @@ def main(argv: list[str] | None = None) -> None:
 
     steps = [
         ("comparison (tracker.services.comparison)", lambda: measure_comparison(database, max(runs, 5))),
+        ("tracking matrix (tracker.services.matrix)", lambda: _matrix_figures(database, folder, template, runs)),
         ("dashboard pages (tracker/ui)", lambda: measure_pages(database, runs)),
         ("reports (tracker.services.reports)", lambda: measure_reports(database, runs, budget=60)),
         ("continuity suggestions (tracker.services.continuity)", lambda: measure_continuity(database, runs)),

@@ -187,6 +187,16 @@ def _meeting_rows(rng, visit_id, start, areas) -> list[list]:
     return rows
 
 
+# Columns the generated rows leave out: a left-out column keeps its default (no consent recorded,
+# nothing withdrawn), as in a bundle an analyst writes by hand.
+_LEFT_OUT = {"consent", "consent_date", "withdrawn"}
+
+
+def columns(name: str) -> list[str]:
+    """The header of a generated file: its bundle columns but the ones the rows leave out."""
+    return [column for column in SPECS[name].columns if column not in _LEFT_OUT]
+
+
 def generate(findings: int, out: Path, seed: int = 1) -> dict[str, int]:
     """Write the bundle into `out`; returns the rows written per file."""
     rng = random.Random(seed)
@@ -198,7 +208,7 @@ def generate(findings: int, out: Path, seed: int = 1) -> dict[str, int]:
     try:
         writers = {name: csv.writer(handle, lineterminator="\n") for name, handle in handles.items()}
         for name, writer in writers.items():
-            writer.writerow(SPECS[name].columns)
+            writer.writerow(columns(name))
 
         def write(name: str, row: list) -> None:
             # Columns added to a file since (consent, withdrawn) come last and stay blank.

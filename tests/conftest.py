@@ -15,6 +15,8 @@ from tracker.services.bundle_format import SPECS
 from tracker.services.reference import init_database, seed_reference_data
 
 POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL")
+# The dashboard refuses local mode on any address but 127.0.0.1; AppTest reads this like a server would.
+os.environ.setdefault("STREAMLIT_SERVER_ADDRESS", "127.0.0.1")
 BACKENDS = ["sqlite", "postgresql"]
 
 
@@ -26,6 +28,14 @@ def _schema(worker: str) -> str:
 def _postgres_url(schema: str) -> str:
     url = make_url(POSTGRES_URL)
     return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_failed_sign_ins_carried_over():
+    """Failed sign-ins are counted in the process; each test starts with none."""
+    from tracker.services import users
+
+    users._tries.clear()
 
 
 @pytest.fixture(scope="session")

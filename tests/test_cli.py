@@ -45,12 +45,12 @@ def test_init_creates_a_new_sqlite_database(tmp_path, monkeypatch):
 
 def test_demo_export_import_export_is_byte_identical(engine, tmp_path, monkeypatch):
     assert tracker("demo").exit_code == 0
-    assert tracker("export", tmp_path / "out").exit_code == 0
+    assert tracker("export", tmp_path / "out", "--level", "restricted").exit_code == 0
     monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path}/second.db")
     assert tracker("init").exit_code == 0
 
     imported = tracker("import", tmp_path / "out")
-    exported = tracker("export", tmp_path / "again.zip")
+    exported = tracker("export", tmp_path / "again.zip", "--level", "restricted")
 
     assert imported.exit_code == 0, imported.output
     assert "findings.csv: 71 created, 0 updated, 0 unchanged" in imported.stdout
@@ -64,7 +64,7 @@ def test_demo_export_import_export_is_byte_identical(engine, tmp_path, monkeypat
 
 def test_reimport_into_the_same_database_reports_nothing_created_or_updated(engine, tmp_path):
     tracker("demo")
-    tracker("export", tmp_path / "out")
+    tracker("export", tmp_path / "out", "--level", "restricted")
 
     result = tracker("import", tmp_path / "out")
 
@@ -139,7 +139,9 @@ def test_a_file_that_is_not_part_of_a_bundle_is_refused(engine, tmp_path):
     result = tracker("import", tmp_path / "notes.csv")
 
     assert_one_sentence_error(result)
-    assert result.stderr == f"Error: notes.csv is not a bundle file; name each file one of {FILE_NAMES}.\n"
+    assert (
+        result.stderr == f"Error: {tmp_path / 'notes.csv'} is not a bundle file; name each file one of {FILE_NAMES}.\n"
+    )
 
 
 def test_an_uninitialised_database_says_to_run_init(tmp_path, monkeypatch):

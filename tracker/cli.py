@@ -3,11 +3,12 @@
 import functools
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
@@ -51,8 +52,22 @@ LevelOption = Annotated[
 ]
 
 
-def fail(message: str) -> None:
-    typer.echo(f"Error: {message}", err=True)
+# Control characters a terminal would act on (bell, escape sequences, carriage return), C1 included.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text with every control character but tab and newline written as a \\uXXXX escape (JSON reads it too)."""
+    return _CONTROL.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
+def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
+    """typer.echo for everything this command prints: stored text reaches the terminal inert."""
+    typer.echo(printable(str(message)), err=err, nl=nl)
+
+
+def fail(message: str) -> NoReturn:
+    echo(f"Error: {message}", err=True)
     raise typer.Exit(1)
 
 
@@ -96,7 +111,7 @@ def command(*args, typer_app: typer.Typer = app, **kwargs):
 def init() -> None:
     """Create or upgrade the database schema and seed the reference data; safe to rerun."""
     seeded = init_database(get_engine())
-    typer.echo(
+    echo(
         f"Database ready: added {seeded.states} Member States, {seeded.areas} thematic areas, "
         f"{seeded.resolutions} resolutions and {seeded.partners} partner organisations.",
         err=True,
@@ -104,16 +119,21 @@ def init() -> None:
 
 
 @command()
-def demo() -> None:
+def demo(
+    force: Annotated[
+        bool, typer.Option("--force", help="Put the example's values back into demo rows that were edited.")
+    ] = False,
+) -> None:
     """Load the illustrative Republic of Korea example (2009 baseline, 2023 follow-up).
 
-    Its findings are invented for illustration; they are not CTED's findings.
+    Its findings are invented for illustration; they are not CTED's findings. Demo rows edited
+    since are kept unless --force is given.
     """
     engine = get_engine()
     init_database(engine)
-    result = demo_service.load_demo(engine, cli_actor())
-    typer.echo(describe(result))
-    typer.echo("Loaded the illustrative Republic of Korea example (not CTED's findings).", err=True)
+    result = demo_service.load_demo(engine, cli_actor(), force=force)
+    echo(describe(result))
+    echo("Loaded the illustrative Republic of Korea example (not CTED's findings).", err=True)
 
 
 class ImportFormat(StrEnum):
@@ -123,7 +143,12 @@ class ImportFormat(StrEnum):
 
 @command("import")
 def import_(
-    paths: Annotated[list[Path], typer.Argument(help="Bundle folders, .zip bundles or single CSV files.")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Bundle folders, .zip bundles, single CSV files, workbook bundles or edited matrices (.xlsx)."
+        ),
+    ],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Validate and list every change (key, field, old → new), write nothing.")
     ] = False,
@@ -137,21 +162,21 @@ def import_(
 
     result = import_bundle(get_engine(), sources_from_paths(paths), cli_actor(), dry_run=dry_run)
     if output == ImportFormat.json:
-        typer.echo(json.dumps(result_as_dict(result), indent=2, ensure_ascii=False, default=str))
+        echo(json.dumps(result_as_dict(result), indent=2, ensure_ascii=False, default=str))
         if not result.ok:
             raise typer.Exit(1)
         return
     if not result.ok:
         for line in grouped_errors(result.errors):
-            typer.echo(line, err=True)
+            echo(line, err=True)
         if result.error_count > len(result.errors):
-            typer.echo(f"... and {result.error_count - len(result.errors)} more errors.", err=True)
+            echo(f"... and {result.error_count - len(result.errors)} more errors.", err=True)
         fail(
             f"the bundle has {result.error_count} error(s) and nothing was written; correct the rows listed above and import again."
         )
     if dry_run and result.changes:
-        typer.echo(describe_changes(result))
-    typer.echo(describe(result))
+        echo(describe_changes(result))
+    echo(describe(result))
 
 
 EntityArgument = Annotated[str, typer.Argument(help=f"{_one_of(WITHDRAWABLE)}.")]
@@ -171,7 +196,7 @@ def withdraw(
 
     row = withdrawal.target(entity, key)
     withdrawal.withdraw(get_engine(), cli_actor(), row.entity, row.key, reason)
-    typer.echo(f"Withdrew {row}; 'tracker restore {row.entity} {row.key}' brings it back.", err=True)
+    echo(f"Withdrew {row}; 'tracker restore {row.entity} {row.key}' brings it back.", err=True)
 
 
 @command()
@@ -181,7 +206,7 @@ def restore(entity: EntityArgument, key: KeyArgument) -> None:
 
     row = withdrawal.target(entity, key)
     withdrawal.restore(get_engine(), cli_actor(), row.entity, row.key)
-    typer.echo(f"Restored {row}.", err=True)
+    echo(f"Restored {row}.", err=True)
 
 
 @command()
@@ -197,32 +222,91 @@ def delete(
     if not yes and not typer.confirm(f"Delete {row} for good? This cannot be undone", err=True):
         fail(f"{row} was not deleted.")
     withdrawal.delete_permanently(get_engine(), cli_actor(), row.entity, row.key)
-    typer.echo(f"Deleted {row}; the audit trail keeps its last values.", err=True)
+    echo(f"Deleted {row}; the audit trail keeps its last values.", err=True)
 
 
 @command()
 def export(
-    destination: Annotated[Path, typer.Argument(help="A folder, or a file name ending in .zip.")],
-    level: LevelOption = None,
+    destination: Annotated[
+        Path, typer.Argument(help="A folder, a file name ending in .zip, or one ending in .xlsx for a workbook.")
+    ],
+    level: Annotated[
+        str,
+        typer.Option(
+            "--level",
+            help="Only rows at or below this confidentiality level: public, un_platform, member_states, "
+            "committee, state_and_cted, restricted.",
+        ),
+    ] = "committee",
 ) -> None:
-    """Write the database as a CSV bundle (every bundle file, sorted by key)."""
+    """Write the database as a bundle (every bundle file, sorted by key), by default at committee level."""
     counts = export_bundle(get_engine(), destination, cli_actor(), level)
     for name, count in counts.items():
-        typer.echo(f"{name}: {count} rows")
-    typer.echo(f"Exported to {destination}.", err=True)
+        echo(f"{name}: {count} rows")
+    echo(f"Exported to {destination}.", err=True)
+
+
+@command()
+def matrix(
+    iso3: Annotated[
+        str | None, typer.Argument(metavar="[ISO3]", help="The Member State, e.g. KOR; leave out with --all.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="The workbook to write, FILE.xlsx.")] = None,
+    followup: Annotated[
+        str | None, typer.Option("--followup", help="The follow-up visit id; by default the latest one.")
+    ] = None,
+    every_state: Annotated[
+        bool, typer.Option("--all", help="One sheet per State with a follow-up visit, each at its latest.")
+    ] = False,
+    level: LevelOption = None,
+) -> None:
+    """Write the tracking matrix: a Summary sheet, then one sheet per State of its baseline items and their statuses."""
+    from tracker.services import matrix as matrix_service
+
+    if out is None:
+        fail("give the workbook to write with --out FILE.xlsx.")
+    if every_state == (iso3 is not None):
+        fail("give either a State's ISO3 code or --all, not both or neither.")
+    if every_state and followup is not None:
+        fail("--followup names one State's visit; leave it out with --all.")
+    engine = get_engine()
+    if iso3 is None:
+        matrices = matrix_service.all_matrices(engine, cli_actor(), level)
+    else:
+        matrices = [matrix_service.state_matrix(engine, cli_actor(), iso3, followup, level)]
+    matrix_service.save_matrix(matrices, out)
+    for item in matrices:
+        echo(f"{item.state}: {len(item.items)} baseline items, {item.followup_visit} against {item.baseline_visit}")
+    echo(f"Wrote the tracking matrix at level {matrices[0].level.value} to {out}.", err=True)
 
 
 @command()
 def dashboard(
     port: Annotated[int, typer.Option(help="Port to serve the dashboard on.")] = 8501,
-    headless: Annotated[bool, typer.Option(help="Do not open a browser window.")] = False,
+    address: Annotated[
+        str,
+        typer.Option(
+            help="Network address to listen on; local mode (TRACKER_AUTH off) serves 127.0.0.1 only, "
+            "a team server e.g. 0.0.0.0."
+        ),
+    ] = "127.0.0.1",
+    headless: Annotated[
+        bool | None,
+        typer.Option(help="Do not open a browser window; by default so when there is no terminal."),
+    ] = None,
 ) -> None:
     """Start the Streamlit dashboard on the database of TRACKER_DATABASE_URL."""
     import subprocess
-    import sys
-    from pathlib import Path
 
+    from tracker.config import serving_address_problem
+
+    problem = serving_address_problem(address)
+    if problem:
+        raise TrackerError(problem.removesuffix("."))
+    if headless is None:
+        headless = not sys.stdin.isatty()
     entry = Path(__file__).resolve().parent / "dashboard.py"
+    # The settings of .streamlit/config.toml, for when the command runs from another folder.
     command_line = [
         sys.executable,
         "-m",
@@ -231,15 +315,23 @@ def dashboard(
         str(entry),
         "--server.port",
         str(port),
+        "--server.address",
+        address,
         "--server.headless",
         str(headless).lower(),
+        # Without it a first start waits at an "Email:" prompt, and fails with no terminal.
+        "--server.showEmailPrompt",
+        "false",
         "--browser.gatherUsageStats",
         "false",
+        "--client.toolbarMode",
+        "viewer",
         # Reloading modules while the app runs redefines the tables and breaks every page.
         "--server.fileWatcherType",
         "none",
     ]
-    raise typer.Exit(subprocess.call(command_line))
+    echo(f"Serving the dashboard on http://{address}:{port} (stop it with Ctrl+C).", err=True)
+    raise typer.Exit(subprocess.call(command_line, stdin=subprocess.DEVNULL))
 
 
 class CompareFormat(StrEnum):
@@ -264,11 +356,11 @@ def compare(
     result = comparison.compare(engine, cli_actor(), iso3, followup, level)
     match output:
         case CompareFormat.json:
-            typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+            echo(json.dumps(result, indent=2, ensure_ascii=False))
         case CompareFormat.csv:
-            typer.echo(comparison.render_csv(result, comparison.thematic_area_names(engine)), nl=False)
+            echo(comparison.render_csv(result, comparison.thematic_area_names(engine)), nl=False)
         case CompareFormat.table:
-            typer.echo(comparison.render_table(result))
+            echo(comparison.render_table(result))
 
 
 class DueFormat(StrEnum):
@@ -299,22 +391,22 @@ def due(
     dues = deadlines.open_dues(get_engine(), cli_actor(), level, overdue_only=overdue, within_days=within, state=state)
     match output:
         case DueFormat.json:
-            typer.echo(json.dumps([d.as_json() for d in dues], indent=2))
+            echo(json.dumps([d.as_json() for d in dues], indent=2))
         case DueFormat.csv:
             frame = deadlines.dues_frame(dues)[["visit_id", "state", "due", "due_date", "days_overdue"]]
-            typer.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
+            echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
         case DueFormat.ics:
             sys.stdout.buffer.write(deadlines.dues_calendar(dues))
             sys.stdout.flush()
         case DueFormat.table:
             if not dues:
-                typer.echo("No open deadlines match.")
+                echo("No open deadlines match.")
                 return
             frame = deadlines.dues_frame(dues)
             table = frame.assign(due=frame["due"].map(deadlines.DUE_WORDS.get))[
                 ["visit_id", "state", "due_date", "status", "due"]
             ]
-            typer.echo(plain_table(table.rename(columns={"visit_id": "visit", "due_date": "due date"})))
+            echo(plain_table(table.rename(columns={"visit_id": "visit", "due_date": "due date"})))
 
 
 user_app = typer.Typer(
@@ -350,14 +442,14 @@ def user_add(
     users_service.validated_user(username, "placeholder-password", role, clearance)
     user = users_service.validated_user(username, read_password(password_stdin), role, clearance)
     users_service.add_user(get_engine(), cli_actor(), user)
-    typer.echo(f"Added user {user.username} ({user.role.value}, cleared for {user.clearance.value}).", err=True)
+    echo(f"Added user {user.username} ({user.role.value}, cleared for {user.clearance.value}).", err=True)
 
 
 @command("list", typer_app=user_app)
 def user_list() -> None:
     """List the users with their role, clearance and state."""
     frame = users_service.list_users(get_engine(), cli_actor())
-    typer.echo(plain_table(frame) if len(frame) else "No users yet; add one with 'tracker user add'.")
+    echo(plain_table(frame) if len(frame) else "No users yet; add one with 'tracker user add'.")
 
 
 @command("set-role", typer_app=user_app)
@@ -367,7 +459,7 @@ def user_set_role(
 ) -> None:
     """Change what a user may do."""
     users_service.set_role(get_engine(), cli_actor(), username, role)
-    typer.echo(f"User {username} now has the {role.strip().lower()} role.", err=True)
+    echo(f"User {username} now has the {role.strip().lower()} role.", err=True)
 
 
 @command("set-clearance", typer_app=user_app)
@@ -377,7 +469,7 @@ def user_set_clearance(
 ) -> None:
     """Change the highest confidentiality level a user may see."""
     users_service.set_clearance(get_engine(), cli_actor(), username, level)
-    typer.echo(f"User {username} is now cleared for {level.strip().lower()}.", err=True)
+    echo(f"User {username} is now cleared for {level.strip().lower()}.", err=True)
 
 
 @command("disable", typer_app=user_app)
@@ -387,20 +479,21 @@ def user_disable(
 ) -> None:
     """Stop a user from signing in (their history stays in the audit trail)."""
     users_service.set_disabled(get_engine(), cli_actor(), username, disabled=not enable)
-    typer.echo(f"User {username} is {'enabled' if enable else 'disabled'}.", err=True)
+    echo(f"User {username} is {'enabled' if enable else 'disabled'}.", err=True)
 
 
 @command("passwd", typer_app=user_app)
 def user_passwd(username: str, password_stdin: PasswordStdin = False) -> None:
     """Set a user's password (and lift a lockout)."""
     users_service.set_password(get_engine(), cli_actor(), username, read_password(password_stdin))
-    typer.echo(f"Password of {username} changed.", err=True)
+    echo(f"Password of {username} changed.", err=True)
 
 
 def plain_table(frame) -> str:
     """Columns aligned on the left; the last one, often long, is not padded."""
     # Missing values (None, NaN, NaT) print as blanks.
-    cells = frame.map(lambda v: "" if v is None or v != v else str(v))
+    # A line break inside a cell would start a false row.
+    cells = frame.map(lambda v: "" if v is None or v != v else printable(str(v).replace("\n", "\\n")))
     widths = [max(len(c), cells[c].str.len().max()) for c in cells.columns[:-1]]
     lines = [list(cells.columns), *cells.values.tolist()]
     return "\n".join("  ".join([*(v.ljust(w) for v, w in zip(line, widths)), line[-1]]) for line in lines)
@@ -434,13 +527,13 @@ def audit_(
     """Show the audit trail: who changed what, when, from what to what."""
     frame = audit_service.events(get_engine(), cli_actor(), entity=entity, key=key, since=parse_day(since), limit=limit)
     if frame.empty:
-        typer.echo("No audit events match.")
+        echo("No audit events match.")
         return
     frame = frame.drop(columns=["id"]).assign(
         at=frame["at"].map(lambda at: at.strftime("%Y-%m-%d %H:%M:%S")),
         changes=frame["changes"].map(audit_service.changes_in_words),
     )
-    typer.echo(plain_table(frame))
+    echo(plain_table(frame))
 
 
 @command()
@@ -455,11 +548,11 @@ def backup(
     """Take a consistent backup while the app runs (or restore a .zip backup)."""
     actor = cli_actor()
     if restore:
-        typer.echo(backup_service.restore(get_engine(), file, actor))
-        typer.echo(f"Restored {file}.", err=True)
+        echo(backup_service.restore(get_engine(), file, actor))
+        echo(f"Restored {file}.", err=True)
         return
-    typer.echo(backup_service.backup(get_engine(), file, actor))
-    typer.echo(f"Backup written to {file}.", err=True)
+    echo(backup_service.backup(get_engine(), file, actor))
+    echo(f"Backup written to {file}.", err=True)
 
 
 def progress_step(bar, label: str):
@@ -534,7 +627,7 @@ def report(
             )
             charts = progress_step(bar, "Drawing charts") if fmt == "docx" and document.chart_count else None
             reports.write_report(document, fmt, out, progress=charts)
-    typer.echo(f"Report written to {out} (confidentiality level {document.level.value}).", err=True)
+    echo(f"Report written to {out} (confidentiality level {document.level.value}).", err=True)
 
 
 links_app = typer.Typer(
@@ -579,15 +672,15 @@ def links_suggest(
     engine, actor = get_engine(), cli_actor()
     ranked = continuity.suggest_links(engine, actor, followup, min_score=min_score, level=level)
     if output == LinksFormat.json:
-        typer.echo(json.dumps([item.as_dict() for item in ranked], indent=2, ensure_ascii=False))
+        echo(json.dumps([item.as_dict() for item in ranked], indent=2, ensure_ascii=False))
         return
     frame = continuity.suggestion_table(engine, actor, ranked, level=level)
     if output == LinksFormat.csv:
         columns = ["finding_id", "rank", "baseline_id", "score", "title", "baseline_title"]
-        typer.echo(frame[columns].to_csv(index=False, lineterminator="\n"), nl=False)
+        echo(frame[columns].to_csv(index=False, lineterminator="\n"), nl=False)
         return
     if not ranked:
-        typer.echo(f"Every finding of {followup} already continues an earlier one; nothing to suggest.")
+        echo(f"Every finding of {followup} already continues an earlier one; nothing to suggest.")
         return
     blocks, new = [], []
     for finding_id, rows in frame.groupby("finding_id", sort=False):
@@ -604,9 +697,9 @@ def links_suggest(
         blocks.append(
             textwrap.fill(f"No earlier finding scores {min_score:g} or more, so these look new: {', '.join(new)}", 100)
         )
-    typer.echo("\n\n".join(blocks))
+    echo("\n\n".join(blocks))
     if len(new) < len(ranked):
-        typer.echo(
+        echo(
             "Accept one with 'tracker links accept FINDING_ID BASELINE_ID', or reject it with 'tracker links reject'.",
             err=True,
         )
@@ -621,7 +714,7 @@ def links_accept(
     from tracker.services import continuity
 
     decision = continuity.accept_link(get_engine(), cli_actor(), finding_id.strip(), baseline_id.strip())
-    typer.echo(decision.accepted_text())
+    echo(decision.accepted_text())
 
 
 @command("reject", typer_app=links_app)
@@ -634,7 +727,7 @@ def links_reject(
     from tracker.services import continuity
 
     decision = continuity.reject_link(get_engine(), cli_actor(), finding_id.strip(), baseline_id.strip(), note=note)
-    typer.echo(decision.rejected_text())
+    echo(decision.rejected_text())
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy.engine import make_url
 
-from tracker.config import get_settings
+from tracker.config import get_settings, serving_address_problem
 from tracker.db import database_url
 from tracker.ui import common
 from tracker.ui.auth import current_actor, sign_out_button
@@ -17,6 +17,11 @@ def main() -> None:
     st.set_page_config(
         page_title="Follow-up Visit Progress Tracker", page_icon=":material/travel_explore:", layout="wide"
     )
+    # `streamlit run` with another address (or none, which is every address) must not serve local mode.
+    problem = serving_address_problem(st.get_option("server.address"))
+    if problem:
+        common.message(problem)
+        st.stop()
 
     with common.error_boundary():
         actor = current_actor()
@@ -24,6 +29,7 @@ def main() -> None:
             "Progress": [
                 st.Page(UI / "overview.py", title="Overview", icon=":material/public:"),
                 st.Page(UI / "state_progress.py", title="State progress", icon=":material/insights:", default=True),
+                st.Page(UI / "matrix.py", title="Tracking matrix", icon=":material/table_view:"),
                 st.Page(UI / "ta_pipeline.py", title="TA pipeline", icon=":material/handshake:"),
             ],
             "Records": [

@@ -9,7 +9,15 @@ import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Table, Text
 from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Field, SQLModel
@@ -442,16 +450,32 @@ def _parse_bool(value):
     raise ValueError("use true or false (yes/no and 1/0 are accepted too)")
 
 
+# The one range of dates that imports accept and the forms' date pickers offer.
+EARLIEST_DATE, LATEST_DATE = dt.date(2001, 1, 1), dt.date(2100, 12, 31)
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _parse_date(value):
-    if isinstance(value, dt.date) or value is None:
+    if value is None:
         return value
-    text = str(value).strip()
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text) if len(text) == 10 else _bad_date(text)
-    except ValueError:
-        return _bad_date(text)
+    if isinstance(value, dt.date):
+        day = value.date() if isinstance(value, dt.datetime) else value
+    else:
+        text = str(value).strip()
+        if not text:
+            return None
+        # fromisoformat alone also reads week dates (2023-W21-1) and compact forms (20230522).
+        if not _ISO_DAY.fullmatch(text):
+            return _bad_date(text)
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            return _bad_date(text)
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValueError(
+            f"{day.isoformat()} is outside {EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}; correct the year"
+        )
+    return day
 
 
 def _bad_date(text):
@@ -674,6 +698,11 @@ class LinkDecisionCreate(_Input):
         return self
 
 
+# zxcvbn's scale: 3 is "safely unguessable" for an online attacker facing throttled sign-ins.
+MIN_PASSWORD_SCORE = 3
+_GUESSABLE_WORDS = ("tracker", "cted", "ctc", "counter-terrorism", "committee", "follow-up")
+
+
 class UserCreate(_Input):
     username: Annotated[
         str,
@@ -687,9 +716,19 @@ class UserCreate(_Input):
 
     @field_validator("password")
     @classmethod
-    def _not_trivial(cls, value: str) -> str:
+    def _not_trivial(cls, value: str, info: ValidationInfo) -> str:
         if len(set(value)) < 4:
             raise ValueError("the password is too simple; use at least four different characters")
+        from zxcvbn import zxcvbn  # loaded only when a password is set
+
+        # zxcvbn knows the common passwords, keyboard runs and dates; the name and the product are added.
+        name = str(info.data.get("username") or "")
+        verdict = zxcvbn(value[:100], user_inputs=[name, *re.split(r"[._@\-]", name), *_GUESSABLE_WORDS])
+        if verdict["score"] < MIN_PASSWORD_SCORE:
+            raise ValueError(
+                "it is too easy to guess: a common password, a simple pattern or one made from the username; "
+                "use a phrase of three or four unrelated words"
+            )
         return value
 
 

@@ -164,6 +164,18 @@ def test_the_dashboard_in_a_browser(dashboard_url, browser):
     assert_no_exception(page)
     screenshot(page, "overview")
 
+    open_page(page, "Tracking matrix")
+    grid = page.locator("[data-testid=stDataFrame]").first
+    grid.wait_for()
+    assert_no_exception(page)
+    screenshot(page, "tracking_matrix")
+    box = grid.bounding_box()
+    # The first column of the grid selects a row; selecting one opens that item on the Findings page.
+    page.mouse.click(box["x"] + 15, box["y"] + 35 + 72 * 1.5)
+    page.wait_for_url("**/findings?finding=KOR-2009-*", timeout=60_000)
+    settle(page)
+    assert_no_exception(page)
+
     open_page(page, "Findings")
     page.get_by_label("Text in the id, title or detail").fill("hashes of terrorist content")
     page.keyboard.press("Enter")

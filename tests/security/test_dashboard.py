@@ -156,6 +156,20 @@ def test_a_disabled_account_is_signed_out_at_once(demo_engine):
     assert "disabled" in app.info[0].value
 
 
+def test_a_password_change_ends_the_users_open_sessions(demo_engine):
+    add_user(demo_engine, "alice")
+    first, second = sign_in("alice"), sign_in("alice")
+    assert signed_in_as(first) == signed_in_as(second) == "alice"
+
+    users.set_password(demo_engine, LOCAL_ADMIN, "alice", "a new long password")
+    first.run()
+    second.run()
+
+    assert signed_in_as(first) is None and signed_in_as(second) is None
+    assert first.info[0].value == "Your password has been changed; sign in with the new one."
+    assert signed_in_as(sign_in("alice", "a new long password")) == "alice"
+
+
 def test_a_lowered_clearance_applies_at_the_next_run(guarded_engine):
     add_user(guarded_engine, "alice", Role.viewer, Confidentiality.restricted)
     app = sign_in("alice")
@@ -241,6 +255,7 @@ def test_the_admin_page_refuses_a_non_administrator_who_reaches_it(demo_engine):
     viewer = add_user(demo_engine, "viewer")
     app = AppTest.from_file(str(DASHBOARD.parent / ADMIN_PAGE), default_timeout=30)
     app.session_state["actor"] = viewer
+    app.session_state["auth:credential"] = users.credential_stamp(demo_engine, "viewer")
     app.session_state["auth:last_activity"] = time.monotonic()
     app.run()
     assert not app.exception

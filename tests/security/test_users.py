@@ -2,7 +2,7 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from tracker.cli import app
@@ -63,25 +63,45 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_message(engine):
     assert "alice" not in str(wrong.value) and "mallory" not in str(unknown.value)
 
 
-def test_repeated_failures_lock_the_account_even_against_the_right_password(engine, monkeypatch):
+def test_repeated_failures_make_their_source_wait_even_with_the_right_password(engine, monkeypatch):
     monkeypatch.setenv("TRACKER_MAX_FAILED_LOGINS", "3")
     add_user(engine, "alice")
     for _ in range(3):
         with pytest.raises(TrackerError):
-            users.authenticate(engine, "alice", "wrong password")
-    assert _stored(engine, "alice").locked_until > audit.now()
+            users.authenticate(engine, "alice", "wrong password", source="10.0.0.66")
     with pytest.raises(TrackerError):
-        users.authenticate(engine, "alice", PASSWORD)
+        users.authenticate(engine, "alice", PASSWORD, source="10.0.0.66")
+    assert json.loads(_events(engine)[-1].changes)["outcome"] == [None, "throttled"]
 
 
-def test_a_lockout_ends_after_its_time(engine, monkeypatch):
+def test_nobody_can_keep_an_administrator_out_by_failing_on_purpose(engine, monkeypatch):
+    monkeypatch.setenv("TRACKER_MAX_FAILED_LOGINS", "3")
+    add_user(engine, "chief", Role.admin, Confidentiality.restricted)
+    for _ in range(30):
+        with pytest.raises(TrackerError):
+            users.authenticate(engine, "chief", "wrong password", source="10.0.0.66")
+
+    assert users.authenticate(engine, "chief", PASSWORD, source="10.0.0.5").username == "chief"
+    assert _stored(engine, "chief").locked_until is None
+
+
+def test_a_wait_ends_after_its_time(engine, monkeypatch):
     monkeypatch.setenv("TRACKER_MAX_FAILED_LOGINS", "1")
     add_user(engine, "alice")
     with pytest.raises(TrackerError):
-        users.authenticate(engine, "alice", "wrong password")
-    with engine.begin() as connection:
-        connection.execute(update(User.__table__).values(locked_until=audit.now() - dt.timedelta(seconds=1)))
-    assert users.authenticate(engine, "alice", PASSWORD).username == "alice"
+        users.authenticate(engine, "alice", "wrong password", source="10.0.0.66")
+    later = audit.now() + dt.timedelta(minutes=16)
+    monkeypatch.setattr(audit, "now", lambda: later)
+    assert users.authenticate(engine, "alice", PASSWORD, source="10.0.0.66").username == "alice"
+
+
+def test_a_new_password_lifts_the_wait(engine, monkeypatch):
+    monkeypatch.setenv("TRACKER_MAX_FAILED_LOGINS", "1")
+    add_user(engine, "alice")
+    with pytest.raises(TrackerError):
+        users.authenticate(engine, "alice", "wrong password", source="10.0.0.66")
+    users.set_password(engine, LOCAL_ADMIN, "alice", "a new long password")
+    assert users.authenticate(engine, "alice", "a new long password", source="10.0.0.66").username == "alice"
 
 
 def test_a_success_resets_the_count_of_failures(engine, monkeypatch):
@@ -92,7 +112,34 @@ def test_a_success_resets_the_count_of_failures(engine, monkeypatch):
     users.authenticate(engine, "alice", PASSWORD)
     with pytest.raises(TrackerError):
         users.authenticate(engine, "alice", "wrong password")
-    assert _stored(engine, "alice").locked_until is None
+    assert users.authenticate(engine, "alice", PASSWORD).username == "alice"
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [
+        ("alice", "1234567890"),
+        ("alice", "password123"),
+        ("alice", "alice12345"),
+        ("chief.admin", "nimda.feihc"),
+        ("alice", "qwertyuiop"),
+        ("bob", "iloveyou12"),
+    ],
+)
+def test_common_and_username_derived_passwords_are_refused(engine, username, password):
+    result = runner.invoke(app, ["user", "add", username, "--password-stdin"], input=f"{password}\n")
+
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: the password is not acceptable (it is too easy to guess: a common password, a simple pattern or "
+        "one made from the username); use a phrase of three or four unrelated words.\n",
+    )
+
+
+def test_a_password_change_refuses_a_guessable_password_too(engine):
+    add_user(engine, "alice")
+    with pytest.raises(TrackerError, match="too easy to guess"):
+        users.set_password(engine, LOCAL_ADMIN, "alice", "alice2024!")
 
 
 def test_a_disabled_user_cannot_sign_in_and_loses_the_session(engine):
@@ -185,7 +232,7 @@ def test_user_changes_and_sign_ins_are_audited_without_secrets(engine):
         ("login", "alice"),
     ]
     assert json.loads(events[1].changes) == {"role": ["viewer", "analyst"]}
-    assert json.loads(events[3].changes) == {"outcome": [None, "signed_in"]}
+    assert json.loads(events[3].changes) == {"outcome": [None, "signed_in"], "source": [None, "local"]}
     assert json.loads(events[4].changes)["outcome"] == [None, "wrong_password"]
     assert not any("long password" in e.changes or "$argon2" in e.changes for e in events)
 

@@ -376,6 +376,7 @@ def test_zip_bundle_round_trips_through_the_upload_path(demo_engine):
         assert sorted(archive.namelist()) == [
             "areas.csv",
             "assessments.csv",
+            "datapackage.json",
             "findings.csv",
             "link_decisions.csv",
             "meetings.csv",

@@ -25,6 +25,7 @@ DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard.py"
 PAGES = [
     "tracker/ui/overview.py",
     "tracker/ui/state_progress.py",
+    "tracker/ui/matrix.py",
     "tracker/ui/findings.py",
     "tracker/ui/continuity.py",
     "tracker/ui/visits.py",
@@ -535,6 +536,8 @@ def test_export_offers_the_bundle_and_each_blank_template(demo_engine):
 
     assert labels == [
         "Download the bundle (.zip)",
+        "Download the bundle as a workbook (.xlsx)",
+        "Download the tracking matrix of every State (.xlsx)",
         "areas.csv",
         "visits.csv",
         "findings.csv",
@@ -546,7 +549,9 @@ def test_export_offers_the_bundle_and_each_blank_template(demo_engine):
     ]
 
 
-@pytest.mark.parametrize("page", ["tracker/ui/overview.py", "tracker/ui/state_progress.py", "tracker/ui/reports.py"])
+@pytest.mark.parametrize(
+    "page", ["tracker/ui/overview.py", "tracker/ui/state_progress.py", "tracker/ui/matrix.py", "tracker/ui/reports.py"]
+)
 def test_pages_that_need_a_follow_up_say_how_to_get_one_on_an_empty_database(engine, page):
     app = open_page(page)
 

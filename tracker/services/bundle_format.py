@@ -4,11 +4,12 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from pydantic import BaseModel
 from sqlalchemy import Table
@@ -217,6 +218,22 @@ def format_cell(value) -> str:
 # ---------------------------------------------------------------- where bundle files come from
 
 
+# (line, column, message): how a sheet reader reports a problem only the workbook can see.
+Report = Callable[[int, str, str], None]
+
+
+@dataclass(frozen=True)
+class SheetRows:
+    """A bundle file read from workbook sheets rather than CSV text.
+
+    `read(connection, level, report)` yields (line, cells) like `read_rows`, the header first;
+    `place(line, column)` names the cell a problem is in, e.g. `FIN!I12`.
+    """
+
+    read: Callable[[Any, Any, Report], Iterator[tuple[int, list[str]]]]
+    place: Callable[[int, str], str]
+
+
 @dataclass(frozen=True)
 class Source:
     """One CSV file of a bundle: its name in the bundle, where it was found, and its bytes."""
@@ -224,7 +241,8 @@ class Source:
     name: str
     origin: str
     size: int
-    open: Callable[[], IO[bytes]]
+    open: Callable[[], IO[bytes] | io.RawIOBase]
+    sheet: SheetRows | None = None
 
 
 def sources_from_paths(paths: list[Path]) -> list[Source]:
@@ -240,8 +258,18 @@ def sources_from_paths(paths: list[Path]) -> list[Source]:
             found.extend(_file_source(p) for p in csvs)
         elif path.suffix.lower() == ".zip":
             found.extend(_zip_sources(path))
+        elif path.suffix.lower() == ".xlsx":
+            from tracker.services.workbook import workbook_sources
+
+            found.extend(workbook_sources(path.read_bytes(), str(path)))
         else:
             found.append(_file_source(path))
+    limit = get_settings().max_import_mb
+    if sum(source.size for source in found) > limit * 1024 * 1024:
+        raise TrackerError(
+            f"the bundle is larger than {limit} MB unpacked",
+            "split it into smaller bundles, or raise TRACKER_MAX_IMPORT_MB if it is really that large",
+        )
     return _checked(found)
 
 
@@ -256,6 +284,10 @@ def sources_from_uploads(uploads: list[tuple[str, bytes]]) -> list[Source]:
     for name, data in uploads:
         if name.lower().endswith(".zip"):
             found.extend(_zip_sources(io.BytesIO(data), name))
+        elif name.lower().endswith(".xlsx"):
+            from tracker.services.workbook import workbook_sources
+
+            found.extend(workbook_sources(data, name))
         else:
             found.append(Source(Path(name).name, name, len(data), partial(io.BytesIO, data)))
     # A zip member's size is the one its header declares; reading stops there (zipfile checks).
@@ -275,20 +307,60 @@ def _file_source(path: Path) -> Source:
     return Source(path.name, str(path), path.stat().st_size, lambda: path.open("rb"))
 
 
+# Compression methods Python's zipfile reads; others (e.g. 9, Deflate64) fail only once read.
+_READABLE_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+
+
+def _damaged(label: str) -> TrackerError:
+    return TrackerError(f"{Path(label).name} is damaged or encrypted", "zip the CSV files again")
+
+
 def _zip_sources(archive, label: str | None = None) -> list[Source]:
     label = label or str(archive)
     try:
         bundle = zipfile.ZipFile(archive)
         members = [m for m in bundle.infolist() if not m.is_dir() and m.filename.lower().endswith(".csv")]
-    except (zipfile.BadZipFile, OSError):
-        raise TrackerError(
-            f"{label} is not a readable .zip file", "zip the CSV files again or give the folder"
-        ) from None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        raise _damaged(label) from None
     if not members:
         raise TrackerError(f"{label} holds no CSV files", f"a bundle holds any of {FILE_NAMES}")
+    if any(m.flag_bits & 0x1 or m.compress_type not in _READABLE_METHODS for m in members):
+        raise _damaged(label)
     return [
-        Source(Path(m.filename).name, f"{label}:{m.filename}", m.file_size, partial(bundle.open, m)) for m in members
+        Source(
+            Path(m.filename).name,
+            f"{label}:{m.filename}",
+            m.file_size,
+            partial(_open_member, bundle, m, label),
+        )
+        for m in members
     ]
+
+
+def _open_member(bundle: zipfile.ZipFile, member: zipfile.ZipInfo, label: str) -> io.RawIOBase:
+    return _MemberReader(bundle.open(member), label)
+
+
+class _MemberReader(io.RawIOBase):
+    """A zip member whose damage (a bad CRC, a cut-off stream) reads as one sentence, not a traceback."""
+
+    def __init__(self, raw: IO[bytes], label: str):
+        self.raw, self.label = raw, label
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        try:
+            data = self.raw.read(len(buffer))
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError):
+            raise _damaged(self.label) from None
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
 
 
 def _checked(found: list[Source]) -> list[Source]:
@@ -312,7 +384,7 @@ def _checked(found: list[Source]) -> list[Source]:
 class CountingReader(io.RawIOBase):
     """Counts the bytes read, for progress reports on large files."""
 
-    def __init__(self, raw: IO[bytes]):
+    def __init__(self, raw: IO[bytes] | io.RawIOBase):
         self.raw = raw
         self.count = 0
 
@@ -334,14 +406,24 @@ def sniff_delimiter(header_line: str) -> str:
     return ";" if header_line.count(";") > header_line.count(",") else ","
 
 
+# No line of a bundle file is read whole past this many characters (a cell holds at most the csv
+# module's field limit, 131,072), so one endless line cannot fill the memory.
+MAX_LINE_CHARS = 1 << 20
+
+
+class LineTooLong(ValueError):
+    """A line of a bundle file is longer than MAX_LINE_CHARS."""
+
+
 def read_rows(text: io.TextIOBase) -> Iterator[tuple[int, list[str]]]:
     """(first line number, cells) for each record, the header included; blank records skipped.
 
     A record may span several lines when a quoted cell holds line breaks.
     """
-    first = text.readline()
+    lines = _bounded_lines(text)
+    first = next(lines, "")
     delimiter = sniff_delimiter(first)
-    reader = csv.reader(_chain(first, text), delimiter=delimiter, strict=True)
+    reader = csv.reader(_chain(first, lines), delimiter=delimiter, strict=True)
     previous_end = 0
     for cells in reader:
         start, previous_end = previous_end + 1, reader.line_num
@@ -349,6 +431,13 @@ def read_rows(text: io.TextIOBase) -> Iterator[tuple[int, list[str]]]:
             yield start, cells
 
 
-def _chain(first: str, rest: io.TextIOBase) -> Iterator[str]:
+def _bounded_lines(text: io.TextIOBase) -> Iterator[str]:
+    while line := text.readline(MAX_LINE_CHARS + 1):
+        if len(line) > MAX_LINE_CHARS:
+            raise LineTooLong
+        yield line
+
+
+def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
     yield first
     yield from rest

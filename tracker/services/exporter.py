@@ -13,6 +13,7 @@ from sqlmodel import col
 from tracker.db import require_schema
 from tracker.errors import TrackerError
 from tracker.models import Confidentiality, Finding, Visit
+from tracker.services import datapackage
 from tracker.services.access import (
     Actor,
     assessment_visible,
@@ -154,7 +155,12 @@ def write_csv(stream: io.TextIOBase, spec: FileSpec, records) -> int:
 def export_bundle(
     engine: Engine, destination: Path, actor: Actor, level: str | Confidentiality | None = None
 ) -> dict[str, int]:
-    """Write every bundle file to a folder or a .zip; returns the rows written per file."""
+    """Write every bundle file to a folder or a .zip, with the Data Package that describes them;
+    returns the rows written per file. A destination ending in .xlsx gets a workbook bundle."""
+    if destination.suffix.lower() == ".xlsx":
+        from tracker.services.workbook import export_workbook
+
+        return export_workbook(engine, destination, actor, level)
     require_schema(engine)
     visible = effective_level(actor, level)
     counts: dict[str, int] = {}
@@ -172,6 +178,9 @@ def export_bundle(
                     info.compress_type = zipfile.ZIP_DEFLATED
                     with bundle.open(info, "w") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
                         counts[spec.name] = write_csv(text, spec, _records(connection, spec, visible))
+                package = zipfile.ZipInfo(datapackage.NAME, _ZIP_DATE)
+                package.compress_type = zipfile.ZIP_DEFLATED
+                bundle.writestr(package, datapackage.datapackage_bytes())
             partial.replace(destination)
         else:
             for spec in FILES:
@@ -179,6 +188,7 @@ def export_bundle(
                 with partial.open("w", encoding="utf-8", newline="") as text:
                     counts[spec.name] = write_csv(text, spec, _records(connection, spec, visible))
                 partial.replace(destination / spec.name)
+            (destination / datapackage.NAME).write_bytes(datapackage.datapackage_bytes())
     return counts
 
 
@@ -188,6 +198,16 @@ def bundle_zip_bytes(engine: Engine, actor: Actor, level: str | Confidentiality 
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bundle.zip"
+        export_bundle(engine, path, actor, level)
+        return path.read_bytes()
+
+
+def bundle_workbook_bytes(engine: Engine, actor: Actor, level: str | Confidentiality | None = None) -> bytes:
+    """The bundle as the five sheets of an .xlsx, for a download."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bundle.xlsx"
         export_bundle(engine, path, actor, level)
         return path.read_bytes()
 

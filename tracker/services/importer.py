@@ -13,6 +13,7 @@ import difflib
 import gc
 import io
 import pickle
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,9 +42,11 @@ from tracker.models import (
 from tracker.services import audit
 from tracker.services.access import Actor, finding_visible, require_writer, unavailable_key, visit_visible
 from tracker.services.bundle_format import (
+    MAX_LINE_CHARS,
     SPECS,
     CountingReader,
     FileSpec,
+    LineTooLong,
     Source,
     read_rows,
     unescape_cell,
@@ -51,6 +54,8 @@ from tracker.services.bundle_format import (
 from tracker.services.quick_rows import quick_values
 
 BATCH_SIZE = 5000
+# Keys users type: one that differs from another only in letter case is refused.
+_CASE_KEYED = ("visit", "finding", "meeting")
 MAX_LISTED_ERRORS = 10_000
 MAX_LISTED_CHANGES = 10_000
 _RANK = {level: level.rank for level in Confidentiality}
@@ -74,8 +79,12 @@ class RowError:
     # spreadsheet numbers it when a cell holds line breaks; 0 for the header and the whole file.
     row: int = 0
     key: str = ""
+    # Where a row read from a workbook sits, e.g. `FIN!I12`; empty for CSV files.
+    cell: str = ""
 
     def __str__(self) -> str:
+        if self.cell:
+            return f"{self.cell}: {self.column}: {self.message}"
         where = f"{self.file}:{self.line}"
         if self.row and self.row != self.line - 1:
             where += f" (row {self.row})"
@@ -110,6 +119,8 @@ class ImportResult:
     change_count: int = 0
     # The row numbers of the file being read, so that each error can say its spreadsheet row.
     rows: "_RowNumbers | None" = field(default=None, repr=False, compare=False)
+    # (file, key) of every stored row the import changes, in file order.
+    updated_keys: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -274,6 +285,7 @@ def _read_and_write(connection, sources, actor, result, progress, sink) -> "_Con
         spec = SPECS[source.name]
         counts = result.counts.setdefault(source.name, FileCounts())
         reader = CountingReader(source.open())
+        first_error = len(result.errors)
         try:
             _import_file(
                 connection,
@@ -293,6 +305,12 @@ def _read_and_write(connection, sources, actor, result, progress, sink) -> "_Con
         finally:
             done += reader.count
             reader.close()
+        if source.sheet is not None:
+            # Rows read from a workbook are placed by sheet and cell rather than by file and line.
+            result.errors[first_error:] = [
+                dataclasses.replace(error, cell=source.sheet.place(error.line, error.column))
+                for error in result.errors[first_error:]
+            ]
     return context
 
 
@@ -424,12 +442,16 @@ def _decoded(reader: CountingReader) -> io.TextIOWrapper:
 
 
 def _records(
-    spec: FileSpec, source: Source, reader: CountingReader, result: ImportResult
+    spec: FileSpec,
+    source: Source,
+    reader: CountingReader,
+    result: ImportResult,
+    sheet_rows: Iterator[tuple[int, list[str]]] | None = None,
 ) -> Iterator[tuple[int, dict, list[str]]]:
     """(line, row of present columns, the present columns) for each record of a file."""
     line = 1
     try:
-        rows = read_rows(_decoded(reader))
+        rows = read_rows(_decoded(reader)) if sheet_rows is None else sheet_rows
         header_line, header = next(rows, (1, []))
         if _binary(spec, header_line, header, result):
             return
@@ -464,9 +486,21 @@ def _records(
                 )
                 continue
             row = dict(zip(columns, cells))
+            if _CONTROL.search("".join(cells)):
+                _control_errors(spec, line, row, result)
+                continue
             if "'" in "".join(cells):
                 row = {c: unescape_cell(v) for c, v in row.items()}
             yield line, row, columns
+    except LineTooLong:
+        result.add_error(
+            RowError(
+                spec.name,
+                line + 1,
+                "file",
+                f"has a line longer than {MAX_LINE_CHARS:,} characters; save it from the spreadsheet as CSV UTF-8",
+            )
+        )
     except UnicodeDecodeError:
         result.add_error(RowError(spec.name, line + 1, "file", "is not UTF-8 text; save it as CSV UTF-8"))
     except csv.Error as error:
@@ -482,6 +516,26 @@ def _binary(spec: FileSpec, line: int, cells: list[str], result: ImportResult) -
         )
         return True
     return False
+
+
+# Control characters other than tab and line ends: invisible in a spreadsheet, and they break
+# Word documents and terminals.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _control_errors(spec: FileSpec, line: int, row: dict, result: ImportResult) -> None:
+    for column, cell in row.items():
+        found = _CONTROL.search(cell)
+        if found:
+            result.add_error(
+                RowError(
+                    spec.name,
+                    line,
+                    column,
+                    f"holds the control character U+{ord(found.group()):04X}, which no spreadsheet shows; "
+                    "delete it (retype the cell if need be)",
+                )
+            )
 
 
 def _header_ok(spec: FileSpec, columns: list[str], result: ImportResult) -> bool:
@@ -559,9 +613,17 @@ def _not_one_of(value: str, column: str, allowed: list[str]) -> str:
 def _import_file(connection, spec, source, reader, context, result, counts, actor, at, tick, sink) -> None:
     writer = _Writer(connection, spec, actor, at, counts, context, sink)
     seen: dict[str, int] = {}
+    folded: dict[str, tuple[str, int]] = {}
     pending: list[tuple[int, dict]] = []
     batch: list[tuple[int, dict, list[str], str]] = []
-    for line, row, columns in _records(spec, source, reader, result):
+    sheet_rows = None
+    if source.sheet is not None:
+        sheet_rows = source.sheet.read(
+            connection,
+            context.level,
+            lambda line, column, message: result.add_error(RowError(spec.name, line, column, message)),
+        )
+    for line, row, columns in _records(spec, source, reader, result, sheet_rows):
         values = _validated(spec, line, row, result)
         if values is None:
             continue
@@ -585,6 +647,18 @@ def _import_file(connection, spec, source, reader, context, result, counts, acto
             )
             continue
         seen[key] = line
+        if spec.entity in _CASE_KEYED:
+            first = folded.setdefault(key.lower(), (key, line))
+            if first[0] != key:
+                result.add_error(
+                    RowError(
+                        spec.name,
+                        line,
+                        spec.key[0],
+                        f"{key} differs from {first[0]} (line {first[1]}) only in letter case; write each key one way",
+                    )
+                )
+                continue
         _remember(spec, values, context)
         batch.append((line, values, columns, key))
         if len(batch) >= BATCH_SIZE:
@@ -1263,9 +1337,13 @@ class _Writer:
                 continue
             self._note_moved(old, new, key_text, line)
             changed.append(new)
+            result.updated_keys.append((spec.name, key_text))
             fields = audit.diff(old, new)
             events.append(self._event("update", key_text, fields))
             changes.extend(Change(spec.name, key_text, f, was, now) for f, (was, now) in fields.items())
+        if created and not self.was_empty and spec.entity in _CASE_KEYED:
+            lines = {values[spec.key[0]]: line for line, values, _, _ in batch}
+            created = self._without_case_collisions(created, result, lines)
         if not result.ok:
             return
         result.add_changes(changes)
@@ -1290,6 +1368,38 @@ class _Writer:
     def _note_moved(self, old: dict, new: dict, key_text: str, line: int) -> None:
         if any(old[c] != new[c] for c in _DEPENDED_ON.get(self.spec.entity, ())):
             self.context.moved.setdefault(self.spec.entity, {})[key_text] = (self.spec.name, line)
+
+    def _without_case_collisions(
+        self, created: list[tuple[tuple, dict]], result: ImportResult, lines: dict[str, int]
+    ) -> list[tuple[tuple, dict]]:
+        """New keys that differ from a stored key only in letter case are refused, hidden or not."""
+        key = self.spec.key[0]
+        folded = tuple({values[key].lower() for _, values in created})
+        stored = {
+            found.lower()
+            for (found,) in self.connection.exec_driver_sql(
+                f"SELECT {self.quote(key)} FROM {self.quote(self.spec.table.name)} "
+                f"WHERE lower({self.quote(key)}) IN ({self._marks(len(folded))})",
+                folded,
+            )
+        }
+        if not stored:
+            return created
+        kept = []
+        for row, values in created:
+            if values[key].lower() in stored:
+                result.add_error(
+                    RowError(
+                        self.spec.name,
+                        lines[values[key]],
+                        key,
+                        f"{values[key]} differs from a stored key only in letter case; "
+                        "write the key as it is stored, or choose another",
+                    )
+                )
+            else:
+                kept.append((row, values))
+        return kept
 
     def _write(self, created: list[tuple[tuple, dict]], changed: list[dict]) -> None:
         spec, table = self.spec, self.spec.table

@@ -1,10 +1,14 @@
 """Team-server users: accounts, roles, clearance, passwords and sign-in.
 
-Passwords are hashed with argon2id. Repeated failed sign-ins lock an account for a while; every
-change to an account and every sign-in attempt leaves an AuditEvent.
+Passwords are hashed with argon2id and must be hard to guess (zxcvbn). Repeated failed sign-ins
+from one source make that source wait a while; every change to an account and every sign-in
+attempt leaves an AuditEvent.
 """
 
 import datetime as dt
+import hashlib
+import threading
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
@@ -163,6 +167,8 @@ def set_disabled(engine: Engine, actor: Actor, username: str, disabled: bool = T
     require_admin(actor)
     values = {"disabled": disabled} if disabled else {"disabled": False, "failed_logins": 0, "locked_until": None}
     _change(engine, actor, username, values)
+    if not disabled:
+        _forget_tries(username)
 
 
 def set_password(engine: Engine, actor: Actor, username: str, password: str) -> None:
@@ -172,6 +178,7 @@ def set_password(engine: Engine, actor: Actor, username: str, password: str) -> 
     validated_user(username, password)
     values = {"password_hash": hasher.hash(password), "failed_logins": 0, "locked_until": None}
     _change(engine, actor, username, values, shown={"password": ["(hidden)", "(changed)"]}, within=actor)
+    _forget_tries(username)
 
 
 def _enum(kind: type[_E], value: object, name: str) -> _E:
@@ -225,36 +232,97 @@ def sign_in_failed() -> TrackerError:
     )
 
 
-def authenticate(engine: Engine, username: str, password: str) -> Actor:
-    """The signed-in user, or one error that does not say whether the user exists."""
+@dataclass
+class _Tries:
+    failures: int = 0
+    locked_until: dt.datetime | None = None
+
+
+# Failed sign-ins per (source, username). Locking the source rather than the account means that
+# nobody can keep an administrator out by failing on purpose from somewhere else.
+_tries: dict[tuple[str, str], _Tries] = {}
+_tries_lock = threading.Lock()
+_MAX_TRACKED = 10_000
+
+
+def _forget_tries(username: str) -> None:
+    """A new password or a re-enabled account starts with no failures against it."""
+    with _tries_lock:
+        for key in [k for k in _tries if k[1] == username.lower()]:
+            del _tries[key]
+
+
+def _throttled(key: tuple[str, str], at: dt.datetime) -> bool:
+    with _tries_lock:
+        tries = _tries.get(key)
+        return bool(tries and tries.locked_until and tries.locked_until > at)
+
+
+def _count_failure(key: tuple[str, str], at: dt.datetime) -> None:
     settings = get_settings()
+    with _tries_lock:
+        if len(_tries) >= _MAX_TRACKED:
+            for stale in [k for k, t in _tries.items() if not (t.locked_until and t.locked_until > at)]:
+                del _tries[stale]
+        tries = _tries.setdefault(key, _Tries())
+        tries.failures += 1
+        if tries.failures >= settings.max_failed_logins:
+            tries.failures, tries.locked_until = 0, at + dt.timedelta(minutes=settings.lockout_minutes)
+
+
+def authenticate(engine: Engine, username: str, password: str, *, source: str = "local") -> Actor:
+    """The signed-in user, or one error that does not say whether the user exists.
+
+    `source` names where the attempt comes from (the browser's address): after too many failures
+    in a row that source waits, while the account stays open to its owner elsewhere.
+    """
     username = (username or "").strip()[:64]
     at = audit.now()
+    key = (source, username.lower())
+    seen_from = {"source": [None, source]}
     with writing(engine) as connection:
-        row = connection.execute(select(user_table).where(user_table.c.username == username).with_for_update()).first()
-        ok = _verify(row.password_hash if row else _DUMMY_HASH, password or "")
         who = Actor(username or "(blank)", Role.viewer, Confidentiality.public)
-        if row is None:
-            audit.record(connection, who, "login", "user", who.username, {"outcome": [None, "unknown_user"]})
-        elif row.disabled or (row.locked_until and row.locked_until > at):
-            outcome = "disabled" if row.disabled else "locked"
-            audit.record(connection, who, "login", "user", username, {"outcome": [None, outcome]})
-        elif not ok:
-            failed = row.failed_logins + 1
-            values = {"failed_logins": failed}
-            if failed >= settings.max_failed_logins:
-                values = {"failed_logins": 0, "locked_until": at + dt.timedelta(minutes=settings.lockout_minutes)}
-            connection.execute(update(user_table).where(user_table.c.username == username).values(values))
-            changes = audit.diff({"failed_logins": row.failed_logins, "locked_until": row.locked_until}, values)
-            audit.record(connection, who, "login", "user", username, {"outcome": [None, "wrong_password"], **changes})
+        if _throttled(key, at):
+            # A waiting source's password is not even checked, so guessing on gains nothing.
+            audit.record(connection, who, "login", "user", who.username, {"outcome": [None, "throttled"], **seen_from})
+            row = None
         else:
-            values = {"failed_logins": 0, "locked_until": None, "last_sign_in": at}
-            if hasher.check_needs_rehash(row.password_hash):
-                values["password_hash"] = hasher.hash(password)
-            connection.execute(update(user_table).where(user_table.c.username == username).values(values))
-            audit.record(connection, _actor(row), "login", "user", username, {"outcome": [None, "signed_in"]})
-            return _actor(row)
+            query = select(user_table).where(user_table.c.username == username).with_for_update()
+            row = connection.execute(query).first()
+            ok = _verify(row.password_hash if row else _DUMMY_HASH, password or "")
+            if row is None:
+                _count_failure(key, at)
+                outcome = {"outcome": [None, "unknown_user"], **seen_from}
+                audit.record(connection, who, "login", "user", who.username, outcome)
+            elif row.disabled:
+                audit.record(connection, who, "login", "user", username, {"outcome": [None, "disabled"], **seen_from})
+            elif not ok:
+                _count_failure(key, at)
+                values = {"failed_logins": row.failed_logins + 1}
+                connection.execute(update(user_table).where(user_table.c.username == username).values(values))
+                changes = audit.diff({"failed_logins": row.failed_logins}, values)
+                outcome = {"outcome": [None, "wrong_password"], **seen_from, **changes}
+                audit.record(connection, who, "login", "user", username, outcome)
+            else:
+                with _tries_lock:
+                    _tries.pop(key, None)
+                values = {"failed_logins": 0, "locked_until": None, "last_sign_in": at}
+                if hasher.check_needs_rehash(row.password_hash):
+                    values["password_hash"] = hasher.hash(password)
+                connection.execute(update(user_table).where(user_table.c.username == username).values(values))
+                outcome = {"outcome": [None, "signed_in"], **seen_from}
+                audit.record(connection, _actor(row), "login", "user", username, outcome)
+                return _actor(row)
     raise sign_in_failed()
+
+
+def credential_stamp(engine: Engine, username: str) -> str | None:
+    """A fingerprint of the user's password hash: a session started under another one has ended."""
+    with engine.connect() as connection:
+        stored = connection.execute(
+            select(user_table.c.password_hash).where(user_table.c.username == username)
+        ).scalar()
+    return None if stored is None else hashlib.sha256(stored.encode()).hexdigest()[:32]
 
 
 def _verify(password_hash: str, password: str) -> bool:

@@ -26,7 +26,7 @@ def attempt(action, success: str) -> None:
     try:
         action()
     except TrackerError as error:
-        st.error(str(error), icon=":material/error:")
+        common.message(error)
         return
     common.flash(success)
     st.rerun()

@@ -14,6 +14,8 @@ from tracker.services.access import LOCAL_ADMIN, Actor
 ACTOR = "actor"
 LAST_ACTIVITY = "auth:last_activity"
 NOTICE = "auth:notice"
+# The password the session was opened with, as users.credential_stamp gives it.
+CREDENTIAL = "auth:credential"
 
 
 def current_actor() -> Actor:
@@ -45,9 +47,15 @@ def _session_actor() -> Actor | None:
     if current is None:
         sign_out("Your account has been disabled; ask an administrator.")
         return None
+    # A new password ends every session opened with the old one.
+    credential = st.session_state.get(CREDENTIAL)
+    if users.credential_stamp(get_engine(), actor.username) != credential:
+        sign_out("Your password has been changed; sign in with the new one.")
+        return None
     if current != actor:
         # What was read under the old role or clearance must not outlive it.
         st.session_state.clear()
+        st.session_state[CREDENTIAL] = credential
     st.session_state[ACTOR] = current
     st.session_state[LAST_ACTIVITY] = now
     return current
@@ -77,7 +85,9 @@ def _sign_in_form() -> None:
     st.title("Follow-up Visit Progress Tracker")
     notice = st.session_state.pop(NOTICE, None)
     if notice:
-        st.info(notice, icon=":material/logout:")
+        from tracker.ui.common import message  # common imports this module
+
+        message(notice, "info", icon=":material/logout:")
     if not users.any_user(get_engine()):
         st.warning(
             "No one can sign in yet: create the first administrator on the server with "
@@ -91,13 +101,21 @@ def _sign_in_form() -> None:
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
         try:
-            actor = users.authenticate(get_engine(), username, password)
+            actor = users.authenticate(get_engine(), username, password, source=_source())
         except TrackerError as error:
-            st.error(str(error), icon=":material/error:")
+            from tracker.ui.common import message  # common imports this module
+
+            message(error)
             return
         st.session_state[ACTOR] = actor
+        st.session_state[CREDENTIAL] = users.credential_stamp(get_engine(), actor.username)
         st.session_state[LAST_ACTIVITY] = time.monotonic()
         st.rerun()
+
+
+def _source() -> str:
+    """The browser's address, which failed sign-ins are counted against (not the account)."""
+    return st.context.ip_address or "unknown"
 
 
 def sign_out_button() -> None:

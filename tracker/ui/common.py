@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tracker.db import database_url, get_engine
 from tracker.errors import TrackerError, ValidationFailed
 from tracker.models import Confidentiality
-from tracker.services import comparison, records
+from tracker.services import comparison, matrix, records
 from tracker.services.access import Actor, effective_level
 from tracker.services.bundle_format import escape_cell
 from tracker.services.frames import rows_of
@@ -26,12 +26,33 @@ log = logging.getLogger(__name__)
 
 PAGES = Path(__file__).resolve().parent
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+# Marks that make Markdown or HTML anywhere in a line; "_" only where it can open or close emphasis.
+_MARKDOWN = re.compile(r"([\\`*\[\]|<>~$!&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+# Marks that make a heading, list or quote only at the start of a line.
+_LINE_START = re.compile(r"(?m)^(\s*\d*)([-+=#.)])")
 
 
 def plain(text) -> str:
-    """User text made inert inside st.markdown: no links, images, emphasis or formulas."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
+    """User text made inert inside st.markdown: no links, images, emphasis, HTML or formulas."""
+    return _LINE_START.sub(r"\1\\\2", _MARKDOWN.sub(r"\\\1", str(text)))
+
+
+_MESSAGES = {
+    "error": (st.error, ":material/error:"),
+    "warning": (st.warning, ":material/warning:"),
+    "info": (st.info, ":material/info:"),
+    "success": (st.success, ":material/check_circle:"),
+}
+
+
+def message(text: object, kind: str = "error", icon: str | None = None) -> None:
+    """A message drawn as plain text, so the file names, ids and cells it quotes stay words.
+
+    Every message that can quote user input goes through here: Streamlit draws the others'
+    text as Markdown, where `![x](http://...)` would make the reader's browser fetch a URL.
+    """
+    draw, default_icon = _MESSAGES[kind]
+    draw(plain(text), icon=icon or default_icon)
 
 
 # Data changes only through this app or an import, and every write here clears the caches,
@@ -109,6 +130,10 @@ def thematic_area_names(database: str) -> dict[str, str]:
 
 
 @_cached
+def state_matrix(database: str, who: Actor, iso3: str, followup: str, level: str) -> matrix.StateMatrix:
+    return matrix.state_matrix(_engine_for(database), who, iso3, followup, level)
+
+
 def cross_state_index(database: str, who: Actor, level: str | None = None) -> pd.DataFrame:
     return comparison.cross_state_index(_engine_for(database), who, level)
 
@@ -188,20 +213,16 @@ def error_boundary() -> Iterator[None]:
     try:
         yield
     except TrackerError as error:
-        st.error(str(error), icon=":material/error:")
+        message(error)
     except SQLAlchemyError as error:
         log.exception("database error on a dashboard page")
         reason = str(getattr(error, "orig", error)).splitlines()[0]
-        st.error(
-            f"The database refused the operation ({reason}); check TRACKER_DATABASE_URL and run 'tracker init'.",
-            icon=":material/error:",
-        )
+        message(f"The database refused the operation ({reason}); check TRACKER_DATABASE_URL and run 'tracker init'.")
     except Exception as error:
         log.exception("unexpected error on a dashboard page")
-        st.error(
+        message(
             f"This page failed unexpectedly ({type(error).__name__}); reload it, and if it fails again "
-            "send the server log to whoever runs the tracker.",
-            icon=":material/error:",
+            "send the server log to whoever runs the tracker."
         )
 
 
@@ -211,9 +232,9 @@ def flash(message: str) -> None:
 
 
 def show_flash() -> None:
-    message = st.session_state.pop("flash", None)
-    if message:
-        st.success(message, icon=":material/check_circle:")
+    text = st.session_state.pop("flash", None)
+    if text:
+        message(text, "success")
 
 
 # ---------------------------------------------------------------- forms
@@ -225,16 +246,16 @@ def form_errors(form: str) -> dict[str, str]:
 
 def field_error(form: str, field: str) -> None:
     """The problem with one field of the last save, right below the field."""
-    message = form_errors(form).get(field)
-    if message:
-        st.error(message, icon=":material/error:")
+    text = form_errors(form).get(field)
+    if text:
+        message(text)
 
 
 def other_errors(form: str, fields: tuple[str, ...]) -> None:
     """Problems the last save had that belong to no field on the form."""
-    for field, message in form_errors(form).items():
+    for field, text in form_errors(form).items():
         if field not in fields:
-            st.error(f"{field}: {message}", icon=":material/error:")
+            message(f"{field}: {text}")
 
 
 def save_form(form: str, save: Callable[[], object], success: str, reset: bool = False) -> None:
@@ -257,9 +278,9 @@ def save_form(form: str, save: Callable[[], object], success: str, reset: bool =
 
 def form_message(form: str) -> None:
     """The one-sentence summary of the last failed save, above the form."""
-    message = st.session_state.get(f"{form}:message")
-    if message:
-        st.error(message, icon=":material/error:")
+    text = st.session_state.get(f"{form}:message")
+    if text:
+        message(text)
 
 
 def choice(label_text: str, options: dict, current, key: str, *, blank: bool = False, **kwargs):

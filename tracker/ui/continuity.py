@@ -105,7 +105,7 @@ def show_suggestions(frame: pd.DataFrame) -> None:
 with common.error_boundary():
     error = st.session_state.pop("continuity:error", None)
     if error:
-        st.error(error, icon=":material/error:")
+        common.message(error)
     table = common.link_suggestions(database, who, followup, float(min_score))
     unlinked = table["finding_id"].nunique()
     suggested = table[table["rank"] > 0]

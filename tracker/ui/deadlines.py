@@ -70,7 +70,7 @@ def due_panel(who: Actor, level: Confidentiality | None = None, *, state: str | 
 
 def milestones_panel(who: Actor, visit_id: str) -> None:
     """A visit's milestones after the visit, and a form to record one (or correct its date)."""
-    st.subheader(f"After the visit: milestones of {visit_id}", anchor=False)
+    st.subheader(f"After the visit: milestones of {common.plain(visit_id)}", anchor=False)
     recorded = deadlines.list_milestones(common.engine(), who, visit_id)
     if recorded.empty:
         st.caption("No milestone recorded yet.")

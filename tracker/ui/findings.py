@@ -309,7 +309,7 @@ def assess() -> None:
                 ):
                     st.rerun()
             except ValidationFailed as error:
-                st.error(str(error), icon=":material/error:")
+                common.message(error)
                 common.dataframe(
                     pd.DataFrame(
                         {"finding": e["key"].split("/")[0], "field": e["field"], "problem": e["message"]}
@@ -341,13 +341,14 @@ def panel(finding_id: str) -> None:
     try:
         finding, assessed, later = records.finding_panel(common.engine(), who, finding_id)
     except TrackerError as error:
-        st.error(str(error), icon=":material/error:")
+        common.message(error)
         return
-    st.subheader(f"{finding['finding_id']} · {finding['title']}")
+    st.subheader(common.plain(f"{finding['finding_id']} · {finding['title']}"))
     if finding["withdrawn"] or finding["visit_withdrawn"]:
-        st.warning(
+        common.message(
             f"Withdrawn: {finding['withdrawn'] or 'its visit is withdrawn'}. It is left out of every count, page, "
             "export and report until it is restored.",
+            "warning",
             icon=":material/block:",
         )
     facts = st.columns(4)
@@ -438,7 +439,7 @@ def restore_item(finding: dict) -> None:
         try:
             saved = withdrawal.restore(common.engine(), who, "finding", finding["finding_id"])
         except TrackerError as error:
-            st.error(str(error), icon=":material/error:")
+            common.message(error)
             return
         st.session_state[f"{key}:saved"] = {
             "message": f"Finding {finding['finding_id']} restored.",

@@ -7,11 +7,14 @@ import streamlit as st
 
 from tracker.config import get_settings
 from tracker.errors import TrackerError
-from tracker.services import exporter
+from tracker.models import Confidentiality
+from tracker.services import exporter, matrix
 from tracker.services.bundle_format import FILE_NAMES, sources_from_uploads
 from tracker.services.importer import ImportResult, import_bundle
 from tracker.ui import common, review
 from tracker.ui.auth import at_click
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 st.title("Import / Export")
 who = common.actor()
@@ -47,8 +50,11 @@ def show_result(result: ImportResult) -> None:
         f"The bundle has {result.error_count} error(s); nothing can be imported until they are corrected.",
         icon=":material/error:",
     )
+    # Rows read from a workbook are placed by sheet and cell rather than by file and line.
+    in_workbook = any(e.cell for e in result.errors)
+    columns = ["cell", "column", "message"] if in_workbook else ["file", "line", "row", "key", "column", "message"]
     common.dataframe(
-        pd.DataFrame([e.__dict__ for e in result.errors], columns=["file", "line", "row", "key", "column", "message"]),
+        pd.DataFrame([e.__dict__ for e in result.errors], columns=columns),
         hide_index=True,
         key="import:errors",
         column_config={
@@ -58,6 +64,7 @@ def show_result(result: ImportResult) -> None:
                 "Row", help="The record's place in the file, as a spreadsheet numbers it."
             ),
             "key": "Key",
+            "cell": "Sheet and cell",
             "column": "Column",
             "message": st.column_config.TextColumn("Problem", width="large"),
         },
@@ -69,7 +76,8 @@ def show_result(result: ImportResult) -> None:
 def import_section() -> None:
     st.subheader("Import a bundle")
     st.caption(
-        f"Upload a .zip bundle or CSV files named {FILE_NAMES}. Every row is checked first; nothing "
+        f"Upload a .zip bundle or CSV files named {FILE_NAMES}, a workbook bundle (.xlsx), or a tracking "
+        "matrix whose status and evidence cells you edited. Every row is checked first; nothing "
         "is written until you confirm, and with any error nothing is written at all."
     )
     if common.read_only_notice(who):
@@ -78,7 +86,7 @@ def import_section() -> None:
     attempt = st.session_state.setdefault("import:attempt", 0)
     uploads = st.file_uploader(
         "Bundle files",
-        type=["zip", "csv"],
+        type=["zip", "csv", "xlsx"],
         accept_multiple_files=True,
         key=f"import:files:{attempt}",
         max_upload_size=get_settings().max_upload_mb,
@@ -88,7 +96,7 @@ def import_section() -> None:
     try:
         sources = sources_from_uploads([(upload.name, upload.getvalue()) for upload in uploads])
     except TrackerError as error:
-        st.error(str(error), icon=":material/error:")
+        common.message(error)
         return
     fingerprint = tuple((upload.name, upload.size, upload.file_id) for upload in uploads)
     checked = st.session_state.get("import:checked")
@@ -122,11 +130,14 @@ def import_section() -> None:
 
 def export_section() -> None:
     st.subheader("Download the data")
-    st.caption("Every bundle file in one .zip, rows sorted by key, leaving out every row above the level chosen.")
-    levels = common.levels(who)
-    level = common.choice(
-        "Confidentiality level of the recipients", levels, who.clearance.value, "export:level", width=420
+    st.caption(
+        "All five bundle files in one .zip (with a datapackage.json that describes them) or as the five sheets "
+        "of one workbook, rows sorted by key, leaving out every row above the level chosen."
     )
+    levels = common.levels(who)
+    # Committee unless the reader is cleared for less: a more sensitive bundle is a deliberate choice.
+    default = min(Confidentiality.committee, who.clearance, key=lambda level: level.rank)
+    level = common.choice("Confidentiality level of the recipients", levels, default.value, "export:level", width=420)
     engine = common.engine()
     user_then = at_click(who)
     st.download_button(
@@ -137,6 +148,25 @@ def export_section() -> None:
         on_click="ignore",
         icon=":material/download:",
         key="export:bundle",
+    )
+    st.download_button(
+        "Download the bundle as a workbook (.xlsx)",
+        data=lambda: exporter.bundle_workbook_bytes(engine, who, level),
+        file_name=f"tracker-bundle-{level}-{dt.date.today():%Y-%m-%d}.xlsx",
+        mime=XLSX,
+        on_click="ignore",
+        icon=":material/download:",
+        key="export:workbook",
+    )
+    st.download_button(
+        "Download the tracking matrix of every State (.xlsx)",
+        data=lambda: matrix.matrix_bytes(matrix.all_matrices(engine, who, level)),
+        file_name=f"tracking-matrix-all-{level}-{dt.date.today():%Y-%m-%d}.xlsx",
+        mime=XLSX,
+        on_click="ignore",
+        icon=":material/table_view:",
+        key="export:matrix",
+        disabled=common.followup_visits(common.url(), who).empty,
     )
     st.subheader("Blank templates")
     st.caption("Each bundle file with its header row only, to fill in a spreadsheet and import here.")

@@ -96,11 +96,11 @@ def confirm(key: str, save: Callable[[Any], Saved], success: str, *, after: Call
             try:
                 saved = save(review["payload"])
             except ValidationFailed as error:
-                st.error(str(error), icon=":material/error:")
+                common.message(error)
                 common.dataframe(pd.DataFrame(error.errors), hide_index=True, key=f"{key}:review:errors")
                 return
             except TrackerError as error:
-                st.error(str(error), icon=":material/error:")
+                common.message(error)
                 return
             st.session_state.pop(f"{key}:review", None)
             st.session_state[f"{key}:saved"] = {"message": success, "changes": saved.changes}
@@ -119,7 +119,7 @@ def saved_notice(key: str, who) -> None:
     if not done:
         return
     with st.container(border=True, key=f"{key}-saved"):
-        st.success(done["message"], icon=":material/check_circle:")
+        common.message(done["message"], "success")
         if not done["changes"]:
             return
         with st.expander(f"What was saved ({len(done['changes'])} change(s))"):
@@ -128,7 +128,7 @@ def saved_notice(key: str, who) -> None:
             try:
                 history.undo(common.engine(), who, done["changes"])
             except TrackerError as error:
-                st.error(str(error), icon=":material/error:")
+                common.message(error)
                 return
             st.session_state[f"{key}:saved"] = {
                 "message": "Undone: the previous values are back (the undo is in the history).",
@@ -218,7 +218,7 @@ def withdraw_panel(entity: str, key: str, who) -> None:
             try:
                 saved = withdrawal.withdraw(common.engine(), who, entity, key, reason)
             except TrackerError as error:
-                st.error(str(error), icon=":material/error:")
+                common.message(error)
                 return
             st.session_state[f"{notice}:saved"] = {
                 "message": f"{label(entity)} {key} withdrawn.",
@@ -240,7 +240,7 @@ def delete_panel(entity: str, key: str, who, after: Callable[[], object] | None 
             try:
                 withdrawal.delete_permanently(common.engine(), who, entity, key)
             except TrackerError as error:
-                st.error(str(error), icon=":material/error:")
+                common.message(error)
                 return
             common.clear_caches()
             common.flash(f"{label(entity)} {key} deleted; the audit trail keeps its last values.")
@@ -263,7 +263,7 @@ def withdrawn_list(who) -> None:
                 try:
                     withdrawal.restore(common.engine(), who, row.entity, row.key)
                 except TrackerError as error:
-                    st.error(str(error), icon=":material/error:")
+                    common.message(error)
                     return
                 common.clear_caches()
                 common.flash(f"{label(row.entity)} {row.key} restored.")

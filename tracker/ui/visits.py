@@ -9,6 +9,8 @@ from tracker.models import (
     DEFAULT_CONFIDENTIALITY,
     DEFAULT_MODALITY,
     DEFAULT_SECTOR,
+    EARLIEST_DATE,
+    LATEST_DATE,
     Consent,
     MeetingKind,
     Modality,
@@ -24,8 +26,13 @@ who, database = common.actor(), common.url()
 options = common.reference_options(database)
 visits = common.visits(database, who)
 visit_names = common.visit_names(visits)
-# Date pickers default to a ten-year window; visits go back to the Committee's first ones.
-EARLIEST, LATEST = dt.date(2001, 1, 1), dt.date.today() + dt.timedelta(days=5 * 366)
+# Date pickers default to a ten-year window; these offer the range an import accepts.
+EARLIEST, LATEST = EARLIEST_DATE, LATEST_DATE
+
+
+def in_range(day: dt.date | None) -> dt.date | None:
+    """A stored day the picker can show; one outside the range (stored before it applied) shows blank."""
+    return day if day is not None and EARLIEST <= day <= LATEST else None
 
 
 def visit_form(visit_id: str) -> None:
@@ -77,12 +84,12 @@ def visit_form(visit_id: str) -> None:
             )
         with third:
             values["start_date"] = st.date_input(
-                "Start date", record.get("start_date"), EARLIEST, LATEST, key=f"{form}:start_date"
+                "Start date", in_range(record.get("start_date")), EARLIEST, LATEST, key=f"{form}:start_date"
             )
             common.field_error(form, "start_date")
         with fourth:
             values["end_date"] = st.date_input(
-                "End date", record.get("end_date"), EARLIEST, LATEST, key=f"{form}:end_date"
+                "End date", in_range(record.get("end_date")), EARLIEST, LATEST, key=f"{form}:end_date"
             )
             common.field_error(form, "end_date")
         values["lead"] = st.text_input("Lead (head of delegation)", record.get("lead", ""), key=f"{form}:lead")
@@ -146,7 +153,7 @@ def visit_form(visit_id: str) -> None:
 
 def meeting_form(meeting_id: str, visit_id: str | None) -> None:
     new = not meeting_id
-    record = {"visit_id": visit_id} if new else records.get_meeting(common.engine(), who, meeting_id)
+    record: dict[str, Any] = {"visit_id": visit_id} if new else records.get_meeting(common.engine(), who, meeting_id)
     form = f"meeting:{meeting_id or 'new'}"
     fields = SPECS["meetings.csv"].columns
     areas = {"": "—", **{code: f"{code} · {name}" for code, name in options["areas"].items()}}
@@ -169,7 +176,7 @@ def meeting_form(meeting_id: str, visit_id: str | None) -> None:
             )
             common.field_error(form, "visit_id")
         with third:
-            values["date"] = st.date_input("Date", record.get("date"), EARLIEST, LATEST, key=f"{form}:date")
+            values["date"] = st.date_input("Date", in_range(record.get("date")), EARLIEST, LATEST, key=f"{form}:date")
             common.field_error(form, "date")
         first, second, third = st.columns(3)
         with first:

@@ -1,16 +1,22 @@
 """A report as Markdown, for pasting into other documents."""
 
+import re
+
 from tracker.services.reports.model import ILLUSTRATIVE_BANNER, NONE_RECORDED, Document, Table, cell_text, numbered
 
-# Backslash first, so the escapes added after it are not escaped again.
-_SPECIAL = ("\\", "|", "<", ">", "`")
+# Every mark that makes a link, an image, emphasis, code, raw HTML or an entity, or breaks a table;
+# "_" only where it can open or close emphasis, so member_states stays as it is.
+_SPECIAL = re.compile(r"([\\|<>`\[\]!*~&#$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+# What makes a list or a quote, only at the start of a paragraph.
+_BLOCK_START = re.compile(r"^([-+=>]|[0-9]+(?=[.)]))")
 
 
 def escape(text: str) -> str:
-    """Text that stays literal: no table break on a pipe, no raw HTML, all on one line."""
-    for character in _SPECIAL:
-        text = text.replace(character, "\\" + character)
-    return " ".join(text.split())
+    """Text that stays literal (no live link or image, no table break, no raw HTML), all on one line."""
+    text = " ".join(_SPECIAL.sub(r"\\\1", text).split())
+    return _BLOCK_START.sub(
+        lambda found: f"{found.group()}\\" if found.group()[0].isdigit() else f"\\{found.group()}", text
+    )
 
 
 def _table(table: Table) -> list[str]:
