@@ -211,8 +211,7 @@ def generate(findings: int, out: Path, seed: int = 1) -> dict[str, int]:
             writer.writerow(columns(name))
 
         def write(name: str, row: list) -> None:
-            # Columns added to a file since (consent, withdrawn) come last and stay blank.
-            writers[name].writerow(row + [""] * (len(SPECS[name].columns) - len(row)))
+            writers[name].writerow(row)
             counts[name] += 1
 
         for state, state_findings in zip(states, _split(rng, findings, len(states))):
