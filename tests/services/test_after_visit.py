@@ -520,3 +520,17 @@ def test_a_comparison_at_un_platform_counts_what_its_export_would_hold(consented
     here = comparison.compare(engine, LOCAL_ADMIN, "KOR", None, "un_platform")
     there = comparison.compare(fresh, LOCAL_ADMIN, "KOR", None, "restricted")
     assert here["totals"] == there["totals"]
+
+
+def test_a_workbook_bundle_at_un_platform_follows_the_states_consent(consented, tmp_path):
+    from python_calamine import CalamineWorkbook
+
+    engine, consent = consented
+    workbook = tmp_path / "platform.xlsx"
+
+    export_bundle(engine, workbook, LOCAL_ADMIN, "un_platform")
+
+    sheets = CalamineWorkbook.from_path(str(workbook))
+    for name, keys in EXPECTED[consent].items():
+        rows = sheets.get_sheet_by_name(name.removesuffix(".csv")).to_python()[1:]
+        assert sorted(str(row[0]) for row in rows) == keys, name

@@ -234,3 +234,19 @@ def test_an_import_review_names_each_changed_field(demo_engine, tmp_path):
     assert records.assessment_worksheet(demo_engine, LOCAL_ADMIN, "KOR-2023").set_index("finding_id").loc[
         ITEM, "status"
     ] == ("largely_implemented")
+
+
+def test_a_withdrawn_recommendation_leaves_the_tracking_matrix_and_comes_back(demo_engine):
+    from tracker.services import matrix
+
+    def rows_of_the_matrix() -> list[str]:
+        [kor] = matrix.all_matrices(demo_engine, LOCAL_ADMIN, "committee")
+        return kor.in_words()["Id"].tolist()
+
+    assert ITEM in rows_of_the_matrix()
+
+    withdrawal.withdraw(demo_engine, LOCAL_ADMIN, "finding", ITEM, "entered twice")
+    assert ITEM not in rows_of_the_matrix()
+
+    withdrawal.restore(demo_engine, LOCAL_ADMIN, "finding", ITEM)
+    assert ITEM in rows_of_the_matrix()

@@ -15,6 +15,7 @@ import io
 import pickle
 import re
 import tempfile
+from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -193,6 +194,9 @@ class _Context:
     pairs: dict[tuple[str, str, str], tuple[str, str, str]] = field(default_factory=dict)
     # Rows updated in a way that rows referring to them must be checked again: {entity: {key: (file, line)}}.
     moved: dict[str, dict[str, tuple[str, int]]] = field(default_factory=dict)
+    # Hashes of the bundle's assessment and meeting keys, 8 bytes a row: enough to tell whether a
+    # save made while the bundle was read touched one of its rows (a collision only costs a re-read).
+    key_hashes: dict[str, array] = field(default_factory=dict)
     at: object = None
 
     def finding(self, finding_id: str) -> tuple[str, str, str] | None:
@@ -264,8 +268,8 @@ def _import_in_two_phases(engine, sources, actor, dry_run, progress) -> ImportRe
         try:
             with writing(engine) as connection:
                 _defer_foreign_keys(connection)
-                if _data_written_since(connection, mark):
-                    # Someone saved rows while the bundle was read: read it again, this time under the lock.
+                if _plan_outdated(connection, mark, context):
+                    # A save while the bundle was read touched what it holds or refers to: read it again, under the lock.
                     result = ImportResult(dry_run=dry_run)
                     context = _read_and_write(connection, sources, actor, result, progress, _Direct(connection))
                 else:
@@ -334,6 +338,8 @@ def _take_import_turn(connection: Connection, dry_run: bool) -> None:
 
 
 _DATA_ENTITIES = tuple(spec.entity for spec in SPECS.values())
+# Rows no other row's check reads: a save of one matters to an import only if the bundle holds it.
+_KEYS_HASHED = ("assessment", "meeting")
 
 
 def _last_event(connection: Connection) -> int:
@@ -341,15 +347,26 @@ def _last_event(connection: Connection) -> int:
     return connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
 
 
-def _data_written_since(connection: Connection, mark: int) -> bool:
-    """Every write leaves an audit event, so a later event on bundle data means the data moved."""
+def _plan_outdated(connection: Connection, mark: int, context: "_Context") -> bool:
+    """Whether a write since `mark` may change what reading the bundle found. Every write leaves an
+    audit event naming its row: a changed visit or area may move any check, a finding only when the
+    bundle holds or refers to it, an assessment or meeting only when the bundle holds it. Saves of
+    other rows (the dashboard's usual ones) leave the checks and the kept writes as they were."""
     table = audit.audit_table
-    return (
-        connection.execute(
-            select(table.c.id).where(table.c.id > mark, table.c.entity.in_(_DATA_ENTITIES)).limit(1)
-        ).first()
-        is not None
+    events = connection.execute(
+        select(table.c.entity, table.c.key).where(table.c.id > mark, table.c.entity.in_(_DATA_ENTITIES))
     )
+    for entity, key in events:
+        if entity == "finding":
+            touched = key in context.bundle_findings or key in context.db_findings
+        elif entity in _KEYS_HASHED:
+            touched = hash(key) in context.key_hashes.get(entity, ())
+        else:
+            # Visits and areas, and any entity not listed here, may move any check.
+            touched = True
+        if touched:
+            return True
+    return False
 
 
 class _Direct:
@@ -659,6 +676,8 @@ def _import_file(connection, spec, source, reader, context, result, counts, acto
                     )
                 )
                 continue
+        if spec.entity in _KEYS_HASHED:
+            context.key_hashes.setdefault(spec.entity, array("q")).append(hash(key))
         _remember(spec, values, context)
         batch.append((line, values, columns, key))
         if len(batch) >= BATCH_SIZE:

@@ -7,7 +7,8 @@ import streamlit as st
 
 from tracker.config import get_settings
 from tracker.db import get_engine
-from tracker.errors import TrackerError
+from tracker.errors import PermissionDenied, TrackerError
+from tracker.models import Confidentiality
 from tracker.services import users
 from tracker.services.access import LOCAL_ADMIN, Actor
 
@@ -16,6 +17,7 @@ LAST_ACTIVITY = "auth:last_activity"
 NOTICE = "auth:notice"
 # The password the session was opened with, as users.credential_stamp gives it.
 CREDENTIAL = "auth:credential"
+SESSION = "auth:session"
 
 
 def current_actor() -> Actor:
@@ -54,29 +56,57 @@ def _session_actor() -> Actor | None:
         return None
     if current != actor:
         # What was read under the old role or clearance must not outlive it.
-        st.session_state.clear()
+        _close_session()
         st.session_state[CREDENTIAL] = credential
+        st.toast(
+            f"Your access has changed ({current.role.value}, cleared for {current.clearance.value}); "
+            "the page shows what it now allows.",
+            icon=":material/lock:",
+        )
     st.session_state[ACTOR] = current
     st.session_state[LAST_ACTIVITY] = now
     return current
 
 
-def at_click(actor: Actor) -> Callable[[], Actor]:
+def at_click(actor: Actor, level: Confidentiality | str | None = None) -> Callable[[], Actor]:
     """For a download built when clicked, outside any run of the page: who the user is then.
 
     With logins on, the account is read again and the session's expiry applies, so a file built
-    after a clearance change, a disabled account or an expired session holds nothing it may not.
+    after a clearance change, a disabled account, an expired session or a sign-out is refused
+    with one sentence before anything is read; so is one whose `level` is now above the
+    user's clearance.
     """
     if not get_settings().auth:
         return lambda: actor
     expires_at = st.session_state.get(LAST_ACTIVITY, 0.0) + get_settings().session_timeout_minutes * 60
+    # A plain dict kept by reference: signing out marks it closed for callables already handed out.
+    session = st.session_state.setdefault(SESSION, {"open": True})
     engine = get_engine()
-    return lambda: users.still_permitted(engine, actor, expires_at=expires_at)
+    wanted = Confidentiality(level) if level else None
+
+    def user_now() -> Actor:
+        if not session.get("open"):
+            raise PermissionDenied("you have signed out since the page was drawn", "sign in again and download")
+        current = users.still_permitted(engine, actor, expires_at=expires_at)
+        if wanted is not None and wanted.rank > current.clearance.rank:
+            raise PermissionDenied(
+                f"your clearance is now {current.clearance.value}, below the level of this download ({wanted.value})",
+                "choose the level again and download",
+            )
+        return current
+
+    return user_now
+
+
+def _close_session() -> None:
+    """Downloads handed out to this session refuse from now on, and what it kept is dropped."""
+    st.session_state.get(SESSION, {})["open"] = False
+    st.session_state.clear()
 
 
 def sign_out(notice: str | None = None) -> None:
     # What the session kept (filters, a generated report) belongs to the user leaving.
-    st.session_state.clear()
+    _close_session()
     if notice:
         st.session_state[NOTICE] = notice
 

@@ -17,7 +17,7 @@ from tracker.errors import TrackerError, ValidationFailed
 from tracker.models import Confidentiality
 from tracker.services import comparison, matrix, records
 from tracker.services.access import Actor, effective_level
-from tracker.services.bundle_format import escape_cell
+from tracker.services.bundle_format import escape_cell, unescape_cell
 from tracker.services.frames import rows_of
 from tracker.services.wording import date_span, label
 from tracker.ui.auth import current_actor
@@ -328,6 +328,15 @@ def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
     text_columns = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
     return frame.assign(
         **{str(c): frame[c].map(lambda v: escape_cell(v) if isinstance(v, str) else v) for c in text_columns}
+    )
+
+
+def as_entered(frame: pd.DataFrame) -> pd.DataFrame:
+    """An edited formula-safe frame as the analyst means it: each text cell without the one quote
+    mark `formula_safe` put before it, as an import removes it, so saving adds no stray "'"."""
+    text_columns = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+    return frame.assign(
+        **{str(c): frame[c].map(lambda v: unescape_cell(v) if isinstance(v, str) else v) for c in text_columns}
     )
 
 

@@ -285,8 +285,9 @@ def assess() -> None:
         return
     editor = f"worksheet:{followup}"
     key = f"review:{editor}"
+    # Drawn formula-safe for the toolbar's "Download as CSV"; the marks come off again before the diff.
     edited = st.data_editor(
-        source,
+        common.formula_safe(source),
         key=editor,
         hide_index=True,
         num_rows="fixed",
@@ -297,7 +298,7 @@ def assess() -> None:
     )
     st.caption("For one item at a time, open it from the Findings list: its panel shows the full text.")
     if st.button("Review changes", type="primary", key="worksheet:save"):
-        changes = records.assessment_changes(source, edited)
+        changes = records.assessment_changes(source, common.as_entered(edited))
         if not changes:
             st.info("Nothing has changed since the last save.", icon=":material/info:")
         else:

@@ -139,7 +139,7 @@ def export_section() -> None:
     default = min(Confidentiality.committee, who.clearance, key=lambda level: level.rank)
     level = common.choice("Confidentiality level of the recipients", levels, default.value, "export:level", width=420)
     engine = common.engine()
-    user_then = at_click(who)
+    user_then = at_click(who, level)
     st.download_button(
         "Download the bundle (.zip)",
         data=lambda: exporter.bundle_zip_bytes(engine, user_then(), level),
