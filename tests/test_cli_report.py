@@ -67,13 +67,14 @@ def test_period_report_shows_its_progress_on_stderr(demo_engine, tmp_path):
     assert result.stdout == ""
     headings = [line for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("## ")]
     assert headings == [
-        "## I. Summary across States",
-        "## II. Technical assistance by provider",
-        "## III. Overdue responses",
-        "## IV. France: digest",
-        "## V. Republic of Korea: digest",
-        "## VI. France: follow-up visit FRA-2022",
-        "## VII. Republic of Korea: follow-up visit KOR-2023",
+        "## I. Since the last report",
+        "## II. Summary across States",
+        "## III. Technical assistance by provider",
+        "## IV. Overdue responses",
+        "## V. France: digest",
+        "## VI. Republic of Korea: digest",
+        "## VII. France: follow-up visit FRA-2022",
+        "## VIII. Republic of Korea: follow-up visit KOR-2023",
     ]
 
 

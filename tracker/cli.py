@@ -594,6 +594,14 @@ def report(
             help="With --period: order the summary across States by State name (default) or by index.",
         ),
     ] = None,
+    issue: Annotated[
+        str | None,
+        typer.Option(
+            "--issue",
+            metavar="TITLE",
+            help="Issue the report to the Committee under this title: keep it in the archive and print its id.",
+        ),
+    ] = None,
 ) -> None:
     """Write a report to the Committee on a State's follow-up visit or on a period."""
     from rich.console import Console
@@ -610,9 +618,12 @@ def report(
         raise TrackerError("--sort goes with --period, not with --state", "leave out --sort")
     order = reports.period_sort(sort)
     engine, actor = get_engine(), cli_actor()
+    if issue is not None and not " ".join(issue.split()):
+        raise TrackerError("an issued report needs a title", 'give one, e.g. --issue "Republic of Korea, 2024"')
+    reports.check_destination(out)
     if state:
         document = reports.build_state_report(engine, actor, state, followup, level)
-        reports.write_report(document, fmt, out)
+        content = reports.render(document, fmt)
     else:
         start, end = reports.parse_period(period or "")
         with Progress(console=Console(stderr=True)) as bar:
@@ -626,8 +637,74 @@ def report(
                 sort=order,
             )
             charts = progress_step(bar, "Drawing charts") if fmt == "docx" and document.chart_count else None
-            reports.write_report(document, fmt, out, progress=charts)
+            content = reports.render(document, fmt, progress=charts)
+    reports.write_file(content, out)
     echo(f"Report written to {out} (confidentiality level {document.level.value}).", err=True)
+    if issue is not None:
+        snapshot_id = reports.issue(engine, actor, document, fmt, content, issue)
+        echo(f"Issued to the Committee as report {snapshot_id}.", err=True)
+        echo(str(snapshot_id))
+
+
+reports_app = typer.Typer(
+    help="The archive of reports issued to the Committee, and what changed since one.", no_args_is_help=True
+)
+app.add_typer(reports_app, name="reports")
+
+
+class ArchiveFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+ArchiveFormatOption = Annotated[ArchiveFormat, typer.Option("--format", help="table for people, json for tools.")]
+
+
+@command("list", typer_app=reports_app)
+def reports_list(output: ArchiveFormatOption = ArchiveFormat.table) -> None:
+    """List the issued reports you are cleared for, newest first."""
+    from tracker.services import snapshots
+
+    frame = snapshots.listing(get_engine(), cli_actor())
+    if output == ArchiveFormat.json:
+        echo(json.dumps(frame.to_dict(orient="records"), indent=2, ensure_ascii=False))
+    elif frame.empty:
+        echo("No report has been issued yet.")
+    else:
+        echo(plain_table(frame[["id", "issued_at", "level", "format", "scope", "issued_by", "title"]]))
+
+
+@command("get", typer_app=reports_app)
+def reports_get(
+    snapshot_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The issued report's id (see 'tracker reports list').")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="The file to write the issued report to, byte for byte.")],
+) -> None:
+    """Write an issued report exactly as it was issued, checked against its SHA-256."""
+    from tracker.services import reports, snapshots
+
+    snapshot = snapshots.get(get_engine(), cli_actor(), snapshot_id)
+    reports.write_file(snapshot.content, out)
+    echo(f"Issued report {snapshot.id} written to {out} (SHA-256 {snapshot.sha256}).", err=True)
+
+
+@command("diff", typer_app=reports_app)
+def reports_diff(
+    snapshot_id: Annotated[str, typer.Argument(metavar="ID", help="The issued report to compare from.")],
+    other_id: Annotated[
+        str | None, typer.Argument(metavar="[ID2]", help="The issued report to compare to; by default now.")
+    ] = None,
+    output: ArchiveFormatOption = ArchiveFormat.table,
+) -> None:
+    """What changed from an issued report to another one on the same scope, or to now, at its level."""
+    from tracker.services import snapshots
+
+    result = snapshots.diff(get_engine(), cli_actor(), snapshot_id, other_id)
+    if output == ArchiveFormat.json:
+        echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        echo(snapshots.render_diff_table(result), nl=False)
 
 
 links_app = typer.Typer(

@@ -38,7 +38,10 @@ def main() -> None:
                 st.Page(UI / "visits.py", title="Visits and meetings", icon=":material/event:"),
                 st.Page(UI / "import_export.py", title="Import / Export", icon=":material/swap_vert:"),
             ],
-            "Committee": [st.Page(UI / "reports.py", title="Reports", icon=":material/description:")],
+            "Committee": [
+                st.Page(UI / "reports.py", title="Reports", icon=":material/description:"),
+                st.Page(UI / "changes.py", title="Changes", icon=":material/difference:"),
+            ],
         }
         if actor.is_admin:
             pages["Administration"] = [st.Page(UI / "admin.py", title="Admin", icon=":material/admin_panel_settings:")]

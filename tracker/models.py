@@ -18,7 +18,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, LargeBinary, Table, Text
 from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Field, SQLModel
 
@@ -387,6 +387,36 @@ class LinkDecision(SQLModel, table=True):
     decided_by: str = ""
     decided_on: dt.date | None = None
     note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+# ---------------------------------------------------------------- issued reports
+
+
+class ReportSnapshot(SQLModel, table=True):
+    """A report as it was issued to the Committee: what it counted, every item's status, the file itself.
+
+    Never updated: `seal` is the SHA-256 of every other column, so a changed row is detected.
+    """
+
+    __tablename__ = "report_snapshot"
+    __table_args__ = (
+        _check_in("level", Confidentiality, "ck_report_snapshot_level"),
+        Index("ix_report_snapshot_scope", "scope", "level"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    # `state:ISO3:FOLLOWUP` or `period:FROM..TO`.
+    scope: str
+    level: str
+    format: str = Field(max_length=8)
+    issued_by: str
+    issued_at: dt.datetime = Field(index=True)
+    # The §3 result of every follow-up in scope, and every reported item with its status, as JSON.
+    results: str = Field(sa_column=Column(Text, nullable=False))
+    items: str = Field(sa_column=Column(Text, nullable=False))
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sha256: str = Field(max_length=64)
+    seal: str = Field(max_length=64)
 
 
 # ---------------------------------------------------------------- team server

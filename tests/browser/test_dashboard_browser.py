@@ -175,6 +175,8 @@ def test_the_dashboard_in_a_browser(dashboard_url, browser):
     page.wait_for_url("**/findings?finding=KOR-2009-*", timeout=60_000)
     settle(page)
     assert_no_exception(page)
+    page.get_by_role("button", name="Back to the list").click()
+    settle(page)
 
     open_page(page, "Findings")
     page.get_by_label("Text in the id, title or detail").fill("hashes of terrorist content")

@@ -117,6 +117,7 @@ def compared(database: str, iso3: str, level: str) -> dict:
 
 
 def metrics_shown(page) -> dict[str, str]:
+    page.wait_for_selector("[data-testid=stMetric]", timeout=60_000)
     shown = {}
     for metric in page.get_by_test_id("stMetric").all():
         label = metric.get_by_test_id("stMetricLabel").inner_text().strip()
@@ -177,6 +178,8 @@ def test_a_link_the_ranking_and_a_click_on_the_overview(served, database, browse
             const cells = chart.data[0].customdata;
             const i = cells.findIndex(c => c[0] === 'FRA' && c[2] === 'All areas');
             const point = chart.querySelectorAll('.scatterlayer .trace')[0].querySelectorAll('path.point')[i];
+            // Panels above the chart (the open deadlines) can push it below the window.
+            point.scrollIntoView({block: 'center'});
             const box = point.getBoundingClientRect();
             return {x: box.x + box.width / 2, y: box.y + box.height / 2};
         }"""

@@ -120,7 +120,7 @@ def test_a_portable_backup_restores_every_row_user_and_event(demo_engine, tmp_pa
 def test_a_portable_backup_holds_an_ordinary_bundle(demo_engine, tmp_path):
     backup.backup(demo_engine, tmp_path / "backup.zip", LOCAL_ADMIN)
     with zipfile.ZipFile(tmp_path / "backup.zip") as archive:
-        assert sorted(archive.namelist()) == ["audit_events.csv", "bundle.zip", "users.csv"]
+        assert sorted(archive.namelist()) == ["audit_events.csv", "bundle.zip", "report_snapshots.json", "users.csv"]
         archive.extract("bundle.zip", tmp_path)
     result = runner.invoke(app, ["import", "--dry-run", str(tmp_path / "bundle.zip")])
     assert result.exit_code == 0 and "71 unchanged" in result.stdout

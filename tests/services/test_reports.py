@@ -27,6 +27,7 @@ from tracker.services.reports.builder import AREA_TABLES, GROUPS
 from tracker.services.reports.model import Document, Section, Table
 
 STATE_SECTIONS = [
+    "Since the last report",
     "Scope",
     "Executive summary",
     "Progress per thematic area",
@@ -248,6 +249,7 @@ def test_period_report_has_a_summary_then_one_section_per_follow_up(demo_engine,
 
     assert document.title == "Follow-up visits, 1 January 2022 – 31 December 2023"
     assert [s.heading for s in document.sections] == [
+        "Since the last report",
         "Summary across States",
         *AFTER_THE_VISIT,
         "France: digest",
@@ -255,11 +257,11 @@ def test_period_report_has_a_summary_then_one_section_per_follow_up(demo_engine,
         "France: follow-up visit FRA-2022",
         "Republic of Korea: follow-up visit KOR-2023",
     ]
-    detail = [name for name in STATE_SECTIONS if name != "Executive summary"]
-    assert [[s.heading for s in part.subsections] for part in document.sections[5:]] == [detail] * 2
-    assert all(part.new_page for part in document.sections[3:])
+    detail = [name for name in STATE_SECTIONS if name not in ("Since the last report", "Executive summary")]
+    assert [[s.heading for s in part.subsections] for part in document.sections[6:]] == [detail] * 2
+    assert all(part.new_page for part in document.sections[4:])
     assert steps == [(1, 2, "France"), (2, 2, "Republic of Korea")]
-    summary = document.sections[0]
+    summary = document.sections[1]
     for row, iso3 in zip(summary.tables[0].rows, ["FRA", "KOR"]):
         totals = comparison.compare(demo_engine, LOCAL_ADMIN, iso3, level="committee")["totals"]
         assert row[4:] == [
@@ -281,14 +283,15 @@ def test_period_report_leaves_out_follow_ups_that_started_outside_it(demo_engine
     empty = reports.build_period_report(demo_engine, LOCAL_ADMIN, dt.date(2024, 1, 1), dt.date(2024, 12, 31))
 
     assert [s.heading for s in document.sections] == [
+        "Since the last report",
         "Summary across States",
         *AFTER_THE_VISIT,
         "Republic of Korea: digest",
         "Republic of Korea: follow-up visit KOR-2023",
     ]
     assert document.title == "Follow-up visits, 1 January – 22 May 2023"
-    assert [s.heading for s in empty.sections] == ["Summary across States", *AFTER_THE_VISIT]
-    assert "No follow-up visit visible at the Restricted level started in this period." in empty.sections[0].paragraphs
+    assert [s.heading for s in empty.sections] == ["Since the last report", "Summary across States", *AFTER_THE_VISIT]
+    assert "No follow-up visit visible at the Restricted level started in this period." in empty.sections[1].paragraphs
 
 
 def test_period_report_renders_in_every_format_without_hidden_material(demo_engine, tmp_path):
@@ -356,6 +359,7 @@ def test_period_report_shows_no_trace_of_hidden_visits_findings_or_meetings(demo
     )
 
     assert [s.heading for s in document.sections] == [
+        "Since the last report",
         "Summary across States",
         *AFTER_THE_VISIT,
         "Republic of Korea: digest",
@@ -497,7 +501,7 @@ def test_html_has_a_contents_list_linking_every_section(demo_engine):
     page = reports.render(document, "html", charts=False).decode()
 
     links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', page)
-    assert [text for _, text in links][:2] == ["I. Scope", "II. Executive summary"]
+    assert [text for _, text in links][:3] == ["I. Since the last report", "II. Scope", "III. Executive summary"]
     assert len(links) == len(STATE_SECTIONS)
     for anchor, _ in links:
         assert f'id="{anchor}"' in page

@@ -107,8 +107,8 @@ def test_a_contents_field_lists_the_numbered_headings(rendered):
         assert '<w:updateFields w:val="true"/>' in document.settings.element.xml
         contents = [p.text for p in document.paragraphs]
         start = contents.index("Contents") + 1
-        assert contents[start : start + 2] == ["I. Scope", "II. Executive summary"] or contents[start].startswith(
-            "I. Summary across States"
+        assert contents[start : start + 3] == ["I. Since the last report", "II. Scope", "III. Executive summary"] or (
+            contents[start : start + 2] == ["I. Since the last report", "II. Summary across States"]
         )
 
 
@@ -119,6 +119,7 @@ def test_headings_are_the_numbered_report_sections(rendered):
     assert headings(period, 1) == [
         *numbered_sections(
             [
+                "Since the last report",
                 "Summary across States",
                 *AFTER_THE_VISIT,
                 "France: digest",
@@ -128,7 +129,7 @@ def test_headings_are_the_numbered_report_sections(rendered):
             ]
         ),
     ]
-    detail = [name for name in STATE_SECTIONS if name != "Executive summary"]
+    detail = [name for name in STATE_SECTIONS if name not in ("Since the last report", "Executive summary")]
     assert headings(period, 2) == [numbered(section_number(2, n), h) for n, h in enumerate(detail, start=1)] * 2
 
 
@@ -150,8 +151,8 @@ def test_the_executive_summary_names_each_priority_recommendation_and_its_status
     document = opened(rendered.state)
     texts = [(p.style.name, p.text) for p in document.paragraphs]
     start, end = (
-        texts.index(("Heading 1", "II. Executive summary")),
-        texts.index(("Heading 1", "III. Progress per thematic area")),
+        texts.index(("Heading 1", "III. Executive summary")),
+        texts.index(("Heading 1", "IV. Progress per thematic area")),
     )
     summary = "\n".join(text for _, text in texts[start:end])
     table = captioned_tables(document)["Priority recommendations of the baseline visit"]

@@ -21,6 +21,7 @@ from tracker.models import (
     FindingKind,
     Meeting,
     Milestone,
+    ReportSnapshot,
     Role,
     TARecord,
     Visit,
@@ -355,3 +356,8 @@ def addressed_shown(level: Confidentiality, record=TARecord, *, include_withdraw
 def visible_addresses(level: Confidentiality, record=TARecord, *, include_withdrawn: bool = False) -> ColumnElement:
     """A TA record's `addresses`, or NULL when that finding is above the level."""
     return case((addressed_shown(level, record, include_withdrawn=include_withdrawn), record.addresses), else_=null())
+
+
+def snapshot_visible(level: Confidentiality, snapshot=ReportSnapshot) -> ColumnElement[bool]:
+    """An issued report is seen only by a reader cleared for the level it was issued at."""
+    return _allowed(snapshot.__table__.c.level, level)

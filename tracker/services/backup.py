@@ -19,6 +19,7 @@ from sqlalchemy import Engine, func, insert, select
 from tracker.db import is_sqlite, require_schema, writing
 from tracker.errors import TrackerError
 from tracker.models import AuditEvent, Confidentiality, Role, User, Visit, table_of
+from tracker.services import snapshots
 from tracker.services.access import Actor, require_admin, require_full_clearance
 from tracker.services.bundle_format import sources_from_paths
 from tracker.services.exporter import export_bundle
@@ -99,10 +100,13 @@ def _portable_backup(engine: Engine, partial: Path, actor: Actor) -> str:
         counts = export_bundle(snapshot, bundle, actor, Confidentiality.restricted)
         users, user_count = _table_csv(engine, user_table, USER_COLUMNS, user_table.c.username)
         events, event_count = _table_csv(engine, audit_table, AUDIT_COLUMNS, audit_table.c.id)
+        with engine.connect() as connection:
+            issued = snapshots.backup_rows(connection)
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.write(bundle, "bundle.zip", zipfile.ZIP_STORED)
             archive.writestr("users.csv", users)
             archive.writestr("audit_events.csv", events)
+            archive.writestr(snapshots.BACKUP_NAME, issued)
     parts = [f"{name}: {count} rows" for name, count in counts.items()]
     return ", ".join([*parts, f"users.csv: {user_count} rows", f"audit_events.csv: {event_count} rows"])
 
@@ -169,6 +173,10 @@ def restore(engine: Engine, source: Path, actor: Actor) -> str:
             )
         users = _user_rows(_read_csv(archive, "users.csv", USER_COLUMNS))
         events = _event_rows(_read_csv(archive, "audit_events.csv", AUDIT_COLUMNS))
+        # Backups taken before reports were issued have no such file.
+        issued = snapshots.backup_read(
+            archive.read(snapshots.BACKUP_NAME) if snapshots.BACKUP_NAME in archive.namelist() else b"[]"
+        )
         result = import_bundle(engine, sources_from_paths([Path(archive.extract("bundle.zip", folder))]), actor)
     if not result.ok:
         raise TrackerError(
@@ -180,4 +188,8 @@ def restore(engine: Engine, source: Path, actor: Actor) -> str:
             connection.execute(insert(user_table), users)
         if events:
             connection.execute(insert(audit_table), events)
-    return describe(result) + f"\nusers: {len(users)} restored\naudit events: {len(events)} restored"
+        reports_restored = snapshots.restore_rows(connection, issued)
+    return describe(result) + (
+        f"\nusers: {len(users)} restored\naudit events: {len(events)} restored"
+        f"\nissued reports: {reports_restored} restored"
+    )

@@ -397,3 +397,50 @@ def ta_provider_bars(table: pd.DataFrame, statuses: tuple[str, ...]) -> go.Figur
     # Below the axis title, so the seven statuses never cover it.
     figure.update_layout(legend=dict(y=-0.35 if len(table) < 4 else -0.2), margin=dict(b=40))
     return figure
+
+
+def group_moves(status_changes: list[dict]) -> go.Figure:
+    """How many items moved from one status group to another, one bar per move, coloured by where it ended."""
+    moves = pd.DataFrame(status_changes, columns=["old_group", "new_group"]).value_counts().reset_index(name="items")
+    order = list(GROUP_LABELS)
+    moves = moves.assign(
+        rank=moves["new_group"].map(order.index) * 10 + moves["old_group"].map(order.index),
+        move=[f"{GROUP_LABELS[o]} → {GROUP_LABELS[n]}" for o, n in zip(moves["old_group"], moves["new_group"])],
+    ).sort_values("rank")
+    figure = go.Figure()
+    for group in order:
+        shown = moves[moves["new_group"] == group]
+        if shown.empty:
+            continue
+        figure.add_bar(
+            x=shown["items"],
+            y=shown["move"],
+            orientation="h",
+            name=f"Now {GROUP_LABELS[group].lower()}",
+            marker=dict(color=STATUS_GROUP_COLOURS[group], line=dict(color=BAR_EDGE, width=1)),
+            text=_counts_text(shown["items"]),
+            textposition="outside",
+            hovertemplate="%{y}: %{x} items<extra></extra>",
+        )
+    figure.update_xaxes(title_text="Items", dtick=1, rangemode="tozero")
+    figure.update_yaxes(title_text="Status group then → now", autorange="reversed")
+    return _layout(figure, "Moves between status groups", max(260, 60 * len(moves) + 160))
+
+
+def index_per_visit(trend: pd.DataFrame) -> go.Figure:
+    """A State's implementation index at each follow-up visit, overall and per thematic area."""
+    figure = go.Figure()
+    for name, rows in trend.groupby("area_name", sort=False):
+        overall = name == "All areas"
+        figure.add_scatter(
+            x=rows["label"],
+            y=rows["implementation_index"],
+            name=name,
+            mode="lines+markers",
+            line=dict(width=4 if overall else 1.5, color="#000000" if overall else None),
+            connectgaps=False,
+            hovertemplate=f"{name}<br>%{{x}}: %{{y:.1f}}<extra></extra>",
+        )
+    figure.update_yaxes(title_text="Implementation index (0–100)", range=[0, 105])
+    figure.update_xaxes(title_text="Follow-up visit")
+    return _layout(figure, "Implementation index at each follow-up visit", 460)

@@ -2,11 +2,13 @@
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from tracker.models import Confidentiality
-from tracker.services import reports
+from tracker.services import reports, snapshots
 from tracker.services.access import effective_level
+from tracker.services.frames import rows_of
 from tracker.ui import common
 
 FORMATS = {"docx": "Word (DOCX)", "html": "Web page (HTML)", "md": "Markdown"}
@@ -124,7 +126,87 @@ if st.button(
             "preview": preview.decode("utf-8"),
             "title": document.title,
             "level": document.level.value,
+            "format": fmt,
+            "scope": document.scope_key,
+            "reported": document.reported,
+            "issued": None,
         }
+
+
+def issue_to_committee(last: dict) -> None:
+    """Keep the report just written, byte for byte, as issued to the Committee."""
+    if last["issued"] is not None:
+        st.success(
+            f"Issued to the Committee as report {last['issued']}: it is in the archive below.",
+            icon=":material/verified:",
+        )
+        return
+    if not who.can_write:
+        st.caption("Issuing a report to the Committee needs the analyst role.")
+        return
+    with st.form("reports:issue", border=True):
+        title = st.text_input(
+            "Title of the issued report",
+            value=last["title"],
+            help="How the archive and the next report's first section name this report.",
+        )
+        st.caption(
+            "Issuing keeps this file, what it counts and every item's status, so that the next report on the "
+            "same scope and level opens with what changed since. An issued report is never changed."
+        )
+        if st.form_submit_button("Issue to the Committee", type="primary", icon=":material/send:"):
+            with common.error_boundary():
+                last["issued"] = snapshots.issue(
+                    common.engine(),
+                    who,
+                    title=title,
+                    scope=last["scope"],
+                    level=Confidentiality(last["level"]),
+                    fmt=last["format"],
+                    content=last["data"],
+                    reported=last["reported"],
+                )
+                st.rerun()
+
+
+def archive(who) -> None:
+    """The reports issued to the Committee that the reader is cleared for, each downloadable as issued."""
+    st.divider()
+    st.subheader("Issued reports")
+    issued = snapshots.listing(common.engine(), who)
+    if issued.empty:
+        st.caption("No report has been issued to the Committee yet.")
+        return
+    shown = pd.DataFrame(
+        {
+            "Id": issued["id"],
+            "Issued (UTC)": issued["issued_at"].str.replace("T", " ").str.rstrip("Z"),
+            "Title": issued["title"],
+            "Scope": issued["scope"].map(snapshots.scope_words),
+            "Level": issued["level"].map(common.label),
+            "Format": issued["format"].map(FORMATS.get),
+            "Issued by": issued["issued_by"],
+            "SHA-256": issued["sha256"],
+        }
+    )
+    common.dataframe(shown, hide_index=True, width="stretch")
+    names = {int(row.id): f"{row.id}: {row.title}" for row in rows_of(issued)}
+    chosen = st.selectbox(
+        "Download an issued report", list(names), format_func=common.named(names), key="reports:archive"
+    )
+    with common.error_boundary():
+        snapshot = snapshots.get(common.engine(), who, chosen)
+        st.download_button(
+            f"Download {snapshot.file_name} as issued",
+            data=snapshot.content,
+            file_name=snapshot.file_name,
+            mime=reports.MEDIA_TYPES[snapshot.format],
+            icon=":material/download:",
+            on_click="ignore",
+            key="reports:archive-download",
+        )
+        st.caption(f"SHA-256 {snapshot.sha256}, checked against the copy kept when it was issued.")
+
 
 last = st.session_state.get("reports:last")
 if last:
@@ -140,4 +222,7 @@ if last:
         key="reports:download",
     )
     st.caption(f"Confidentiality level {last['level']}. The preview below is the HTML version of the report.")
+    issue_to_committee(last)
     st.iframe(last["preview"], height=900)
+
+archive(who)

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from tracker.services import charts
+from tracker.services import charts, trends
 from tracker.services.comparison import (
     FollowupPriority,
     NewIssue,
@@ -234,6 +234,18 @@ def status_in_colour(frame: pd.DataFrame):
 
 status_columns["status_group"] = st.column_config.TextColumn("Group", help="Closed, progressing, open or excluded")
 status_columns["role"] = st.column_config.TextColumn("At the follow-up")
+
+trend = trends.index_per_visit(
+    common.engine(), who, iso3, level.value, index=common.cross_state_index(database, who, level.value)
+)
+if not trend.empty:
+    st.subheader("Index over the State's visits")
+    st.caption(
+        "The implementation index at each follow-up visit of the State, against that visit's own baseline, "
+        "overall and per thematic area; " + common.level_caption(level).lower()
+    )
+    common.dataframe(trends.trend_table(trend), hide_index=True, width="stretch")
+    st.plotly_chart(charts.index_per_visit(trend), width="stretch")
 
 st.subheader("Priority items")
 st.markdown("**Of the baseline**, with their status at the follow-up")

@@ -4,7 +4,11 @@ import os
 import uuid
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from tracker.errors import TrackerError
+from tracker.services import snapshots
+from tracker.services.access import Actor
 from tracker.services.reports.builder import (
     PERIOD_SORTS,
     build_period_report,
@@ -30,13 +34,16 @@ __all__ = [
     "Table",
     "build_period_report",
     "build_state_report",
+    "check_destination",
     "estimate_period_report",
     "followup_periods",
+    "issue",
     "parse_period",
     "period_sort",
     "period_title",
     "render",
     "report_format",
+    "write_file",
     "write_report",
 ]
 
@@ -72,7 +79,8 @@ def render(document: Document, fmt: str, charts: bool = True, progress: Progress
             return render_markdown(document).encode("utf-8")
 
 
-def _check_destination(out: Path) -> None:
+def check_destination(out: Path) -> None:
+    """Refuse at once an --out that cannot be written, before any work is done."""
     if out.is_dir():
         raise TrackerError(f"{out} is a folder", "give --out a file name such as report.docx")
     if not out.parent.is_dir():
@@ -86,8 +94,14 @@ def write_report(
 ) -> Path:
     """Render and write the report whole: a temporary file beside `out` is renamed onto it."""
     out = Path(out)
-    _check_destination(out)
-    content = render(document, fmt, charts=charts, progress=progress)
+    check_destination(out)
+    return write_file(render(document, fmt, charts=charts, progress=progress), out)
+
+
+def write_file(content: bytes, out: Path) -> Path:
+    """Write rendered report bytes whole: a temporary file beside `out` is renamed onto it."""
+    out = Path(out)
+    check_destination(out)
     # Opened like any new file, so it gets the usual permissions rather than a temporary file's 0600.
     partial = out.with_name(f".{out.name}.{uuid.uuid4().hex}.part")
     try:
@@ -98,3 +112,17 @@ def write_report(
         partial.unlink(missing_ok=True)
         raise TrackerError(f"cannot write {out} ({error.strerror})", "check the path and the free disk space") from None
     return out
+
+
+def issue(engine: Engine, actor: Actor, document: Document, fmt: str, content: bytes, title: str) -> int:
+    """Keep `content`, the rendered `document`, as a report issued to the Committee; returns its id."""
+    return snapshots.issue(
+        engine,
+        actor,
+        title=title,
+        scope=document.scope_key,
+        level=document.level,
+        fmt=report_format(fmt),
+        content=content,
+        reported=document.reported or snapshots.Reported(),
+    )

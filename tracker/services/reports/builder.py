@@ -17,13 +17,14 @@ from sqlalchemy import Engine
 
 from tracker.errors import TrackerError
 from tracker.models import Confidentiality, FindingKind
-from tracker.services import comparison, records
+from tracker.services import charts as dashboard_charts
+from tracker.services import comparison, records, snapshots, trends
 from tracker.services.access import Actor, effective_level
 from tracker.services.comparison import NewIssue, PriorityItem
 from tracker.services.demo import ILLUSTRATIVE_MARK
 from tracker.services.frames import rows_of
-from tracker.services.reports import after_visit, charts
-from tracker.services.reports.model import NONE_RECORDED, Document, Progress, Section, Table
+from tracker.services.reports import after_visit, charts, since_last
+from tracker.services.reports.model import NONE_RECORDED, Chart, Document, Progress, Section, Table
 from tracker.services.wording import date_span, day, in_prose, label, level_words
 
 # The per-area tables: title, then each column's header and the §3 count it shows.
@@ -130,6 +131,7 @@ class _FollowUp:
     strengths_and_needs: pd.DataFrame
     meetings: pd.DataFrame
     level: Confidentiality
+    trend: pd.DataFrame
 
     @property
     def baseline(self) -> pd.Series:
@@ -154,6 +156,7 @@ def _collect(
     followup: str | None,
     level: Confidentiality,
     names: dict[str, str] | None = None,
+    index: pd.DataFrame | None = None,
 ) -> _FollowUp:
     result = comparison.compare(engine, actor, iso3, followup, level)
     visit_ids = [result["baseline_visit"], result["followup_visit"]]
@@ -178,6 +181,7 @@ def _collect(
             records.list_meetings(engine, actor, visit_id=visit_id, level=level) for visit_id in visit_ids
         ),
         level=level,
+        trend=trends.index_per_visit(engine, actor, result["state"], level, index=index),
     )
 
 
@@ -209,6 +213,7 @@ def build_state_report(engine: Engine, actor: Actor, iso3: str, followup: str | 
     level = effective_level(actor, level)
     data = _collect(engine, actor, iso3, followup, level)
     followup_visit = data.followup
+    scope, reported = _reported(data.result["state"], [data])
     return Document(
         title=f"{data.state_name}: progress since the {data.baseline.start_date.year} visit",
         subtitle="Report to the Counter-Terrorism Committee",
@@ -221,8 +226,30 @@ def build_state_report(engine: Engine, actor: Actor, iso3: str, followup: str | 
         author=_author(actor),
         keywords=_keywords(level, data.state_name),
         illustrative=data.illustrative,
-        sections=_with_pipeline(_state_sections(data), engine, actor, level, data),
+        sections=[
+            _since_last_report(engine, actor, scope, level, reported, [data]),
+            *_with_pipeline(_state_sections(data), engine, actor, level, data),
+        ],
+        scope_key=scope,
+        reported=reported,
     )
+
+
+def _reported(scope: str, collected: list[_FollowUp]) -> tuple[str, snapshots.Reported]:
+    """The report's scope key and what it counts, as an issued copy keeps them."""
+    reported = snapshots.Reported()
+    for data in collected:
+        reported.add(data.result, data.items)
+    if not scope.startswith("period:"):
+        scope = snapshots.state_scope(scope, collected[0].result["followup_visit"])
+    return scope, reported
+
+
+def _since_last_report(engine, actor, scope: str, level, reported, collected: list[_FollowUp]) -> Section:
+    """What changed since the last report issued on the same scope at the same level."""
+    last = snapshots.last(engine, actor, scope, level)
+    items = pd.concat([data.items for data in collected]) if collected else pd.DataFrame(columns=["finding_id"])
+    return since_last.section(last, reported, items, comparison.thematic_area_names(engine))
 
 
 def _with_pipeline(sections: list[Section], engine, actor, level, data: _FollowUp) -> list[Section]:
@@ -236,6 +263,7 @@ def _state_sections(data: _FollowUp, summary: bool = True) -> list[Section]:
     return [
         _scope(data),
         *([_executive_summary(data)] if summary else []),
+        *([_trend(data)] if not data.trend.empty else []),
         _progress_per_area(data),
         _new_issues(data),
         _strengths_or_needs(
@@ -247,6 +275,31 @@ def _state_sections(data: _FollowUp, summary: bool = True) -> list[Section]:
         _meetings(data),
         _annex(data),
     ]
+
+
+def _trend(data: _FollowUp) -> Section:
+    """A State with three or more visits: its index at each follow-up visit, overall and per area."""
+    table = trends.trend_table(data.trend)
+    overall = data.trend[data.trend["area"] == "ALL"]
+    named = ", ".join(
+        f"{row.label}: {'—' if pd.isna(row.implementation_index) else f'{row.implementation_index:.1f}'}"
+        for row in rows_of(overall.sort_values(["start_date", "followup_visit"]))
+    )
+    return Section(
+        "Index over the State's visits",
+        paragraphs=[
+            f"The implementation index at each follow-up visit of {data.state_name}, each against its own baseline "
+            f"visit: {named}."
+        ],
+        tables=[
+            Table(
+                list(table.columns),
+                [[None if pd.isna(v) else v for v in row] for row in table.itertuples(index=False)],
+                title="Implementation index at each follow-up visit",
+            )
+        ],
+        charts=[Chart(dashboard_charts.index_per_visit(data.trend), f"Implementation index overall: {named}.")],
+    )
 
 
 def _scope(data: _FollowUp) -> Section:
@@ -608,15 +661,18 @@ def build_period_report(
     visits = followup_periods(engine, actor, start, end, level)
     names = comparison.thematic_area_names(engine)
     collected = []
+    # Read once: each State's trend and the summary's heatmap come from it.
+    every_index = comparison.cross_state_index(engine, actor, level)
     for done, visit in enumerate(rows_of(visits), start=1):
-        collected.append(_collect(engine, actor, visit.state, visit.visit_id, level, names))
+        collected.append(_collect(engine, actor, visit.state, visit.visit_id, level, names, every_index))
         if progress:
             progress(done, len(visits), visit.state_name)
     order = {visit_id: position for position, visit_id in enumerate(visits["visit_id"])}
-    index = comparison.cross_state_index(engine, actor, level)
+    index = every_index
     index = index[index["followup_visit"].isin(order)].sort_values(
         "followup_visit", key=lambda ids: ids.map(order), kind="stable"
     )
+    scope, reported = _reported(snapshots.period_scope(start, end), collected)
     return Document(
         title=period_title(start, end),
         subtitle="Progress report to the Counter-Terrorism Committee",
@@ -626,8 +682,11 @@ def build_period_report(
         author=_author(actor),
         keywords=_keywords(level, *(data.state_name for data in collected)),
         illustrative=any(data.illustrative for data in collected),
+        scope_key=scope,
+        reported=reported,
         sections=[
-            _cross_state_summary(collected, index, level, names, sort),
+            _since_last_report(engine, actor, scope, level, reported, collected),
+            _cross_state_summary(collected, index, level, names, sort, every_index),
             after_visit.pipeline_by_provider_section(engine, actor, level, list(visits["visit_id"])),
             after_visit.overdue_responses_section(engine, actor, level, list(visits["visit_id"])),
             *(_digest(data) for data in collected),
@@ -671,6 +730,7 @@ def _cross_state_summary(
     level: Confidentiality,
     names: dict[str, str],
     sort: PeriodSort,
+    every_index: pd.DataFrame | None = None,
 ) -> Section:
     if not collected:
         return Section(
@@ -697,7 +757,7 @@ def _cross_state_summary(
     if sort == "index":
         rows.sort(key=lambda row: (row[4] is None, -(row[4] or 0), row[0]))
     ordered = "by implementation index, highest first" if sort == "index" else "by State name"
-    return Section(
+    summary = Section(
         "Summary across States",
         paragraphs=[
             f"Follow-up visits that started in this period: {len(collected)}, listed {ordered}. Closed, "
@@ -724,4 +784,29 @@ def _cross_state_summary(
             )
         ],
         charts=[charts.index_heatmap(index, names)],
+    )
+    if every_index is not None:
+        summary.tables.append(_successive_index(collected, every_index))
+    return summary
+
+
+def _successive_index(collected: list[_FollowUp], every_index: pd.DataFrame) -> Table:
+    """Each State's overall index at every follow-up visit it has had, oldest first, and the change."""
+    overall = every_index[every_index["area"] == "ALL"].sort_values(["start_date", "followup_visit"])
+    rows: list[list[str | int | float | None]] = []
+    for state, state_name in dict.fromkeys((data.result["state"], data.state_name) for data in collected):
+        visits = overall[overall["state"] == state]
+        steps = [
+            f"{visit} ({start.year}): {'—' if pd.isna(value) else f'{value:.1f}'}"
+            for visit, start, value in zip(
+                visits["followup_visit"], visits["start_date"], visits["implementation_index"]
+            )
+        ]
+        scored = visits["implementation_index"].dropna()
+        change = round(float(scored.iloc[-1] - scored.iloc[-2]), 1) if len(scored) >= 2 else None
+        rows.append([str(state_name), len(visits), " → ".join(steps), change])
+    return Table(
+        ["State", "Follow-up visits", "Index at each follow-up visit, oldest first", "Change since the one before"],
+        rows,
+        title="Implementation index over successive follow-up visits",
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import plotly.graph_objects as go
 
 from tracker.models import Confidentiality
+from tracker.services.snapshots import Reported
 from tracker.services.wording import day, marking
 
 Cell = str | int | float | None
@@ -75,6 +76,9 @@ class Document:
     keywords: list[str] = field(default_factory=list)
     # Demo data carries a visible banner so nobody mistakes it for CTED's findings.
     illustrative: bool = False
+    # What an issued copy keeps: the scope (`state:ISO3:FOLLOWUP`, `period:FROM..TO`) and what was counted.
+    scope_key: str = ""
+    reported: Reported | None = None
 
     def walk(self) -> Iterator[tuple[Section, int, str]]:
         """Every section in reading order with its depth and number; sections are numbered 1, 2, ..."""
