@@ -94,7 +94,7 @@ def colour(column: pd.Series) -> list[str]:
 
 column_config = {
     "Id": st.column_config.TextColumn("Id", pinned=True),
-    "Priority": st.column_config.CheckboxColumn("Priority"),
+    "Priority": st.column_config.TextColumn("Priority", width=80),
     "Finding": st.column_config.TextColumn("Finding", width=330),
     "Thematic area": st.column_config.TextColumn("Thematic area", width=170),
     "Kind": st.column_config.TextColumn("Kind", width=135),
@@ -103,8 +103,10 @@ for visit in shown.visits:
     column_config[matrix.evidence_header(visit)] = st.column_config.TextColumn(
         matrix.evidence_header(visit), width="large"
     )
-selection = st.dataframe(
-    visible.style.apply(colour),
+selection = common.dataframe(
+    # Priority in words: a checkbox would look editable.
+    visible.assign(Priority=visible["Priority"].map({True: "Priority", False: ""})),
+    style=lambda safe: safe.style.apply(colour),
     hide_index=True,
     column_config=column_config,
     # The area code and the report paragraph stay in the workbook; on screen the words and statuses need the room.
