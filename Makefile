@@ -29,10 +29,11 @@ test-postgres: $(STAMP)
 	TRACKER_TEST_POSTGRES_URL=$${TRACKER_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 		$(BIN)/python -m pytest -n 2 -q -k postgresql
 
-## lint: formatter and linter check (CI runs it before the tests)
+## lint: formatter, linter and type checks (CI runs it before the tests)
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 ## format: rewrite the tree in the project's style and apply safe lint fixes
 format: $(STAMP)

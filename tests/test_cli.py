@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 from tests.conftest import finding_row, visit_row, write_bundle
 from tracker.cli import app
 from tracker.models import Finding, MemberState, PartnerOrg, Resolution, ThematicArea
+from tracker.services.bundle_format import FILE_NAMES
 
 runner = CliRunner()
 
@@ -112,14 +113,24 @@ def test_dry_run_writes_nothing(engine, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "args",
+    ("args", "message"),
     [
-        ("import", "/no/such/bundle"),
-        ("export", "out", "--level", "secret"),
+        (
+            ("import", "/no/such/bundle"),
+            "/no/such/bundle does not exist; give a bundle folder, a .zip file or .csv files.",
+        ),
+        (
+            ("export", "out", "--level", "secret"),
+            "'secret' is not a confidentiality level; use one of "
+            "public, un_platform, member_states, committee, state_and_cted, restricted.",
+        ),
     ],
 )
-def test_bad_arguments_give_one_sentence_with_a_hint(engine, args):
-    assert_one_sentence_error(tracker(*args))
+def test_bad_arguments_give_one_sentence_with_a_hint(engine, args, message):
+    result = tracker(*args)
+
+    assert_one_sentence_error(result)
+    assert result.stderr == f"Error: {message}\n"
 
 
 def test_a_file_that_is_not_part_of_a_bundle_is_refused(engine, tmp_path):
@@ -128,7 +139,9 @@ def test_a_file_that_is_not_part_of_a_bundle_is_refused(engine, tmp_path):
     result = tracker("import", tmp_path / "notes.csv")
 
     assert_one_sentence_error(result)
-    assert "name each file one of areas.csv" in result.stderr
+    assert (
+        result.stderr == f"Error: {tmp_path / 'notes.csv'} is not a bundle file; name each file one of {FILE_NAMES}.\n"
+    )
 
 
 def test_an_uninitialised_database_says_to_run_init(tmp_path, monkeypatch):
@@ -137,7 +150,7 @@ def test_an_uninitialised_database_says_to_run_init(tmp_path, monkeypatch):
     result = tracker("export", tmp_path / "out")
 
     assert_one_sentence_error(result)
-    assert "run 'tracker init' first" in result.stderr
+    assert result.stderr == "Error: the database has no tracker schema yet; run 'tracker init' first.\n"
 
 
 def test_an_unreachable_database_is_one_sentence(monkeypatch):
@@ -152,7 +165,10 @@ def test_a_malformed_database_url_is_one_sentence(monkeypatch):
     result = tracker("init")
 
     assert_one_sentence_error(result)
-    assert "is not a database URL" in result.stderr
+    assert result.stderr == (
+        "Error: TRACKER_DATABASE_URL 'not a url' is not a database URL; "
+        "use sqlite:///path/to/tracker.db or postgresql+psycopg://user@host/db.\n"
+    )
 
 
 def test_every_command_has_help():

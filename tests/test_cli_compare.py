@@ -117,4 +117,20 @@ def test_compare_without_a_schema_asks_for_init(tmp_path, monkeypatch):
     result = tracker("compare", "KOR")
 
     assert result.exit_code == 1
-    assert "run 'tracker init' first" in result.stderr
+    assert result.stderr == "Error: the database has no tracker schema yet; run 'tracker init' first.\n"
+
+
+def test_compare_csv_names_areas_as_stored(demo_engine):
+    from sqlalchemy import update
+
+    from tracker.models import ThematicArea, table_of
+
+    areas = table_of(ThematicArea)
+    with demo_engine.begin() as connection:
+        connection.execute(update(areas).where(areas.c.code == "LEG").values(name="Legislation, as renamed"))
+
+    result = tracker("compare", "KOR", "--format", "csv")
+
+    assert result.exit_code == 0, result.output
+    names = {row["area"]: row["area_name"] for row in csv.DictReader(io.StringIO(result.stdout))}
+    assert names["LEG"] == "Legislation, as renamed"

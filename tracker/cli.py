@@ -5,12 +5,14 @@ import json
 import os
 import re
 import sys
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
+from tracker.enums import AUDITED_ENTITIES, DEFAULT_CONFIDENTIALITY, WITHDRAWABLE, Confidentiality, Role
 from tracker.errors import TrackerError
 from tracker.services.continuity_threshold import DEFAULT_MIN_SCORE
 
@@ -24,12 +26,18 @@ app = typer.Typer(
     add_completion=False,
 )
 
+
+def _one_of(values: Iterable[str]) -> str:
+    """Values for a help text, from the enumeration or tuple that defines them: `a, b or c`."""
+    words = [str(value) for value in values]
+    return ", ".join(words[:-1]) + f" or {words[-1]}" if len(words) > 1 else "".join(words)
+
+
 LevelOption = Annotated[
     str | None,
     typer.Option(
         "--level",
-        help="Only rows at or below this confidentiality level: public, un_platform, member_states, "
-        "committee, state_and_cted, restricted.",
+        help=f"Only rows at or below this confidentiality level: {_one_of(Confidentiality)}.",
     ),
 ]
 
@@ -48,7 +56,7 @@ def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
     typer.echo(printable(str(message)), err=err, nl=nl)
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     echo(f"Error: {message}", err=True)
     raise typer.Exit(1)
 
@@ -179,7 +187,7 @@ def import_(
     echo(describe(result))
 
 
-EntityArgument = Annotated[str, typer.Argument(help="visit, finding, assessment or meeting.")]
+EntityArgument = Annotated[str, typer.Argument(help=f"{_one_of(WITHDRAWABLE)}.")]
 KeyArgument = Annotated[
     str, typer.Argument(help="The row's id; an assessment's is FINDING_ID/VISIT_ID, e.g. KOR-2009-F03/KOR-2023.")
 ]
@@ -282,7 +290,7 @@ def matrix(
     if every_state and followup is not None:
         fail("--followup names one State's visit; leave it out with --all.")
     engine = get_engine()
-    if every_state:
+    if iso3 is None:
         matrices = matrix_service.all_matrices(engine, cli_actor(), level)
     else:
         matrices = [matrix_service.state_matrix(engine, cli_actor(), iso3, followup, level)]
@@ -363,17 +371,18 @@ def compare(
     ] = CompareFormat.table,
     level: LevelOption = None,
 ) -> None:
-    """Compare a State's follow-up visit with its baseline, per thematic area (DESIGN §3)."""
+    """Compare a State's follow-up visit with its baseline, per thematic area."""
     from tracker.db import get_engine
     from tracker.services import comparison
     from tracker.services.access import cli_actor
 
-    result = comparison.compare(get_engine(), cli_actor(), iso3, followup, level)
+    engine = get_engine()
+    result = comparison.compare(engine, cli_actor(), iso3, followup, level)
     match output:
         case CompareFormat.json:
             echo(json.dumps(result, indent=2, ensure_ascii=False))
         case CompareFormat.csv:
-            echo(comparison.render_csv(result), nl=False)
+            echo(comparison.render_csv(result, comparison.thematic_area_names(engine)), nl=False)
         case CompareFormat.table:
             echo(comparison.render_table(result))
 
@@ -446,8 +455,12 @@ def read_password(from_stdin: bool) -> str:
 @command("add", typer_app=user_app)
 def user_add(
     username: Annotated[str, typer.Argument(help="Letters, digits and . _ @ -")],
-    role: Annotated[str, typer.Option(help="viewer reads, analyst also writes, admin also manages users.")] = "viewer",
-    clearance: Annotated[str, typer.Option(help="The highest confidentiality level the user may see.")] = "committee",
+    role: Annotated[
+        str, typer.Option(help="viewer reads, analyst also writes, admin also manages users.")
+    ] = Role.viewer.value,
+    clearance: Annotated[
+        str, typer.Option(help="The highest confidentiality level the user may see.")
+    ] = DEFAULT_CONFIDENTIALITY.value,
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Create a user; asks for the password twice unless --password-stdin is given."""
@@ -476,7 +489,7 @@ def user_list() -> None:
 @command("set-role", typer_app=user_app)
 def user_set_role(
     username: str,
-    role: Annotated[str, typer.Argument(help="viewer, analyst or admin.")],
+    role: Annotated[str, typer.Argument(help=f"{_one_of(Role)}.")],
 ) -> None:
     """Change what a user may do."""
     from tracker.db import get_engine
@@ -490,9 +503,7 @@ def user_set_role(
 @command("set-clearance", typer_app=user_app)
 def user_set_clearance(
     username: str,
-    level: Annotated[
-        str, typer.Argument(help="public, un_platform, member_states, committee, state_and_cted or restricted.")
-    ],
+    level: Annotated[str, typer.Argument(help=f"{_one_of(Confidentiality)}.")],
 ) -> None:
     """Change the highest confidentiality level a user may see."""
     from tracker.db import get_engine
@@ -554,7 +565,7 @@ def parse_day(text: str | None):
 def audit_(
     entity: Annotated[
         str | None,
-        typer.Option(help="Only this entity: visit, finding, assessment, meeting, thematic_area, user, bundle."),
+        typer.Option(help=f"Only this entity: {_one_of(AUDITED_ENTITIES)}."),
     ] = None,
     key: Annotated[
         str | None,
@@ -650,7 +661,7 @@ def report(
         ),
     ] = None,
 ) -> None:
-    """Write a report to the Committee on a State's follow-up visit or on a period (DESIGN §7)."""
+    """Write a report to the Committee on a State's follow-up visit or on a period."""
     from rich.console import Console
     from rich.progress import Progress
 
@@ -674,7 +685,7 @@ def report(
         document = reports.build_state_report(engine, actor, state, followup, level)
         content = reports.render(document, fmt)
     else:
-        start, end = reports.parse_period(period)
+        start, end = reports.parse_period(period or "")
         with Progress(console=Console(stderr=True)) as bar:
             document = reports.build_period_report(
                 engine,

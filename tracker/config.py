@@ -2,15 +2,26 @@
 
 from pathlib import Path
 
+from platformdirs import user_data_dir
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def default_database_url() -> str:
+    """db/tracker.db of the checkout the package runs from; installed, tracker.db in the user's data folder."""
+    if (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "tracker").is_dir():
+        folder = PROJECT_ROOT / "db"
+    else:
+        folder = Path(user_data_dir("cted-followup-tracker", appauthor=False))
+    return f"sqlite:///{folder / 'tracker.db'}"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TRACKER_", extra="ignore")
 
-    database_url: str = f"sqlite:///{PROJECT_ROOT / 'db' / 'tracker.db'}"
+    database_url: str = Field(default_factory=default_database_url)
     auth: bool = False
     session_timeout_minutes: int = 30
     max_failed_logins: int = 5

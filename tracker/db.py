@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlmodel import Session
 
 from tracker.config import get_settings
 from tracker.errors import TrackerError
@@ -85,10 +84,6 @@ def writing(engine: Engine) -> Iterator[Connection]:
 def reading(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as connection:
         yield connection
-
-
-def session(engine: Engine | None = None) -> Session:
-    return Session(engine or get_engine())
 
 
 def alembic_config(connection: Connection | None = None) -> "Config":

@@ -18,169 +18,32 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, LargeBinary, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, LargeBinary, Table, Text
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Field, SQLModel
 
-
-class VisitKind(StrEnum):
-    comprehensive = "comprehensive"
-    focused = "focused"
-    follow_up = "follow_up"
-    regional = "regional"
-    advocacy = "advocacy"
-    desk_review = "desk_review"
-
-
-class Modality(StrEnum):
-    in_person = "in_person"
-    hybrid = "hybrid"
-    virtual = "virtual"
-
-
-class FindingKind(StrEnum):
-    shortfall = "shortfall"
-    recommendation = "recommendation"
-    good_practice = "good_practice"
-    ta_need = "ta_need"
-    progress = "progress"
-    concern = "concern"
-    capacity_to_assist = "capacity_to_assist"
-
-
-TRACKABLE_KINDS = (FindingKind.shortfall, FindingKind.recommendation)
-
-
-class Severity(StrEnum):
-    major = "major"
-    moderate = "moderate"
-    minor = "minor"
-
-
-class Status(StrEnum):
-    fully_implemented = "fully_implemented"
-    addressed_otherwise = "addressed_otherwise"
-    largely_implemented = "largely_implemented"
-    partially_implemented = "partially_implemented"
-    initial_steps = "initial_steps"
-    not_implemented = "not_implemented"
-    contrary_action = "contrary_action"
-    no_longer_relevant = "no_longer_relevant"
-    not_assessed = "not_assessed"
-    insufficient_information = "insufficient_information"
-
-
-class StatusGroup(StrEnum):
-    closed = "closed"
-    progressing = "progressing"
-    open = "open"
-    excluded = "excluded"
-
-
-# Score out of 4 and group of each status (DESIGN §2); None means the item is not scored.
-STATUS_SCORE: dict[Status, int | None] = {
-    Status.fully_implemented: 4,
-    Status.addressed_otherwise: 4,
-    Status.largely_implemented: 3,
-    Status.partially_implemented: 2,
-    Status.initial_steps: 1,
-    Status.not_implemented: 0,
-    Status.contrary_action: 0,
-    Status.no_longer_relevant: None,
-    Status.not_assessed: None,
-    Status.insufficient_information: None,
-}
-STATUS_GROUP: dict[Status, StatusGroup] = {
-    Status.fully_implemented: StatusGroup.closed,
-    Status.addressed_otherwise: StatusGroup.closed,
-    Status.largely_implemented: StatusGroup.progressing,
-    Status.partially_implemented: StatusGroup.progressing,
-    Status.initial_steps: StatusGroup.progressing,
-    Status.not_implemented: StatusGroup.open,
-    Status.contrary_action: StatusGroup.open,
-    Status.no_longer_relevant: StatusGroup.excluded,
-    Status.not_assessed: StatusGroup.excluded,
-    Status.insufficient_information: StatusGroup.excluded,
-}
-
-
-class MeetingKind(StrEnum):
-    opening_session = "opening_session"
-    bilateral_high_level = "bilateral_high_level"
-    technical = "technical"
-    site_visit = "site_visit"
-    roundtable = "roundtable"
-    closing = "closing"
-
-
-class Sector(StrEnum):
-    government = "government"
-    law_enforcement = "law_enforcement"
-    judiciary = "judiciary"
-    parliament = "parliament"
-    private_sector = "private_sector"
-    civil_society = "civil_society"
-    academia = "academia"
-    international_org = "international_org"
-    other = "other"
-
-
-class Role(StrEnum):
-    viewer = "viewer"
-    analyst = "analyst"
-    admin = "admin"
-
-
-class Confidentiality(StrEnum):
-    """Levels from least to most restricted; the order of definition is the order of rank."""
-
-    public = "public"
-    un_platform = "un_platform"
-    member_states = "member_states"
-    committee = "committee"
-    state_and_cted = "state_and_cted"
-    restricted = "restricted"
-
-    @property
-    def rank(self) -> int:
-        return list(Confidentiality).index(self)
-
-    def visible_levels(self) -> list[str]:
-        """Every level a reader cleared for this one may see."""
-        return [c.value for c in Confidentiality if c.rank <= self.rank]
-
-
-DEFAULT_CONFIDENTIALITY = Confidentiality.committee
-
-
-class Consent(StrEnum):
-    """What the State lets CTED share with the UN Global Counter-Terrorism Coordination Platform."""
-
-    none = "none"
-    ta_needs_only = "ta_needs_only"
-    partial = "partial"
-    full = "full"
-
-
-class MilestoneKind(StrEnum):
-    """The steps of a visit report after the visit, in the order they happen."""
-
-    draft_sent = "draft_sent"
-    observations_received = "observations_received"
-    adopted = "adopted"
-    transmitted = "transmitted"
-    response_received = "response_received"
-
-
-class TAStatus(StrEnum):
-    """Where a technical-assistance need stands, from identified to delivered (or declined)."""
-
-    identified = "identified"
-    agreed_by_state = "agreed_by_state"
-    shared_with_providers = "shared_with_providers"
-    matched = "matched"
-    in_delivery = "in_delivery"
-    delivered = "delivered"
-    declined = "declined"
+from tracker.enums import (  # noqa: F401  (re-exported: the vocabulary of the tables)
+    DEFAULT_CONFIDENTIALITY,
+    DEFAULT_MODALITY,
+    DEFAULT_SECTOR,
+    STATUS_GROUP,
+    STATUS_SCORE,
+    TRACKABLE_KINDS,
+    WITHDRAWABLE,
+    Confidentiality,
+    Consent,
+    FindingKind,
+    MeetingKind,
+    MilestoneKind,
+    Modality,
+    Role,
+    Sector,
+    Severity,
+    Status,
+    StatusGroup,
+    TAStatus,
+    VisitKind,
+)
 
 
 def _check_in(column: str, enum: type[StrEnum], name: str) -> CheckConstraint:
@@ -193,7 +56,8 @@ def _conf_check(table: str) -> CheckConstraint:
 
 
 # A row may name one that comes later in the same import, so these are checked at commit.
-_DEFERRABLE = {"deferrable": True, "initially": "IMMEDIATE"}
+def _deferred_key(target: str) -> ForeignKey:
+    return ForeignKey(target, deferrable=True, initially="IMMEDIATE")
 
 
 # ---------------------------------------------------------------- reference tables
@@ -211,9 +75,7 @@ class ThematicArea(SQLModel, table=True):
     __table_args__ = (CheckConstraint("parent IS NULL OR parent <> code", name="ck_area_parent_not_self"),)
     code: str = Field(primary_key=True, max_length=64)
     name: str
-    parent: str | None = Field(
-        default=None, sa_column=Column(ForeignKey("thematic_area.code", **_DEFERRABLE), index=True)
-    )
+    parent: str | None = Field(default=None, sa_column=Column(_deferred_key("thematic_area.code"), index=True))
     cross_cutting: bool = False
     sort_order: int = 0
 
@@ -251,12 +113,10 @@ class Visit(SQLModel, table=True):
     visit_id: str = Field(primary_key=True, max_length=64)
     state: str = Field(foreign_key="member_state.iso3")
     kind: str
-    modality: str = Modality.in_person.value
+    modality: str = DEFAULT_MODALITY.value
     start_date: dt.date
     end_date: dt.date
-    baseline_visit_id: str | None = Field(
-        default=None, sa_column=Column(ForeignKey("visit.visit_id", **_DEFERRABLE), index=True)
-    )
+    baseline_visit_id: str | None = Field(default=None, sa_column=Column(_deferred_key("visit.visit_id"), index=True))
     lead: str = ""
     summary: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
@@ -296,9 +156,7 @@ class Finding(SQLModel, table=True):
     priority: bool = False
     severity: str | None = None
     source_ref: str = ""
-    continues: str | None = Field(
-        default=None, sa_column=Column(ForeignKey("finding.finding_id", **_DEFERRABLE), index=True)
-    )
+    continues: str | None = Field(default=None, sa_column=Column(_deferred_key("finding.finding_id"), index=True))
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
     withdrawn: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
@@ -338,7 +196,7 @@ class Meeting(SQLModel, table=True):
     date: dt.date | None = None
     kind: str
     counterpart: str = ""
-    sector: str = Sector.government.value
+    sector: str = DEFAULT_SECTOR.value
     area: str | None = Field(default=None, foreign_key="thematic_area.code")
     notes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
@@ -624,9 +482,7 @@ class VisitCreate(_Input):
     visit_id: Key
     state: Annotated[str, _checked(pattern=r"[A-Z]{3}", rule="write the State's ISO3 code, e.g. KOR", upper=True)]
     kind: VisitKind
-    modality: Annotated[Modality, BeforeValidator(lambda v: _blank_to_none(v) or Modality.in_person)] = (
-        Modality.in_person
-    )
+    modality: Annotated[Modality, BeforeValidator(lambda v: _blank_to_none(v) or DEFAULT_MODALITY)] = Modality.in_person
     start_date: RequiredDate
     end_date: RequiredDate
     baseline_visit_id: OptionalKey = None
@@ -686,7 +542,7 @@ class MeetingCreate(_Input):
     date: OptionalDate = None
     kind: MeetingKind
     counterpart: Text_ = ""
-    sector: Annotated[Sector, BeforeValidator(lambda v: _blank_to_none(v) or Sector.government)] = Sector.government
+    sector: Annotated[Sector, BeforeValidator(lambda v: _blank_to_none(v) or DEFAULT_SECTOR)] = DEFAULT_SECTOR
     area: Annotated[str | None, BeforeValidator(lambda v: (_blank_to_none(v) or "").upper() or None)] = None
     notes: Text_ = ""
     confidentiality: Level = DEFAULT_CONFIDENTIALITY
@@ -763,3 +619,13 @@ class UserCreate(_Input):
                 "use a phrase of three or four unrelated words"
             )
         return value
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a table model: SQLModel sets `__table__` at runtime but does not declare it."""
+    table = sa_inspect(model).local_table
+    assert isinstance(table, Table)
+    return table
+
+
+# The rows that are withdrawn rather than deleted: the tables with a `withdrawn` column.

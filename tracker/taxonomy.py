@@ -1,5 +1,6 @@
 """Reference data seeded by `tracker init`: Member States, thematic areas, resolutions, partners."""
 
+import csv
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -182,11 +183,8 @@ def member_states() -> list[tuple[str, str, str]]:
     The table is read straight from country_converter's data file: its converter class cannot
     load under pandas 3, where Namibia's ISO2 code "NA" is parsed as a missing value.
     """
-    import pandas as pd
-
-    table = pd.read_csv(files("country_converter") / "country_data.tsv", sep="\t", dtype=str, keep_default_na=False)
-    members = table[table["UNmember"] != ""]
-    states = [
-        (row.ISO3, _UN_NAMES.get(row.ISO3, row.name_short), row.UNregion) for row in members.itertuples(index=False)
-    ]
-    return sorted(states)
+    with (files("country_converter") / "country_data.tsv").open(encoding="utf-8") as data:
+        rows = list(csv.DictReader(data, delimiter="\t"))
+    return sorted(
+        (row["ISO3"], _UN_NAMES.get(row["ISO3"], row["name_short"]), row["UNregion"]) for row in rows if row["UNmember"]
+    )

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import finding_row, followup_row, visit_row, write_bundle
-from tracker.models import Assessment, Confidentiality, Finding, Meeting, Visit
+from tracker.models import Assessment, Confidentiality, Finding, FindingKind, Meeting, Visit
 from tracker.services import records
 from tracker.services.access import LOCAL_ADMIN
 from tracker.services.bundle_format import sources_from_paths
@@ -158,6 +158,22 @@ def test_state_progress_shows_the_numbers_of_the_comparison_at_committee_level(d
     pd.testing.assert_frame_equal(shown, areas_frame(result)[shown.columns], check_dtype=False)
 
 
+def test_state_progress_names_areas_as_stored(demo_engine):
+    from sqlalchemy import update
+
+    from tracker.models import ThematicArea, table_of
+
+    areas = table_of(ThematicArea)
+    with demo_engine.begin() as connection:
+        connection.execute(update(areas).where(areas.c.code == "LEG").values(name="Legislation, as renamed"))
+
+    app = open_page("tracker/ui/state_progress.py")
+
+    assert_clean(app)
+    shown = table(app, "implementation_index")
+    assert "Legislation, as renamed" in set(shown["area_name"])
+
+
 def test_state_progress_charts_draw_the_comparison_counts(demo_engine):
     result = compare(demo_engine, LOCAL_ADMIN, "KOR", level="committee")
     areas = areas_frame(result)
@@ -226,6 +242,27 @@ def test_state_progress_new_issues_are_those_of_the_report(demo_engine):
     # A TA need is reported in its own section, never as a new issue.
     ta_needs = items.loc[(items["role"] == "new") & (items["kind"] == "ta_need"), "finding_id"].tolist()
     assert ta_needs and not set(ta_needs) & set(page)
+
+
+def test_state_progress_priority_items_are_those_of_the_report(demo_engine):
+    """Both priority lists come from comparison's definitions, read at Committee like the report."""
+    from tracker.services import comparison, reports
+
+    app = open_page("tracker/ui/state_progress.py")
+
+    assert_clean(app)
+    items = comparison.item_table(demo_engine, LOCAL_ADMIN, "KOR-2023", level="committee")
+    baseline = table(app, "evidence")["finding_id"].tolist()
+    assert baseline == [item.finding_id for item in comparison.priority_items(items)]
+    document = reports.build_state_report(demo_engine, LOCAL_ADMIN, "KOR", "KOR-2023", level="committee")
+    summary = next(s for s, _, _ in document.walk() if s.heading == "Executive summary")
+    recommendations = comparison.priority_items(items, FindingKind.recommendation)
+    assert recommendations and all(item.title in " ".join(summary.paragraphs) for item in recommendations)
+    # The follow-up's own priorities: new and continuing findings, never a baseline one.
+    followup = next(frame.value for frame in app.dataframe if "severity" in frame.value.columns)
+    expected = comparison.followup_priorities(items)
+    assert expected and followup["finding_id"].tolist() == [item.finding_id for item in expected]
+    assert not set(followup["finding_id"]) & set(items.loc[items["role"] == "baseline", "finding_id"])
 
 
 # ---------------------------------------------------------------- overview

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, case, null, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
+from sqlmodel import col
 
 from tracker.errors import PermissionDenied, TrackerError
 from tracker.models import (
@@ -88,9 +89,14 @@ def require_admin(actor: Actor) -> None:
         raise PermissionDenied(f"user {actor.username} is not an administrator", "ask an administrator to do this")
 
 
+def has_full_clearance(actor: Actor) -> bool:
+    """Cleared for every level: what reading the audit trail or taking a backup needs."""
+    return actor.clearance == Confidentiality.restricted
+
+
 def require_full_clearance(actor: Actor, why: str) -> None:
     """For what holds rows of every level at once: the audit trail, a backup."""
-    if actor.clearance != Confidentiality.restricted:
+    if not has_full_clearance(actor):
         raise PermissionDenied(
             f"{why}, and {actor.username} is cleared only for {actor.clearance.value}",
             "ask an administrator cleared for restricted",
@@ -153,20 +159,20 @@ def _platform_visit(visit) -> ColumnElement[bool]:
     )
     judged, judged_visit = aliased(Finding), aliased(Visit)
     any_row = or_(
-        select(finding.finding_id)
-        .where(finding.visit_id == visit.visit_id, active(finding), _platform_finding(finding, visit))
+        select(col(finding.finding_id))
+        .where(col(finding.visit_id) == visit.visit_id, active(finding), _platform_finding(finding, visit))
         .exists(),
-        select(meeting.meeting_id)
-        .where(meeting.visit_id == visit.visit_id, active(meeting), _consented(meeting.confidentiality, visit))
+        select(col(meeting.meeting_id))
+        .where(col(meeting.visit_id) == visit.visit_id, active(meeting), _consented(meeting.confidentiality, visit))
         .exists(),
-        select(milestone.milestone)
-        .where(milestone.visit_id == visit.visit_id, _consented(milestone.confidentiality, visit))
+        select(col(milestone.milestone))
+        .where(col(milestone.visit_id) == visit.visit_id, _consented(milestone.confidentiality, visit))
         .exists(),
-        select(assessment.finding_id)
-        .join(judged, judged.finding_id == assessment.finding_id)
-        .join(judged_visit, judged_visit.visit_id == judged.visit_id)
+        select(col(assessment.finding_id))
+        .join(judged, col(judged.finding_id) == col(assessment.finding_id))
+        .join(judged_visit, col(judged_visit.visit_id) == col(judged.visit_id))
         .where(
-            assessment.visit_id == visit.visit_id,
+            col(assessment.visit_id) == visit.visit_id,
             active(assessment),
             _consented(assessment.confidentiality, visit),
             _platform_finding(judged, judged_visit),
@@ -215,18 +221,21 @@ def assessment_visible(
     that itself joins findings and visits (for instance in the ON clause of an outer join).
     """
     assessed_finding = (
-        select(Finding.finding_id)
-        .join(Visit, Visit.visit_id == Finding.visit_id)
-        .where(Finding.finding_id == assessment.finding_id, finding_visible(level, include_withdrawn=include_withdrawn))
+        select(col(Finding.finding_id))
+        .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
+        .where(
+            col(Finding.finding_id) == assessment.finding_id,
+            finding_visible(level, include_withdrawn=include_withdrawn),
+        )
         .correlate(assessment)
     )
-    assessing_visit = select(Visit.visit_id).where(
-        Visit.visit_id == assessment.visit_id, visit_visible(level, include_withdrawn=include_withdrawn)
+    assessing_visit = select(col(Visit.visit_id)).where(
+        col(Visit.visit_id) == assessment.visit_id, visit_visible(level, include_withdrawn=include_withdrawn)
     )
     if _consent_applies(level):
         # An assessment is a row of the visit that made it, so that visit's consent decides.
         assessing_visit = assessing_visit.where(_consented(assessment.confidentiality, Visit))
-        own = assessed_finding.exists()
+        own: ColumnElement[bool] = assessed_finding.exists()
     else:
         own = and_(_allowed(assessment.confidentiality, level), assessed_finding.exists())
     seen = and_(own, assessing_visit.correlate(assessment).exists())
@@ -274,16 +283,16 @@ def visible_visits(level: Confidentiality) -> Select:
 
 
 def visible_findings(level: Confidentiality) -> Select:
-    return select(Finding).join(Visit, Visit.visit_id == Finding.visit_id).where(finding_visible(level))
+    return select(Finding).join(Visit, col(Visit.visit_id) == col(Finding.visit_id)).where(finding_visible(level))
 
 
 def baseline_shown(level: Confidentiality, visit=Visit, *, include_withdrawn: bool = False) -> ColumnElement[bool]:
     """The visit's baseline is one the reader may see."""
     baseline = aliased(Visit)
     return (
-        select(baseline.visit_id)
+        select(col(baseline.visit_id))
         .where(
-            baseline.visit_id == visit.baseline_visit_id,
+            col(baseline.visit_id) == visit.baseline_visit_id,
             visit_visible(level, baseline, include_withdrawn=include_withdrawn),
         )
         .exists()
@@ -294,10 +303,10 @@ def continued_shown(level: Confidentiality, finding=Finding, *, include_withdraw
     """The finding that this one continues is one the reader may see."""
     earlier, earlier_visit = aliased(Finding), aliased(Visit)
     return (
-        select(earlier.finding_id)
-        .join(earlier_visit, earlier_visit.visit_id == earlier.visit_id)
+        select(col(earlier.finding_id))
+        .join(earlier_visit, col(earlier_visit.visit_id) == col(earlier.visit_id))
         .where(
-            earlier.finding_id == finding.continues,
+            col(earlier.finding_id) == finding.continues,
             finding_visible(level, earlier, earlier_visit, include_withdrawn=include_withdrawn),
         )
         .exists()
@@ -334,10 +343,10 @@ def addressed_shown(level: Confidentiality, record=TARecord, *, include_withdraw
     """The shortfall or recommendation a TA record answers is one the reader may see."""
     addressed, addressed_visit = aliased(Finding), aliased(Visit)
     return (
-        select(addressed.finding_id)
-        .join(addressed_visit, addressed_visit.visit_id == addressed.visit_id)
+        select(col(addressed.finding_id))
+        .join(addressed_visit, col(addressed_visit.visit_id) == col(addressed.visit_id))
         .where(
-            addressed.finding_id == record.addresses,
+            col(addressed.finding_id) == record.addresses,
             finding_visible(level, addressed, addressed_visit, include_withdrawn=include_withdrawn),
         )
         .exists()

@@ -2,16 +2,15 @@
 
 import datetime as dt
 import json
-from collections.abc import Iterable
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select
 
-from tracker.models import AuditEvent
+from tracker.enums import AUDITED_ENTITIES  # noqa: F401  (the entities the trail names, for the filters)
+from tracker.models import AuditEvent, table_of
 from tracker.services.access import Actor, require_admin, require_full_clearance
 
-audit_table = AuditEvent.__table__
-
+audit_table = table_of(AuditEvent)
 # Built once: json.dumps with options builds a new encoder on every call, which an import of
 # a hundred thousand rows would pay a hundred thousand times. Changes hold row values, never cycles.
 _encode_changes = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str, check_circular=False).encode
@@ -43,12 +42,6 @@ def event_row(actor: Actor, action: str, entity: str, key: str, changes: dict, a
 
 def record(connection: Connection, actor: Actor, action: str, entity: str, key: str, changes: dict) -> None:
     connection.execute(insert(audit_table), [event_row(actor, action, entity, key, changes, now())])
-
-
-def record_many(connection: Connection, rows: Iterable[dict]) -> None:
-    batch = list(rows)
-    if batch:
-        connection.execute(insert(audit_table), batch)
 
 
 def changes_in_words(changes: str) -> str:

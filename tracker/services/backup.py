@@ -18,15 +18,15 @@ from sqlalchemy import Engine, func, insert, select
 
 from tracker.db import is_sqlite, require_schema, writing
 from tracker.errors import TrackerError
-from tracker.models import AuditEvent, Confidentiality, Role, User, Visit
+from tracker.models import AuditEvent, Confidentiality, Role, User, Visit, table_of
 from tracker.services import snapshots
 from tracker.services.access import Actor, require_admin, require_full_clearance
 from tracker.services.bundle_format import sources_from_paths
 from tracker.services.exporter import export_bundle
 from tracker.services.importer import describe, import_bundle
 
-user_table = User.__table__
-audit_table = AuditEvent.__table__
+user_table = table_of(User)
+audit_table = table_of(AuditEvent)
 USER_COLUMNS = ("username", "password_hash", "role", "clearance", "disabled", "created_at")
 AUDIT_COLUMNS = ("at", "username", "action", "entity", "key", "changes")
 
@@ -64,7 +64,9 @@ def _sqlite_backup(engine: Engine, partial: Path) -> str:
         target = sqlite3.connect(partial)
         try:
             # All pages in one step: one read snapshot, so writers carry on and the copy is consistent.
-            source.driver_connection.backup(target)
+            driver = source.driver_connection
+            assert isinstance(driver, sqlite3.Connection)
+            driver.backup(target)
             check = target.execute("PRAGMA integrity_check").fetchone()[0]
             counts = {
                 t: target.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
@@ -157,7 +159,7 @@ def restore(engine: Engine, source: Path, actor: Actor) -> str:
             "a SQLite backup is restored by stopping the dashboard and copying the file over the database file",
         )
     with engine.connect() as connection:
-        visits = connection.execute(select(func.count()).select_from(Visit.__table__)).scalar_one()
+        visits = connection.execute(select(func.count()).select_from(table_of(Visit))).scalar_one()
         accounts = connection.execute(select(func.count()).select_from(user_table)).scalar_one()
     if visits or accounts:
         raise TrackerError(

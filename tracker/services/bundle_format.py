@@ -7,8 +7,9 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from pydantic import BaseModel
 from sqlalchemy import Table
@@ -36,6 +37,7 @@ from tracker.models import (
     VisitCreate,
     VisitPartner,
     VisitResolution,
+    table_of,
 )
 
 
@@ -76,7 +78,7 @@ FILES: tuple[FileSpec, ...] = (
     FileSpec(
         "areas.csv",
         "thematic_area",
-        ThematicArea.__table__,
+        table_of(ThematicArea),
         ("code",),
         ("code", "name", "parent", "cross_cutting", "sort_order"),
         AreaCreate,
@@ -84,7 +86,7 @@ FILES: tuple[FileSpec, ...] = (
     FileSpec(
         "visits.csv",
         "visit",
-        Visit.__table__,
+        table_of(Visit),
         ("visit_id",),
         (
             "visit_id",
@@ -105,14 +107,14 @@ FILES: tuple[FileSpec, ...] = (
         ),
         VisitCreate,
         {
-            "partners": Link(VisitPartner.__table__, "visit_id", "partner"),
-            "resolutions": Link(VisitResolution.__table__, "visit_id", "resolution"),
+            "partners": Link(table_of(VisitPartner), "visit_id", "partner"),
+            "resolutions": Link(table_of(VisitResolution), "visit_id", "resolution"),
         },
     ),
     FileSpec(
         "findings.csv",
         "finding",
-        Finding.__table__,
+        table_of(Finding),
         ("finding_id",),
         (
             "finding_id",
@@ -130,12 +132,12 @@ FILES: tuple[FileSpec, ...] = (
             "withdrawn",
         ),
         FindingCreate,
-        {"resolutions": Link(FindingResolution.__table__, "finding_id", "resolution")},
+        {"resolutions": Link(table_of(FindingResolution), "finding_id", "resolution")},
     ),
     FileSpec(
         "assessments.csv",
         "assessment",
-        Assessment.__table__,
+        table_of(Assessment),
         ("finding_id", "visit_id"),
         ("finding_id", "visit_id", "status", "evidence", "assessed_on", "confidentiality", "withdrawn"),
         AssessmentCreate,
@@ -143,7 +145,7 @@ FILES: tuple[FileSpec, ...] = (
     FileSpec(
         "meetings.csv",
         "meeting",
-        Meeting.__table__,
+        table_of(Meeting),
         ("meeting_id",),
         (
             "meeting_id",
@@ -162,7 +164,7 @@ FILES: tuple[FileSpec, ...] = (
     FileSpec(
         "milestones.csv",
         "milestone",
-        Milestone.__table__,
+        table_of(Milestone),
         ("visit_id", "milestone"),
         ("visit_id", "milestone", "date", "note", "confidentiality"),
         MilestoneCreate,
@@ -170,17 +172,17 @@ FILES: tuple[FileSpec, ...] = (
     FileSpec(
         "ta.csv",
         "ta_record",
-        TARecord.__table__,
+        table_of(TARecord),
         ("finding_id",),
         ("finding_id", "status", "providers", "addresses", "updated_on", "note", "confidentiality"),
         TARecordCreate,
-        {"providers": Link(TAProvider.__table__, "finding_id", "partner")},
+        {"providers": Link(table_of(TAProvider), "finding_id", "partner")},
     ),
     # Pairs an analyst has said are not a restatement, so they are never suggested again.
     FileSpec(
         "link_decisions.csv",
         "link_decision",
-        LinkDecision.__table__,
+        table_of(LinkDecision),
         ("finding_id", "baseline_id"),
         ("finding_id", "baseline_id", "decided_by", "decided_on", "note"),
         LinkDecisionCreate,
@@ -239,7 +241,7 @@ class Source:
     name: str
     origin: str
     size: int
-    open: Callable[[], BinaryIO]
+    open: Callable[[], IO[bytes] | io.RawIOBase]
     sheet: SheetRows | None = None
 
 
@@ -287,7 +289,7 @@ def sources_from_uploads(uploads: list[tuple[str, bytes]]) -> list[Source]:
 
             found.extend(workbook_sources(data, name))
         else:
-            found.append(Source(Path(name).name, name, len(data), lambda data=data: io.BytesIO(data)))
+            found.append(Source(Path(name).name, name, len(data), partial(io.BytesIO, data)))
     # A zip member's size is the one its header declares; reading stops there (zipfile checks).
     _check_upload_size(sum(source.size for source in found), limit)
     return _checked(found)
@@ -329,16 +331,20 @@ def _zip_sources(archive, label: str | None = None) -> list[Source]:
             Path(m.filename).name,
             f"{label}:{m.filename}",
             m.file_size,
-            lambda m=m: _MemberReader(bundle.open(m), label),
+            partial(_open_member, bundle, m, label),
         )
         for m in members
     ]
 
 
+def _open_member(bundle: zipfile.ZipFile, member: zipfile.ZipInfo, label: str) -> io.RawIOBase:
+    return _MemberReader(bundle.open(member), label)
+
+
 class _MemberReader(io.RawIOBase):
     """A zip member whose damage (a bad CRC, a cut-off stream) reads as one sentence, not a traceback."""
 
-    def __init__(self, raw: BinaryIO, label: str):
+    def __init__(self, raw: IO[bytes], label: str):
         self.raw, self.label = raw, label
 
     def readable(self) -> bool:
@@ -378,7 +384,7 @@ def _checked(found: list[Source]) -> list[Source]:
 class CountingReader(io.RawIOBase):
     """Counts the bytes read, for progress reports on large files."""
 
-    def __init__(self, raw: BinaryIO):
+    def __init__(self, raw: IO[bytes] | io.RawIOBase):
         self.raw = raw
         self.count = 0
 

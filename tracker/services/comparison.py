@@ -6,16 +6,18 @@ to (top-level area, visit, kind, status) in SQL, and only those few groups reach
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import textwrap
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, and_, case, func, literal, not_, or_, select
+from sqlalchemy import Connection, Engine, Row, Select, and_, case, func, literal, not_, or_, select
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from tracker import taxonomy
 from tracker.db import reading, require_schema
@@ -85,12 +87,12 @@ _FOLLOWUP_FIELDS = {
 _TRACKABLE = [kind.value for kind in TRACKABLE_KINDS]
 
 # The top-level area a finding counts under: a sub-area rolls up to its parent.
-_top_area = func.coalesce(ThematicArea.parent, ThematicArea.code)
+_top_area = func.coalesce(col(ThematicArea.parent), col(ThematicArea.code))
 
 
 def _assessed_status() -> tuple:
     """The follow-up status, group and score of a trackable item, with the assessment left-joined."""
-    status = func.coalesce(Assessment.status, literal(Status.not_assessed.value))
+    status = func.coalesce(col(Assessment.status), literal(Status.not_assessed.value))
     group = case({s.value: g.value for s, g in STATUS_GROUP.items()}, value=status)
     score = case({s.value: v for s, v in STATUS_SCORE.items() if v is not None}, value=status)
     return status, group, score
@@ -99,8 +101,8 @@ def _assessed_status() -> tuple:
 def _assessment_join(followup_id, level: Confidentiality):
     """ON clause of the left join: only the assessment made at the follow-up, if visible."""
     return and_(
-        Assessment.finding_id == Finding.finding_id,
-        Assessment.visit_id == followup_id,
+        col(Assessment.finding_id) == col(Finding.finding_id),
+        col(Assessment.visit_id) == followup_id,
         assessment_visible(level),
     )
 
@@ -116,39 +118,41 @@ def implementation_index(score_sum: int, scored_items: int) -> float | None:
 # ---------------------------------------------------------------- choosing the visits
 
 
-def _state(connection: Connection, iso3: str) -> MemberState:
+def _state(connection: Connection, iso3: str) -> Row[Any]:
     code = iso3.strip().upper()
-    state = connection.execute(select(MemberState).where(MemberState.iso3 == code)).first()
+    state = connection.execute(select(MemberState).where(col(MemberState.iso3) == code)).first()
     if state is None:
         raise NotFound(f"'{iso3}' is not a Member State code", "use an ISO 3166 alpha-3 code such as KOR")
     return state
 
 
 def _is_followup():
-    return or_(Visit.kind == VisitKind.follow_up.value, Visit.baseline_visit_id.is_not(None))
+    return or_(col(Visit.kind) == VisitKind.follow_up.value, col(Visit.baseline_visit_id).is_not(None))
 
 
 def _visit(connection: Connection, visit_id: str):
-    return connection.execute(select(Visit).where(Visit.visit_id == visit_id)).first()
+    return connection.execute(select(Visit).where(col(Visit.visit_id) == visit_id)).first()
 
 
 def _is_visible(connection: Connection, visit_id: str, level: Confidentiality) -> bool:
     return (
-        connection.execute(select(Visit.visit_id).where(Visit.visit_id == visit_id, visit_visible(level))).first()
+        connection.execute(
+            select(col(Visit.visit_id)).where(col(Visit.visit_id) == visit_id, visit_visible(level))
+        ).first()
         is not None
     )
 
 
 def _resolve_visits(
     connection: Connection, iso3: str, followup: str | None, level: Confidentiality
-) -> tuple[MemberState, str, str]:
+) -> tuple[Row[Any], str, str]:
     """The state and its (baseline, follow-up) visit ids, or a one-sentence error."""
     state = _state(connection, iso3)
     if followup is None:
         latest = connection.execute(
-            select(Visit.visit_id)
-            .where(Visit.state == state.iso3, _is_followup(), visit_visible(level))
-            .order_by(Visit.start_date.desc(), Visit.visit_id.desc())
+            select(col(Visit.visit_id))
+            .where(col(Visit.state) == state.iso3, _is_followup(), visit_visible(level))
+            .order_by(col(Visit.start_date).desc(), col(Visit.visit_id).desc())
             .limit(1)
         ).scalar()
         if latest is None:
@@ -181,12 +185,12 @@ def _resolve_visits(
 def _grouped_counts(connection: Connection, baseline_id: str, followup_id: str, level: Confidentiality):
     """Visible findings of both visits, grouped by top-level area, visit, kind and status."""
     status, group, score = _assessed_status()
-    trackable = and_(Finding.visit_id == baseline_id, Finding.kind.in_(_TRACKABLE))
+    trackable = and_(col(Finding.visit_id) == baseline_id, col(Finding.kind).in_(_TRACKABLE))
     items = (
         select(
             _top_area.label("area"),
-            Finding.visit_id,
-            Finding.kind,
+            col(Finding.visit_id),
+            col(Finding.kind),
             case((trackable, status)).label("status"),
             case((trackable, group)).label("status_group"),
             case((trackable, score)).label("score"),
@@ -194,10 +198,10 @@ def _grouped_counts(connection: Connection, baseline_id: str, followup_id: str, 
             not_(continued_shown(level)).label("is_new"),
         )
         .select_from(Finding)
-        .join(Visit, Visit.visit_id == Finding.visit_id)
-        .join(ThematicArea, ThematicArea.code == Finding.area)
+        .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
+        .join(ThematicArea, col(ThematicArea.code) == col(Finding.area))
         .outerjoin(Assessment, and_(trackable, _assessment_join(followup_id, level)))
-        .where(Finding.visit_id.in_([baseline_id, followup_id]), finding_visible(level))
+        .where(col(Finding.visit_id).in_([baseline_id, followup_id]), finding_visible(level))
         .subquery()
     )
     return connection.execute(
@@ -217,11 +221,11 @@ def _grouped_counts(connection: Connection, baseline_id: str, followup_id: str, 
 
 def _top_areas(connection: Connection) -> list[str]:
     """Codes of the top-level areas in taxonomy order."""
-    return (
+    return list(
         connection.execute(
-            select(ThematicArea.code)
-            .where(ThematicArea.parent.is_(None))
-            .order_by(ThematicArea.sort_order, ThematicArea.code)
+            select(col(ThematicArea.code))
+            .where(col(ThematicArea.parent).is_(None))
+            .order_by(col(ThematicArea.sort_order), col(ThematicArea.code))
         )
         .scalars()
         .all()
@@ -301,13 +305,13 @@ def thematic_area_names(engine: Engine) -> dict[str, str]:
     require_schema(engine)
     parent = aliased(ThematicArea)
     query = (
-        select(ThematicArea.code, ThematicArea.name)
-        .outerjoin(parent, parent.code == ThematicArea.parent)
+        select(col(ThematicArea.code), col(ThematicArea.name))
+        .outerjoin(parent, col(parent.code) == col(ThematicArea.parent))
         .order_by(
-            func.coalesce(parent.sort_order, ThematicArea.sort_order),
-            ThematicArea.parent.is_not(None),
-            ThematicArea.sort_order,
-            ThematicArea.code,
+            func.coalesce(col(parent.sort_order), col(ThematicArea.sort_order)),
+            col(ThematicArea.parent).is_not(None),
+            col(ThematicArea.sort_order),
+            col(ThematicArea.code),
         )
     )
     with reading(engine) as connection:
@@ -367,49 +371,49 @@ def item_table(engine: Engine, actor: Actor, followup: str, level=None) -> pd.Da
             raise NotFound(no_such("visit", followup), "check the follow-up visit id")
         _, baseline_id, followup_id = _resolve_visits(connection, visit.state, visit.visit_id, level)
         status, group, score = _assessed_status()
-        is_baseline = Finding.visit_id == baseline_id
+        is_baseline = col(Finding.visit_id) == baseline_id
         parent = aliased(ThematicArea)
         query = (
             select(
-                Finding.finding_id,
-                Finding.visit_id,
+                col(Finding.finding_id),
+                col(Finding.visit_id),
                 case(
                     (is_baseline, literal("baseline")),
                     (not_(continued_shown(level)), literal("new")),
                     else_=literal("continuing"),
                 ).label("role"),
                 _top_area.label("area"),
-                Finding.area.label("sub_area"),
-                Finding.kind,
-                Finding.priority,
-                func.coalesce(Finding.severity, "").label("severity"),
-                Finding.title,
+                col(Finding.area).label("sub_area"),
+                col(Finding.kind),
+                col(Finding.priority),
+                func.coalesce(col(Finding.severity), "").label("severity"),
+                col(Finding.title),
                 case((is_baseline, status), else_=literal("")).label("status"),
                 case((is_baseline, group), else_=literal("")).label("status_group"),
                 case((is_baseline, score)).label("score"),
-                func.coalesce(Assessment.evidence, "").label("evidence"),
+                func.coalesce(col(Assessment.evidence), "").label("evidence"),
                 func.coalesce(visible_continues(level), "").label("continues"),
-                Finding.confidentiality,
-                parent.name.label("area_name"),
-                ThematicArea.name.label("sub_area_name"),
+                col(Finding.confidentiality),
+                col(parent.name).label("area_name"),
+                col(ThematicArea.name).label("sub_area_name"),
             )
             .select_from(Finding)
-            .join(Visit, Visit.visit_id == Finding.visit_id)
-            .join(ThematicArea, ThematicArea.code == Finding.area)
-            .join(parent, parent.code == _top_area)
+            .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
+            .join(ThematicArea, col(ThematicArea.code) == col(Finding.area))
+            .join(parent, col(parent.code) == _top_area)
             .outerjoin(Assessment, and_(is_baseline, _assessment_join(followup_id, level)))
             .where(
                 or_(
-                    and_(is_baseline, Finding.kind.in_(_TRACKABLE)),
-                    Finding.visit_id == followup_id,
+                    and_(is_baseline, col(Finding.kind).in_(_TRACKABLE)),
+                    col(Finding.visit_id) == followup_id,
                 ),
                 finding_visible(level),
             )
             .order_by(
                 case((is_baseline, 0), else_=1),
-                parent.sort_order,
-                ThematicArea.sort_order,
-                Finding.finding_id,
+                col(parent.sort_order),
+                col(ThematicArea.sort_order),
+                col(Finding.finding_id),
             )
         )
         frame = pd.DataFrame(connection.execute(query).all(), columns=ITEM_COLUMNS)
@@ -452,6 +456,18 @@ class PriorityItem:
     evidence: str
 
 
+@dataclass(frozen=True)
+class FollowupPriority:
+    """A finding of the follow-up visit marked as a priority (it has no status: nothing assesses it yet)."""
+
+    finding_id: str
+    area: str
+    area_name: str
+    kind: str
+    severity: str | None
+    title: str
+
+
 def new_issues(items: pd.DataFrame) -> list[NewIssue]:
     """The new issues of a follow-up, from its `item_table`: the one definition pages and reports share.
 
@@ -463,17 +479,17 @@ def new_issues(items: pd.DataFrame) -> list[NewIssue]:
     new = items[(items["role"] == "new") & items["kind"].isin(kinds)]
     return [
         NewIssue(
-            finding_id=row.finding_id,
-            area=row.area,
-            area_name=row.area_name,
-            sub_area=row.sub_area,
-            sub_area_name=row.sub_area_name,
-            kind=str(row.kind),
-            severity=row.severity,
-            title=row.title,
-            priority=bool(row.priority),
+            finding_id=row["finding_id"],
+            area=row["area"],
+            area_name=row["area_name"],
+            sub_area=row["sub_area"],
+            sub_area_name=row["sub_area_name"],
+            kind=str(row["kind"]),
+            severity=row["severity"],
+            title=row["title"],
+            priority=bool(row["priority"]),
         )
-        for row in new.itertuples()
+        for row in new.to_dict("records")
     ]
 
 
@@ -482,27 +498,50 @@ def priority_items(items: pd.DataFrame, kind: FindingKind | None = None) -> list
     chosen = items[(items["role"] == "baseline") & items["priority"]]
     if kind is not None:
         chosen = chosen[chosen["kind"] == kind.value]
+    return _priorities(chosen)
+
+
+def followup_priorities(items: pd.DataFrame) -> list[FollowupPriority]:
+    """The follow-up's own findings marked as priorities, new or continuing one, in taxonomy order."""
+    chosen = items[(items["role"] != "baseline") & items["priority"]]
     return [
-        PriorityItem(
-            finding_id=row.finding_id,
-            area=row.area,
-            area_name=row.area_name,
-            sub_area_name=row.sub_area_name,
-            kind=str(row.kind),
-            title=row.title,
-            status=row.status,
-            status_group=row.status_group,
-            evidence=row.evidence,
+        FollowupPriority(
+            finding_id=row["finding_id"],
+            area=row["area"],
+            area_name=row["area_name"],
+            kind=str(row["kind"]),
+            severity=row["severity"],
+            title=row["title"],
         )
-        for row in chosen.itertuples()
+        for row in chosen.to_dict("records")
     ]
 
 
-def as_frame(rows: list[NewIssue] | list[PriorityItem], of: type) -> pd.DataFrame:
+def _priorities(chosen: pd.DataFrame) -> list[PriorityItem]:
+    return [
+        PriorityItem(
+            finding_id=row["finding_id"],
+            area=row["area"],
+            area_name=row["area_name"],
+            sub_area_name=row["sub_area_name"],
+            kind=str(row["kind"]),
+            title=row["title"],
+            status=row["status"],
+            status_group=row["status_group"],
+            evidence=row["evidence"],
+        )
+        for row in chosen.to_dict("records")
+    ]
+
+
+def as_frame(
+    rows: list[NewIssue] | list[PriorityItem] | list[FollowupPriority],
+    of: type[NewIssue] | type[PriorityItem] | type[FollowupPriority],
+) -> pd.DataFrame:
     """Typed rows as a DataFrame for a page's table, with the dataclass's fields as columns."""
     import pandas as pd
 
-    columns = list(of.__dataclass_fields__)
+    columns = [f.name for f in dataclasses.fields(of)]
     return pd.DataFrame([row.__dict__ for row in rows], columns=columns)
 
 
@@ -531,24 +570,24 @@ def followup_visits(engine: Engine, actor: Actor, iso3: str | None = None, level
     baseline = aliased(Visit)
     query = (
         select(
-            Visit.visit_id,
-            Visit.state,
-            MemberState.name,
-            MemberState.region,
-            Visit.start_date,
-            Visit.end_date,
-            Visit.baseline_visit_id,
-            baseline.start_date,
-            Visit.lead,
+            col(Visit.visit_id),
+            col(Visit.state),
+            col(MemberState.name),
+            col(MemberState.region),
+            col(Visit.start_date),
+            col(Visit.end_date),
+            col(Visit.baseline_visit_id),
+            col(baseline.start_date),
+            col(Visit.lead),
         )
-        .join(MemberState, MemberState.iso3 == Visit.state)
-        .join(baseline, baseline.visit_id == Visit.baseline_visit_id)
+        .join(MemberState, col(MemberState.iso3) == col(Visit.state))
+        .join(baseline, col(baseline.visit_id) == col(Visit.baseline_visit_id))
         .where(visit_visible(level), visit_visible(level, baseline))
-        .order_by(Visit.state, Visit.start_date.desc(), Visit.visit_id)
+        .order_by(col(Visit.state), col(Visit.start_date).desc(), col(Visit.visit_id))
     )
     with reading(engine) as connection:
         if iso3 is not None:
-            query = query.where(Visit.state == _state(connection, iso3).iso3)
+            query = query.where(col(Visit.state) == _state(connection, iso3).iso3)
         return pd.DataFrame(connection.execute(query).all(), columns=FOLLOWUP_COLUMNS)
 
 
@@ -578,26 +617,26 @@ def cross_state_index(engine: Engine, actor: Actor, level=None) -> pd.DataFrame:
     followup = aliased(Visit)
     baseline = aliased(Visit)
     *_, score = _assessed_status()
-    query = (
+    query: Select = (
         select(
-            followup.visit_id.label("followup_visit"),
+            col(followup.visit_id).label("followup_visit"),
             _top_area.label("area"),
             func.coalesce(func.sum(score), 0).label("score_sum"),
             func.count(score).label("scored_items"),
         )
         .select_from(followup)
-        .join(baseline, baseline.visit_id == followup.baseline_visit_id)
-        .join(Finding, Finding.visit_id == baseline.visit_id)
-        .join(Visit, Visit.visit_id == Finding.visit_id)
-        .join(ThematicArea, ThematicArea.code == Finding.area)
-        .outerjoin(Assessment, _assessment_join(followup.visit_id, level))
+        .join(baseline, col(baseline.visit_id) == col(followup.baseline_visit_id))
+        .join(Finding, col(Finding.visit_id) == col(baseline.visit_id))
+        .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
+        .join(ThematicArea, col(ThematicArea.code) == col(Finding.area))
+        .outerjoin(Assessment, _assessment_join(col(followup.visit_id), level))
         .where(
             visit_visible(level, followup),
             visit_visible(level, baseline),
-            Finding.kind.in_(_TRACKABLE),
+            col(Finding.kind).in_(_TRACKABLE),
             finding_visible(level),
         )
-        .group_by(followup.visit_id, _top_area)
+        .group_by(col(followup.visit_id), _top_area)
     )
     with reading(engine) as connection:
         scores = pd.DataFrame(connection.execute(query).all(), columns=list(query.selected_columns.keys()))
@@ -684,10 +723,10 @@ def render_table(result: dict, width: int = 100) -> str:
     )
 
 
-def render_csv(result: dict) -> str:
+def render_csv(result: dict, names: dict[str, str] | None = None) -> str:
     """The per-area rows and a TOTAL row as CSV, with `\\n` line ends and empty cells for no index."""
     import pandas as pd
 
-    frame = areas_frame(result)
+    frame = areas_frame(result, names)
     totals = pd.DataFrame([{"area": "TOTAL", "area_name": "All areas"} | result["totals"]], columns=frame.columns)
     return pd.concat([frame, totals], ignore_index=True).to_csv(index=False, lineterminator="\n")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, Row, Select, select
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from tracker.db import reading, require_schema
 from tracker.errors import NotFound, TrackerError, ValidationFailed
@@ -147,7 +148,9 @@ def rank(
 
 def _followup(connection: Connection, followup: str, level: Confidentiality) -> Row:
     visit = connection.execute(
-        select(Visit.visit_id, Visit.state, Visit.start_date).where(Visit.visit_id == followup, visit_visible(level))
+        select(col(Visit.visit_id), col(Visit.state), col(Visit.start_date)).where(
+            col(Visit.visit_id) == followup, visit_visible(level)
+        )
     ).first()
     if visit is None:
         raise NotFound(no_such("visit", followup), "check the visit id with 'tracker compare'")
@@ -159,16 +162,18 @@ def _texts(rows: Iterable[Row]) -> list[Text]:
 
 
 def _finding_columns() -> Select:
-    return select(Finding.finding_id, Finding.area, Finding.title, Finding.detail, Finding.kind).join(
-        Visit, Visit.visit_id == Finding.visit_id
-    )
+    return select(
+        col(Finding.finding_id), col(Finding.area), col(Finding.title), col(Finding.detail), col(Finding.kind)
+    ).join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
 
 
 def _rejected(connection: Connection, finding_ids: list[str]) -> frozenset[tuple[str, str]]:
     if not finding_ids:
         return frozenset()
     rows = connection.execute(
-        select(LinkDecision.finding_id, LinkDecision.baseline_id).where(LinkDecision.finding_id.in_(finding_ids))
+        select(col(LinkDecision.finding_id), col(LinkDecision.baseline_id)).where(
+            col(LinkDecision.finding_id).in_(finding_ids)
+        )
     )
     return frozenset((a, b) for a, b in rows)
 
@@ -195,16 +200,18 @@ def suggest_links(
         visit_findings = connection.execute(
             _finding_columns()
             .add_columns(linked)
-            .where(Finding.visit_id == followup, finding_visible(level))
-            .order_by(Finding.finding_id)
+            .where(col(Finding.visit_id) == followup, finding_visible(level))
+            .order_by(col(Finding.finding_id))
         ).all()
         later = _texts(row for row in visit_findings if not row.linked)
         context = _texts(row for row in visit_findings if row.linked)
         earlier = _texts(
             connection.execute(
                 _finding_columns()
-                .where(Visit.state == visit.state, Visit.start_date < visit.start_date, finding_visible(level))
-                .order_by(Finding.finding_id)
+                .where(
+                    col(Visit.state) == visit.state, col(Visit.start_date) < visit.start_date, finding_visible(level)
+                )
+                .order_by(col(Finding.finding_id))
             )
         )
         rejected = _rejected(connection, [t.finding_id for t in later])
@@ -232,25 +239,31 @@ def suggest_evidence(
     judged = aliased(Assessment)
     with reading(engine) as connection:
         visit = connection.execute(
-            select(Visit.visit_id, Visit.baseline_visit_id).where(Visit.visit_id == followup, visit_visible(level))
+            select(col(Visit.visit_id), col(Visit.baseline_visit_id)).where(
+                col(Visit.visit_id) == followup, visit_visible(level)
+            )
         ).first()
         if visit is None:
             raise NotFound(no_such("visit", followup), "check the visit id with 'tracker compare'")
-        assessed = select(judged.finding_id).where(
-            judged.finding_id == Finding.finding_id, judged.visit_id == followup, assessment_visible(level, judged)
+        assessed = select(col(judged.finding_id)).where(
+            col(judged.finding_id) == col(Finding.finding_id),
+            col(judged.visit_id) == followup,
+            assessment_visible(level, judged),
         )
         baseline = connection.execute(
             _finding_columns()
             .where(
-                Finding.visit_id == visit.baseline_visit_id,
-                Finding.kind.in_(_TRACKABLE),
+                col(Finding.visit_id) == visit.baseline_visit_id,
+                col(Finding.kind).in_(_TRACKABLE),
                 finding_visible(level),
                 ~assessed.exists(),
             )
-            .order_by(Finding.finding_id)
+            .order_by(col(Finding.finding_id))
         ).all()
         evidence = connection.execute(
-            _finding_columns().where(Finding.visit_id == followup, finding_visible(level)).order_by(Finding.finding_id)
+            _finding_columns()
+            .where(col(Finding.visit_id) == followup, finding_visible(level))
+            .order_by(col(Finding.finding_id))
         ).all()
     items, found = {row.finding_id: row for row in baseline}, {row.finding_id: row for row in evidence}
     rows = []
@@ -297,7 +310,7 @@ def suggestion_table(
     with reading(engine) as connection:
         for chunk in _chunks(sorted(ids), 1000):
             for row in connection.execute(
-                _finding_columns().where(Finding.finding_id.in_(chunk), finding_visible(level))
+                _finding_columns().where(col(Finding.finding_id).in_(chunk), finding_visible(level))
             ):
                 found[row.finding_id] = row
     rows = []
@@ -360,9 +373,9 @@ def _visible_finding(engine: Engine, actor: Actor, finding_id: str, baseline_id:
     with reading(engine) as connection:
         starts: dict[str, dt.date] = dict(
             connection.execute(
-                select(Finding.finding_id, Visit.start_date)
-                .join(Visit, Visit.visit_id == Finding.visit_id)
-                .where(Finding.finding_id.in_([finding_id, baseline_id]), finding_visible(level))
+                select(col(Finding.finding_id), col(Visit.start_date))
+                .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
+                .where(col(Finding.finding_id).in_([finding_id, baseline_id]), finding_visible(level))
             ).all()
         )
     if baseline_id in starts and starts[baseline_id] > starts[finding_id]:

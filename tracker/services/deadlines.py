@@ -13,7 +13,8 @@ from enum import StrEnum
 
 import pandas as pd
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, Select, case, func, select
+from sqlmodel import col
 
 from tracker.config import get_settings
 from tracker.db import reading, require_schema
@@ -100,18 +101,20 @@ def open_dues(
     level = effective_level(actor, level)
     today = today or dt.date.today()
     recorded = {
-        milestone: func.max(case((Milestone.milestone == milestone.value, Milestone.date))).label(milestone.value)
+        milestone: func.max(case((col(Milestone.milestone) == milestone.value, col(Milestone.date)))).label(
+            milestone.value
+        )
         for milestone in MilestoneKind
     }
-    query = (
-        select(Visit.visit_id, Visit.state, MemberState.name.label("state_name"), *recorded.values())
-        .join(Milestone, Milestone.visit_id == Visit.visit_id)
-        .join(MemberState, MemberState.iso3 == Visit.state)
+    query: Select = (
+        select(col(Visit.visit_id), col(Visit.state), col(MemberState.name).label("state_name"), *recorded.values())
+        .join(Milestone, col(Milestone.visit_id) == col(Visit.visit_id))
+        .join(MemberState, col(MemberState.iso3) == col(Visit.state))
         .where(visit_visible(level), milestone_visible(level))
-        .group_by(Visit.visit_id, Visit.state, MemberState.name)
+        .group_by(col(Visit.visit_id), col(Visit.state), col(MemberState.name))
     )
     if state:
-        query = query.where(Visit.state == state.strip().upper())
+        query = query.where(col(Visit.state) == state.strip().upper())
     dues = []
     with reading(engine) as connection:
         rows = connection.execute(query).mappings().all()
@@ -170,11 +173,11 @@ def list_milestones(engine: Engine, actor: Actor, visit_id: str, level=None) -> 
     """A visit's milestones visible at the level, in the order they happen."""
     require_schema(engine)
     level = effective_level(actor, level)
-    order = case({m.value: i for i, m in enumerate(MilestoneKind)}, value=Milestone.milestone)
+    order = case({m.value: i for i, m in enumerate(MilestoneKind)}, value=col(Milestone.milestone))
     query = (
-        select(Milestone.milestone, Milestone.date, Milestone.note, Milestone.confidentiality)
-        .join(Visit, Visit.visit_id == Milestone.visit_id)
-        .where(Milestone.visit_id == visit_id, visit_visible(level), milestone_visible(level))
+        select(col(Milestone.milestone), col(Milestone.date), col(Milestone.note), col(Milestone.confidentiality))
+        .join(Visit, col(Visit.visit_id) == col(Milestone.visit_id))
+        .where(col(Milestone.visit_id) == visit_id, visit_visible(level), milestone_visible(level))
         .order_by(order)
     )
     with reading(engine) as connection:

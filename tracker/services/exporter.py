@@ -3,10 +3,12 @@
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, Select, select
+from sqlmodel import col
 
 from tracker.db import require_schema
 from tracker.errors import TrackerError
@@ -51,13 +53,13 @@ def _rows_query(spec: FileSpec, level: Confidentiality) -> Select:
             return query.where(visit_visible(level, include_withdrawn=True))
         case "finding" | "meeting" | "milestone":
             visible = {"finding": finding_visible, "meeting": meeting_visible, "milestone": milestone_visible}
-            return query.join(Visit, Visit.visit_id == table.c.visit_id).where(
+            return query.join(Visit, col(Visit.visit_id) == table.c.visit_id).where(
                 visible[spec.entity](level, include_withdrawn=True)
             )
         case "ta_record":
             return (
-                query.join(Finding, Finding.finding_id == table.c.finding_id)
-                .join(Visit, Visit.visit_id == Finding.visit_id)
+                query.join(Finding, col(Finding.finding_id) == table.c.finding_id)
+                .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
                 .where(ta_visible(level, include_withdrawn=True))
             )
         case "assessment":
@@ -70,9 +72,9 @@ def _rows_query(spec: FileSpec, level: Confidentiality) -> Select:
 def _finding_shown(column: ColumnElement, level: Confidentiality) -> ColumnElement[bool]:
     """The finding this column names is one the reader may see."""
     return (
-        select(Finding.finding_id)
-        .join(Visit, Visit.visit_id == Finding.visit_id)
-        .where(Finding.finding_id == column, finding_visible(level))
+        select(col(Finding.finding_id))
+        .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
+        .where(col(Finding.finding_id) == column, finding_visible(level))
         .exists()
     )
 
@@ -117,8 +119,9 @@ def _records(connection: Connection, spec: FileSpec, level: Confidentiality) -> 
         ]
 
 
-def _grouped(rows) -> Iterator[tuple[str, list]]:
-    owner, values = None, []
+def _grouped(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[str, list]]:
+    owner: str = ""
+    values: list = []
     for row_owner, value in rows:
         if row_owner != owner and values:
             yield owner, values

@@ -9,6 +9,7 @@ import json
 
 import pandas as pd
 from sqlalchemy import Engine, or_, select
+from sqlmodel import col
 
 from tracker.db import reading, require_schema
 from tracker.models import Assessment, Confidentiality
@@ -35,9 +36,9 @@ def history(engine: Engine, actor: Actor, entity: str, key: str) -> pd.DataFrame
         stored_row(connection, actor, row)
         keys = [(row.entity, row.key)]
         if row.entity == "finding":
-            seen = visible_query("assessment", actor.clearance, Assessment.finding_id, Assessment.visit_id).where(
-                Assessment.finding_id == row.key
-            )
+            seen = visible_query(
+                "assessment", actor.clearance, col(Assessment.finding_id), col(Assessment.visit_id)
+            ).where(col(Assessment.finding_id) == row.key)
             keys += [("assessment", f"{f}/{v}") for f, v in connection.execute(seen)]
         found = connection.execute(
             select(table)

@@ -8,10 +8,10 @@ that every error is listed, and the transaction is rolled back: nothing is half-
 import bisect
 import csv
 import dataclasses
+import datetime as dt
 import difflib
 import gc
 import io
-import json
 import pickle
 import re
 import tempfile
@@ -22,9 +22,11 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from sqlalchemy import ColumnElement, Connection, Engine, Table, func, or_, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from tracker.db import is_sqlite, reading, require_schema, writing
 from tracker.models import (
@@ -171,7 +173,7 @@ class _Rollback(Exception):
 @dataclass
 class _VisitInfo:
     state: str
-    start_date: object
+    start_date: dt.date
     confidentiality: str
 
 
@@ -211,7 +213,7 @@ class _Context:
         for chunk in _chunks(wanted, BATCH_SIZE):
             found = connection.execute(
                 select(table.c.finding_id, table.c.visit_id, table.c.kind, table.c.confidentiality)
-                .join(Visit, Visit.visit_id == table.c.visit_id)
+                .join(Visit, col(Visit.visit_id) == table.c.visit_id)
                 .where(table.c.finding_id.in_(chunk), finding_visible(self.level, include_withdrawn=True))
             ).all()
             for finding_id, visit_id, kind, level in found:
@@ -380,7 +382,9 @@ class _Direct:
         """PostgreSQL's COPY, in half the time of row-by-row inserts; its errors are SQLAlchemy's as elsewhere."""
         dbapi = self.connection.dialect.loaded_dbapi
         try:
-            with self.connection.connection.cursor() as cursor, cursor.copy(statement) as copy:
+            driver = self.connection.connection.driver_connection
+            assert isinstance(driver, dbapi.Connection)
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:
                 for row in rows:
                     copy.write_row(row)
         except dbapi.Error as error:
@@ -435,16 +439,16 @@ def _load_context(connection: Connection, level: Confidentiality) -> _Context:
     visits = {
         row.visit_id: _VisitInfo(row.state, row.start_date, row.confidentiality)
         for row in connection.execute(
-            select(Visit.visit_id, Visit.state, Visit.start_date, Visit.confidentiality).where(
+            select(col(Visit.visit_id), col(Visit.state), col(Visit.start_date), col(Visit.confidentiality)).where(
                 visit_visible(level, include_withdrawn=True)
             )
         )
     }
     return _Context(
-        states=set(connection.execute(select(MemberState.iso3)).scalars()),
-        partners=set(connection.execute(select(PartnerOrg.code)).scalars()),
-        resolutions=set(connection.execute(select(Resolution.number)).scalars()),
-        areas=dict(connection.execute(select(ThematicArea.code, ThematicArea.parent)).all()),
+        states=set(connection.execute(select(col(MemberState.iso3))).scalars()),
+        partners=set(connection.execute(select(col(PartnerOrg.code))).scalars()),
+        resolutions=set(connection.execute(select(col(Resolution.number))).scalars()),
+        areas=dict(connection.execute(select(col(ThematicArea.code), col(ThematicArea.parent))).all()),
         visits=visits,
         level=level,
     )
@@ -589,7 +593,7 @@ def _validated(spec: FileSpec, line: int, row: dict, result: ImportResult) -> di
         return None
 
 
-def _in_words(problem: dict, column: str) -> str:
+def _in_words(problem: ErrorDetails, column: str) -> str:
     """A validation problem as a sentence that says how to fix it, never in pydantic's own words."""
     kind, value = problem["type"], problem.get("input")
     if kind == "enum":
@@ -643,7 +647,9 @@ def _import_file(connection, spec, source, reader, context, result, counts, acto
         if "confidentiality" in spec.columns and not (row.get("confidentiality") or "").strip():
             # No level given: a stored row keeps its own, a new one takes the lower of the default
             # and the importer's clearance (an assessment its finding's, once that is known).
-            values["confidentiality"] = min(DEFAULT_CONFIDENTIALITY, actor.clearance, key=_RANK.get).value
+            values["confidentiality"] = min(
+                DEFAULT_CONFIDENTIALITY, actor.clearance, key=lambda level: level.rank
+            ).value
             columns = [c for c in columns if c != "confidentiality"]
         key = _key_text(spec, values)
         if key in seen:
@@ -929,7 +935,7 @@ def _assessment_problems(connection, values, context) -> list[tuple[str, str]]:
 def _decision_problems(values: dict, context: _Context) -> list[tuple[str, str]]:
     """A rejected pair names a finding and an earlier finding of the same state."""
     problems = []
-    visits = {}
+    visits: dict[str, _VisitInfo | None] = {}
     for column in ("finding_id", "baseline_id"):
         finding = context.finding(values[column])
         if finding is None:
@@ -1052,11 +1058,11 @@ def dependent_problems(connection: Connection, context: _Context) -> list[RowErr
         )
 
     follow, base = aliased(Visit), aliased(Visit)
-    for condition in _touching(visits, follow.visit_id, base.visit_id):
+    for condition in _touching(visits, col(follow.visit_id), col(base.visit_id)):
         for f_id, b_id, f_level in connection.execute(
-            select(follow.visit_id, base.visit_id, follow.confidentiality)
-            .join(base, base.visit_id == follow.baseline_visit_id)
-            .where(or_(follow.state != base.state, follow.start_date <= base.start_date), condition)
+            select(col(follow.visit_id), col(base.visit_id), col(follow.confidentiality))
+            .join(base, col(base.visit_id) == col(follow.baseline_visit_id))
+            .where(or_(col(follow.state) != col(base.state), col(follow.start_date) <= col(base.start_date)), condition)
         ):
             if b_id in visits:
                 if f_level not in seen:
@@ -1076,24 +1082,27 @@ def dependent_problems(connection: Connection, context: _Context) -> list[RowErr
 
     later, earlier = aliased(Finding), aliased(Finding)
     later_visit, earlier_visit = aliased(Visit), aliased(Visit)
-    conditions = list(_touching(findings, later.finding_id, earlier.finding_id)) + list(
-        _touching(visits, later_visit.visit_id, earlier_visit.visit_id)
+    conditions = list(_touching(findings, col(later.finding_id), col(earlier.finding_id))) + list(
+        _touching(visits, col(later_visit.visit_id), col(earlier_visit.visit_id))
     )
     for condition in conditions:
         for l_id, e_id, l_visit, e_visit, l_level, lv_level in connection.execute(
             select(
-                later.finding_id,
-                earlier.finding_id,
-                later.visit_id,
-                earlier.visit_id,
-                later.confidentiality,
-                later_visit.confidentiality,
+                col(later.finding_id),
+                col(earlier.finding_id),
+                col(later.visit_id),
+                col(earlier.visit_id),
+                col(later.confidentiality),
+                col(later_visit.confidentiality),
             )
-            .join(earlier, earlier.finding_id == later.continues)
-            .join(later_visit, later_visit.visit_id == later.visit_id)
-            .join(earlier_visit, earlier_visit.visit_id == earlier.visit_id)
+            .join(earlier, col(earlier.finding_id) == col(later.continues))
+            .join(later_visit, col(later_visit.visit_id) == col(later.visit_id))
+            .join(earlier_visit, col(earlier_visit.visit_id) == col(earlier.visit_id))
             .where(
-                or_(later_visit.state != earlier_visit.state, later_visit.start_date <= earlier_visit.start_date),
+                or_(
+                    col(later_visit.state) != col(earlier_visit.state),
+                    col(later_visit.start_date) <= col(earlier_visit.start_date),
+                ),
                 condition,
             )
         ):
@@ -1116,28 +1125,28 @@ def dependent_problems(connection: Connection, context: _Context) -> list[RowErr
     assessed, assessed_visit = aliased(Finding), aliased(Visit)
     assessing = aliased(Visit)
     table = SPECS["assessments.csv"].table
-    conditions = list(_touching(findings, assessed.finding_id)) + list(
-        _touching(visits, assessed_visit.visit_id, assessing.visit_id)
+    conditions = list(_touching(findings, col(assessed.finding_id))) + list(
+        _touching(visits, col(assessed_visit.visit_id), col(assessing.visit_id))
     )
     for condition in conditions:
         for f_id, v_id, f_visit, kind, a_level, av_level in connection.execute(
             select(
-                assessed.finding_id,
-                assessing.visit_id,
-                assessed.visit_id,
-                assessed.kind,
+                col(assessed.finding_id),
+                col(assessing.visit_id),
+                col(assessed.visit_id),
+                col(assessed.kind),
                 table.c.confidentiality,
-                assessing.confidentiality,
+                col(assessing.confidentiality),
             )
             .select_from(table)
-            .join(assessed, assessed.finding_id == table.c.finding_id)
-            .join(assessed_visit, assessed_visit.visit_id == assessed.visit_id)
-            .join(assessing, assessing.visit_id == table.c.visit_id)
+            .join(assessed, col(assessed.finding_id) == table.c.finding_id)
+            .join(assessed_visit, col(assessed_visit.visit_id) == col(assessed.visit_id))
+            .join(assessing, col(assessing.visit_id) == table.c.visit_id)
             .where(
                 or_(
-                    assessed.kind.notin_(list(TRACKABLE_KINDS)),
-                    assessing.state != assessed_visit.state,
-                    assessing.start_date <= assessed_visit.start_date,
+                    col(assessed.kind).notin_(list(TRACKABLE_KINDS)),
+                    col(assessing.state) != col(assessed_visit.state),
+                    col(assessing.start_date) <= col(assessed_visit.start_date),
                 ),
                 condition,
             )
@@ -1160,11 +1169,11 @@ def dependent_problems(connection: Connection, context: _Context) -> list[RowErr
                 )
 
     child, parent = aliased(ThematicArea), aliased(ThematicArea)
-    for condition in _touching(areas, parent.code):
+    for condition in _touching(areas, col(parent.code)):
         for child_code, parent_code in connection.execute(
-            select(child.code, parent.code)
-            .join(parent, parent.code == child.parent)
-            .where(parent.parent.is_not(None), condition)
+            select(col(child.code), col(parent.code))
+            .join(parent, col(parent.code) == col(child.parent))
+            .where(col(parent.parent).is_not(None), condition)
         ):
             note(
                 areas[parent_code],
@@ -1284,7 +1293,9 @@ class _Writer:
             f"WHERE {self.quote(spec.key[0])} IN ({self._marks(len(owners))})",
             owners,
         )
-        rows = {self.stored_key(row): (tuple(row), {column: [] for column in spec.links}) for row in found}
+        rows: dict[tuple, tuple[tuple, dict[str, list]]] = {
+            self.stored_key(row): (tuple(row), {column: [] for column in spec.links}) for row in found
+        }
         for column, link in spec.links.items():
             if rows:
                 linked = tuple(key[0] for key in rows)
@@ -1498,7 +1509,3 @@ def result_as_dict(result: ImportResult) -> dict:
             for e in result.errors
         ],
     }
-
-
-def result_as_json(result: ImportResult) -> str:
-    return json.dumps(result_as_dict(result) | {"ok": result.ok, "dry_run": result.dry_run}, indent=2, default=str)

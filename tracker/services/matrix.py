@@ -14,6 +14,7 @@ import pandas as pd
 import xlsxwriter
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from tracker.db import reading, require_schema
@@ -96,16 +97,16 @@ def _later_visits(connection: Connection, state: str, baseline_id: str, followup
     """Visible visits of the State after its baseline, up to the follow-up, oldest first."""
     baseline, followup = aliased(Visit), aliased(Visit)
     query = (
-        select(Visit.visit_id)
-        .join(baseline, baseline.visit_id == baseline_id)
-        .join(followup, followup.visit_id == followup_id)
+        select(col(Visit.visit_id))
+        .join(baseline, col(baseline.visit_id) == baseline_id)
+        .join(followup, col(followup.visit_id) == followup_id)
         .where(
-            Visit.state == state,
-            Visit.start_date > baseline.start_date,
-            Visit.start_date <= followup.start_date,
+            col(Visit.state) == state,
+            col(Visit.start_date) > col(baseline.start_date),
+            col(Visit.start_date) <= col(followup.start_date),
             visit_visible(level),
         )
-        .order_by(Visit.start_date, Visit.visit_id)
+        .order_by(col(Visit.start_date), col(Visit.visit_id))
     )
     return tuple(connection.execute(query).scalars())
 
@@ -113,28 +114,28 @@ def _later_visits(connection: Connection, state: str, baseline_id: str, followup
 def _items(connection: Connection, baseline_ids: list[str], level) -> pd.DataFrame:
     """The trackable items of these baseline visits, in taxonomy order, with their visit as `baseline`."""
     parent = aliased(ThematicArea)
-    top = func.coalesce(ThematicArea.parent, ThematicArea.code)
+    top = func.coalesce(col(ThematicArea.parent), col(ThematicArea.code))
     query = (
         select(
-            Finding.finding_id,
-            Finding.area,
-            ThematicArea.name,
-            Finding.kind,
-            Finding.priority,
-            func.coalesce(Finding.severity, ""),
-            Finding.title,
-            Finding.source_ref,
-            Finding.visit_id,
+            col(Finding.finding_id),
+            col(Finding.area),
+            col(ThematicArea.name),
+            col(Finding.kind),
+            col(Finding.priority),
+            func.coalesce(col(Finding.severity), ""),
+            col(Finding.title),
+            col(Finding.source_ref),
+            col(Finding.visit_id),
         )
-        .join(Visit, Visit.visit_id == Finding.visit_id)
-        .join(ThematicArea, ThematicArea.code == Finding.area)
-        .join(parent, parent.code == top)
+        .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
+        .join(ThematicArea, col(ThematicArea.code) == col(Finding.area))
+        .join(parent, col(parent.code) == top)
         .where(
-            Finding.visit_id.in_(baseline_ids),
-            Finding.kind.in_([k.value for k in TRACKABLE_KINDS]),
+            col(Finding.visit_id).in_(baseline_ids),
+            col(Finding.kind).in_([k.value for k in TRACKABLE_KINDS]),
             finding_visible(level),
         )
-        .order_by(parent.sort_order, ThematicArea.sort_order, Finding.finding_id)
+        .order_by(col(parent.sort_order), col(ThematicArea.sort_order), col(Finding.finding_id))
     )
     return pd.DataFrame(connection.execute(query).all(), columns=[*ITEM_COLUMNS, "baseline"])
 
@@ -142,9 +143,15 @@ def _items(connection: Connection, baseline_ids: list[str], level) -> pd.DataFra
 def _assessments(connection: Connection, baseline_ids: list[str], level) -> pd.DataFrame:
     """Every visible assessment of those items, at whichever visit."""
     query = (
-        select(Finding.visit_id, Assessment.finding_id, Assessment.visit_id, Assessment.status, Assessment.evidence)
-        .join(Finding, Finding.finding_id == Assessment.finding_id)
-        .where(Finding.visit_id.in_(baseline_ids), assessment_visible(level))
+        select(
+            col(Finding.visit_id),
+            col(Assessment.finding_id),
+            col(Assessment.visit_id),
+            col(Assessment.status),
+            col(Assessment.evidence),
+        )
+        .join(Finding, col(Finding.finding_id) == col(Assessment.finding_id))
+        .where(col(Finding.visit_id).in_(baseline_ids), assessment_visible(level))
     )
     return pd.DataFrame(
         connection.execute(query).all(), columns=["baseline", "finding_id", "visit_id", "status", "evidence"]
@@ -182,7 +189,7 @@ def _build(
         at_visit = assessed[assessed["visit_id"] == visit].set_index("finding_id")
         items[status_header(visit)] = items["finding_id"].map(at_visit["status"]).fillna("").astype(str)
         items[evidence_header(visit)] = items["finding_id"].map(at_visit["evidence"]).fillna("").astype(str)
-    name = connection.execute(select(MemberState.name).where(MemberState.iso3 == state)).scalar()
+    name = connection.execute(select(col(MemberState.name)).where(col(MemberState.iso3) == state)).scalar()
     return StateMatrix(state, name or state, baseline_id, followup_id, visits, level, items, result)
 
 
@@ -577,11 +584,11 @@ def _stored_titles(connection: Connection, level: Confidentiality, ids: list[str
     for start in range(0, len(wanted), 5000):
         chunk = wanted[start : start + 5000]
         query = (
-            select(Finding.finding_id, Finding.title)
-            .join(Visit, Visit.visit_id == Finding.visit_id)
+            select(col(Finding.finding_id), col(Finding.title))
+            .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
             .where(
-                Finding.finding_id.in_(chunk),
-                Finding.kind.in_([k.value for k in TRACKABLE_KINDS]),
+                col(Finding.finding_id).in_(chunk),
+                col(Finding.kind).in_([k.value for k in TRACKABLE_KINDS]),
                 finding_visible(level),
             )
         )

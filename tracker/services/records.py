@@ -11,10 +11,12 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, Select, case, func, or_, select
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from tracker.db import reading, require_schema
 from tracker.errors import NotFound, ValidationFailed
@@ -87,27 +89,31 @@ def reference_options(engine: Engine) -> dict[str, dict]:
     with reading(engine) as connection:
         parent = aliased(ThematicArea)
         areas = connection.execute(
-            select(ThematicArea.code, ThematicArea.name)
-            .outerjoin(parent, parent.code == ThematicArea.parent)
+            select(col(ThematicArea.code), col(ThematicArea.name))
+            .outerjoin(parent, col(parent.code) == col(ThematicArea.parent))
             .order_by(
-                func.coalesce(parent.sort_order, ThematicArea.sort_order),
-                ThematicArea.parent.is_not(None),
-                ThematicArea.sort_order,
-                ThematicArea.code,
+                func.coalesce(col(parent.sort_order), col(ThematicArea.sort_order)),
+                col(ThematicArea.parent).is_not(None),
+                col(ThematicArea.sort_order),
+                col(ThematicArea.code),
             )
         ).all()
         return {
             "states": dict(
-                connection.execute(select(MemberState.iso3, MemberState.name).order_by(MemberState.name)).all()
+                connection.execute(
+                    select(col(MemberState.iso3), col(MemberState.name)).order_by(col(MemberState.name))
+                ).all()
             ),
             "areas": dict(areas),
             "partners": dict(
-                connection.execute(select(PartnerOrg.code, PartnerOrg.name).order_by(PartnerOrg.code)).all()
+                connection.execute(
+                    select(col(PartnerOrg.code), col(PartnerOrg.name)).order_by(col(PartnerOrg.code))
+                ).all()
             ),
             "resolutions": {
                 number: f"{number} ({year})"
                 for number, year in connection.execute(
-                    select(Resolution.number, Resolution.year).order_by(Resolution.number)
+                    select(col(Resolution.number), col(Resolution.year)).order_by(col(Resolution.number))
                 )
             },
         }
@@ -121,58 +127,58 @@ def list_visits(engine: Engine, actor: Actor, *, state: str | None = None, level
     require_schema(engine)
     level = effective_level(actor, level)
     findings = (
-        select(Finding.visit_id, func.count().label("findings"))
-        .join(Visit, Visit.visit_id == Finding.visit_id)
+        select(col(Finding.visit_id), func.count().label("findings"))
+        .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
         .where(finding_visible(level))
-        .group_by(Finding.visit_id)
+        .group_by(col(Finding.visit_id))
         .subquery()
     )
     meetings = (
-        select(Meeting.visit_id, func.count().label("meetings"))
-        .join(Visit, Visit.visit_id == Meeting.visit_id)
+        select(col(Meeting.visit_id), func.count().label("meetings"))
+        .join(Visit, col(Visit.visit_id) == col(Meeting.visit_id))
         .where(meeting_visible(level))
-        .group_by(Meeting.visit_id)
+        .group_by(col(Meeting.visit_id))
         .subquery()
     )
     query = (
         select(
-            Visit.visit_id,
-            Visit.state,
-            MemberState.name.label("state_name"),
-            MemberState.region,
-            Visit.kind,
-            Visit.modality,
-            Visit.start_date,
-            Visit.end_date,
-            case((baseline_shown(level), Visit.baseline_visit_id), else_="").label("baseline_visit_id"),
-            Visit.lead,
+            col(Visit.visit_id),
+            col(Visit.state),
+            col(MemberState.name).label("state_name"),
+            col(MemberState.region),
+            col(Visit.kind),
+            col(Visit.modality),
+            col(Visit.start_date),
+            col(Visit.end_date),
+            case((baseline_shown(level), col(Visit.baseline_visit_id)), else_="").label("baseline_visit_id"),
+            col(Visit.lead),
             func.coalesce(findings.c.findings, 0).label("findings"),
             func.coalesce(meetings.c.meetings, 0).label("meetings"),
-            Visit.confidentiality,
+            col(Visit.confidentiality),
         )
-        .join(MemberState, MemberState.iso3 == Visit.state)
-        .outerjoin(findings, findings.c.visit_id == Visit.visit_id)
-        .outerjoin(meetings, meetings.c.visit_id == Visit.visit_id)
+        .join(MemberState, col(MemberState.iso3) == col(Visit.state))
+        .outerjoin(findings, findings.c.visit_id == col(Visit.visit_id))
+        .outerjoin(meetings, meetings.c.visit_id == col(Visit.visit_id))
         .where(visit_visible(level))
-        .order_by(Visit.start_date.desc(), Visit.visit_id)
+        .order_by(col(Visit.start_date).desc(), col(Visit.visit_id))
     )
-    visible_ids = select(Visit.visit_id).where(visit_visible(level))
+    visible_ids = select(col(Visit.visit_id)).where(visit_visible(level))
     if state:
-        query = query.where(Visit.state == state)
-        visible_ids = visible_ids.where(Visit.state == state)
+        query = query.where(col(Visit.state) == state)
+        visible_ids = visible_ids.where(col(Visit.state) == state)
     with reading(engine) as connection:
         frame = _frame(connection, query)
         partners = _joined_lists(
             connection,
-            select(VisitPartner.visit_id, VisitPartner.partner)
-            .where(VisitPartner.visit_id.in_(visible_ids))
-            .order_by(VisitPartner.partner),
+            select(col(VisitPartner.visit_id), col(VisitPartner.partner))
+            .where(col(VisitPartner.visit_id).in_(visible_ids))
+            .order_by(col(VisitPartner.partner)),
         )
         resolutions = _joined_lists(
             connection,
-            select(VisitResolution.visit_id, VisitResolution.resolution)
-            .where(VisitResolution.visit_id.in_(visible_ids))
-            .order_by(VisitResolution.resolution),
+            select(col(VisitResolution.visit_id), col(VisitResolution.resolution))
+            .where(col(VisitResolution.visit_id).in_(visible_ids))
+            .order_by(col(VisitResolution.resolution)),
         )
     frame.insert(10, "partners", [partners.get(v, "") for v in frame["visit_id"]])
     frame.insert(11, "resolutions", [resolutions.get(v, "") for v in frame["visit_id"]])
@@ -190,7 +196,7 @@ def get_visit(engine: Engine, actor: Actor, visit_id: str, level=None) -> dict:
         row = _one(
             connection,
             select(*_stored(Visit, "visits.csv"), baseline_shown(level).label("baseline_seen")).where(
-                Visit.visit_id == visit_id, visit_visible(level)
+                col(Visit.visit_id) == visit_id, visit_visible(level)
             ),
             "visit",
             visit_id,
@@ -199,14 +205,16 @@ def get_visit(engine: Engine, actor: Actor, visit_id: str, level=None) -> dict:
             del row["baseline_visit_id"]
         row["partners"] = list(
             connection.execute(
-                select(VisitPartner.partner).where(VisitPartner.visit_id == visit_id).order_by(VisitPartner.partner)
+                select(col(VisitPartner.partner))
+                .where(col(VisitPartner.visit_id) == visit_id)
+                .order_by(col(VisitPartner.partner))
             ).scalars()
         )
         row["resolutions"] = list(
             connection.execute(
-                select(VisitResolution.resolution)
-                .where(VisitResolution.visit_id == visit_id)
-                .order_by(VisitResolution.resolution)
+                select(col(VisitResolution.resolution))
+                .where(col(VisitResolution.visit_id) == visit_id)
+                .order_by(col(VisitResolution.resolution))
             ).scalars()
         )
     return row
@@ -234,9 +242,9 @@ def _latest_assessment(level, column):
     assessing_visit = aliased(Visit)
     return (
         select(column)
-        .join(assessing_visit, assessing_visit.visit_id == Assessment.visit_id)
-        .where(Assessment.finding_id == Finding.finding_id, assessment_visible(level))
-        .order_by(assessing_visit.start_date.desc())
+        .join(assessing_visit, col(assessing_visit.visit_id) == col(Assessment.visit_id))
+        .where(col(Assessment.finding_id) == col(Finding.finding_id), assessment_visible(level))
+        .order_by(col(assessing_visit.start_date).desc())
         .limit(1)
         .scalar_subquery()
     )
@@ -265,54 +273,58 @@ def list_findings(
     """
     require_schema(engine)
     level = effective_level(actor, level)
-    current_status = func.coalesce(_latest_assessment(level, Assessment.status), Status.not_assessed.value)
-    trackable = Finding.kind.in_(_TRACKABLE)
+    current_status = func.coalesce(_latest_assessment(level, col(Assessment.status)), Status.not_assessed.value)
+    trackable = col(Finding.kind).in_(_TRACKABLE)
     conditions = [finding_visible(level)]
     if state:
-        conditions.append(Visit.state == state)
+        conditions.append(col(Visit.state) == state)
     if visit_id:
-        conditions.append(Finding.visit_id == visit_id)
+        conditions.append(col(Finding.visit_id) == visit_id)
     if area:
-        conditions.append(or_(Finding.area == area, Finding.area.like(f"{area}.%")))
+        conditions.append(or_(col(Finding.area) == area, col(Finding.area).like(f"{area}.%")))
     if kind:
-        conditions.append(Finding.kind == kind)
+        conditions.append(col(Finding.kind) == kind)
     if status:
         conditions.extend([trackable, current_status == status])
     if text and text.strip():
         pattern = f"%{text.strip()}%"
         conditions.append(
-            or_(Finding.finding_id.ilike(pattern), Finding.title.ilike(pattern), Finding.detail.ilike(pattern))
+            or_(
+                col(Finding.finding_id).ilike(pattern),
+                col(Finding.title).ilike(pattern),
+                col(Finding.detail).ilike(pattern),
+            )
         )
-    base = select(Finding.finding_id).join(Visit, Visit.visit_id == Finding.visit_id).where(*conditions)
+    base = select(col(Finding.finding_id)).join(Visit, col(Visit.visit_id) == col(Finding.visit_id)).where(*conditions)
     # Natural order of the trailing number (KOR-2023-F2 before KOR-2023-F10) in SQL, so that only
     # the page's rows are read: the id without its trailing digits, then its length, then the id.
     natural = (
-        Visit.start_date,
-        func.rtrim(Finding.finding_id, "0123456789"),
-        func.length(Finding.finding_id),
-        Finding.finding_id,
+        col(Visit.start_date),
+        func.rtrim(col(Finding.finding_id), "0123456789"),
+        func.length(col(Finding.finding_id)),
+        col(Finding.finding_id),
     )
     # The page's ids first: the correlated status columns are then computed for its rows only.
     page = base.order_by(*natural).limit(limit).offset(offset).subquery()
     query = (
         select(
-            Finding.finding_id,
-            Finding.visit_id,
-            Visit.state,
-            Finding.area,
-            ThematicArea.name.label("area_name"),
-            Finding.kind,
-            Finding.priority,
-            func.coalesce(Finding.severity, "").label("severity"),
-            Finding.title,
+            col(Finding.finding_id),
+            col(Finding.visit_id),
+            col(Visit.state),
+            col(Finding.area),
+            col(ThematicArea.name).label("area_name"),
+            col(Finding.kind),
+            col(Finding.priority),
+            func.coalesce(col(Finding.severity), "").label("severity"),
+            col(Finding.title),
             case((trackable, current_status), else_="").label("status"),
-            func.coalesce(_latest_assessment(level, Assessment.visit_id), "").label("assessed_at"),
-            case((continued_shown(level), Finding.continues), else_="").label("continues"),
-            Finding.confidentiality,
+            func.coalesce(_latest_assessment(level, col(Assessment.visit_id)), "").label("assessed_at"),
+            case((continued_shown(level), col(Finding.continues)), else_="").label("continues"),
+            col(Finding.confidentiality),
         )
-        .join(page, page.c.finding_id == Finding.finding_id)
-        .join(Visit, Visit.visit_id == Finding.visit_id)
-        .join(ThematicArea, ThematicArea.code == Finding.area)
+        .join(page, page.c.finding_id == col(Finding.finding_id))
+        .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
+        .join(ThematicArea, col(ThematicArea.code) == col(Finding.area))
         .order_by(*natural)
     )
     with reading(engine) as connection:
@@ -328,7 +340,7 @@ def next_finding_id(engine: Engine, visit_id: str) -> str:
     with reading(engine) as connection:
         # Every finding counts, whatever its level: a proposed id must be free.
         taken = connection.execute(
-            select(Finding.finding_id).where(Finding.finding_id.startswith(prefix, autoescape=True))
+            select(col(Finding.finding_id)).where(col(Finding.finding_id).startswith(prefix, autoescape=True))
         ).scalars()
         numbers = [m for m in (re.fullmatch(r"(\d+)", f.removeprefix(prefix)) for f in taken) if m]
     if not numbers:
@@ -347,15 +359,15 @@ def finding_panel(engine: Engine, actor: Actor, finding_id: str) -> tuple[dict, 
             connection,
             select(
                 *_stored(Finding, "findings.csv"),
-                ThematicArea.name.label("area_name"),
-                Visit.state,
-                Visit.start_date.label("visit_start"),
-                Visit.withdrawn.label("visit_withdrawn"),
+                col(ThematicArea.name).label("area_name"),
+                col(Visit.state),
+                col(Visit.start_date).label("visit_start"),
+                col(Visit.withdrawn).label("visit_withdrawn"),
                 continued_shown(level, include_withdrawn=True).label("continued_seen"),
             )
-            .join(Visit, Visit.visit_id == Finding.visit_id)
-            .join(ThematicArea, ThematicArea.code == Finding.area)
-            .where(Finding.finding_id == finding_id, finding_visible(level, include_withdrawn=True)),
+            .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
+            .join(ThematicArea, col(ThematicArea.code) == col(Finding.area))
+            .where(col(Finding.finding_id) == finding_id, finding_visible(level, include_withdrawn=True)),
             "finding",
             finding_id,
         )
@@ -363,34 +375,34 @@ def finding_panel(engine: Engine, actor: Actor, finding_id: str) -> tuple[dict, 
             finding["continues"] = None
         finding["resolutions"] = list(
             connection.execute(
-                select(FindingResolution.resolution)
-                .where(FindingResolution.finding_id == finding_id)
-                .order_by(FindingResolution.resolution)
+                select(col(FindingResolution.resolution))
+                .where(col(FindingResolution.finding_id) == finding_id)
+                .order_by(col(FindingResolution.resolution))
             ).scalars()
         )
         assessed = _frame(
             connection,
             select(
-                Assessment.visit_id,
-                Visit.start_date,
-                Assessment.status,
-                Assessment.evidence,
-                Assessment.assessed_on,
-                Assessment.confidentiality,
+                col(Assessment.visit_id),
+                col(Visit.start_date),
+                col(Assessment.status),
+                col(Assessment.evidence),
+                col(Assessment.assessed_on),
+                col(Assessment.confidentiality),
             )
-            .join(Visit, Visit.visit_id == Assessment.visit_id)
-            .where(Assessment.finding_id == finding_id, assessment_visible(level))
-            .order_by(Visit.start_date),
+            .join(Visit, col(Visit.visit_id) == col(Assessment.visit_id))
+            .where(col(Assessment.finding_id) == finding_id, assessment_visible(level))
+            .order_by(col(Visit.start_date)),
         )
         later = _frame(
             connection,
-            select(Visit.visit_id, Visit.kind, Visit.start_date, Visit.end_date)
+            select(col(Visit.visit_id), col(Visit.kind), col(Visit.start_date), col(Visit.end_date))
             .where(
-                Visit.state == finding["state"],
-                Visit.start_date > finding["visit_start"],
+                col(Visit.state) == finding["state"],
+                col(Visit.start_date) > finding["visit_start"],
                 visit_visible(level),
             )
-            .order_by(Visit.start_date.desc()),
+            .order_by(col(Visit.start_date).desc()),
         )
     return finding, assessed, later
 
@@ -406,8 +418,8 @@ def get_finding(engine: Engine, actor: Actor, finding_id: str, level=None) -> di
         row = _one(
             connection,
             select(*_stored(Finding, "findings.csv"), continued_shown(level).label("continued_seen"))
-            .join(Visit, Visit.visit_id == Finding.visit_id)
-            .where(Finding.finding_id == finding_id, finding_visible(level)),
+            .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
+            .where(col(Finding.finding_id) == finding_id, finding_visible(level)),
             "finding",
             finding_id,
         )
@@ -415,9 +427,9 @@ def get_finding(engine: Engine, actor: Actor, finding_id: str, level=None) -> di
             del row["continues"]
         row["resolutions"] = list(
             connection.execute(
-                select(FindingResolution.resolution)
-                .where(FindingResolution.finding_id == finding_id)
-                .order_by(FindingResolution.resolution)
+                select(col(FindingResolution.resolution))
+                .where(col(FindingResolution.finding_id) == finding_id)
+                .order_by(col(FindingResolution.resolution))
             ).scalars()
         )
     return row
@@ -428,11 +440,11 @@ def finding_counts(engine: Engine, actor: Actor, level=None) -> pd.DataFrame:
     require_schema(engine)
     level = effective_level(actor, level)
     query = (
-        select(Finding.visit_id, Visit.state, Finding.kind, func.count().label("findings"))
-        .join(Visit, Visit.visit_id == Finding.visit_id)
+        select(col(Finding.visit_id), col(Visit.state), col(Finding.kind), func.count().label("findings"))
+        .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
         .where(finding_visible(level))
-        .group_by(Finding.visit_id, Visit.state, Finding.kind)
-        .order_by(Finding.visit_id, Finding.kind)
+        .group_by(col(Finding.visit_id), col(Visit.state), col(Finding.kind))
+        .order_by(col(Finding.visit_id), col(Finding.kind))
     )
     with reading(engine) as connection:
         return _frame(connection, query)
@@ -470,8 +482,9 @@ def assessment_changes(original: pd.DataFrame, edited: pd.DataFrame) -> list[dic
 
     before, after = cleaned(original), cleaned(edited)
     changes = []
-    for finding_id, row in after.iterrows():
-        if finding_id not in before.index or not row.equals(before.loc[finding_id]):
+    for index, row in after.iterrows():
+        finding_id = str(index)
+        if finding_id not in before.index or not row.equals(cast(pd.Series, before.loc[finding_id])):
             changes.append({"finding_id": finding_id, "status": row["status"], "evidence": row["evidence"]})
     return changes
 
@@ -487,25 +500,25 @@ def list_meetings(
     level = effective_level(actor, level)
     query = (
         select(
-            Meeting.meeting_id,
-            Meeting.visit_id,
-            Visit.state,
-            Meeting.date,
-            Meeting.kind,
-            Meeting.counterpart,
-            Meeting.sector,
-            func.coalesce(Meeting.area, "").label("area"),
-            Meeting.notes,
-            Meeting.confidentiality,
+            col(Meeting.meeting_id),
+            col(Meeting.visit_id),
+            col(Visit.state),
+            col(Meeting.date),
+            col(Meeting.kind),
+            col(Meeting.counterpart),
+            col(Meeting.sector),
+            func.coalesce(col(Meeting.area), "").label("area"),
+            col(Meeting.notes),
+            col(Meeting.confidentiality),
         )
-        .join(Visit, Visit.visit_id == Meeting.visit_id)
+        .join(Visit, col(Visit.visit_id) == col(Meeting.visit_id))
         .where(meeting_visible(level))
-        .order_by(Visit.start_date.desc(), Meeting.date, Meeting.meeting_id)
+        .order_by(col(Visit.start_date).desc(), col(Meeting.date), col(Meeting.meeting_id))
     )
     if state:
-        query = query.where(Visit.state == state)
+        query = query.where(col(Visit.state) == state)
     if visit_id:
-        query = query.where(Meeting.visit_id == visit_id)
+        query = query.where(col(Meeting.visit_id) == visit_id)
     with reading(engine) as connection:
         return _frame(connection, query)
 
@@ -518,8 +531,8 @@ def get_meeting(engine: Engine, actor: Actor, meeting_id: str, level=None) -> di
         return _one(
             connection,
             select(*_stored(Meeting, "meetings.csv"))
-            .join(Visit, Visit.visit_id == Meeting.visit_id)
-            .where(Meeting.meeting_id == meeting_id, meeting_visible(level)),
+            .join(Visit, col(Visit.visit_id) == col(Meeting.visit_id))
+            .where(col(Meeting.meeting_id) == meeting_id, meeting_visible(level)),
             "meeting",
             meeting_id,
         )
@@ -530,11 +543,11 @@ def meeting_footprint(engine: Engine, actor: Actor, visit_id: str, level=None) -
     require_schema(engine)
     level = effective_level(actor, level)
     query = (
-        select(Meeting.kind, Meeting.sector, func.count().label("meetings"))
-        .join(Visit, Visit.visit_id == Meeting.visit_id)
-        .where(Meeting.visit_id == visit_id, meeting_visible(level))
-        .group_by(Meeting.kind, Meeting.sector)
-        .order_by(Meeting.kind, Meeting.sector)
+        select(col(Meeting.kind), col(Meeting.sector), func.count().label("meetings"))
+        .join(Visit, col(Visit.visit_id) == col(Meeting.visit_id))
+        .where(col(Meeting.visit_id) == visit_id, meeting_visible(level))
+        .group_by(col(Meeting.kind), col(Meeting.sector))
+        .order_by(col(Meeting.kind), col(Meeting.sector))
     )
     with reading(engine) as connection:
         return _frame(connection, query)
@@ -673,14 +686,14 @@ def _shown(connection: Connection, actor: Actor, spec, key: str) -> bool:
     level = actor.clearance
     match spec.entity:
         case "visit":
-            query = visible_visits(level).where(Visit.visit_id == key)
+            query = visible_visits(level).where(col(Visit.visit_id) == key)
         case "finding":
-            query = visible_findings(level).where(Finding.finding_id == key)
+            query = visible_findings(level).where(col(Finding.finding_id) == key)
         case "meeting":
             query = (
                 select(Meeting)
-                .join(Visit, Visit.visit_id == Meeting.visit_id)
-                .where(Meeting.meeting_id == key, meeting_visible(level))
+                .join(Visit, col(Visit.visit_id) == col(Meeting.visit_id))
+                .where(col(Meeting.meeting_id) == key, meeting_visible(level))
             )
         case _:
             return True

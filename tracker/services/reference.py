@@ -6,7 +6,7 @@ from sqlalchemy import Engine, insert, select
 
 from tracker import taxonomy
 from tracker.db import upgrade, writing
-from tracker.models import MemberState, PartnerOrg, Resolution, ThematicArea
+from tracker.models import MemberState, PartnerOrg, Resolution, ThematicArea, table_of
 
 
 @dataclass
@@ -36,20 +36,20 @@ def seed_reference_data(engine: Engine) -> SeedResult:
         return SeedResult(
             states=_insert_missing(
                 connection,
-                MemberState.__table__,
+                table_of(MemberState),
                 "iso3",
                 [{"iso3": i, "name": n, "region": r} for i, n, r in taxonomy.member_states()],
             ),
             # Parents come first in taxonomy order, so foreign keys resolve row by row.
-            areas=_insert_missing(connection, ThematicArea.__table__, "code", areas),
+            areas=_insert_missing(connection, table_of(ThematicArea), "code", areas),
             resolutions=_insert_missing(
                 connection,
-                Resolution.__table__,
+                table_of(Resolution),
                 "number",
                 [{"number": n, "year": y, "title": t} for n, y, t in taxonomy.RESOLUTIONS],
             ),
             partners=_insert_missing(
-                connection, PartnerOrg.__table__, "code", [{"code": c, "name": n} for c, n in taxonomy.PARTNERS]
+                connection, table_of(PartnerOrg), "code", [{"code": c, "name": n} for c, n in taxonomy.PARTNERS]
             ),
         )
 

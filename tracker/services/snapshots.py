@@ -11,17 +11,18 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select, text
 
 from tracker.db import reading, require_schema, writing
 from tracker.errors import NotFound, TrackerError
-from tracker.models import STATUS_SCORE, Confidentiality, ReportSnapshot, Status
+from tracker.models import STATUS_SCORE, Confidentiality, ReportSnapshot, Status, table_of
 from tracker.services import audit, comparison
 from tracker.services.access import Actor, no_such, require_writer, snapshot_visible
 
-snapshot_table = ReportSnapshot.__table__
+snapshot_table = table_of(ReportSnapshot)
 
 LIST_COLUMNS = ["id", "title", "scope", "level", "format", "issued_by", "issued_at", "sha256", "size"]
 NOW = "now"
@@ -158,7 +159,7 @@ def issue(
     title = "".join(character for character in " ".join((title or "").split()) if character.isprintable())
     if not title:
         raise TrackerError("an issued report needs a title", 'give one, e.g. --issue "Republic of Korea, 2024"')
-    row = {
+    row: dict[str, Any] = {
         "title": title,
         "scope": scope,
         "level": Confidentiality(level).value,
@@ -323,6 +324,7 @@ def overall_index(reported: Reported) -> float | None:
 def diff(engine: Engine, actor: Actor, from_id: int | str, to_id: int | str | None = None) -> dict:
     """Snapshot `from_id` against snapshot `to_id`, or against now, at the first one's level and scope."""
     first = get(engine, actor, from_id)
+    target: int | str
     if to_id is None:
         second, target = current(engine, actor, first.scope, first.level), NOW
     else:

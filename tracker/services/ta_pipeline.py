@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, and_, case, func, literal, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
+from sqlmodel import col
 
 from tracker.db import reading, require_schema
 from tracker.models import Finding, FindingKind, MemberState, PartnerOrg, TAProvider, TARecord, TAStatus, Visit
@@ -22,8 +23,6 @@ from tracker.services.access import (
     ta_visible,
     visible_addresses,
 )
-from tracker.services.bundle_format import SPECS
-from tracker.services.records import FileCounts, _save
 
 STATUS_ORDER: tuple[str, ...] = tuple(status.value for status in TAStatus)
 # Past these the State has its assistance or has said no; the others are still to be brought about.
@@ -45,46 +44,48 @@ class PipelineFilter:
 def _needs(level, where: PipelineFilter) -> tuple[Select, object]:
     """Every visible TA need with its record (if one is visible), filtered; and the status column."""
     record, addressed = aliased(TARecord), aliased(Finding)
-    status = func.coalesce(record.status, literal(TAStatus.identified.value))
+    status = func.coalesce(col(record.status), literal(TAStatus.identified.value))
     query = (
         select(
-            Finding.finding_id,
-            Visit.state,
-            MemberState.name.label("state_name"),
-            MemberState.region,
-            Finding.visit_id,
-            Finding.area,
-            Finding.title,
+            col(Finding.finding_id),
+            col(Visit.state),
+            col(MemberState.name).label("state_name"),
+            col(MemberState.region),
+            col(Finding.visit_id),
+            col(Finding.area),
+            col(Finding.title),
             status.label("status"),
             visible_addresses(level, record).label("addresses"),
             case(
                 (
                     addressed_shown(level, record),
-                    select(addressed.title).where(addressed.finding_id == record.addresses).scalar_subquery(),
+                    select(col(addressed.title))
+                    .where(col(addressed.finding_id) == col(record.addresses))
+                    .scalar_subquery(),
                 ),
                 else_=literal(""),
             ).label("addresses_title"),
-            record.updated_on,
-            func.coalesce(record.note, literal("")).label("note"),
-            func.coalesce(record.confidentiality, Finding.confidentiality).label("confidentiality"),
-            record.finding_id.label("record_id"),
+            col(record.updated_on),
+            func.coalesce(col(record.note), literal("")).label("note"),
+            func.coalesce(col(record.confidentiality), col(Finding.confidentiality)).label("confidentiality"),
+            col(record.finding_id).label("record_id"),
         )
-        .join(Visit, Visit.visit_id == Finding.visit_id)
-        .join(MemberState, MemberState.iso3 == Visit.state)
-        .outerjoin(record, and_(record.finding_id == Finding.finding_id, ta_visible(level, record)))
-        .where(Finding.kind == FindingKind.ta_need.value, finding_visible(level))
+        .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
+        .join(MemberState, col(MemberState.iso3) == col(Visit.state))
+        .outerjoin(record, and_(col(record.finding_id) == col(Finding.finding_id), ta_visible(level, record)))
+        .where(col(Finding.kind) == FindingKind.ta_need.value, finding_visible(level))
     )
     if where.states:
-        query = query.where(Visit.state.in_(where.states))
+        query = query.where(col(Visit.state).in_(where.states))
     if where.regions:
-        query = query.where(MemberState.region.in_(where.regions))
+        query = query.where(col(MemberState.region).in_(where.regions))
     if where.visits:
-        query = query.where(Finding.visit_id.in_(where.visits))
+        query = query.where(col(Finding.visit_id).in_(where.visits))
     if where.statuses:
         query = query.where(status.in_(where.statuses))
     if where.providers:
-        named = select(TAProvider.finding_id).where(
-            TAProvider.finding_id == record.finding_id, TAProvider.partner.in_(where.providers)
+        named = select(col(TAProvider.finding_id)).where(
+            col(TAProvider.finding_id) == col(record.finding_id), col(TAProvider.partner).in_(where.providers)
         )
         query = query.where(named.exists())
     return query, status
@@ -95,9 +96,9 @@ def _providers(connection: Connection, finding_ids: Iterable[str]) -> dict[str, 
     found: dict[str, list[str]] = {}
     for start in range(0, len(ids), 1000):
         for finding_id, partner in connection.execute(
-            select(TAProvider.finding_id, TAProvider.partner)
-            .where(TAProvider.finding_id.in_(ids[start : start + 1000]))
-            .order_by(TAProvider.finding_id, TAProvider.partner)
+            select(col(TAProvider.finding_id), col(TAProvider.partner))
+            .where(col(TAProvider.finding_id).in_(ids[start : start + 1000]))
+            .order_by(col(TAProvider.finding_id), col(TAProvider.partner))
         ):
             found.setdefault(finding_id, []).append(partner)
     return found
@@ -109,7 +110,7 @@ def pipeline(engine: Engine, actor: Actor, level=None, where: PipelineFilter | N
     level = effective_level(actor, level)
     query, _ = _needs(level, where or PipelineFilter())
     with reading(engine) as connection:
-        result = connection.execute(query.order_by(Visit.state, Finding.visit_id, Finding.finding_id))
+        result = connection.execute(query.order_by(col(Visit.state), col(Finding.visit_id), col(Finding.finding_id)))
         frame = pd.DataFrame(result.all(), columns=list(result.keys()))
         # Providers belong to the TA record, so they are shown only where the record is.
         providers = _providers(connection, frame["record_id"].dropna().tolist())
@@ -125,7 +126,7 @@ def by_status(engine: Engine, actor: Actor, level=None, where: PipelineFilter | 
     query, _ = _needs(level, where or PipelineFilter())
     counted = select(query.subquery().c.status, func.count().label("needs")).group_by("status")
     with reading(engine) as connection:
-        counts = dict(connection.execute(counted).all())
+        counts: dict[str, int] = dict(connection.execute(counted).all())
     return pd.DataFrame({"status": STATUS_ORDER, "needs": [int(counts.get(s, 0)) for s in STATUS_ORDER]})
 
 
@@ -135,17 +136,17 @@ def by_provider(engine: Engine, actor: Actor, level=None, where: PipelineFilter 
     level = effective_level(actor, level)
     query, _ = _needs(level, where or PipelineFilter())
     needs = query.subquery()
-    provider = func.coalesce(TAProvider.partner, literal(NO_PROVIDER))
+    provider = func.coalesce(col(TAProvider.partner), literal(NO_PROVIDER))
     counted = (
         select(provider.label("provider"), needs.c.status, func.count().label("needs"))
         .select_from(needs)
-        .outerjoin(TAProvider, TAProvider.finding_id == needs.c.record_id)
+        .outerjoin(TAProvider, col(TAProvider.finding_id) == needs.c.record_id)
         .group_by(provider, needs.c.status)
     )
     with reading(engine) as connection:
         result = connection.execute(counted)
         frame = pd.DataFrame(result.all(), columns=list(result.keys()))
-        names = dict(connection.execute(select(PartnerOrg.code, PartnerOrg.name)).all())
+        names = dict(connection.execute(select(col(PartnerOrg.code), col(PartnerOrg.name))).all())
     if frame.empty:
         return pd.DataFrame(columns=["provider", "provider_name", *STATUS_ORDER, "total"])
     table = frame.pivot_table(index="provider", columns="status", values="needs", aggfunc="sum", fill_value=0)
@@ -159,8 +160,3 @@ def by_provider(engine: Engine, actor: Actor, level=None, where: PipelineFilter 
         ["_last", "total", "provider"], ascending=[True, False, True]
     )
     return table.drop(columns="_last").reset_index(drop=True)
-
-
-def save_ta_record(engine: Engine, actor: Actor, data: dict) -> FileCounts:
-    """Record (or change) one TA need's place in the pipeline; the fields are the columns of ta.csv."""
-    return _save(engine, actor, SPECS["ta.csv"].name, [data], new=None)

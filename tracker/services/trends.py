@@ -2,6 +2,7 @@
 
 import pandas as pd
 from sqlalchemy import Engine, func, select
+from sqlmodel import col
 
 from tracker.db import reading, require_schema
 from tracker.models import Visit
@@ -17,7 +18,9 @@ def visit_count(engine: Engine, actor: Actor, iso3: str, level=None) -> int:
     """How many of the State's visits the reader may see at the level."""
     require_schema(engine)
     level = effective_level(actor, level)
-    query = select(func.count()).select_from(Visit).where(Visit.state == iso3.strip().upper(), visit_visible(level))
+    query = (
+        select(func.count()).select_from(Visit).where(col(Visit.state) == iso3.strip().upper(), visit_visible(level))
+    )
     with reading(engine) as connection:
         return int(connection.execute(query).scalar_one())
 

@@ -9,6 +9,8 @@ import datetime as dt
 import hashlib
 import threading
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
 
 import pandas as pd
 from argon2 import PasswordHasher
@@ -19,11 +21,12 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from tracker.config import get_settings
 from tracker.db import require_schema, writing
 from tracker.errors import NotFound, PermissionDenied, TrackerError
-from tracker.models import Confidentiality, Role, User, UserCreate
+from tracker.models import Confidentiality, Role, User, UserCreate, table_of
 from tracker.services import audit
 from tracker.services.access import Actor, require_admin
 
-user_table = User.__table__
+user_table = table_of(User)
+_E = TypeVar("_E", bound=StrEnum)
 hasher = PasswordHasher()
 
 # Verified when the username is unknown, so that a wrong name takes as long as a wrong password.
@@ -148,15 +151,15 @@ def _change(
 
 def set_role(engine: Engine, actor: Actor, username: str, role: str | Role) -> None:
     require_admin(actor)
-    role = _enum(Role, role, "role")
-    _change(engine, actor, username, {"role": role.value})
+    chosen = _enum(Role, role, "role")
+    _change(engine, actor, username, {"role": chosen.value})
 
 
 def set_clearance(engine: Engine, actor: Actor, username: str, clearance: str | Confidentiality) -> None:
     require_admin(actor)
-    clearance = _enum(Confidentiality, clearance, "clearance")
-    _require_within_clearance(actor, clearance, "make an account")
-    _change(engine, actor, username, {"clearance": clearance.value}, within=actor)
+    chosen = _enum(Confidentiality, clearance, "clearance")
+    _require_within_clearance(actor, chosen, "make an account")
+    _change(engine, actor, username, {"clearance": chosen.value}, within=actor)
 
 
 def set_disabled(engine: Engine, actor: Actor, username: str, disabled: bool = True) -> None:
@@ -178,7 +181,7 @@ def set_password(engine: Engine, actor: Actor, username: str, password: str) -> 
     _forget_tries(username)
 
 
-def _enum(kind, value, name: str):
+def _enum(kind: type[_E], value: object, name: str) -> _E:
     try:
         return kind(str(value).strip().lower())
     except ValueError:
@@ -327,3 +330,11 @@ def _verify(password_hash: str, password: str) -> bool:
         return hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def changes_sign_in(*, disabled: bool, locked: bool, may_sign_in: bool) -> bool:
+    """Whether letting an account sign in (or not) changes it: it flips `disabled`, or it lifts a lockout.
+
+    The Admin page's "May sign in" switch saves through `set_disabled` only when this holds.
+    """
+    return may_sign_in == disabled or (may_sign_in and locked)

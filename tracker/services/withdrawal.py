@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, Select, delete, literal, select, union_all
+from sqlmodel import SQLModel, col
 
 from tracker.db import reading, require_schema, writing
 from tracker.errors import NotFound, TrackerError
@@ -21,6 +22,7 @@ from tracker.models import (
     Visit,
     VisitPartner,
     VisitResolution,
+    table_of,
 )
 from tracker.services import audit
 from tracker.services.access import (
@@ -42,7 +44,7 @@ ENTITIES = {
     "assessment": "assessments.csv",
     "meeting": "meetings.csv",
 }
-_MODELS = {"visit": Visit, "finding": Finding, "assessment": Assessment, "meeting": Meeting}
+_MODELS: dict[str, type[SQLModel]] = {"visit": Visit, "finding": Finding, "assessment": Assessment, "meeting": Meeting}
 
 
 @dataclass(frozen=True)
@@ -85,11 +87,11 @@ def visible_query(entity: str, level: Confidentiality, *columns) -> Select:
         case "visit":
             return query.where(visit_visible(level, include_withdrawn=True))
         case "finding":
-            return query.join(Visit, Visit.visit_id == Finding.visit_id).where(
+            return query.join(Visit, col(Visit.visit_id) == col(Finding.visit_id)).where(
                 finding_visible(level, include_withdrawn=True)
             )
         case "meeting":
-            return query.join(Visit, Visit.visit_id == Meeting.visit_id).where(
+            return query.join(Visit, col(Visit.visit_id) == col(Meeting.visit_id)).where(
                 meeting_visible(level, include_withdrawn=True)
             )
     return query.where(assessment_visible(level, include_withdrawn=True))
@@ -154,15 +156,19 @@ def withdrawn_rows(engine: Engine, actor: Actor, level=None) -> pd.DataFrame:
     parts = []
     for entity, model in _MODELS.items():
         spec = SPECS[ENTITIES[entity]]
-        key = model.finding_id + "/" + model.visit_id if entity == "assessment" else getattr(model, spec.key[0])
+        key = (
+            col(Assessment.finding_id) + "/" + col(Assessment.visit_id)
+            if entity == "assessment"
+            else getattr(model, spec.key[0])
+        )
         parts.append(
             visible_query(
                 entity,
                 level,
                 literal(entity).label("entity"),
                 key.label("key"),
-                model.withdrawn.label("reason"),
-            ).where(model.withdrawn.is_not(None))
+                table_of(model).c.withdrawn.label("reason"),
+            ).where(table_of(model).c.withdrawn.is_not(None))
         )
     query = union_all(*parts)
     with reading(engine) as connection:
@@ -172,7 +178,7 @@ def withdrawn_rows(engine: Engine, actor: Actor, level=None) -> pd.DataFrame:
 
 
 # What may point at a row, per entity: (table, column) pairs.
-_DEPENDENTS = {
+_DEPENDENTS: dict[str, list[tuple[type[SQLModel], str]]] = {
     "visit": [
         (Finding, "visit_id"),
         (Meeting, "visit_id"),
@@ -181,7 +187,7 @@ _DEPENDENTS = {
     ],
     "finding": [(Assessment, "finding_id"), (Finding, "continues")],
 }
-_LINKS = {"visit": [VisitPartner, VisitResolution], "finding": [FindingResolution]}
+_LINKS: dict[str, list[type[SQLModel]]] = {"visit": [VisitPartner, VisitResolution], "finding": [FindingResolution]}
 
 
 def delete_permanently(engine: Engine, actor: Actor, entity: str, key: str) -> dict:
@@ -198,11 +204,12 @@ def delete_permanently(engine: Engine, actor: Actor, entity: str, key: str) -> d
                 select(getattr(model, column)).where(getattr(model, column) == row.key).limit(1)
             ).first():
                 raise TrackerError(
-                    f"{row} cannot be deleted: other rows ({model.__tablename__.replace('_', ' ')}s) depend on it",
+                    f"{row} cannot be deleted: other rows ({table_of(model).name.replace('_', ' ')}s) depend on it",
                     "withdraw it instead, or delete those rows first",
                 )
         for link in _LINKS.get(row.entity, []):
-            owner = link.visit_id if hasattr(link, "visit_id") else link.finding_id
+            columns = table_of(link).c
+            owner = columns.visit_id if "visit_id" in columns else columns.finding_id
             connection.execute(delete(link).where(owner == row.key))
         connection.execute(delete(table).where(*[table.c[k] == v for k, v in row.key_values.items()]))
         audit.record(connection, actor, "delete", row.entity, row.key, audit.diff(stored, None))

@@ -6,8 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from tracker.errors import TrackerError
-from tracker.models import Confidentiality, Role
+from tracker.models import DEFAULT_CONFIDENTIALITY, Confidentiality, Role
 from tracker.services import audit, users
+from tracker.services.access import has_full_clearance
 from tracker.ui import common
 
 st.title("Admin")
@@ -64,7 +65,7 @@ with users_tab:
         clearance = st.selectbox(
             "Clearance",
             LEVELS,
-            index=LEVELS.index("committee"),
+            index=LEVELS.index(DEFAULT_CONFIDENTIALITY.value),
             format_func=common.label,
             help="The most restricted level this user may see.",
         )
@@ -97,7 +98,11 @@ with users_tab:
                             users.set_role(engine, who, chosen, new_role)
                         if new_clearance != current["clearance"]:
                             users.set_clearance(engine, who, chosen, new_clearance)
-                        if enabled == bool(current["disabled"]) or (enabled and pd.notna(current["locked_until"])):
+                        if users.changes_sign_in(
+                            disabled=bool(current["disabled"]),
+                            locked=bool(pd.notna(current["locked_until"])),
+                            may_sign_in=enabled,
+                        ):
                             users.set_disabled(engine, who, chosen, disabled=not enabled)
 
                     attempt(save_changes, f"Saved the changes to {chosen}.")
@@ -114,7 +119,7 @@ with users_tab:
                         )
 
 with audit_tab:
-    if who.clearance != Confidentiality.restricted:
+    if not has_full_clearance(who):
         st.info(
             "The audit trail holds values of every confidentiality level; only administrators cleared for "
             "restricted may read it.",
@@ -124,7 +129,7 @@ with audit_tab:
     entity_column, key_column, since_column = st.columns(3)
     entity = entity_column.selectbox(
         "Entity",
-        ["", "visit", "finding", "assessment", "meeting", "thematic_area", "bundle", "user"],
+        ["", *audit.AUDITED_ENTITIES],
         format_func=lambda e: common.label(e) or "All",
         key="admin:entity",
     )

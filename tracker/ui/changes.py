@@ -8,6 +8,7 @@ import streamlit as st
 from tracker.errors import TrackerError
 from tracker.models import Confidentiality
 from tracker.services import charts, comparison, snapshots
+from tracker.services.frames import rows_of
 from tracker.services.wording import day as day_words
 from tracker.ui import common
 
@@ -38,13 +39,13 @@ if chosen_by == by_report:
     names = {
         int(row.id): f"{row.id}: {row.title} ({snapshots.scope_words(row.scope)}, {common.label(row.level)}, "
         f"{row.issued_at[:10]})"
-        for row in issued.itertuples()
+        for row in rows_of(issued)
     }
-    snapshot_id = st.selectbox("Issued report", list(names), format_func=names.get, key="changes:snapshot")
+    snapshot_id = st.selectbox("Issued report", list(names), format_func=common.named(names), key="changes:snapshot")
 else:
     scopes = {scope: snapshots.scope_words(scope) for scope in dict.fromkeys(issued["scope"])}
     scope_column, day_column = st.columns([3, 1])
-    scope = scope_column.selectbox("Scope", list(scopes), format_func=scopes.get, key="changes:scope")
+    scope = scope_column.selectbox("Scope", list(scopes), format_func=common.named(scopes), key="changes:scope")
     day = day_column.date_input("Date", value=dt.date.today(), format="YYYY-MM-DD", key="changes:date")
     end_of_day = dt.datetime.combine(day, dt.time.max, dt.UTC)
     on_scope = issued[(issued["scope"] == scope) & (issued["issued_at"] <= end_of_day.strftime("%Y-%m-%dT%H:%M:%SZ"))]

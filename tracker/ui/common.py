@@ -2,9 +2,10 @@
 
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -17,6 +18,7 @@ from tracker.models import Confidentiality
 from tracker.services import comparison, matrix, records
 from tracker.services.access import Actor, effective_level
 from tracker.services.bundle_format import escape_cell, unescape_cell
+from tracker.services.frames import rows_of
 from tracker.services.wording import date_span, label
 from tracker.ui.auth import current_actor
 
@@ -119,6 +121,12 @@ def followup_visits_or_stop(database: str, who: Actor, purpose: str, level: str 
         )
         st.stop()
     return followups
+
+
+@_cached
+def thematic_area_names(database: str) -> dict[str, str]:
+    """The areas' names as stored: an area renamed on the Findings page or by an import shows its new name."""
+    return comparison.thematic_area_names(_engine_for(database))
 
 
 @_cached
@@ -299,7 +307,7 @@ def visit_names(frame: pd.DataFrame) -> dict[str, str]:
     """{visit_id: "KOR-2023 · Republic of Korea, 22–25 May 2023"} for choosing a visit."""
     return {
         row.visit_id: f"{row.visit_id} · {row.state_name}, {date_span(row.start_date, row.end_date)}"
-        for row in frame.itertuples()
+        for row in rows_of(frame)
     }
 
 
@@ -493,3 +501,8 @@ def open_state_progress(state: str, followup: str, level: Confidentiality) -> No
         PAGES / "state_progress.py",
         query_params={"state": state, "followup": followup, "level": level.value},
     )
+
+
+def named(names: Mapping[Any, str]) -> Callable[[Any], str]:
+    """A widget's format_func: each option by its name in `names`, one not there by itself."""
+    return lambda option: names.get(option, str(option))

@@ -5,6 +5,7 @@ import streamlit as st
 
 from tracker.errors import TrackerError
 from tracker.services import continuity
+from tracker.services.frames import rows_of
 from tracker.services.wording import label
 from tracker.ui import common
 
@@ -73,7 +74,7 @@ def show_suggestions(frame: pd.DataFrame) -> None:
                 st.markdown(f"##### {common.plain(finding_id)}")
                 finding_text(first)
             with earlier:
-                for rank_at, row in enumerate(rows.itertuples(index=False), start=1):
+                for rank_at, row in enumerate(rows_of(rows, index=False), start=1):
                     values = row._asdict()
                     st.markdown(f"##### {common.plain(values['baseline_id'])} · score {values['score']:.2f}")
                     finding_text(values, "baseline_")

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from tracker.config import get_settings
-from tracker.models import Confidentiality, MilestoneKind
+from tracker.models import DEFAULT_CONFIDENTIALITY, Confidentiality, MilestoneKind
 from tracker.services import deadlines
 from tracker.services.access import Actor, effective_level
 from tracker.ui import common
@@ -103,7 +103,7 @@ def milestones_panel(who: Actor, visit_id: str) -> None:
             common.field_error(form, "date")
         with level:
             values["confidentiality"] = common.choice(
-                "Confidentiality", common.levels(who), "committee", f"{form}:confidentiality"
+                "Confidentiality", common.levels(who), DEFAULT_CONFIDENTIALITY.value, f"{form}:confidentiality"
             )
         values["note"] = st.text_input("Note", key=f"{form}:note")
         common.other_errors(form, ("milestone", "date", "confidentiality", "note"))

@@ -4,10 +4,12 @@ an assessment form, withdrawal and its History."""
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
+from streamlit.elements.lib.column_types import ColumnConfig
 
 from tracker.errors import TrackerError, ValidationFailed
-from tracker.models import TRACKABLE_KINDS, FindingKind, Severity, Status
+from tracker.models import DEFAULT_CONFIDENTIALITY, TRACKABLE_KINDS, FindingKind, Severity, Status
 from tracker.services import records, withdrawal
 from tracker.services.bundle_format import SPECS
 from tracker.services.wording import date_span, label
@@ -196,7 +198,7 @@ def edit(listed: list[str]) -> None:
             "Resolutions",
             list(options["resolutions"]),
             record.get("resolutions", []),
-            format_func=options["resolutions"].get,
+            format_func=common.named(options["resolutions"]),
             key=f"{form}:resolutions",
         )
         common.field_error(form, "resolutions")
@@ -216,7 +218,7 @@ def edit(listed: list[str]) -> None:
             values["confidentiality"] = common.choice(
                 "Confidentiality",
                 common.levels(who),
-                record.get("confidentiality", "committee"),
+                record.get("confidentiality", DEFAULT_CONFIDENTIALITY.value),
                 f"{form}:confidentiality",
             )
             common.field_error(form, "confidentiality")
@@ -267,14 +269,14 @@ def assess() -> None:
     source = common.worksheet(database, who, followup)
     # The finding's text comes first, so that each row is read before its status is set.
     order = ["finding_id", "title", "status", "evidence", "sub_area", "kind", "priority"]
-    columns = {
+    columns: dict[str, str | ColumnConfig] = {
         "finding_id": st.column_config.TextColumn("Id", pinned=True),
         "sub_area": "Area",
-        "kind": st.column_config.SelectboxColumn("Kind", options=list(kinds), format_func=kinds.get),
+        "kind": st.column_config.SelectboxColumn("Kind", options=list(kinds), format_func=common.named(kinds)),
         "priority": st.column_config.CheckboxColumn("Priority"),
         "title": st.column_config.TextColumn("Finding", width="large"),
         "status": st.column_config.SelectboxColumn(
-            "Status", options=list(statuses), format_func=statuses.get, required=True
+            "Status", options=list(statuses), format_func=common.named(statuses), required=True
         ),
         "evidence": st.column_config.TextColumn("Evidence", width="large"),
     }
@@ -310,10 +312,10 @@ def assess() -> None:
             except ValidationFailed as error:
                 common.message(error)
                 common.dataframe(
-                    [
+                    pd.DataFrame(
                         {"finding": e["key"].split("/")[0], "field": e["field"], "problem": e["message"]}
                         for e in error.errors
-                    ],
+                    ),
                     hide_index=True,
                     key="worksheet:errors",
                 )

@@ -7,7 +7,6 @@ import pandas as pd
 import streamlit as st
 
 from tracker.services import matrix
-from tracker.services.comparison import area_names
 from tracker.services.palette import STATUS_GROUP_COLOURS
 from tracker.ui import common
 
@@ -27,13 +26,17 @@ of_state = followups[followups["state"] == iso3]
 spans = {
     row.visit_id: f"{row.visit_id} ({common.date_span(row.start_date, row.end_date)})" for row in of_state.itertuples()
 }
-followup = pick_visit.selectbox("Follow-up visit", list(spans), format_func=spans.get, key=f"matrix:followup:{iso3}")
+followup = pick_visit.selectbox(
+    "Follow-up visit", list(spans), format_func=common.named(spans), key=f"matrix:followup:{iso3}"
+)
 with pick_level:
     level = common.viewing_level(who, key="matrix:level")
+if followup is None:
+    st.stop()
 
 shown = common.state_matrix(database, who, iso3, followup, level.value)
 latest = matrix.status_header(shown.visits[-1]) if shown.visits else None
-names = area_names()
+names = common.thematic_area_names(database)
 frame = shown.in_words()
 groups = shown.groups()
 top_areas = frame["Area"].str.split(".").str[0]
@@ -116,7 +119,7 @@ selection = common.dataframe(
 )
 rows = selection.selection.rows if selection else []
 if rows:
-    st.switch_page(FINDINGS_PAGE, query_params={"finding": visible.loc[rows[0], "Id"]})
+    st.switch_page(FINDINGS_PAGE, query_params={"finding": str(visible.loc[rows[0], "Id"])})
 
 engine = common.engine()
 this_state, every_state = st.columns(2)

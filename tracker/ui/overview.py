@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from tracker.services import charts
-from tracker.services.comparison import area_names
+from tracker.services.glance import overview_figures
 from tracker.ui import common, deadlines
 
 SORTS = {"name": "State name", "region": "Region", "index": "Index, highest first"}
@@ -44,16 +44,17 @@ if regions:
 index = common.cross_state_index(database, who, level.value)
 index = index[index["followup_visit"].isin(chosen["visit_id"])]
 overall = index[index["area"] == "ALL"].set_index("followup_visit")
-counts = common.finding_counts(database, who, level.value)
-findings = counts[counts["visit_id"].isin(set(chosen["visit_id"]) | set(chosen["baseline_visit_id"]))]["findings"].sum()
+figures = overview_figures(chosen, index, common.finding_counts(database, who, level.value))
 
 states, visits, recorded, mean_index = st.columns(4)
-states.metric("States with a follow-up", chosen["state"].nunique(), border=True)
-visits.metric("Follow-up visits", len(chosen), border=True)
-recorded.metric("Findings", int(findings), border=True, help="Recorded at these follow-up visits and their baselines.")
+states.metric("States with a follow-up", figures.states, border=True)
+visits.metric("Follow-up visits", figures.followup_visits, border=True)
+recorded.metric(
+    "Findings", figures.findings, border=True, help="Recorded at these follow-up visits and their baselines."
+)
 mean_index.metric(
     "Mean index (0–100)",
-    common.index_text(overall["implementation_index"].mean()),
+    common.index_text(figures.mean_index),
     border=True,
     help="The mean of the follow-up visits' overall implementation index; 100 means every baseline item closed.",
 )
@@ -86,7 +87,7 @@ def grid(rows: pd.DataFrame, title: str, key: str) -> None:
     cells = index.merge(rows[["visit_id", "row"]], left_on="followup_visit", right_on="visit_id")
     cells = cells.set_index("visit_id").loc[rows["visit_id"]].reset_index()
     event = st.plotly_chart(
-        charts.index_grid(cells, area_names(), title),
+        charts.index_grid(cells, common.thematic_area_names(database), title),
         key=key,
         on_select="rerun",
         selection_mode="points",

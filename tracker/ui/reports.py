@@ -8,6 +8,7 @@ import streamlit as st
 from tracker.models import Confidentiality
 from tracker.services import reports, snapshots
 from tracker.services.access import effective_level
+from tracker.services.frames import rows_of
 from tracker.ui import common
 
 FORMATS = {"docx": "Word (DOCX)", "html": "Web page (HTML)", "md": "Markdown"}
@@ -29,7 +30,7 @@ scope = st.radio(
 )
 if scope == by_state:
     names = common.visit_names(followups.sort_values("start_date", ascending=False))
-    followup = st.selectbox("Follow-up visit", list(names), format_func=names.get, key="reports:followup")
+    followup = st.selectbox("Follow-up visit", list(names), format_func=common.named(names), key="reports:followup")
     period = None
 else:
     # The current and the previous year: what a periodic report covers, and quick to write.
@@ -46,7 +47,7 @@ else:
     sort = st.radio(
         "Summary across States in order of",
         list(reports.PERIOD_SORTS),
-        format_func={"state": "State name", "index": "Implementation index, highest first"}.get,
+        format_func=common.named({"state": "State name", "index": "Implementation index, highest first"}),
         horizontal=True,
         key="reports:sort",
     )
@@ -61,14 +62,20 @@ level = level_column.selectbox(
     key="reports:level",
     help="The report holds only material at or below this level; you may choose up to your own clearance.",
 )
-fmt = format_column.radio("Format", list(FORMATS), format_func=FORMATS.get, horizontal=True, key="reports:format")
+fmt = format_column.radio(
+    "Format", list(FORMATS), format_func=common.named(FORMATS), horizontal=True, key="reports:format"
+)
 
-incomplete_period = period is not None and len(period) != 2
+# The period's first and last day, once both are chosen.
+days: tuple[dt.date, dt.date] | None = (
+    (period[0], period[1]) if isinstance(period, tuple) and len(period) == 2 else None
+)
+incomplete_period = period is not None and days is None
 if incomplete_period:
     st.caption("Choose the last day of the period too.")
 confirmed = True
-if period is not None and not incomplete_period:
-    start, end = period
+if days is not None:
+    start, end = days
     in_period = followups[(followups["start_date"] >= start) & (followups["start_date"] <= end)]
     estimate = reports.estimate_period_report(in_period["visit_id"].nunique(), fmt)
     if not estimate.visits:
@@ -97,14 +104,14 @@ if st.button(
         def advance(step: str):
             return lambda done, total, item: bar.progress(done / total, text=f"{step}: {item}")
 
-        if period is None:
+        if days is None:
             visit = followups.set_index("visit_id").loc[followup]
-            document = reports.build_state_report(common.engine(), who, visit["state"], followup, level)
+            document = reports.build_state_report(common.engine(), who, str(visit["state"]), followup, level)
             name = f"report-{followup}-{level}.{fmt}"
         else:
-            start, end = period
+            start, end = days
             document = reports.build_period_report(
-                common.engine(), who, start, end, level, progress=advance("Reading"), sort=sort
+                common.engine(), who, start, end, level, progress=advance("Reading"), sort=reports.period_sort(sort)
             )
             name = f"report-{start}-to-{end}-{level}.{fmt}"
         bar.progress(0.0, text="Drawing the charts…" if fmt == "docx" else "Writing…")
@@ -183,8 +190,10 @@ def archive(who) -> None:
         }
     )
     common.dataframe(shown, hide_index=True, width="stretch")
-    names = {int(row.id): f"{row.id}: {row.title}" for row in issued.itertuples()}
-    chosen = st.selectbox("Download an issued report", list(names), format_func=names.get, key="reports:archive")
+    names = {int(row.id): f"{row.id}: {row.title}" for row in rows_of(issued)}
+    chosen = st.selectbox(
+        "Download an issued report", list(names), format_func=common.named(names), key="reports:archive"
+    )
     with common.error_boundary():
         snapshot = snapshots.get(common.engine(), who, chosen)
         st.download_button(

@@ -6,12 +6,14 @@ place with an Undo that writes the previous values back as a new, audited change
 """
 
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from tracker.errors import TrackerError, ValidationFailed
 from tracker.services import history, withdrawal
+from tracker.services.frames import rows_of
 from tracker.services.importer import Change
 from tracker.services.records import Saved, field_errors
 from tracker.services.wording import label
@@ -59,7 +61,7 @@ def show_changes(changes: list[Change], key: str) -> None:
     )
 
 
-def propose(key: str, preview: Callable[[], Saved], payload: object) -> bool:
+def propose(key: str, preview: Callable[[], Saved], payload: Any) -> bool:
     """Run the save as a dry run and keep its changes for review; False (and a notice) when nothing changes.
 
     Raises ValidationFailed like the save itself would.
@@ -78,9 +80,7 @@ def pending(key: str) -> dict | None:
     return st.session_state.get(f"{key}:review")
 
 
-def confirm(
-    key: str, save: Callable[[object], Saved], success: str, *, after: Callable[[], None] | None = None
-) -> None:
+def confirm(key: str, save: Callable[[Any], Saved], success: str, *, after: Callable[[], None] | None = None) -> None:
     """Draw the pending review of `key` (if any) with Confirm and Back; Confirm runs `save(payload)`."""
     review = pending(key)
     if review is None:
@@ -229,7 +229,7 @@ def withdraw_panel(entity: str, key: str, who) -> None:
     saved_notice(notice, who)
 
 
-def delete_panel(entity: str, key: str, who, after: Callable[[], None] | None = None) -> None:
+def delete_panel(entity: str, key: str, who, after: Callable[[], object] | None = None) -> None:
     """For administrators: delete the row for good, once they tick that they mean it."""
     if not who.is_admin:
         return
@@ -256,7 +256,7 @@ def withdrawn_list(who) -> None:
         if rows.empty:
             st.caption("Nothing is withdrawn.")
             return
-        for row in rows.itertuples():
+        for row in rows_of(rows):
             what, restore = st.columns([5, 1])
             what.markdown(f"**{label(row.entity)} {common.plain(row.key)}**: {common.plain(row.reason)}")
             if who.can_write and restore.button("Restore", key=f"restore:{row.entity}:{row.key}"):

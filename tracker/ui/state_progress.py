@@ -4,7 +4,17 @@ import pandas as pd
 import streamlit as st
 
 from tracker.services import charts, trends
-from tracker.services.comparison import NewIssue, PriorityItem, areas_frame, as_frame, new_issues, priority_items
+from tracker.services.comparison import (
+    FollowupPriority,
+    NewIssue,
+    PriorityItem,
+    areas_frame,
+    as_frame,
+    followup_priorities,
+    new_issues,
+    priority_items,
+)
+from tracker.services.frames import rows_of
 from tracker.services.palette import STATUS_GROUP_COLOURS
 from tracker.ui import common, deadlines
 
@@ -24,15 +34,14 @@ with common.choices_in_url():
     iso3 = common.url_selectbox("State", states, key="progress:state", param="state", container=pick_state)
     of_state = followups[followups["state"] == iso3]
     spans = {
-        row.visit_id: f"{row.visit_id} ({common.date_span(row.start_date, row.end_date)})"
-        for row in of_state.itertuples()
+        row.visit_id: f"{row.visit_id} ({common.date_span(row.start_date, row.end_date)})" for row in rows_of(of_state)
     }
     followup = common.url_selectbox(
         "Follow-up visit", spans, key="progress:followup", param="followup", container=pick_visit
     )
 
 result = common.compare(database, who, iso3, followup, level.value)
-areas = areas_frame(result)
+areas = areas_frame(result, common.thematic_area_names(database))
 totals = result["totals"]
 items = common.item_table(database, who, followup, level.value)
 visits = common.visits(database, who, iso3, level.value).set_index("visit_id")
@@ -40,7 +49,7 @@ resolution_names = common.reference_options(database)["resolutions"]
 
 
 def visit_card(title: str, visit_id: str) -> None:
-    visit = visits.loc[visit_id]
+    visit = visits.to_dict("index")[visit_id]
     resolutions = [resolution_names.get(int(n), n) for n in visit["resolutions"].split("; ") if n]
     with st.container(border=True):
         st.markdown(f"**{title}: {common.plain(visit_id)}**")
@@ -130,7 +139,7 @@ for column, title, rows in (
         st.markdown(f"**{title}**")
         if rows.empty:
             st.caption("No area has a scored baseline item.")
-        for rank, row in enumerate(rows.itertuples(), start=1):
+        for rank, row in enumerate(rows_of(rows), start=1):
             st.markdown(
                 f"{rank}. {common.plain(row.area_name[0].upper() + row.area_name[1:])}: "
                 f"**{common.index_text(row.implementation_index)}** (n {row.scored_items})"
@@ -181,7 +190,7 @@ shown = (
         ["gaps", "recommendations"],
         default="gaps",
         key="progress:kind",
-        format_func={"gaps": "Gaps (shortfalls)", "recommendations": "Recommendations"}.get,
+        format_func=common.named({"gaps": "Gaps (shortfalls)", "recommendations": "Recommendations"}),
     )
     or "gaps"
 )
@@ -214,7 +223,8 @@ status_columns = {
 def status_in_colour(frame: pd.DataFrame):
     """The status group cell in the group's colour, with the group in words beside the status."""
 
-    def paint(group: str) -> str:
+    def paint(cell: object) -> str:
+        group = str(cell)
         colour = STATUS_GROUP_COLOURS.get(group.lower().split(" ")[0], "")
         ink = "#ffffff" if group.lower().startswith(("closed", "open")) else "#1a1a1a"
         return f"background-color: {colour}; color: {ink}" if colour else ""
@@ -254,12 +264,12 @@ else:
         key="table:priority",
     )
 st.markdown("**Of the follow-up**")
-followup_priority = items[(items["role"] != "baseline") & items["priority"]]
+followup_priority = as_frame(followup_priorities(items), FollowupPriority)
 if followup_priority.empty:
     st.caption("No finding of the follow-up visit is marked as a priority.")
 else:
     common.dataframe(
-        common.in_words(followup_priority[["finding_id", "area", "kind", "severity", "title"]]),
+        common.in_words(followup_priority[["finding_id", "area_name", "kind", "severity", "title"]]),
         hide_index=True,
         column_config=status_columns,
         key="table:followup_priority",

@@ -1,10 +1,22 @@
 """Visits and meetings: list, add and edit them."""
 
 import datetime as dt
+from typing import Any
 
 import streamlit as st
 
-from tracker.models import EARLIEST_DATE, LATEST_DATE, Consent, MeetingKind, Modality, Sector, VisitKind
+from tracker.models import (
+    DEFAULT_CONFIDENTIALITY,
+    DEFAULT_MODALITY,
+    DEFAULT_SECTOR,
+    EARLIEST_DATE,
+    LATEST_DATE,
+    Consent,
+    MeetingKind,
+    Modality,
+    Sector,
+    VisitKind,
+)
 from tracker.services import records
 from tracker.services.bundle_format import SPECS
 from tracker.ui import common, deadlines, review
@@ -31,7 +43,7 @@ def visit_form(visit_id: str) -> None:
     states = {code: f"{name} ({code})" for code, name in options["states"].items()}
     common.form_message(form)
     with st.form(form):
-        values = {}
+        values: dict[str, Any] = {}
         first, second, third = st.columns(3)
         with first:
             values["visit_id"] = st.text_input(
@@ -65,7 +77,10 @@ def visit_form(visit_id: str) -> None:
             common.field_error(form, "kind")
         with second:
             values["modality"] = common.choice(
-                "Modality", common.enum_words(Modality), record.get("modality", "in_person"), f"{form}:modality"
+                "Modality",
+                common.enum_words(Modality),
+                record.get("modality", DEFAULT_MODALITY.value),
+                f"{form}:modality",
             )
         with third:
             values["start_date"] = st.date_input(
@@ -94,12 +109,15 @@ def visit_form(visit_id: str) -> None:
                 list(options["resolutions"]),
                 record.get("resolutions", []),
                 key=f"{form}:resolutions",
-                format_func=options["resolutions"].get,
+                format_func=common.named(options["resolutions"]),
             )
             common.field_error(form, "resolutions")
         values["summary"] = st.text_area("Summary", record.get("summary", ""), key=f"{form}:summary")
         values["confidentiality"] = common.choice(
-            "Confidentiality", common.levels(who), record.get("confidentiality", "committee"), f"{form}:confidentiality"
+            "Confidentiality",
+            common.levels(who),
+            record.get("confidentiality", DEFAULT_CONFIDENTIALITY.value),
+            f"{form}:confidentiality",
         )
         common.field_error(form, "confidentiality")
         consent, consent_date = st.columns(2)
@@ -135,13 +153,13 @@ def visit_form(visit_id: str) -> None:
 
 def meeting_form(meeting_id: str, visit_id: str | None) -> None:
     new = not meeting_id
-    record = {"visit_id": visit_id} if new else records.get_meeting(common.engine(), who, meeting_id)
+    record: dict[str, Any] = {"visit_id": visit_id} if new else records.get_meeting(common.engine(), who, meeting_id)
     form = f"meeting:{meeting_id or 'new'}"
     fields = SPECS["meetings.csv"].columns
     areas = {"": "—", **{code: f"{code} · {name}" for code, name in options["areas"].items()}}
     common.form_message(form)
     with st.form(form):
-        values = {}
+        values: dict[str, Any] = {}
         first, second, third = st.columns(3)
         with first:
             values["meeting_id"] = st.text_input(
@@ -168,7 +186,7 @@ def meeting_form(meeting_id: str, visit_id: str | None) -> None:
             common.field_error(form, "kind")
         with second:
             values["sector"] = common.choice(
-                "Sector", common.enum_words(Sector), record.get("sector", "government"), f"{form}:sector"
+                "Sector", common.enum_words(Sector), record.get("sector", DEFAULT_SECTOR.value), f"{form}:sector"
             )
         with third:
             values["area"] = common.choice("Thematic area", areas, record.get("area") or "", f"{form}:area")
@@ -176,7 +194,10 @@ def meeting_form(meeting_id: str, visit_id: str | None) -> None:
         values["counterpart"] = st.text_input("Counterpart", record.get("counterpart", ""), key=f"{form}:counterpart")
         values["notes"] = st.text_area("Notes", record.get("notes", ""), key=f"{form}:notes")
         values["confidentiality"] = common.choice(
-            "Confidentiality", common.levels(who), record.get("confidentiality", "committee"), f"{form}:confidentiality"
+            "Confidentiality",
+            common.levels(who),
+            record.get("confidentiality", DEFAULT_CONFIDENTIALITY.value),
+            f"{form}:confidentiality",
         )
         common.field_error(form, "confidentiality")
         common.other_errors(form, fields)

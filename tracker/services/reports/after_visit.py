@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 from tracker.models import Confidentiality
 from tracker.services import deadlines, ta_pipeline
 from tracker.services.access import Actor
+from tracker.services.frames import rows_of
 from tracker.services.reports.model import Section, Table
 from tracker.services.wording import day, label, level_words
 
@@ -21,7 +22,7 @@ def ta_pipeline_section(engine: Engine, actor: Actor, level: Confidentiality, vi
             paragraphs=[f"None recorded at the {level_words(level.value)} level."],
         )
     counts = ta_pipeline.by_status(engine, actor, level, where)
-    standing = ", ".join(f"{label(r.status).lower()} {r.needs}" for r in counts.itertuples() if r.needs)
+    standing = ", ".join(f"{label(r.status).lower()} {r.needs}" for r in rows_of(counts) if r.needs)
     return Section(
         "Technical assistance pipeline",
         paragraphs=[
@@ -41,7 +42,7 @@ def ta_pipeline_section(engine: Engine, actor: Actor, level: Confidentiality, vi
                         r.addresses or None,
                         day(r.updated_on) if r.updated_on else None,
                     ]
-                    for r in needs.itertuples()
+                    for r in rows_of(needs)
                 ],
             )
         ],

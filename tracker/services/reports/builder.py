@@ -10,7 +10,7 @@ Every value is written in words (areas by their stored names, statuses, kinds an
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -22,6 +22,7 @@ from tracker.services import comparison, records, snapshots, trends
 from tracker.services.access import Actor, effective_level
 from tracker.services.comparison import NewIssue, PriorityItem
 from tracker.services.demo import ILLUSTRATIVE_MARK
+from tracker.services.frames import rows_of
 from tracker.services.reports import after_visit, charts, since_last
 from tracker.services.reports.model import NONE_RECORDED, Chart, Document, Progress, Section, Table
 from tracker.services.wording import date_span, day, in_prose, label, level_words
@@ -81,8 +82,10 @@ def parse_period(text: str) -> tuple[dt.date, dt.date]:
     """`YYYY-MM-DD..YYYY-MM-DD`, both days included."""
     match = _PERIOD.match(text or "")
     try:
+        if match is None:
+            raise ValueError(text)
         start, end = (dt.date.fromisoformat(day) for day in match.groups())
-    except (AttributeError, ValueError):
+    except ValueError:
         raise TrackerError(f"'{text}' is not a period", "write it as FROM..TO, e.g. 2023-01-01..2023-12-31") from None
     if end < start:
         raise TrackerError(f"the period {text} ends before it starts", "put the earlier date first")
@@ -94,7 +97,7 @@ def period_sort(text: str | None) -> PeriodSort:
     chosen = (text or "state").strip().lower()
     if chosen not in PERIOD_SORTS:
         raise TrackerError(f"'{text}' is not a sort order of the summary", "use state or index")
-    return chosen  # type: ignore[return-value]
+    return cast(PeriodSort, chosen)
 
 
 def period_title(start: dt.date, end: dt.date) -> str:
@@ -165,8 +168,8 @@ class _Listed:
         findings = pd.concat(records.list_findings(engine, actor, kind=kind, level=level)[0] for kind in _LISTED_KINDS)
         meetings = records.list_meetings(engine, actor, level=level)
         return cls(
-            findings=dict(tuple(findings.groupby(["visit_id", "kind"], sort=False))),
-            meetings=dict(tuple(meetings.groupby("visit_id", sort=False))),
+            findings={(str(v), str(k)): group for (v, k), group in findings.groupby(["visit_id", "kind"], sort=False)},
+            meetings={str(visit): group for visit, group in meetings.groupby("visit_id", sort=False)},
             finding_columns=list(findings.columns),
             meeting_columns=list(meetings.columns),
             state_names=dict(zip(followups["visit_id"], followups["state_name"], strict=True)),
@@ -328,7 +331,7 @@ def _trend(data: _FollowUp) -> Section:
     overall = data.trend[data.trend["area"] == "ALL"]
     named = ", ".join(
         f"{row.label}: {'—' if pd.isna(row.implementation_index) else f'{row.implementation_index:.1f}'}"
-        for row in overall.sort_values(["start_date", "followup_visit"]).itertuples()
+        for row in rows_of(overall.sort_values(["start_date", "followup_visit"]))
     )
     return Section(
         "Index over the State's visits",
@@ -359,7 +362,7 @@ def _scope(data: _FollowUp) -> Section:
             "The follow-up visit judged each shortfall and recommendation of the baseline visit. Issues "
             "it raised that the baseline did not cover are reported separately as new issues: they are "
             "not regressions.",
-            *(f"{visit.visit_id}: {visit.summary}" for visit in data.visits.itertuples() if visit.summary),
+            *(f"{visit.visit_id}: {visit.summary}" for visit in rows_of(data.visits) if visit.summary),
         ],
         tables=[
             Table(
@@ -374,7 +377,7 @@ def _scope(data: _FollowUp) -> Section:
                         v.partners,
                         v.resolutions,
                     ]
-                    for v in data.visits.itertuples()
+                    for v in rows_of(data.visits)
                 ],
                 title="Visits compared",
             )
@@ -440,7 +443,7 @@ def _executive_summary(data: _FollowUp, heading: str = "Executive summary") -> S
         tables.append(
             Table(
                 ["Thematic area", "Shortfall", "Severity", "Status at the follow-up"],
-                [[r.area_name, r.title, label(r.severity) or "—", label(r.status)] for r in remaining.itertuples()],
+                [[r.area_name, r.title, label(r.severity) or "—", label(r.status)] for r in rows_of(remaining)],
                 title="Top remaining shortfalls",
             )
         )
@@ -481,7 +484,7 @@ def _remaining_sentence(data: _FollowUp) -> str:
     remaining = _top_remaining_shortfalls(data.items)
     if remaining.empty:
         return "No baseline shortfall remains open or progressing at this level."
-    named = "; ".join(f"{r.title} ({r.area_name}, {in_prose(r.status)})" for r in remaining.itertuples())
+    named = "; ".join(f"{r.title} ({r.area_name}, {in_prose(r.status)})" for r in rows_of(remaining))
     return f"The main remaining shortfalls: {named}."
 
 
@@ -594,7 +597,7 @@ def _strengths_or_needs(data: _FollowUp, kind: FindingKind, heading: str, field:
         tables=[
             Table(
                 ["Visit", "Id", "Thematic area", "Title"],
-                [[r.visit_id, r.finding_id, data.area_name(r.area), r.title] for r in found.itertuples()],
+                [[r.visit_id, r.finding_id, data.area_name(r.area), r.title] for r in rows_of(found)],
             )
         ],
     )
@@ -624,7 +627,7 @@ def _meetings(data: _FollowUp) -> Section:
                         label(m.sector),
                         m.notes,
                     ]
-                    for m in meetings.itertuples()
+                    for m in rows_of(meetings)
                 ],
             )
         ],
@@ -648,7 +651,7 @@ def _annex(data: _FollowUp) -> Section:
                     r.evidence,
                     level_words(r.confidentiality),
                 ]
-                for r in baseline[baseline["kind"] == kind].itertuples()
+                for r in rows_of(baseline[baseline["kind"] == kind])
             ],
             title=f"{title} of the baseline visit {data.result['baseline_visit']}",
         )
@@ -667,7 +670,7 @@ def _annex(data: _FollowUp) -> Section:
                     r.title,
                     level_words(r.confidentiality),
                 ]
-                for r in followup.itertuples()
+                for r in rows_of(followup)
             ],
             title=f"Findings of the follow-up visit {data.result['followup_visit']}",
         )
@@ -709,7 +712,7 @@ def build_period_report(
     collected = []
     # Read once: each State's trend and the summary's heatmap come from it.
     every_index = comparison.cross_state_index(engine, actor, level)
-    for done, visit in enumerate(visits.itertuples(), start=1):
+    for done, visit in enumerate(rows_of(visits), start=1):
         collected.append(_collect(engine, actor, visit.state, visit.visit_id, level, names, every_index, listed))
         if progress:
             progress(done, len(visits), visit.state_name)
@@ -839,7 +842,7 @@ def _cross_state_summary(
 def _successive_index(collected: list[_FollowUp], every_index: pd.DataFrame) -> Table:
     """Each State's overall index at every follow-up visit it has had, oldest first, and the change."""
     overall = every_index[every_index["area"] == "ALL"].sort_values(["start_date", "followup_visit"])
-    rows = []
+    rows: list[list[str | int | float | None]] = []
     for state, state_name in dict.fromkeys((data.result["state"], data.state_name) for data in collected):
         visits = overall[overall["state"] == state]
         steps = [
@@ -850,7 +853,7 @@ def _successive_index(collected: list[_FollowUp], every_index: pd.DataFrame) -> 
         ]
         scored = visits["implementation_index"].dropna()
         change = round(float(scored.iloc[-1] - scored.iloc[-2]), 1) if len(scored) >= 2 else None
-        rows.append([state_name, len(visits), " → ".join(steps), change])
+        rows.append([str(state_name), len(visits), " → ".join(steps), change])
     return Table(
         ["State", "Follow-up visits", "Index at each follow-up visit, oldest first", "Change since the one before"],
         rows,

@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from tracker.services.frames import rows_of
 from tracker.services.palette import BAR_EDGE, NEW_GAPS_COLOUR, STATUS_GROUP_COLOURS, lightness
 from tracker.services.reports.model import Chart
 
@@ -113,7 +114,7 @@ def _area_progress_figure(areas: pd.DataFrame) -> go.Figure:
 def _area_progress_text(areas: pd.DataFrame) -> str:
     """The chart's numbers in one paragraph: what a reader who cannot see it needs."""
     parts = []
-    for row in areas.itertuples():
+    for row in rows_of(areas):
         groups = ", ".join(
             f"{getattr(row, f'gaps_{g}') + getattr(row, f'recs_{g}')} {_GROUP_LABELS[g].split(' ')[0].lower()}"
             for g in STATUS_GROUP_COLOURS
@@ -146,7 +147,7 @@ def index_heatmap(index: pd.DataFrame, names: dict[str, str]) -> Chart:
     named = len(visits) <= _NAMED_COLUMNS
     columns = [
         wrapped(f"{row.state_name} {row.followup_visit}", 14) if named else row.followup_visit
-        for row in visits.itertuples()
+        for row in rows_of(visits)
     ]
     rows = [wrapped("All areas" if code == "ALL" else names.get(code, code)) for code in areas]
     scale = [[0.0, STATUS_GROUP_COLOURS["open"]], [0.5, "#f7f7f7"], [1.0, STATUS_GROUP_COLOURS["closed"]]]
@@ -179,7 +180,7 @@ def index_heatmap(index: pd.DataFrame, names: dict[str, str]) -> Chart:
     overall = index[index["area"] == "ALL"]
     described = "; ".join(
         f"{row.state_name} " + ("no index" if pd.isna(row.implementation_index) else f"{row.implementation_index:.1f}")
-        for row in overall.itertuples()
+        for row in rows_of(overall)
     )
     return Chart(
         lambda: figure,

@@ -113,7 +113,16 @@ class Document:
 ILLUSTRATIVE_BANNER = "Illustrative data: invented for demonstration, not CTED's findings"
 
 
-_ROMAN = (("M", 1000), ("CM", 900), ("D", 500), ("CD", 400), ("C", 100), ("XC", 90), ("L", 50), ("XL", 40))
+_ROMAN: tuple[tuple[str, int], ...] = (
+    ("M", 1000),
+    ("CM", 900),
+    ("D", 500),
+    ("CD", 400),
+    ("C", 100),
+    ("XC", 90),
+    ("L", 50),
+    ("XL", 40),
+)
 _ROMAN += (("X", 10), ("IX", 9), ("V", 5), ("IV", 4), ("I", 1))
 
 

@@ -253,7 +253,10 @@ class _Flow:
 
 def _text_width(word: docx.document.Document) -> int:
     section = word.sections[-1]
-    return section.page_width - section.left_margin - section.right_margin
+    width, left, right = section.page_width, section.left_margin, section.right_margin
+    # python-docx reads these from the document; the default template sets all three.
+    assert width is not None and left is not None and right is not None
+    return width - left - right
 
 
 def _minimum_widths(table: Table) -> tuple[list[int], list[int]]:
@@ -402,8 +405,8 @@ def render_docx(document: Document, charts: bool = True, progress: Progress | No
                     _table(word, table)
                     previous_table = True
                 placed += [(word.add_paragraph(), section.heading) for _ in (section.charts if charts else [])]
-            for drawn, (chart, (paragraph, heading), image) in enumerate(zip(drawing, placed, images), start=1):
-                _picture(paragraph, image, chart.title, chart.alt_text)
+            for drawn, (chart, (slot, heading), image) in enumerate(zip(drawing, placed, images), start=1):
+                _picture(slot, image, chart.title, chart.alt_text)
                 if progress:
                     progress(drawn, len(drawing), heading)
         finally:

@@ -71,7 +71,8 @@ def _anchor(number: str, depth: int, parents: list[str]) -> str:
 
 def _contents(document: Document) -> str:
     """A contents list of the first two heading levels, each entry a link to its section."""
-    parts, parents, depth_open = ['<nav class="contents" aria-label="Contents"><h2>Contents</h2>'], [], 0
+    parts, depth_open = ['<nav class="contents" aria-label="Contents"><h2>Contents</h2>'], 0
+    parents: list[str] = []
     for section, depth, number in document.walk():
         parents[depth - 1 :] = [number]
         if depth > 2:

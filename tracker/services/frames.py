@@ -1,0 +1,15 @@
+"""Rows of a DataFrame for code that reads them one by one."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+
+
+def rows_of(frame: pd.DataFrame, *, index: bool = True) -> Iterator[Any]:
+    """The frame's rows as named tuples.
+
+    pandas types a cell as the union of every scalar it could hold; a row read by column name is
+    as loosely typed as the frame it comes from, so the rows are typed Any rather than that union.
+    """
+    return frame.itertuples(index=index)
