@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -59,16 +61,11 @@ def wait_until_healthy(url: str, server: subprocess.Popen, seconds: float = 90) 
     raise RuntimeError(f"streamlit did not answer on {url} within {seconds} seconds")
 
 
-@pytest.fixture(scope="module")
-def dashboard_url(tmp_path_factory):
-    """The dashboard served on a free port over a fresh SQLite database holding the demo."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'tracker.db'}"
-    engine = db.get_engine(url)
-    init_database(engine)
-    load_demo(engine, LOCAL_ADMIN)
-    engine.dispose()
+@contextmanager
+def served_on(database_url: str) -> Iterator[str]:
+    """`streamlit run dashboard.py` on a free local port over the database; yields its address."""
     port = free_port()
-    environment = {k: v for k, v in os.environ.items() if k != "TRACKER_AUTH"} | {"TRACKER_DATABASE_URL": url}
+    environment = {k: v for k, v in os.environ.items() if k != "TRACKER_AUTH"} | {"TRACKER_DATABASE_URL": database_url}
     server = subprocess.Popen(
         [
             sys.executable,
@@ -103,6 +100,18 @@ def dashboard_url(tmp_path_factory):
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(tmp_path_factory):
+    """The dashboard served on a free port over a fresh SQLite database holding the demo."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'tracker.db'}"
+    engine = db.get_engine(url)
+    init_database(engine)
+    load_demo(engine, LOCAL_ADMIN)
+    engine.dispose()
+    with served_on(url) as address:
+        yield address
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,6 @@
 the page are those of `tracker compare` at the level in the link."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -12,13 +9,11 @@ from typer.testing import CliRunner
 from tests.browser.test_dashboard_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    ROOT,
     SCREENSHOTS,
     assert_no_exception,
-    free_port,
     screenshot,
+    served_on,
     settle,
-    wait_until_healthy,
 )
 from tests.conftest import assessment_row, finding_row, followup_row, visit_row, write_bundle
 from tracker import db
@@ -69,42 +64,8 @@ def database(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="module")
 def served(database):
-    port = free_port()
-    environment = {k: v for k, v in os.environ.items() if k != "TRACKER_AUTH"} | {"TRACKER_DATABASE_URL": database}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "dashboard.py"),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.fileWatcherType",
-            "none",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        wait_until_healthy(f"http://127.0.0.1:{port}", server)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    with served_on(database) as address:
+        yield address
 
 
 def compared(database: str, iso3: str, level: str) -> dict:
