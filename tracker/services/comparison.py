@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Row, Select, and_, case, func, literal, not_, or_, select
 from sqlalchemy.orm import aliased
@@ -476,21 +476,7 @@ def new_issues(items: pd.DataFrame) -> list[NewIssue]:
     issue is never a regression. `totals["new_gaps"]` counts the shortfalls among them.
     """
     kinds = [kind.value for kind in ISSUE_KINDS]
-    new = items[(items["role"] == "new") & items["kind"].isin(kinds)]
-    return [
-        NewIssue(
-            finding_id=row["finding_id"],
-            area=row["area"],
-            area_name=row["area_name"],
-            sub_area=row["sub_area"],
-            sub_area_name=row["sub_area_name"],
-            kind=str(row["kind"]),
-            severity=row["severity"],
-            title=row["title"],
-            priority=bool(row["priority"]),
-        )
-        for row in new.to_dict("records")
-    ]
+    return _typed_rows(NewIssue, items[(items["role"] == "new") & items["kind"].isin(kinds)])
 
 
 def priority_items(items: pd.DataFrame, kind: FindingKind | None = None) -> list[PriorityItem]:
@@ -498,40 +484,22 @@ def priority_items(items: pd.DataFrame, kind: FindingKind | None = None) -> list
     chosen = items[(items["role"] == "baseline") & items["priority"]]
     if kind is not None:
         chosen = chosen[chosen["kind"] == kind.value]
-    return _priorities(chosen)
+    return _typed_rows(PriorityItem, chosen)
 
 
 def followup_priorities(items: pd.DataFrame) -> list[FollowupPriority]:
     """The follow-up's own findings marked as priorities, new or continuing one, in taxonomy order."""
-    chosen = items[(items["role"] != "baseline") & items["priority"]]
-    return [
-        FollowupPriority(
-            finding_id=row["finding_id"],
-            area=row["area"],
-            area_name=row["area_name"],
-            kind=str(row["kind"]),
-            severity=row["severity"],
-            title=row["title"],
-        )
-        for row in chosen.to_dict("records")
-    ]
+    return _typed_rows(FollowupPriority, items[(items["role"] != "baseline") & items["priority"]])
 
 
-def _priorities(chosen: pd.DataFrame) -> list[PriorityItem]:
-    return [
-        PriorityItem(
-            finding_id=row["finding_id"],
-            area=row["area"],
-            area_name=row["area_name"],
-            sub_area_name=row["sub_area_name"],
-            kind=str(row["kind"]),
-            title=row["title"],
-            status=row["status"],
-            status_group=row["status_group"],
-            evidence=row["evidence"],
-        )
-        for row in chosen.to_dict("records")
-    ]
+_Row = TypeVar("_Row", NewIssue, PriorityItem, FollowupPriority)
+
+
+def _typed_rows(of: type[_Row], frame: pd.DataFrame) -> list[_Row]:
+    """Each row of an `item_table` frame as the dataclass `of`, from the columns its fields name."""
+    names = [field.name for field in dataclasses.fields(of)]
+    chosen = frame[names].astype({"kind": str})
+    return [of(**{str(name): value for name, value in row.items()}) for row in chosen.to_dict("records")]
 
 
 def as_frame(
