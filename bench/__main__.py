@@ -808,6 +808,7 @@ def waiting_only(findings: int, runs: int, out: Path) -> None:
         raise RuntimeError("the synthetic bundle did not import")
     _dispose(database)
     figures = waiting.command_start(DATA, PROJECT, runs, Figure)
+    figures += waiting.first_page(DATA, PROJECT, runs, Figure)
     figures += [f for f in measure_reports(database, runs, budget=60) if "DOCX" in f.name]
     figures += [measure_period_report(database, fmt, 1, PERIOD_CUTOFF) for fmt in ("md", "html", "docx")]
     conditions = (
@@ -968,6 +969,7 @@ def main(argv: list[str] | None = None) -> None:
         ("continuity suggestions (tracker.services.continuity)", lambda: measure_continuity(database, runs)),
         ("peak memory", lambda: [measure_peak_memory(bundle(peak_findings), template, peak_findings)]),
         ("command start (tracker --help, tracker compare)", lambda: waiting.command_start(DATA, PROJECT, runs, Figure)),
+        ("first dashboard page (tracker dashboard)", lambda: waiting.first_page(DATA, PROJECT, runs, Figure)),
         (
             "period report Markdown (tracker report --period)",
             lambda: [measure_period_report(database, "md", runs, cutoff())],

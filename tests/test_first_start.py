@@ -4,6 +4,7 @@ import csv
 import os
 import socket
 import subprocess
+import sys
 import time
 import tomllib
 import urllib.request
@@ -220,3 +221,29 @@ def _wait_for_health(url: str, process: subprocess.Popen, seconds: float) -> boo
         except OSError:
             time.sleep(0.5)
     return False
+
+
+def test_the_dashboard_command_serves_through_the_loader_of_the_first_page(monkeypatch):
+    monkeypatch.delenv("TRACKER_AUTH", raising=False)
+    calls = []
+    monkeypatch.setattr("subprocess.call", lambda command, **kwargs: calls.append(command) or 0)
+
+    runner.invoke(app, ["dashboard", "--headless"])
+
+    assert calls[0][1:5] == ["-m", "tracker.serve", "run", str(ROOT / "tracker" / "dashboard.py")]
+
+
+def test_the_loader_imports_what_the_first_page_needs_before_a_browser_asks():
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from tracker import serve; serve._load_first_page(); "
+            "print(all(name in sys.modules for name in serve._FIRST_PAGE))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert loaded.stdout == "True\n"

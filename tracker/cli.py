@@ -330,7 +330,7 @@ def dashboard(
     command_line = [
         sys.executable,
         "-m",
-        "streamlit",
+        "tracker.serve",
         "run",
         str(entry),
         "--server.port",

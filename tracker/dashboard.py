@@ -49,7 +49,8 @@ def main() -> None:
 
         with st.sidebar:
             st.caption("Database")
-            st.code(make_url(database_url()).render_as_string(hide_password=True), language=None, wrap_lines=True)
+            # Plain text: a code block would make the browser load a syntax highlighter before the first page.
+            st.text(make_url(database_url()).render_as_string(hide_password=True))
             if get_settings().auth:
                 st.caption(
                     f"Signed in as **{actor.username}** ({actor.role.value}, cleared for {actor.clearance.value})"

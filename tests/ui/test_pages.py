@@ -118,7 +118,7 @@ def test_the_sidebar_names_the_database_and_says_there_is_no_login(demo_engine, 
 
     shown = " ".join(c.value for c in app.sidebar.caption)
     assert "Local mode: no login, full access" in shown
-    assert app.sidebar.code[0].value.startswith(database_url.split("://")[0])
+    assert app.sidebar.text[0].value.startswith(database_url.split("://")[0])
 
 
 def test_a_database_without_the_schema_is_one_sentence_on_the_page(tmp_path, monkeypatch):
