@@ -181,42 +181,55 @@ def _resolve_visits(
 
 # ---------------------------------------------------------------- the §3 comparison
 
+# Follow-up visits read per statement: the grouped queries name them in an IN list.
+_CHUNK = 500
 
-def _grouped_counts(connection: Connection, baseline_id: str, followup_id: str, level: Confidentiality):
-    """Visible findings of both visits, grouped by top-level area, visit, kind and status."""
+
+def _chunks(ids: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+def _grouped_counts(connection: Connection, followup_ids: list[str], level: Confidentiality) -> list[Row[Any]]:
+    """Visible findings of each follow-up and its baseline, grouped by follow-up, top-level area, visit, kind
+    and status."""
+    followup = aliased(Visit)
     status, group, score = _assessed_status()
-    trackable = and_(col(Finding.visit_id) == baseline_id, col(Finding.kind).in_(_TRACKABLE))
-    items = (
-        select(
-            _top_area.label("area"),
-            col(Finding.visit_id),
-            col(Finding.kind),
-            case((trackable, status)).label("status"),
-            case((trackable, group)).label("status_group"),
-            case((trackable, score)).label("score"),
-            # A link to a finding the reader may not see counts as no link.
-            not_(continued_shown(level)).label("is_new"),
+    trackable = and_(col(Finding.visit_id) == col(followup.baseline_visit_id), col(Finding.kind).in_(_TRACKABLE))
+    rows: list[Row[Any]] = []
+    for chunk in _chunks(followup_ids):
+        items = (
+            select(
+                col(followup.visit_id).label("followup_visit"),
+                _top_area.label("area"),
+                col(Finding.visit_id),
+                col(Finding.kind),
+                case((trackable, status)).label("status"),
+                case((trackable, group)).label("status_group"),
+                case((trackable, score)).label("score"),
+                # A link to a finding the reader may not see counts as no link.
+                not_(continued_shown(level)).label("is_new"),
+            )
+            .select_from(followup)
+            .join(Finding, col(Finding.visit_id).in_([col(followup.visit_id), col(followup.baseline_visit_id)]))
+            .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
+            .join(ThematicArea, col(ThematicArea.code) == col(Finding.area))
+            .outerjoin(Assessment, and_(trackable, _assessment_join(col(followup.visit_id), level)))
+            .where(col(followup.visit_id).in_(chunk), finding_visible(level))
+            .subquery()
         )
-        .select_from(Finding)
-        .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
-        .join(ThematicArea, col(ThematicArea.code) == col(Finding.area))
-        .outerjoin(Assessment, and_(trackable, _assessment_join(followup_id, level)))
-        .where(col(Finding.visit_id).in_([baseline_id, followup_id]), finding_visible(level))
-        .subquery()
-    )
-    return connection.execute(
-        select(
-            items.c.area,
-            items.c.visit_id,
-            items.c.kind,
-            items.c.status,
-            items.c.status_group,
-            func.count().label("n"),
-            func.sum(case((items.c.is_new, 1), else_=0)).label("new"),
-            func.coalesce(func.sum(items.c.score), 0).label("score_sum"),
-            func.count(items.c.score).label("scored"),
-        ).group_by(items.c.area, items.c.visit_id, items.c.kind, items.c.status, items.c.status_group)
-    ).all()
+        keys = (items.c.followup_visit, items.c.area, items.c.visit_id, items.c.kind, items.c.status)
+        rows += connection.execute(
+            select(
+                *keys,
+                items.c.status_group,
+                func.count().label("n"),
+                func.sum(case((items.c.is_new, 1), else_=0)).label("new"),
+                func.coalesce(func.sum(items.c.score), 0).label("score_sum"),
+                func.count(items.c.score).label("scored"),
+            ).group_by(*keys, items.c.status_group)
+        ).all()
+    return rows
 
 
 def _top_areas(connection: Connection) -> list[str]:
@@ -268,31 +281,96 @@ def _published(counts: dict) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class Pair:
+    """A follow-up visit the reader may see, its State and its baseline visit (visible too)."""
+
+    state: str
+    baseline: str
+    followup: str
+
+
+def _comparisons(connection: Connection, pairs: list[Pair], level: Confidentiality) -> dict[str, dict]:
+    """The §3 comparison of each follow-up with its baseline, by follow-up visit id, from one grouped read."""
+    grouped: dict[str, list[Row[Any]]] = defaultdict(list)
+    for row in _grouped_counts(connection, [pair.followup for pair in pairs], level):
+        grouped[row.followup_visit].append(row)
+    order = _top_areas(connection)
+    results = {}
+    for pair in pairs:
+        per_area, status_counts = _fold(grouped.get(pair.followup, []), pair.baseline)
+        areas = []
+        totals = _empty_counts()
+        for code in order:
+            counts = per_area.get(code)
+            if counts is None or not any(counts[field] for field in COUNT_FIELDS):
+                continue
+            areas.append({"area": code} | _published(counts))
+            for field in totals:
+                totals[field] += counts[field]
+        results[pair.followup] = {
+            "state": pair.state,
+            "baseline_visit": pair.baseline,
+            "followup_visit": pair.followup,
+            "areas": areas,
+            "totals": _published(totals),
+            "status_counts": status_counts,
+        }
+    return results
+
+
+def resolve(engine: Engine, actor: Actor, iso3: str, followup: str | None = None, level=None) -> Pair:
+    """The follow-up visit of a state that `compare` would compare (by default its latest) and its baseline."""
+    require_schema(engine)
+    level = effective_level(actor, level)
+    with reading(engine) as connection:
+        state, baseline_id, followup_id = _resolve_visits(connection, iso3, followup, level)
+    return Pair(state.iso3, baseline_id, followup_id)
+
+
+def _pairs(connection: Connection, followups: Iterable[str], level: Confidentiality) -> list[Pair]:
+    """Each named follow-up visit with its State and baseline, or the error `compare` gives for it."""
+    ids = list(dict.fromkeys(followups))
+    baseline = aliased(Visit)
+    found = {}
+    for chunk in _chunks(ids):
+        query = select(col(Visit.visit_id), col(Visit.state), col(Visit.baseline_visit_id)).where(
+            col(Visit.visit_id).in_(chunk),
+            visit_visible(level),
+            select(col(baseline.visit_id))
+            .where(col(baseline.visit_id) == col(Visit.baseline_visit_id), visit_visible(level, baseline))
+            .exists(),
+        )
+        found |= {
+            row.visit_id: Pair(row.state, row.baseline_visit_id, row.visit_id) for row in connection.execute(query)
+        }
+    pairs = []
+    for visit_id in ids:
+        if visit_id not in found:
+            # The full resolution names what is wrong: a missing or hidden visit, or its baseline.
+            visit = _visit(connection, visit_id)
+            if visit is None:
+                raise NotFound(no_such("visit", visit_id), "check the follow-up visit id")
+            _resolve_visits(connection, visit.state, visit_id, level)
+        pairs.append(found[visit_id])
+    return pairs
+
+
 def compare(engine: Engine, actor: Actor, iso3: str, followup: str | None = None, level=None) -> dict:
     """The DESIGN §3 comparison of a state's follow-up visit (by default its latest) with its baseline."""
     require_schema(engine)
     level = effective_level(actor, level)
     with reading(engine) as connection:
         state, baseline_id, followup_id = _resolve_visits(connection, iso3, followup, level)
-        per_area, status_counts = _fold(_grouped_counts(connection, baseline_id, followup_id, level), baseline_id)
-        order = _top_areas(connection)
-    areas = []
-    totals = _empty_counts()
-    for code in order:
-        counts = per_area.get(code)
-        if counts is None or not any(counts[field] for field in COUNT_FIELDS):
-            continue
-        areas.append({"area": code} | _published(counts))
-        for field in totals:
-            totals[field] += counts[field]
-    return {
-        "state": state.iso3,
-        "baseline_visit": baseline_id,
-        "followup_visit": followup_id,
-        "areas": areas,
-        "totals": _published(totals),
-        "status_counts": status_counts,
-    }
+        return _comparisons(connection, [Pair(state.iso3, baseline_id, followup_id)], level)[followup_id]
+
+
+def compare_many(engine: Engine, actor: Actor, followups: Iterable[str], level=None) -> dict[str, dict]:
+    """`compare` of each named follow-up visit, by its id, read in a few grouped queries for all of them."""
+    require_schema(engine)
+    level = effective_level(actor, level)
+    with reading(engine) as connection:
+        return _comparisons(connection, _pairs(connection, followups, level), level)
 
 
 def area_names() -> dict[str, str]:
@@ -361,20 +439,37 @@ def item_table(engine: Engine, actor: Actor, followup: str, level=None) -> pd.Da
     `role` is "baseline" for a trackable baseline item, "new" for a follow-up finding that
     continues no earlier finding and "continuing" for one that does.
     """
-    import pandas as pd
-
     require_schema(engine)
     level = effective_level(actor, level)
     with reading(engine) as connection:
         visit = _visit(connection, followup)
         if visit is None or not _is_visible(connection, visit.visit_id, level):
             raise NotFound(no_such("visit", followup), "check the follow-up visit id")
-        _, baseline_id, followup_id = _resolve_visits(connection, visit.state, visit.visit_id, level)
-        status, group, score = _assessed_status()
-        is_baseline = col(Finding.visit_id) == baseline_id
-        parent = aliased(ThematicArea)
+        _, _, followup_id = _resolve_visits(connection, visit.state, visit.visit_id, level)
+        return _item_frames(connection, [followup_id], level)[followup_id]
+
+
+def item_tables(engine: Engine, actor: Actor, followups: Iterable[str], level=None) -> dict[str, pd.DataFrame]:
+    """`item_table` of each named follow-up visit, by its id, read in one query for all of them."""
+    require_schema(engine)
+    level = effective_level(actor, level)
+    with reading(engine) as connection:
+        return _item_frames(connection, [pair.followup for pair in _pairs(connection, followups, level)], level)
+
+
+def _item_frames(connection: Connection, followup_ids: list[str], level: Confidentiality) -> dict[str, pd.DataFrame]:
+    """The item table of each follow-up (resolved, with a visible baseline), by follow-up visit id."""
+    import pandas as pd
+
+    followup = aliased(Visit)
+    status, group, score = _assessed_status()
+    is_baseline = col(Finding.visit_id) == col(followup.baseline_visit_id)
+    parent = aliased(ThematicArea)
+    rows: list[tuple] = []
+    for chunk in _chunks(followup_ids):
         query = (
             select(
+                col(followup.visit_id).label("followup_visit"),
                 col(Finding.finding_id),
                 col(Finding.visit_id),
                 case(
@@ -397,27 +492,38 @@ def item_table(engine: Engine, actor: Actor, followup: str, level=None) -> pd.Da
                 col(parent.name).label("area_name"),
                 col(ThematicArea.name).label("sub_area_name"),
             )
-            .select_from(Finding)
+            .select_from(followup)
+            .join(Finding, col(Finding.visit_id).in_([col(followup.visit_id), col(followup.baseline_visit_id)]))
             .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
             .join(ThematicArea, col(ThematicArea.code) == col(Finding.area))
             .join(parent, col(parent.code) == _top_area)
-            .outerjoin(Assessment, and_(is_baseline, _assessment_join(followup_id, level)))
+            .outerjoin(Assessment, and_(is_baseline, _assessment_join(col(followup.visit_id), level)))
             .where(
+                col(followup.visit_id).in_(chunk),
                 or_(
                     and_(is_baseline, col(Finding.kind).in_(_TRACKABLE)),
-                    col(Finding.visit_id) == followup_id,
+                    col(Finding.visit_id) == col(followup.visit_id),
                 ),
                 finding_visible(level),
             )
             .order_by(
+                col(followup.visit_id),
                 case((is_baseline, 0), else_=1),
                 col(parent.sort_order),
                 col(ThematicArea.sort_order),
                 col(Finding.finding_id),
             )
         )
-        frame = pd.DataFrame(connection.execute(query).all(), columns=ITEM_COLUMNS)
-    return frame.astype({"priority": "bool", "score": "Int64"})
+        # Plain tuples: pandas probes each row for attributes, which a Row answers slowly.
+        rows += map(tuple, connection.execute(query))
+    frame = pd.DataFrame(rows, columns=["followup_visit", *ITEM_COLUMNS]).astype({"priority": "bool", "score": "Int64"})
+    positions = frame.groupby("followup_visit", sort=False).indices
+    items = frame[ITEM_COLUMNS]
+    empty = items.iloc[:0]
+    return {
+        visit_id: (items.take(positions[visit_id]) if visit_id in positions else empty).reset_index(drop=True)
+        for visit_id in followup_ids
+    }
 
 
 # ---------------------------------------------------------------- new issues and priority items
