@@ -10,6 +10,7 @@ Every value is written in words (areas by their stored names, statuses, kinds an
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal, cast
 
 import pandas as pd
@@ -132,14 +133,20 @@ class _FollowUp:
     meetings: pd.DataFrame
     level: Confidentiality
     trend: pd.DataFrame
+    pipeline: Section
 
-    @property
+    @cached_property
     def baseline(self) -> pd.Series:
         return self.visits.set_index("visit_id").loc[self.result["baseline_visit"]]
 
-    @property
+    @cached_property
     def followup(self) -> pd.Series:
         return self.visits.set_index("visit_id").loc[self.result["followup_visit"]]
+
+    @cached_property
+    def remaining(self) -> pd.DataFrame:
+        """The top remaining shortfalls, which the summary, its sentences and the digest all name."""
+        return _top_remaining_shortfalls(self.items)
 
     @property
     def illustrative(self) -> bool:
@@ -185,58 +192,69 @@ class _Listed:
         return pd.concat([self.meetings.get(v, empty) for v in visit_ids])
 
 
-def _collect(
+def _collect(engine: Engine, actor: Actor, iso3: str, followup: str | None, level: Confidentiality) -> _FollowUp:
+    """One follow-up of a state (by default its latest), read as a period reads many."""
+    pair = comparison.resolve(engine, actor, iso3, followup, level)
+    known = comparison.followup_visits(engine, actor, pair.state, level)
+    return _collect_all(engine, actor, known[known["visit_id"] == pair.followup], level)[0]
+
+
+def _collect_all(
     engine: Engine,
     actor: Actor,
-    iso3: str,
-    followup: str | None,
+    followups: pd.DataFrame,
     level: Confidentiality,
     names: dict[str, str] | None = None,
     index: pd.DataFrame | None = None,
     listed: _Listed | None = None,
-) -> _FollowUp:
-    result = comparison.compare(engine, actor, iso3, followup, level)
-    visit_ids = [result["baseline_visit"], result["followup_visit"]]
-    if listed is None:
-        known = comparison.followup_visits(engine, actor, result["state"], level)
-        state_name = known.loc[known["visit_id"] == result["followup_visit"], "state_name"].iloc[0]
-    else:
-        state_name = listed.state_names[result["followup_visit"]]
+) -> list[_FollowUp]:
+    """Each follow-up of `followups` (rows of `followup_visits`), every kind of row read once for all."""
+    followup_ids = list(followups["visit_id"])
+    state_names = dict(zip(followups["visit_id"], followups["state_name"], strict=True))
+    results = comparison.compare_many(engine, actor, followup_ids, level)
+    every_items = comparison.item_tables(engine, actor, followup_ids, level)
     names = comparison.thematic_area_names(engine) if names is None else names
-    items = comparison.item_table(engine, actor, result["followup_visit"], level)
-    if listed is None:
-        strengths_and_needs = pd.concat(
-            records.list_findings(engine, actor, visit_id=visit_id, kind=kind, level=level)[0]
-            for visit_id in visit_ids
-            for kind in _LISTED_KINDS
+    pairs = {f: [results[f]["baseline_visit"], f] for f in followup_ids}
+    visits = records.get_visits(engine, actor, [v for pair in pairs.values() for v in pair], level)
+    resolutions = records.reference_options(engine)["resolutions"] if listed is None else listed.resolutions
+    every_trend = trends.indexes_per_visit(engine, actor, [results[f]["state"] for f in followup_ids], level, index)
+    pipelines = after_visit.ta_pipeline_sections(engine, actor, level, list(pairs.values()))
+    collected = []
+    for followup, pipeline in zip(followup_ids, pipelines, strict=True):
+        result, items, visit_ids = results[followup], every_items[followup], pairs[followup]
+        if listed is None:
+            strengths_and_needs = pd.concat(
+                records.list_findings(engine, actor, visit_id=visit_id, kind=kind, level=level)[0]
+                for visit_id in visit_ids
+                for kind in _LISTED_KINDS
+            )
+            meetings = pd.concat(
+                records.list_meetings(engine, actor, visit_id=visit_id, level=level) for visit_id in visit_ids
+            )
+        else:
+            strengths_and_needs, meetings = listed.strengths_and_needs(visit_ids), listed.meetings_of(visit_ids)
+        collected.append(
+            _FollowUp(
+                state_name=state_names[followup],
+                result=result,
+                areas=comparison.areas_frame(result, names),
+                items=items,
+                new_issues=comparison.new_issues(items),
+                priorities=comparison.priority_items(items),
+                area_names=names,
+                visits=_visits([visits[v] for v in visit_ids], resolutions),
+                strengths_and_needs=strengths_and_needs,
+                meetings=meetings,
+                level=level,
+                trend=every_trend[result["state"]],
+                pipeline=pipeline,
+            )
         )
-        meetings = pd.concat(
-            records.list_meetings(engine, actor, visit_id=visit_id, level=level) for visit_id in visit_ids
-        )
-    else:
-        strengths_and_needs, meetings = listed.strengths_and_needs(visit_ids), listed.meetings_of(visit_ids)
-    return _FollowUp(
-        state_name=state_name,
-        result=result,
-        areas=comparison.areas_frame(result, names),
-        items=items,
-        new_issues=comparison.new_issues(items),
-        priorities=comparison.priority_items(items),
-        area_names=names,
-        visits=_visits(engine, actor, visit_ids, level, listed.resolutions if listed else None),
-        strengths_and_needs=strengths_and_needs,
-        meetings=meetings,
-        level=level,
-        trend=trends.index_per_visit(engine, actor, result["state"], level, index=index),
-    )
+    return collected
 
 
-def _visits(
-    engine: Engine, actor: Actor, visit_ids: list[str], level: Confidentiality, resolutions: dict | None = None
-) -> pd.DataFrame:
+def _visits(visits: list[dict], resolutions: dict) -> pd.DataFrame:
     """The two visits, baseline first, with partners and resolutions (number and year) as text."""
-    resolutions = records.reference_options(engine)["resolutions"] if resolutions is None else resolutions
-    visits = [records.get_visit(engine, actor, visit_id, level) for visit_id in visit_ids]
     return pd.DataFrame(
         [
             visit
@@ -276,7 +294,7 @@ def build_state_report(engine: Engine, actor: Actor, iso3: str, followup: str | 
         illustrative=data.illustrative,
         sections=[
             _since_last_report(engine, actor, scope, level, reported, [data]),
-            *_with_pipeline(_state_sections(data), engine, actor, level, data),
+            *_with_pipeline(_state_sections(data), data),
         ],
         scope_key=scope,
         reported=reported,
@@ -300,10 +318,9 @@ def _since_last_report(engine, actor, scope: str, level, reported, collected: li
     return since_last.section(last, reported, items, comparison.thematic_area_names(engine))
 
 
-def _with_pipeline(sections: list[Section], engine, actor, level, data: _FollowUp) -> list[Section]:
+def _with_pipeline(sections: list[Section], data: _FollowUp) -> list[Section]:
     """The TA pipeline of both visits, just before the annex."""
-    visit_ids = [data.result["baseline_visit"], data.result["followup_visit"]]
-    return [*sections[:-1], after_visit.ta_pipeline_section(engine, actor, level, visit_ids), sections[-1]]
+    return [*sections[:-1], data.pipeline, sections[-1]]
 
 
 def _state_sections(data: _FollowUp, summary: bool = True) -> list[Section]:
@@ -438,7 +455,7 @@ def _executive_summary(data: _FollowUp, heading: str = "Executive summary") -> S
                 title="Priority recommendations of the baseline visit",
             )
         )
-    remaining = _top_remaining_shortfalls(data.items)
+    remaining = data.remaining
     if len(remaining):
         tables.append(
             Table(
@@ -481,7 +498,7 @@ def _areas_sentence(data: _FollowUp) -> list[str]:
 
 
 def _remaining_sentence(data: _FollowUp) -> str:
-    remaining = _top_remaining_shortfalls(data.items)
+    remaining = data.remaining
     if remaining.empty:
         return "No baseline shortfall remains open or progressing at this level."
     named = "; ".join(f"{r.title} ({r.area_name}, {in_prose(r.status)})" for r in rows_of(remaining))
@@ -709,13 +726,12 @@ def build_period_report(
     visits = followup_periods(engine, actor, start, end, level)
     names = comparison.thematic_area_names(engine)
     listed = _Listed.read(engine, actor, level, visits)
-    collected = []
     # Read once: each State's trend and the summary's heatmap come from it.
     every_index = comparison.cross_state_index(engine, actor, level)
-    for done, visit in enumerate(rows_of(visits), start=1):
-        collected.append(_collect(engine, actor, visit.state, visit.visit_id, level, names, every_index, listed))
-        if progress:
-            progress(done, len(visits), visit.state_name)
+    collected = _collect_all(engine, actor, visits, level, names, every_index, listed)
+    if progress:
+        for done, state_name in enumerate(visits["state_name"], start=1):
+            progress(done, len(visits), state_name)
     order = {visit_id: position for position, visit_id in enumerate(visits["visit_id"])}
     index = every_index
     index = index[index["followup_visit"].isin(order)].sort_values(
@@ -742,7 +758,7 @@ def build_period_report(
             *(
                 Section(
                     f"{data.state_name}: follow-up visit {data.result['followup_visit']}",
-                    subsections=_with_pipeline(_state_sections(data, summary=False), engine, actor, level, data),
+                    subsections=_with_pipeline(_state_sections(data, summary=False), data),
                     new_page=True,
                 )
                 for data in collected
