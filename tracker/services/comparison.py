@@ -603,9 +603,10 @@ _Row = TypeVar("_Row", NewIssue, PriorityItem, FollowupPriority)
 
 def _typed_rows(of: type[_Row], frame: pd.DataFrame) -> list[_Row]:
     """Each row of an `item_table` frame as the dataclass `of`, from the columns its fields name."""
+    from tracker.services.frames import records
+
     names = [field.name for field in dataclasses.fields(of)]
-    chosen = frame[names].astype({"kind": str})
-    return [of(**{str(name): value for name, value in row.items()}) for row in chosen.to_dict("records")]
+    return [of(**(row | {"kind": str(row["kind"])})) for row in records(frame[names])]
 
 
 def as_frame(

@@ -21,6 +21,7 @@ from tracker.errors import NotFound, TrackerError
 from tracker.models import STATUS_SCORE, Confidentiality, ReportSnapshot, Status, table_of
 from tracker.services import audit, comparison
 from tracker.services.access import Actor, no_such, require_writer, snapshot_visible
+from tracker.services.frames import records
 
 snapshot_table = table_of(ReportSnapshot)
 
@@ -40,16 +41,16 @@ class Reported:
         followup = result["followup_visit"]
         self.items.extend(
             {
-                "finding_id": row.finding_id,
+                "finding_id": row["finding_id"],
                 "followup": followup,
-                "visit_id": row.visit_id,
-                "kind": str(row.kind),
-                "area": row.area,
-                "status": row.status or "",
-                "group": row.status_group or "",
+                "visit_id": row["visit_id"],
+                "kind": str(row["kind"]),
+                "area": row["area"],
+                "status": row["status"] or "",
+                "group": row["status_group"] or "",
                 "withdrawn": False,
             }
-            for row in items.itertuples()
+            for row in records(items[["finding_id", "visit_id", "kind", "area", "status", "status_group"]])
         )
 
     @property

@@ -9,8 +9,10 @@ Every value is written in words (areas by their stored names, statuses, kinds an
 
 import datetime as dt
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
+from types import SimpleNamespace
 from typing import Literal, cast
 
 import pandas as pd
@@ -19,7 +21,7 @@ from sqlalchemy import Engine
 from tracker.errors import TrackerError
 from tracker.models import Confidentiality, FindingKind
 from tracker.services import charts as dashboard_charts
-from tracker.services import comparison, records, snapshots, trends
+from tracker.services import comparison, frames, records, snapshots, trends
 from tracker.services.access import Actor, effective_level
 from tracker.services.comparison import NewIssue, PriorityItem
 from tracker.services.demo import ILLUSTRATIVE_MARK
@@ -128,29 +130,39 @@ class _FollowUp:
     new_issues: list[NewIssue]
     priorities: list[PriorityItem]
     area_names: dict[str, str]
-    visits: pd.DataFrame
-    strengths_and_needs: pd.DataFrame
-    meetings: pd.DataFrame
+    # The two visits, baseline first; good practices and TA needs, and meetings, as rows of plain values.
+    visits: list[dict]
+    strengths_and_needs: list[dict]
+    meetings: list[dict]
     level: Confidentiality
     trend: pd.DataFrame
     pipeline: Section
 
     @cached_property
-    def baseline(self) -> pd.Series:
-        return self.visits.set_index("visit_id").loc[self.result["baseline_visit"]]
+    def baseline(self) -> SimpleNamespace:
+        return self._visit(self.result["baseline_visit"])
 
     @cached_property
-    def followup(self) -> pd.Series:
-        return self.visits.set_index("visit_id").loc[self.result["followup_visit"]]
+    def followup(self) -> SimpleNamespace:
+        return self._visit(self.result["followup_visit"])
+
+    def _visit(self, visit_id: str) -> SimpleNamespace:
+        """A visit's fields by name, and its id as `name`."""
+        visit = next(visit for visit in self.visits if visit["visit_id"] == visit_id)
+        return SimpleNamespace(**visit, name=visit_id)
 
     @cached_property
-    def remaining(self) -> pd.DataFrame:
+    def item_rows(self) -> list[dict]:
+        return frames.records(self.items)
+
+    @cached_property
+    def remaining(self) -> list[dict]:
         """The top remaining shortfalls, which the summary, its sentences and the digest all name."""
-        return _top_remaining_shortfalls(self.items)
+        return _top_remaining_shortfalls(self.item_rows)
 
     @property
     def illustrative(self) -> bool:
-        return any(ILLUSTRATIVE_MARK in (summary or "") for summary in self.visits["summary"])
+        return any(ILLUSTRATIVE_MARK in (visit["summary"] or "") for visit in self.visits)
 
     def area_name(self, code: str) -> str:
         return self.area_names.get(code, code)
@@ -163,33 +175,27 @@ _LISTED_KINDS = (FindingKind.good_practice.value, FindingKind.ta_need.value)
 class _Listed:
     """Good practices, TA needs and meetings of many visits, each read once for a whole period."""
 
-    findings: dict[tuple[str, str], pd.DataFrame]
-    meetings: dict[str, pd.DataFrame]
-    finding_columns: list[str]
-    meeting_columns: list[str]
-    state_names: dict[str, str]
+    findings: dict[tuple[str, str], list[dict]]
+    meetings: dict[str, list[dict]]
     resolutions: dict
 
     @classmethod
-    def read(cls, engine: Engine, actor: Actor, level: Confidentiality, followups: pd.DataFrame) -> "_Listed":
+    def read(cls, engine: Engine, actor: Actor, level: Confidentiality) -> "_Listed":
         findings = pd.concat(records.list_findings(engine, actor, kind=kind, level=level)[0] for kind in _LISTED_KINDS)
         meetings = records.list_meetings(engine, actor, level=level)
-        return cls(
-            findings={(str(v), str(k)): group for (v, k), group in findings.groupby(["visit_id", "kind"], sort=False)},
-            meetings={str(visit): group for visit, group in meetings.groupby("visit_id", sort=False)},
-            finding_columns=list(findings.columns),
-            meeting_columns=list(meetings.columns),
-            state_names=dict(zip(followups["visit_id"], followups["state_name"], strict=True)),
-            resolutions=records.reference_options(engine)["resolutions"],
-        )
+        listed_findings: dict[tuple[str, str], list[dict]] = {}
+        for row in frames.records(findings):
+            listed_findings.setdefault((str(row["visit_id"]), str(row["kind"])), []).append(row)
+        listed_meetings: dict[str, list[dict]] = {}
+        for row in frames.records(meetings):
+            listed_meetings.setdefault(str(row["visit_id"]), []).append(row)
+        return cls(listed_findings, listed_meetings, records.reference_options(engine)["resolutions"])
 
-    def strengths_and_needs(self, visit_ids: list[str]) -> pd.DataFrame:
-        empty = pd.DataFrame(columns=self.finding_columns)
-        return pd.concat([self.findings.get((v, k), empty) for v in visit_ids for k in _LISTED_KINDS])
+    def strengths_and_needs(self, visit_ids: list[str]) -> list[dict]:
+        return [row for v in visit_ids for k in _LISTED_KINDS for row in self.findings.get((v, k), [])]
 
-    def meetings_of(self, visit_ids: list[str]) -> pd.DataFrame:
-        empty = pd.DataFrame(columns=self.meeting_columns)
-        return pd.concat([self.meetings.get(v, empty) for v in visit_ids])
+    def meetings_of(self, visit_ids: list[str]) -> list[dict]:
+        return [row for v in visit_ids for row in self.meetings.get(v, [])]
 
 
 def _collect(engine: Engine, actor: Actor, iso3: str, followup: str | None, level: Confidentiality) -> _FollowUp:
@@ -223,14 +229,19 @@ def _collect_all(
     for followup, pipeline in zip(followup_ids, pipelines, strict=True):
         result, items, visit_ids = results[followup], every_items[followup], pairs[followup]
         if listed is None:
-            strengths_and_needs = pd.concat(
-                records.list_findings(engine, actor, visit_id=visit_id, kind=kind, level=level)[0]
+            strengths_and_needs = [
+                row
                 for visit_id in visit_ids
                 for kind in _LISTED_KINDS
-            )
-            meetings = pd.concat(
-                records.list_meetings(engine, actor, visit_id=visit_id, level=level) for visit_id in visit_ids
-            )
+                for row in frames.records(
+                    records.list_findings(engine, actor, visit_id=visit_id, kind=kind, level=level)[0]
+                )
+            ]
+            meetings = [
+                row
+                for visit_id in visit_ids
+                for row in frames.records(records.list_meetings(engine, actor, visit_id=visit_id, level=level))
+            ]
         else:
             strengths_and_needs, meetings = listed.strengths_and_needs(visit_ids), listed.meetings_of(visit_ids)
         collected.append(
@@ -253,18 +264,16 @@ def _collect_all(
     return collected
 
 
-def _visits(visits: list[dict], resolutions: dict) -> pd.DataFrame:
+def _visits(visits: list[dict], resolutions: dict) -> list[dict]:
     """The two visits, baseline first, with partners and resolutions (number and year) as text."""
-    return pd.DataFrame(
-        [
-            visit
-            | {
-                "partners": "; ".join(visit["partners"]),
-                "resolutions": "; ".join(resolutions.get(n, str(n)) for n in visit["resolutions"]),
-            }
-            for visit in visits
-        ]
-    )
+    return [
+        visit
+        | {
+            "partners": "; ".join(visit["partners"]),
+            "resolutions": "; ".join(resolutions.get(n, str(n)) for n in visit["resolutions"]),
+        }
+        for visit in visits
+    ]
 
 
 def _keywords(level: Confidentiality, *states: str) -> list[str]:
@@ -379,22 +388,22 @@ def _scope(data: _FollowUp) -> Section:
             "The follow-up visit judged each shortfall and recommendation of the baseline visit. Issues "
             "it raised that the baseline did not cover are reported separately as new issues: they are "
             "not regressions.",
-            *(f"{visit.visit_id}: {visit.summary}" for visit in rows_of(data.visits) if visit.summary),
+            *(f"{visit['visit_id']}: {visit['summary']}" for visit in data.visits if visit["summary"]),
         ],
         tables=[
             Table(
                 ["Visit", "Kind", "Dates", "Modality", "Head of delegation", "Partners", "Resolutions covered"],
                 [
                     [
-                        v.visit_id,
-                        label(v.kind),
-                        date_span(v.start_date, v.end_date),
-                        label(v.modality),
-                        v.lead,
-                        v.partners,
-                        v.resolutions,
+                        v["visit_id"],
+                        label(v["kind"]),
+                        date_span(v["start_date"], v["end_date"]),
+                        label(v["modality"]),
+                        v["lead"],
+                        v["partners"],
+                        v["resolutions"],
                     ]
-                    for v in rows_of(data.visits)
+                    for v in data.visits
                 ],
                 title="Visits compared",
             )
@@ -456,11 +465,11 @@ def _executive_summary(data: _FollowUp, heading: str = "Executive summary") -> S
             )
         )
     remaining = data.remaining
-    if len(remaining):
+    if remaining:
         tables.append(
             Table(
                 ["Thematic area", "Shortfall", "Severity", "Status at the follow-up"],
-                [[r.area_name, r.title, label(r.severity) or "—", label(r.status)] for r in rows_of(remaining)],
+                [[r["area_name"], r["title"], label(r["severity"]) or "—", label(r["status"])] for r in remaining],
                 title="Top remaining shortfalls",
             )
         )
@@ -499,9 +508,9 @@ def _areas_sentence(data: _FollowUp) -> list[str]:
 
 def _remaining_sentence(data: _FollowUp) -> str:
     remaining = data.remaining
-    if remaining.empty:
+    if not remaining:
         return "No baseline shortfall remains open or progressing at this level."
-    named = "; ".join(f"{r.title} ({r.area_name}, {in_prose(r.status)})" for r in rows_of(remaining))
+    named = "; ".join(f"{r['title']} ({r['area_name']}, {in_prose(r['status'])})" for r in remaining)
     return f"The main remaining shortfalls: {named}."
 
 
@@ -524,18 +533,24 @@ def _new_issues_sentence(data: _FollowUp) -> str:
     )
 
 
-def _top_remaining_shortfalls(items: pd.DataFrame) -> pd.DataFrame:
+def _top_remaining_shortfalls(items: list[dict]) -> list[dict]:
     """Baseline shortfalls not closed: priority first, then the most severe, then the least advanced."""
-    remaining = items[
-        (items["role"] == "baseline")
-        & (items["kind"] == FindingKind.shortfall)
-        & items["status_group"].isin(["open", "progressing"])
+    remaining = [
+        item
+        for item in items
+        if item["role"] == "baseline"
+        and item["kind"] == FindingKind.shortfall
+        and item["status_group"] in ("open", "progressing")
     ]
-    order = remaining.assign(
-        severity_rank=remaining["severity"].map(_SEVERITY_RANK).fillna(len(_SEVERITY_RANK)),
-        score_rank=remaining["score"].fillna(0),
-    ).sort_values(["priority", "severity_rank", "score_rank", "finding_id"], ascending=[False, True, True, True])
-    return order.head(_TOP_SHORTFALLS)
+    remaining.sort(
+        key=lambda item: (
+            not item["priority"],
+            _SEVERITY_RANK.get(item["severity"], len(_SEVERITY_RANK)),
+            0 if item["score"] is pd.NA else item["score"],
+            item["finding_id"],
+        )
+    )
+    return remaining[:_TOP_SHORTFALLS]
 
 
 def _area_rows(data: _FollowUp, columns: list[tuple[str, str]]) -> list[list]:
@@ -573,7 +588,7 @@ def _new_issues(data: _FollowUp) -> Section:
         f"shortfalls: {data.result['totals']['new_gaps']}. Technical assistance needs are listed in their own "
         f"section."
     ]
-    continuing = int((data.items["role"] == "continuing").sum())
+    continuing = sum(item["role"] == "continuing" for item in data.item_rows)
     if continuing:
         paragraphs.append(
             f"Findings of the follow-up visit that restate baseline findings: {continuing} (see the annex)."
@@ -601,8 +616,8 @@ def _new_issues(data: _FollowUp) -> Section:
 
 def _strengths_or_needs(data: _FollowUp, kind: FindingKind, heading: str, field: str, noun: str) -> Section:
     totals = data.result["totals"]
-    found = data.strengths_and_needs[data.strengths_and_needs["kind"] == kind]
-    if found.empty:
+    found = [row for row in data.strengths_and_needs if row["kind"] == kind]
+    if not found:
         return Section(heading, paragraphs=[NONE_RECORDED])
     paragraph = (
         f"{noun.capitalize()} recorded: {totals[f'{field}_baseline']} at the baseline visit, "
@@ -614,7 +629,7 @@ def _strengths_or_needs(data: _FollowUp, kind: FindingKind, heading: str, field:
         tables=[
             Table(
                 ["Visit", "Id", "Thematic area", "Title"],
-                [[r.visit_id, r.finding_id, data.area_name(r.area), r.title] for r in rows_of(found)],
+                [[r["visit_id"], r["finding_id"], data.area_name(r["area"]), r["title"]] for r in found],
             )
         ],
     )
@@ -622,9 +637,9 @@ def _strengths_or_needs(data: _FollowUp, kind: FindingKind, heading: str, field:
 
 def _meetings(data: _FollowUp) -> Section:
     meetings = data.meetings
-    if meetings.empty:
+    if not meetings:
         return Section("Meetings held", paragraphs=[NONE_RECORDED])
-    counts = meetings["visit_id"].value_counts()
+    counts = Counter(meeting["visit_id"] for meeting in meetings)
     paragraph = (
         f"Meetings visible at this level: {counts.get(data.result['followup_visit'], 0)} at the follow-up "
         f"visit, {counts.get(data.result['baseline_visit'], 0)} at the baseline visit."
@@ -637,14 +652,14 @@ def _meetings(data: _FollowUp) -> Section:
                 ["Date", "Visit", "Kind", "Counterpart", "Sector", "Notes"],
                 [
                     [
-                        day(m.date) if m.date else None,
-                        m.visit_id,
-                        label(m.kind),
-                        m.counterpart,
-                        label(m.sector),
-                        m.notes,
+                        day(m["date"]) if m["date"] else None,
+                        m["visit_id"],
+                        label(m["kind"]),
+                        m["counterpart"],
+                        label(m["sector"]),
+                        m["notes"],
                     ]
-                    for m in rows_of(meetings)
+                    for m in meetings
                 ],
             )
         ],
@@ -652,23 +667,23 @@ def _meetings(data: _FollowUp) -> Section:
 
 
 def _annex(data: _FollowUp) -> Section:
-    items = data.items
-    baseline = items[items["role"] == "baseline"]
-    followup = items[items["role"] != "baseline"]
+    baseline = [item for item in data.item_rows if item["role"] == "baseline"]
+    followup = [item for item in data.item_rows if item["role"] != "baseline"]
     tables = [
         Table(
             ["Id", "Thematic area", "Priority", "Title", "Status at follow-up", "Evidence", "Level"],
             [
                 [
-                    r.finding_id,
-                    r.sub_area_name,
-                    "Yes" if r.priority else "",
-                    r.title,
-                    label(r.status),
-                    r.evidence,
-                    level_words(r.confidentiality),
+                    r["finding_id"],
+                    r["sub_area_name"],
+                    "Yes" if r["priority"] else "",
+                    r["title"],
+                    label(r["status"]),
+                    r["evidence"],
+                    level_words(r["confidentiality"]),
                 ]
-                for r in rows_of(baseline[baseline["kind"] == kind])
+                for r in baseline
+                if r["kind"] == kind
             ],
             title=f"{title} of the baseline visit {data.result['baseline_visit']}",
         )
@@ -679,15 +694,15 @@ def _annex(data: _FollowUp) -> Section:
             ["Id", "Thematic area", "Kind", "Role", "Continues", "Title", "Level"],
             [
                 [
-                    r.finding_id,
-                    r.sub_area_name,
-                    label(r.kind),
-                    label(r.role),
-                    r.continues,
-                    r.title,
-                    level_words(r.confidentiality),
+                    r["finding_id"],
+                    r["sub_area_name"],
+                    label(r["kind"]),
+                    label(r["role"]),
+                    r["continues"],
+                    r["title"],
+                    level_words(r["confidentiality"]),
                 ]
-                for r in rows_of(followup)
+                for r in followup
             ],
             title=f"Findings of the follow-up visit {data.result['followup_visit']}",
         )
@@ -725,7 +740,7 @@ def build_period_report(
     level = effective_level(actor, level)
     visits = followup_periods(engine, actor, start, end, level)
     names = comparison.thematic_area_names(engine)
-    listed = _Listed.read(engine, actor, level, visits)
+    listed = _Listed.read(engine, actor, level)
     # Read once: each State's trend and the summary's heatmap come from it.
     every_index = comparison.cross_state_index(engine, actor, level)
     collected = _collect_all(engine, actor, visits, level, names, every_index, listed)
