@@ -400,13 +400,24 @@ def areas_frame(result: dict, names: dict[str, str] | None = None) -> pd.DataFra
     """The per-area rows of a comparison as a table, with each area's name (stored names when given)."""
     import pandas as pd
 
+    import numpy as np
+
     names = area_names() if names is None else names
-    columns = ["area", "area_name", *COUNT_FIELDS, "implementation_index", "scored_items"]
-    rows = [area | {"area_name": names.get(area["area"], area["area"])} for area in result["areas"]]
-    frame = pd.DataFrame(rows, columns=columns)
-    return frame.astype(dict.fromkeys((*COUNT_FIELDS, "scored_items"), "int64")).astype(
-        {"implementation_index": "float64"}
+    areas = result["areas"]
+    # Built column by column with its type: a report builds one per State.
+    columns: dict[str, Any] = {
+        "area": pd.Series([area["area"] for area in areas], dtype=None if areas else object),
+        "area_name": pd.Series(
+            [names.get(area["area"], area["area"]) for area in areas], dtype=None if areas else object
+        ),
+    }
+    columns |= {field: np.array([area[field] for area in areas], dtype="int64") for field in COUNT_FIELDS}
+    columns["implementation_index"] = np.array(
+        [np.nan if area["implementation_index"] is None else area["implementation_index"] for area in areas],
+        dtype="float64",
     )
+    columns["scored_items"] = np.array([area["scored_items"] for area in areas], dtype="int64")
+    return pd.DataFrame(columns)
 
 
 # ---------------------------------------------------------------- item-level table
@@ -439,6 +450,8 @@ def item_table(engine: Engine, actor: Actor, followup: str, level=None) -> pd.Da
     `role` is "baseline" for a trackable baseline item, "new" for a follow-up finding that
     continues no earlier finding and "continuing" for one that does.
     """
+    import pandas as pd
+
     require_schema(engine)
     level = effective_level(actor, level)
     with reading(engine) as connection:
@@ -446,21 +459,30 @@ def item_table(engine: Engine, actor: Actor, followup: str, level=None) -> pd.Da
         if visit is None or not _is_visible(connection, visit.visit_id, level):
             raise NotFound(no_such("visit", followup), "check the follow-up visit id")
         _, _, followup_id = _resolve_visits(connection, visit.state, visit.visit_id, level)
-        return _item_frames(connection, [followup_id], level)[followup_id]
+        rows = [row[1:] for row in _item_rows(connection, [followup_id], level)]
+    return pd.DataFrame(rows, columns=ITEM_COLUMNS).astype({"priority": "bool", "score": "Int64"})
 
 
-def item_tables(engine: Engine, actor: Actor, followups: Iterable[str], level=None) -> dict[str, pd.DataFrame]:
-    """`item_table` of each named follow-up visit, by its id, read in one query for all of them."""
+def item_rows(engine: Engine, actor: Actor, followups: Iterable[str], level=None) -> dict[str, list[dict]]:
+    """`item_table` of each named follow-up visit, by its id, as rows of plain values (no score is None).
+
+    One query reads them all: a period report's tables need the rows, and a frame per follow-up
+    would cost more than the query.
+    """
     require_schema(engine)
     level = effective_level(actor, level)
     with reading(engine) as connection:
-        return _item_frames(connection, [pair.followup for pair in _pairs(connection, followups, level)], level)
+        followup_ids = [pair.followup for pair in _pairs(connection, followups, level)]
+        found: dict[str, list[dict]] = {visit_id: [] for visit_id in followup_ids}
+        for followup_id, *values in _item_rows(connection, followup_ids, level):
+            row = dict(zip(ITEM_COLUMNS, values, strict=True))
+            row["priority"] = bool(row["priority"])
+            found[followup_id].append(row)
+    return found
 
 
-def _item_frames(connection: Connection, followup_ids: list[str], level: Confidentiality) -> dict[str, pd.DataFrame]:
-    """The item table of each follow-up (resolved, with a visible baseline), by follow-up visit id."""
-    import pandas as pd
-
+def _item_rows(connection: Connection, followup_ids: list[str], level: Confidentiality) -> list[tuple]:
+    """The item table of each follow-up (resolved, with a visible baseline), its visit id first in each row."""
     followup = aliased(Visit)
     status, group, score = _assessed_status()
     is_baseline = col(Finding.visit_id) == col(followup.baseline_visit_id)
@@ -515,15 +537,8 @@ def _item_frames(connection: Connection, followup_ids: list[str], level: Confide
             )
         )
         # Plain tuples: pandas probes each row for attributes, which a Row answers slowly.
-        rows += map(tuple, connection.execute(query))
-    frame = pd.DataFrame(rows, columns=["followup_visit", *ITEM_COLUMNS]).astype({"priority": "bool", "score": "Int64"})
-    positions = frame.groupby("followup_visit", sort=False).indices
-    items = frame[ITEM_COLUMNS]
-    empty = items.iloc[:0]
-    return {
-        visit_id: (items.take(positions[visit_id]) if visit_id in positions else empty).reset_index(drop=True)
-        for visit_id in followup_ids
-    }
+        rows += map(tuple, connection.execute(query).all())
+    return rows
 
 
 # ---------------------------------------------------------------- new issues and priority items
@@ -574,39 +589,46 @@ class FollowupPriority:
     title: str
 
 
-def new_issues(items: pd.DataFrame) -> list[NewIssue]:
+def new_issues(items: pd.DataFrame | list[dict]) -> list[NewIssue]:
     """The new issues of a follow-up, from its `item_table`: the one definition pages and reports share.
 
     A new issue is a follow-up shortfall, recommendation or concern that continues no finding visible
     at the level. TA needs, good practices and progress are reported in their own places, and a new
     issue is never a regression. `totals["new_gaps"]` counts the shortfalls among them.
     """
-    kinds = [kind.value for kind in ISSUE_KINDS]
-    return _typed_rows(NewIssue, items[(items["role"] == "new") & items["kind"].isin(kinds)])
+    kinds = {kind.value for kind in ISSUE_KINDS}
+    return _typed_rows(NewIssue, [row for row in _rows(items) if row["role"] == "new" and row["kind"] in kinds])
 
 
-def priority_items(items: pd.DataFrame, kind: FindingKind | None = None) -> list[PriorityItem]:
+def priority_items(items: pd.DataFrame | list[dict], kind: FindingKind | None = None) -> list[PriorityItem]:
     """The baseline items marked as priorities (of one kind, if given), in taxonomy order, with their status."""
-    chosen = items[(items["role"] == "baseline") & items["priority"]]
-    if kind is not None:
-        chosen = chosen[chosen["kind"] == kind.value]
+    chosen = [
+        row
+        for row in _rows(items)
+        if row["role"] == "baseline" and row["priority"] and (kind is None or row["kind"] == kind.value)
+    ]
     return _typed_rows(PriorityItem, chosen)
 
 
-def followup_priorities(items: pd.DataFrame) -> list[FollowupPriority]:
+def followup_priorities(items: pd.DataFrame | list[dict]) -> list[FollowupPriority]:
     """The follow-up's own findings marked as priorities, new or continuing one, in taxonomy order."""
-    return _typed_rows(FollowupPriority, items[(items["role"] != "baseline") & items["priority"]])
+    return _typed_rows(FollowupPriority, [row for row in _rows(items) if row["role"] != "baseline" and row["priority"]])
 
 
 _Row = TypeVar("_Row", NewIssue, PriorityItem, FollowupPriority)
 
 
-def _typed_rows(of: type[_Row], frame: pd.DataFrame) -> list[_Row]:
-    """Each row of an `item_table` frame as the dataclass `of`, from the columns its fields name."""
+def _rows(items: pd.DataFrame | list[dict]) -> list[dict]:
+    """An `item_table` frame, or the rows of `item_rows`, as rows."""
     from tracker.services.frames import records
 
+    return items if isinstance(items, list) else records(items)
+
+
+def _typed_rows(of: type[_Row], rows: list[dict]) -> list[_Row]:
+    """Each row of an item table as the dataclass `of`, from the columns its fields name."""
     names = [field.name for field in dataclasses.fields(of)]
-    return [of(**(row | {"kind": str(row["kind"])})) for row in records(frame[names])]
+    return [of(**{name: str(row[name]) if name == "kind" else row[name] for name in names}) for row in rows]
 
 
 def as_frame(

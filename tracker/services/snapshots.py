@@ -36,7 +36,8 @@ class Reported:
     results: list[dict] = field(default_factory=list)
     items: list[dict] = field(default_factory=list)
 
-    def add(self, result: dict, items: pd.DataFrame) -> None:
+    def add(self, result: dict, items: pd.DataFrame | list[dict]) -> None:
+        """A follow-up's §3 result and its item table (`item_table`, or the rows of `item_rows`)."""
         self.results.append(result)
         followup = result["followup_visit"]
         self.items.extend(
@@ -50,7 +51,7 @@ class Reported:
                 "group": row["status_group"] or "",
                 "withdrawn": False,
             }
-            for row in records(items[["finding_id", "visit_id", "kind", "area", "status", "status_group"]])
+            for row in (items if isinstance(items, list) else records(items))
         )
 
     @property

@@ -126,7 +126,8 @@ class _FollowUp:
     state_name: str
     result: dict
     areas: pd.DataFrame
-    items: pd.DataFrame
+    # Its item table (`comparison.item_rows`).
+    items: list[dict]
     new_issues: list[NewIssue]
     priorities: list[PriorityItem]
     area_names: dict[str, str]
@@ -152,13 +153,9 @@ class _FollowUp:
         return SimpleNamespace(**visit, name=visit_id)
 
     @cached_property
-    def item_rows(self) -> list[dict]:
-        return frames.records(self.items)
-
-    @cached_property
     def remaining(self) -> list[dict]:
         """The top remaining shortfalls, which the summary, its sentences and the digest all name."""
-        return _top_remaining_shortfalls(self.item_rows)
+        return _top_remaining_shortfalls(self.items)
 
     @property
     def illustrative(self) -> bool:
@@ -218,7 +215,7 @@ def _collect_all(
     followup_ids = list(followups["visit_id"])
     state_names = dict(zip(followups["visit_id"], followups["state_name"], strict=True))
     results = comparison.compare_many(engine, actor, followup_ids, level)
-    every_items = comparison.item_tables(engine, actor, followup_ids, level)
+    every_items = comparison.item_rows(engine, actor, followup_ids, level)
     names = comparison.thematic_area_names(engine) if names is None else names
     pairs = {f: [results[f]["baseline_visit"], f] for f in followup_ids}
     visits = records.get_visits(engine, actor, [v for pair in pairs.values() for v in pair], level)
@@ -323,7 +320,10 @@ def _reported(scope: str, collected: list[_FollowUp]) -> tuple[str, snapshots.Re
 def _since_last_report(engine, actor, scope: str, level, reported, collected: list[_FollowUp]) -> Section:
     """What changed since the last report issued on the same scope at the same level."""
     last = snapshots.last(engine, actor, scope, level)
-    items = pd.concat([data.items for data in collected]) if collected else pd.DataFrame(columns=["finding_id"])
+    items = pd.DataFrame(
+        [(item["finding_id"], item["title"]) for data in collected for item in data.items],
+        columns=["finding_id", "title"],
+    )
     return since_last.section(last, reported, items, comparison.thematic_area_names(engine))
 
 
@@ -546,7 +546,7 @@ def _top_remaining_shortfalls(items: list[dict]) -> list[dict]:
         key=lambda item: (
             not item["priority"],
             _SEVERITY_RANK.get(item["severity"], len(_SEVERITY_RANK)),
-            0 if item["score"] is pd.NA else item["score"],
+            item["score"] or 0,
             item["finding_id"],
         )
     )
@@ -588,7 +588,7 @@ def _new_issues(data: _FollowUp) -> Section:
         f"shortfalls: {data.result['totals']['new_gaps']}. Technical assistance needs are listed in their own "
         f"section."
     ]
-    continuing = sum(item["role"] == "continuing" for item in data.item_rows)
+    continuing = sum(item["role"] == "continuing" for item in data.items)
     if continuing:
         paragraphs.append(
             f"Findings of the follow-up visit that restate baseline findings: {continuing} (see the annex)."
@@ -667,8 +667,8 @@ def _meetings(data: _FollowUp) -> Section:
 
 
 def _annex(data: _FollowUp) -> Section:
-    baseline = [item for item in data.item_rows if item["role"] == "baseline"]
-    followup = [item for item in data.item_rows if item["role"] != "baseline"]
+    baseline = [item for item in data.items if item["role"] == "baseline"]
+    followup = [item for item in data.items if item["role"] != "baseline"]
     tables = [
         Table(
             ["Id", "Thematic area", "Priority", "Title", "Status at follow-up", "Evidence", "Level"],
