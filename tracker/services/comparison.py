@@ -398,9 +398,8 @@ def thematic_area_names(engine: Engine) -> dict[str, str]:
 
 def areas_frame(result: dict, names: dict[str, str] | None = None) -> pd.DataFrame:
     """The per-area rows of a comparison as a table, with each area's name (stored names when given)."""
-    import pandas as pd
-
     import numpy as np
+    import pandas as pd
 
     names = area_names() if names is None else names
     areas = result["areas"]

@@ -1,14 +1,15 @@
 """Report sections on what followed a visit: the TA pipeline and the States' overdue responses."""
 
 import datetime as dt
+from itertools import chain
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
 from tracker.models import Confidentiality
 from tracker.services import deadlines, ta_pipeline
 from tracker.services.access import Actor
+from tracker.services.frames import records
 from tracker.services.reports.model import Section, Table
 from tracker.services.wording import day, label, level_words
 
@@ -23,20 +24,21 @@ def ta_pipeline_sections(
 ) -> list[Section]:
     """`ta_pipeline_section` of each group of visits, from one read of the pipeline for all of them."""
     where = ta_pipeline.PipelineFilter(visits=tuple(dict.fromkeys(v for group in visit_groups for v in group)))
-    every_need = ta_pipeline.pipeline(engine, actor, level, where)
+    every_need = records(ta_pipeline.pipeline(engine, actor, level, where))
     counts = ta_pipeline.by_visit_and_status(engine, actor, level, where)
-    positions = every_need.groupby("visit_id", sort=False).indices
+    by_visit: dict[str, list[tuple[int, dict]]] = {}
+    for position, need in enumerate(every_need):
+        by_visit.setdefault(need["visit_id"], []).append((position, need))
     sections = []
     for group in visit_groups:
-        # The rows of the group's visits in the pipeline's own order.
-        taken = np.sort(np.concatenate([positions[v] for v in dict.fromkeys(group) if v in positions] or [[]]))
-        needs = every_need.take(taken.astype(int)).reset_index(drop=True)
+        # The group's visits' needs in the pipeline's own order.
+        needs = [need for _, need in sorted(chain.from_iterable(by_visit.get(v, []) for v in dict.fromkeys(group)))]
         sections.append(_pipeline_section(level, needs, ta_pipeline.status_table(counts, group)))
     return sections
 
 
-def _pipeline_section(level: Confidentiality, needs: pd.DataFrame, counts: pd.DataFrame) -> Section:
-    if needs.empty:
+def _pipeline_section(level: Confidentiality, needs: list[dict], counts: pd.DataFrame) -> Section:
+    if not needs:
         return Section(
             "Technical assistance pipeline",
             paragraphs=[f"None recorded at the {level_words(level.value)} level."],
@@ -61,7 +63,7 @@ def _pipeline_section(level: Confidentiality, needs: pd.DataFrame, counts: pd.Da
                         r["addresses"] or None,
                         day(r["updated_on"]) if r["updated_on"] else None,
                     ]
-                    for r in needs.to_dict("records")
+                    for r in needs
                 ],
             )
         ],

@@ -492,14 +492,18 @@ def _priority_sentence(data: _FollowUp) -> str:
 
 def _areas_sentence(data: _FollowUp) -> list[str]:
     """The areas that progressed most and least, by their implementation index."""
-    scored = data.areas.dropna(subset=["implementation_index"])
+    scored = [
+        (area["implementation_index"], data.area_name(area["area"]))
+        for area in data.result["areas"]
+        if area["implementation_index"] is not None
+    ]
     if len(scored) < 2:
         return []
-    best, worst = scored["implementation_index"].max(), scored["implementation_index"].min()
+    best, worst = max(index for index, _ in scored), min(index for index, _ in scored)
     if best == worst:
         return [f"Every thematic area with a scored item has the same implementation index, {best:.1f}."]
-    most = _listing(scored.loc[scored["implementation_index"] == best, "area_name"].tolist())
-    least = _listing(scored.loc[scored["implementation_index"] == worst, "area_name"].tolist())
+    most = _listing([name for index, name in scored if index == best])
+    least = _listing([name for index, name in scored if index == worst])
     return [
         f"Most progress: {most} (implementation index {best:.1f}). Least progress: {least} "
         f"(implementation index {worst:.1f})."
