@@ -141,11 +141,15 @@ def by_visit_and_status(
 
 def status_table(counts: dict[tuple[str, str], int], visit_ids: Iterable[str] | None = None) -> pd.DataFrame:
     """The counts of `by_visit_and_status` (of the named visits only, if given) per status, in pipeline order."""
-    wanted = None if visit_ids is None else set(visit_ids)
     per_status = dict.fromkeys(STATUS_ORDER, 0)
-    for (visit_id, status), n in counts.items():
-        if (wanted is None or visit_id in wanted) and status in per_status:
-            per_status[status] += n
+    if visit_ids is None:
+        for (_, status), n in counts.items():
+            if status in per_status:
+                per_status[status] += n
+    else:
+        for visit_id in set(visit_ids):
+            for status in STATUS_ORDER:
+                per_status[status] += counts.get((visit_id, status), 0)
     return pd.DataFrame({"status": STATUS_ORDER, "needs": list(per_status.values())})
 
 
