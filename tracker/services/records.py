@@ -69,7 +69,8 @@ _TRACKABLE = [kind.value for kind in TRACKABLE_KINDS]
 
 def _frame(connection: Connection, query: Select) -> pd.DataFrame:
     result = connection.execute(query)
-    return pd.DataFrame(result.all(), columns=list(result.keys()))
+    # Plain tuples: pandas probes each row for attributes, which a Row answers slowly.
+    return pd.DataFrame(list(map(tuple, result.all())), columns=list(result.keys()))
 
 
 def _joined_lists(connection: Connection, query: Select) -> dict[str, str]:
