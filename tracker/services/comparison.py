@@ -191,8 +191,7 @@ def _chunks(ids: list[str]) -> Iterable[list[str]]:
 
 
 def _grouped_counts(connection: Connection, followup_ids: list[str], level: Confidentiality) -> list[Row[Any]]:
-    """Visible findings of each follow-up and its baseline, grouped by follow-up, top-level area, visit, kind
-    and status."""
+    """Visible findings of each follow-up and its baseline, grouped by follow-up, area, visit, kind and status."""
     followup = aliased(Visit)
     status, group, score = _assessed_status()
     trackable = and_(col(Finding.visit_id) == col(followup.baseline_visit_id), col(Finding.kind).in_(_TRACKABLE))
