@@ -331,7 +331,7 @@ def _pairs(connection: Connection, followups: Iterable[str], level: Confidential
     """Each named follow-up visit with its State and baseline, or the error `compare` gives for it."""
     ids = list(dict.fromkeys(followups))
     baseline = aliased(Visit)
-    found = {}
+    found: dict[str, Pair] = {}
     for chunk in _chunks(ids):
         query = select(col(Visit.visit_id), col(Visit.state), col(Visit.baseline_visit_id)).where(
             col(Visit.visit_id).in_(chunk),
@@ -626,7 +626,8 @@ def _rows(items: pd.DataFrame | list[dict]) -> list[dict]:
 def _typed_rows(of: type[_Row], rows: list[dict]) -> list[_Row]:
     """Each row of an item table as the dataclass `of`, from the columns its fields name."""
     names = [field.name for field in dataclasses.fields(of)]
-    return [of(**{name: str(row[name]) if name == "kind" else row[name] for name in names}) for row in rows]
+    fields: list[dict[str, Any]] = [{name: row[name] for name in names} | {"kind": str(row["kind"])} for row in rows]
+    return [of(**values) for values in fields]
 
 
 def as_frame(
