@@ -181,42 +181,54 @@ def _resolve_visits(
 
 # ---------------------------------------------------------------- the §3 comparison
 
+# Follow-up visits read per statement: the grouped queries name them in an IN list.
+_CHUNK = 500
 
-def _grouped_counts(connection: Connection, baseline_id: str, followup_id: str, level: Confidentiality):
-    """Visible findings of both visits, grouped by top-level area, visit, kind and status."""
+
+def _chunks(ids: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+def _grouped_counts(connection: Connection, followup_ids: list[str], level: Confidentiality) -> list[Row[Any]]:
+    """Visible findings of each follow-up and its baseline, grouped by follow-up, area, visit, kind and status."""
+    followup = aliased(Visit)
     status, group, score = _assessed_status()
-    trackable = and_(col(Finding.visit_id) == baseline_id, col(Finding.kind).in_(_TRACKABLE))
-    items = (
-        select(
-            _top_area.label("area"),
-            col(Finding.visit_id),
-            col(Finding.kind),
-            case((trackable, status)).label("status"),
-            case((trackable, group)).label("status_group"),
-            case((trackable, score)).label("score"),
-            # A link to a finding the reader may not see counts as no link.
-            not_(continued_shown(level)).label("is_new"),
+    trackable = and_(col(Finding.visit_id) == col(followup.baseline_visit_id), col(Finding.kind).in_(_TRACKABLE))
+    rows: list[Row[Any]] = []
+    for chunk in _chunks(followup_ids):
+        items = (
+            select(
+                col(followup.visit_id).label("followup_visit"),
+                _top_area.label("area"),
+                col(Finding.visit_id),
+                col(Finding.kind),
+                case((trackable, status)).label("status"),
+                case((trackable, group)).label("status_group"),
+                case((trackable, score)).label("score"),
+                # A link to a finding the reader may not see counts as no link.
+                not_(continued_shown(level)).label("is_new"),
+            )
+            .select_from(followup)
+            .join(Finding, col(Finding.visit_id).in_([col(followup.visit_id), col(followup.baseline_visit_id)]))
+            .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
+            .join(ThematicArea, col(ThematicArea.code) == col(Finding.area))
+            .outerjoin(Assessment, and_(trackable, _assessment_join(col(followup.visit_id), level)))
+            .where(col(followup.visit_id).in_(chunk), finding_visible(level))
+            .subquery()
         )
-        .select_from(Finding)
-        .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
-        .join(ThematicArea, col(ThematicArea.code) == col(Finding.area))
-        .outerjoin(Assessment, and_(trackable, _assessment_join(followup_id, level)))
-        .where(col(Finding.visit_id).in_([baseline_id, followup_id]), finding_visible(level))
-        .subquery()
-    )
-    return connection.execute(
-        select(
-            items.c.area,
-            items.c.visit_id,
-            items.c.kind,
-            items.c.status,
-            items.c.status_group,
-            func.count().label("n"),
-            func.sum(case((items.c.is_new, 1), else_=0)).label("new"),
-            func.coalesce(func.sum(items.c.score), 0).label("score_sum"),
-            func.count(items.c.score).label("scored"),
-        ).group_by(items.c.area, items.c.visit_id, items.c.kind, items.c.status, items.c.status_group)
-    ).all()
+        keys = (items.c.followup_visit, items.c.area, items.c.visit_id, items.c.kind, items.c.status)
+        rows += connection.execute(
+            select(
+                *keys,
+                items.c.status_group,
+                func.count().label("n"),
+                func.sum(case((items.c.is_new, 1), else_=0)).label("new"),
+                func.coalesce(func.sum(items.c.score), 0).label("score_sum"),
+                func.count(items.c.score).label("scored"),
+            ).group_by(*keys, items.c.status_group)
+        ).all()
+    return rows
 
 
 def _top_areas(connection: Connection) -> list[str]:
@@ -268,31 +280,96 @@ def _published(counts: dict) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class Pair:
+    """A follow-up visit the reader may see, its State and its baseline visit (visible too)."""
+
+    state: str
+    baseline: str
+    followup: str
+
+
+def _comparisons(connection: Connection, pairs: list[Pair], level: Confidentiality) -> dict[str, dict]:
+    """The §3 comparison of each follow-up with its baseline, by follow-up visit id, from one grouped read."""
+    grouped: dict[str, list[Row[Any]]] = defaultdict(list)
+    for row in _grouped_counts(connection, [pair.followup for pair in pairs], level):
+        grouped[row.followup_visit].append(row)
+    order = _top_areas(connection)
+    results = {}
+    for pair in pairs:
+        per_area, status_counts = _fold(grouped.get(pair.followup, []), pair.baseline)
+        areas = []
+        totals = _empty_counts()
+        for code in order:
+            counts = per_area.get(code)
+            if counts is None or not any(counts[field] for field in COUNT_FIELDS):
+                continue
+            areas.append({"area": code} | _published(counts))
+            for field in totals:
+                totals[field] += counts[field]
+        results[pair.followup] = {
+            "state": pair.state,
+            "baseline_visit": pair.baseline,
+            "followup_visit": pair.followup,
+            "areas": areas,
+            "totals": _published(totals),
+            "status_counts": status_counts,
+        }
+    return results
+
+
+def resolve(engine: Engine, actor: Actor, iso3: str, followup: str | None = None, level=None) -> Pair:
+    """The follow-up visit of a state that `compare` would compare (by default its latest) and its baseline."""
+    require_schema(engine)
+    level = effective_level(actor, level)
+    with reading(engine) as connection:
+        state, baseline_id, followup_id = _resolve_visits(connection, iso3, followup, level)
+    return Pair(state.iso3, baseline_id, followup_id)
+
+
+def _pairs(connection: Connection, followups: Iterable[str], level: Confidentiality) -> list[Pair]:
+    """Each named follow-up visit with its State and baseline, or the error `compare` gives for it."""
+    ids = list(dict.fromkeys(followups))
+    baseline = aliased(Visit)
+    found: dict[str, Pair] = {}
+    for chunk in _chunks(ids):
+        query = select(col(Visit.visit_id), col(Visit.state), col(Visit.baseline_visit_id)).where(
+            col(Visit.visit_id).in_(chunk),
+            visit_visible(level),
+            select(col(baseline.visit_id))
+            .where(col(baseline.visit_id) == col(Visit.baseline_visit_id), visit_visible(level, baseline))
+            .exists(),
+        )
+        found |= {
+            row.visit_id: Pair(row.state, row.baseline_visit_id, row.visit_id) for row in connection.execute(query)
+        }
+    pairs = []
+    for visit_id in ids:
+        if visit_id not in found:
+            # The full resolution names what is wrong: a missing or hidden visit, or its baseline.
+            visit = _visit(connection, visit_id)
+            if visit is None:
+                raise NotFound(no_such("visit", visit_id), "check the follow-up visit id")
+            _resolve_visits(connection, visit.state, visit_id, level)
+        pairs.append(found[visit_id])
+    return pairs
+
+
 def compare(engine: Engine, actor: Actor, iso3: str, followup: str | None = None, level=None) -> dict:
     """The DESIGN §3 comparison of a state's follow-up visit (by default its latest) with its baseline."""
     require_schema(engine)
     level = effective_level(actor, level)
     with reading(engine) as connection:
         state, baseline_id, followup_id = _resolve_visits(connection, iso3, followup, level)
-        per_area, status_counts = _fold(_grouped_counts(connection, baseline_id, followup_id, level), baseline_id)
-        order = _top_areas(connection)
-    areas = []
-    totals = _empty_counts()
-    for code in order:
-        counts = per_area.get(code)
-        if counts is None or not any(counts[field] for field in COUNT_FIELDS):
-            continue
-        areas.append({"area": code} | _published(counts))
-        for field in totals:
-            totals[field] += counts[field]
-    return {
-        "state": state.iso3,
-        "baseline_visit": baseline_id,
-        "followup_visit": followup_id,
-        "areas": areas,
-        "totals": _published(totals),
-        "status_counts": status_counts,
-    }
+        return _comparisons(connection, [Pair(state.iso3, baseline_id, followup_id)], level)[followup_id]
+
+
+def compare_many(engine: Engine, actor: Actor, followups: Iterable[str], level=None) -> dict[str, dict]:
+    """`compare` of each named follow-up visit, by its id, read in a few grouped queries for all of them."""
+    require_schema(engine)
+    level = effective_level(actor, level)
+    with reading(engine) as connection:
+        return _comparisons(connection, _pairs(connection, followups, level), level)
 
 
 def area_names() -> dict[str, str]:
@@ -320,15 +397,25 @@ def thematic_area_names(engine: Engine) -> dict[str, str]:
 
 def areas_frame(result: dict, names: dict[str, str] | None = None) -> pd.DataFrame:
     """The per-area rows of a comparison as a table, with each area's name (stored names when given)."""
+    import numpy as np
     import pandas as pd
 
     names = area_names() if names is None else names
-    columns = ["area", "area_name", *COUNT_FIELDS, "implementation_index", "scored_items"]
-    rows = [area | {"area_name": names.get(area["area"], area["area"])} for area in result["areas"]]
-    frame = pd.DataFrame(rows, columns=columns)
-    return frame.astype(dict.fromkeys((*COUNT_FIELDS, "scored_items"), "int64")).astype(
-        {"implementation_index": "float64"}
+    areas = result["areas"]
+    # Built column by column with its type: a report builds one per State.
+    columns: dict[str, Any] = {
+        "area": pd.Series([area["area"] for area in areas], dtype=None if areas else object),
+        "area_name": pd.Series(
+            [names.get(area["area"], area["area"]) for area in areas], dtype=None if areas else object
+        ),
+    }
+    columns |= {field: np.array([area[field] for area in areas], dtype="int64") for field in COUNT_FIELDS}
+    columns["implementation_index"] = np.array(
+        [np.nan if area["implementation_index"] is None else area["implementation_index"] for area in areas],
+        dtype="float64",
     )
+    columns["scored_items"] = np.array([area["scored_items"] for area in areas], dtype="int64")
+    return pd.DataFrame(columns)
 
 
 # ---------------------------------------------------------------- item-level table
@@ -369,12 +456,40 @@ def item_table(engine: Engine, actor: Actor, followup: str, level=None) -> pd.Da
         visit = _visit(connection, followup)
         if visit is None or not _is_visible(connection, visit.visit_id, level):
             raise NotFound(no_such("visit", followup), "check the follow-up visit id")
-        _, baseline_id, followup_id = _resolve_visits(connection, visit.state, visit.visit_id, level)
-        status, group, score = _assessed_status()
-        is_baseline = col(Finding.visit_id) == baseline_id
-        parent = aliased(ThematicArea)
+        _, _, followup_id = _resolve_visits(connection, visit.state, visit.visit_id, level)
+        rows = [row[1:] for row in _item_rows(connection, [followup_id], level)]
+    return pd.DataFrame(rows, columns=ITEM_COLUMNS).astype({"priority": "bool", "score": "Int64"})
+
+
+def item_rows(engine: Engine, actor: Actor, followups: Iterable[str], level=None) -> dict[str, list[dict]]:
+    """`item_table` of each named follow-up visit, by its id, as rows of plain values (no score is None).
+
+    One query reads them all: a period report's tables need the rows, and a frame per follow-up
+    would cost more than the query.
+    """
+    require_schema(engine)
+    level = effective_level(actor, level)
+    with reading(engine) as connection:
+        followup_ids = [pair.followup for pair in _pairs(connection, followups, level)]
+        found: dict[str, list[dict]] = {visit_id: [] for visit_id in followup_ids}
+        for followup_id, *values in _item_rows(connection, followup_ids, level):
+            row = dict(zip(ITEM_COLUMNS, values, strict=True))
+            row["priority"] = bool(row["priority"])
+            found[followup_id].append(row)
+    return found
+
+
+def _item_rows(connection: Connection, followup_ids: list[str], level: Confidentiality) -> list[tuple]:
+    """The item table of each follow-up (resolved, with a visible baseline), its visit id first in each row."""
+    followup = aliased(Visit)
+    status, group, score = _assessed_status()
+    is_baseline = col(Finding.visit_id) == col(followup.baseline_visit_id)
+    parent = aliased(ThematicArea)
+    rows: list[tuple] = []
+    for chunk in _chunks(followup_ids):
         query = (
             select(
+                col(followup.visit_id).label("followup_visit"),
                 col(Finding.finding_id),
                 col(Finding.visit_id),
                 case(
@@ -397,27 +512,31 @@ def item_table(engine: Engine, actor: Actor, followup: str, level=None) -> pd.Da
                 col(parent.name).label("area_name"),
                 col(ThematicArea.name).label("sub_area_name"),
             )
-            .select_from(Finding)
+            .select_from(followup)
+            .join(Finding, col(Finding.visit_id).in_([col(followup.visit_id), col(followup.baseline_visit_id)]))
             .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
             .join(ThematicArea, col(ThematicArea.code) == col(Finding.area))
             .join(parent, col(parent.code) == _top_area)
-            .outerjoin(Assessment, and_(is_baseline, _assessment_join(followup_id, level)))
+            .outerjoin(Assessment, and_(is_baseline, _assessment_join(col(followup.visit_id), level)))
             .where(
+                col(followup.visit_id).in_(chunk),
                 or_(
                     and_(is_baseline, col(Finding.kind).in_(_TRACKABLE)),
-                    col(Finding.visit_id) == followup_id,
+                    col(Finding.visit_id) == col(followup.visit_id),
                 ),
                 finding_visible(level),
             )
             .order_by(
+                col(followup.visit_id),
                 case((is_baseline, 0), else_=1),
                 col(parent.sort_order),
                 col(ThematicArea.sort_order),
                 col(Finding.finding_id),
             )
         )
-        frame = pd.DataFrame(connection.execute(query).all(), columns=ITEM_COLUMNS)
-    return frame.astype({"priority": "bool", "score": "Int64"})
+        # Plain tuples: pandas probes each row for attributes, which a Row answers slowly.
+        rows += map(tuple, connection.execute(query).all())
+    return rows
 
 
 # ---------------------------------------------------------------- new issues and priority items
@@ -468,38 +587,47 @@ class FollowupPriority:
     title: str
 
 
-def new_issues(items: pd.DataFrame) -> list[NewIssue]:
+def new_issues(items: pd.DataFrame | list[dict]) -> list[NewIssue]:
     """The new issues of a follow-up, from its `item_table`: the one definition pages and reports share.
 
     A new issue is a follow-up shortfall, recommendation or concern that continues no finding visible
     at the level. TA needs, good practices and progress are reported in their own places, and a new
     issue is never a regression. `totals["new_gaps"]` counts the shortfalls among them.
     """
-    kinds = [kind.value for kind in ISSUE_KINDS]
-    return _typed_rows(NewIssue, items[(items["role"] == "new") & items["kind"].isin(kinds)])
+    kinds = {kind.value for kind in ISSUE_KINDS}
+    return _typed_rows(NewIssue, [row for row in _rows(items) if row["role"] == "new" and row["kind"] in kinds])
 
 
-def priority_items(items: pd.DataFrame, kind: FindingKind | None = None) -> list[PriorityItem]:
+def priority_items(items: pd.DataFrame | list[dict], kind: FindingKind | None = None) -> list[PriorityItem]:
     """The baseline items marked as priorities (of one kind, if given), in taxonomy order, with their status."""
-    chosen = items[(items["role"] == "baseline") & items["priority"]]
-    if kind is not None:
-        chosen = chosen[chosen["kind"] == kind.value]
+    chosen = [
+        row
+        for row in _rows(items)
+        if row["role"] == "baseline" and row["priority"] and (kind is None or row["kind"] == kind.value)
+    ]
     return _typed_rows(PriorityItem, chosen)
 
 
-def followup_priorities(items: pd.DataFrame) -> list[FollowupPriority]:
+def followup_priorities(items: pd.DataFrame | list[dict]) -> list[FollowupPriority]:
     """The follow-up's own findings marked as priorities, new or continuing one, in taxonomy order."""
-    return _typed_rows(FollowupPriority, items[(items["role"] != "baseline") & items["priority"]])
+    return _typed_rows(FollowupPriority, [row for row in _rows(items) if row["role"] != "baseline" and row["priority"]])
 
 
 _Row = TypeVar("_Row", NewIssue, PriorityItem, FollowupPriority)
 
 
-def _typed_rows(of: type[_Row], frame: pd.DataFrame) -> list[_Row]:
-    """Each row of an `item_table` frame as the dataclass `of`, from the columns its fields name."""
+def _rows(items: pd.DataFrame | list[dict]) -> list[dict]:
+    """An `item_table` frame, or the rows of `item_rows`, as rows."""
+    from tracker.services.frames import records
+
+    return items if isinstance(items, list) else records(items)
+
+
+def _typed_rows(of: type[_Row], rows: list[dict]) -> list[_Row]:
+    """Each row of an item table as the dataclass `of`, from the columns its fields name."""
     names = [field.name for field in dataclasses.fields(of)]
-    chosen = frame[names].astype({"kind": str})
-    return [of(**{str(name): value for name, value in row.items()}) for row in chosen.to_dict("records")]
+    fields: list[dict[str, Any]] = [{name: row[name] for name in names} | {"kind": str(row["kind"])} for row in rows]
+    return [of(**values) for values in fields]
 
 
 def as_frame(

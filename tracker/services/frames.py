@@ -13,3 +13,13 @@ def rows_of(frame: pd.DataFrame, *, index: bool = True) -> Iterator[Any]:
     as loosely typed as the frame it comes from, so the rows are typed Any rather than that union.
     """
     return frame.itertuples(index=index)
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The frame's rows as dicts of plain Python values (a missing number is pd.NA, a missing text NaN).
+
+    Read a column at a time: reading a frame row by row costs pandas a lookup per cell.
+    """
+    columns = [str(name) for name in frame.columns]
+    values = [frame.iloc[:, position].tolist() for position in range(len(columns))]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]

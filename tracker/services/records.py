@@ -69,7 +69,8 @@ _TRACKABLE = [kind.value for kind in TRACKABLE_KINDS]
 
 def _frame(connection: Connection, query: Select) -> pd.DataFrame:
     result = connection.execute(query)
-    return pd.DataFrame(result.all(), columns=list(result.keys()))
+    # Plain tuples: pandas probes each row for attributes, which a Row answers slowly.
+    return pd.DataFrame(list(map(tuple, result.all())), columns=list(result.keys()))
 
 
 def _joined_lists(connection: Connection, query: Select) -> dict[str, str]:
@@ -190,34 +191,51 @@ def get_visit(engine: Engine, actor: Actor, visit_id: str, level=None) -> dict:
 
     A baseline the reader may not see is left out of the dict, so that a save keeps it unseen.
     """
+    found = get_visits(engine, actor, [visit_id], level)
+    if visit_id not in found:
+        raise NotFound(no_such("visit", visit_id), "check the visit id")
+    return found[visit_id]
+
+
+def get_visits(engine: Engine, actor: Actor, visit_ids: Iterable[str], level=None) -> dict[str, dict]:
+    """`get_visit` of each named visit the reader may see, by its id; the others are left out."""
     require_schema(engine)
     level = effective_level(actor, level)
+    ids = list(dict.fromkeys(visit_ids))
+    found: dict[str, dict] = {}
     with reading(engine) as connection:
-        row = _one(
-            connection,
-            select(*_stored(Visit, "visits.csv"), baseline_shown(level).label("baseline_seen")).where(
-                col(Visit.visit_id) == visit_id, visit_visible(level)
-            ),
-            "visit",
-            visit_id,
-        )
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = connection.execute(
+                select(*_stored(Visit, "visits.csv"), baseline_shown(level).label("baseline_seen")).where(
+                    col(Visit.visit_id).in_(chunk), visit_visible(level)
+                )
+            ).mappings()
+            found |= {row["visit_id"]: dict(row) for row in rows}
+        partners = _owned_lists(connection, VisitPartner.visit_id, VisitPartner.partner, list(found))
+        resolutions = _owned_lists(connection, VisitResolution.visit_id, VisitResolution.resolution, list(found))
+    visits = {}
+    for visit_id in ids:
+        if visit_id not in found:
+            continue
+        row = found[visit_id]
         if not row.pop("baseline_seen") and row["baseline_visit_id"]:
             del row["baseline_visit_id"]
-        row["partners"] = list(
-            connection.execute(
-                select(col(VisitPartner.partner))
-                .where(col(VisitPartner.visit_id) == visit_id)
-                .order_by(col(VisitPartner.partner))
-            ).scalars()
-        )
-        row["resolutions"] = list(
-            connection.execute(
-                select(col(VisitResolution.resolution))
-                .where(col(VisitResolution.visit_id) == visit_id)
-                .order_by(col(VisitResolution.resolution))
-            ).scalars()
-        )
-    return row
+        row["partners"] = partners.get(visit_id, [])
+        row["resolutions"] = resolutions.get(visit_id, [])
+        visits[visit_id] = row
+    return visits
+
+
+def _owned_lists(connection: Connection, owner, value, owners: list[str]) -> dict[str, list]:
+    """(owner, value) rows of the named owners as {owner: [value, ...]}, in value order."""
+    lists: dict[str, list] = {}
+    for start in range(0, len(owners), 500):
+        for key, item in connection.execute(
+            select(col(owner), col(value)).where(col(owner).in_(owners[start : start + 500])).order_by(col(value))
+        ):
+            lists.setdefault(key, []).append(item)
+    return lists
 
 
 def _stored(model, file_name: str) -> list:

@@ -21,6 +21,7 @@ from tracker.errors import NotFound, TrackerError
 from tracker.models import STATUS_SCORE, Confidentiality, ReportSnapshot, Status, table_of
 from tracker.services import audit, comparison
 from tracker.services.access import Actor, no_such, require_writer, snapshot_visible
+from tracker.services.frames import records
 
 snapshot_table = table_of(ReportSnapshot)
 
@@ -35,21 +36,22 @@ class Reported:
     results: list[dict] = field(default_factory=list)
     items: list[dict] = field(default_factory=list)
 
-    def add(self, result: dict, items: pd.DataFrame) -> None:
+    def add(self, result: dict, items: pd.DataFrame | list[dict]) -> None:
+        """A follow-up's §3 result and its item table (`item_table`, or the rows of `item_rows`)."""
         self.results.append(result)
         followup = result["followup_visit"]
         self.items.extend(
             {
-                "finding_id": row.finding_id,
+                "finding_id": row["finding_id"],
                 "followup": followup,
-                "visit_id": row.visit_id,
-                "kind": str(row.kind),
-                "area": row.area,
-                "status": row.status or "",
-                "group": row.status_group or "",
+                "visit_id": row["visit_id"],
+                "kind": str(row["kind"]),
+                "area": row["area"],
+                "status": row["status"] or "",
+                "group": row["status_group"] or "",
                 "withdrawn": False,
             }
-            for row in items.itertuples()
+            for row in (items if isinstance(items, list) else records(items))
         )
 
     @property

@@ -121,13 +121,36 @@ def pipeline(engine: Engine, actor: Actor, level=None, where: PipelineFilter | N
 
 def by_status(engine: Engine, actor: Actor, level=None, where: PipelineFilter | None = None) -> pd.DataFrame:
     """How many TA needs stand at each status, every status listed in pipeline order."""
+    return status_table(by_visit_and_status(engine, actor, level, where))
+
+
+def by_visit_and_status(
+    engine: Engine, actor: Actor, level=None, where: PipelineFilter | None = None
+) -> dict[tuple[str, str], int]:
+    """How many TA needs of each visit stand at each status, as {(visit id, status): needs}."""
     require_schema(engine)
     level = effective_level(actor, level)
     query, _ = _needs(level, where or PipelineFilter())
-    counted = select(query.subquery().c.status, func.count().label("needs")).group_by("status")
+    needs = query.subquery()
+    counted = select(needs.c.visit_id, needs.c.status, func.count().label("needs")).group_by(
+        needs.c.visit_id, needs.c.status
+    )
     with reading(engine) as connection:
-        counts: dict[str, int] = dict(connection.execute(counted).all())
-    return pd.DataFrame({"status": STATUS_ORDER, "needs": [int(counts.get(s, 0)) for s in STATUS_ORDER]})
+        return {(visit_id, status): int(n) for visit_id, status, n in connection.execute(counted)}
+
+
+def status_table(counts: dict[tuple[str, str], int], visit_ids: Iterable[str] | None = None) -> pd.DataFrame:
+    """The counts of `by_visit_and_status` (of the named visits only, if given) per status, in pipeline order."""
+    per_status = dict.fromkeys(STATUS_ORDER, 0)
+    if visit_ids is None:
+        for (_, status), n in counts.items():
+            if status in per_status:
+                per_status[status] += n
+    else:
+        for visit_id in set(visit_ids):
+            for status in STATUS_ORDER:
+                per_status[status] += counts.get((visit_id, status), 0)
+    return pd.DataFrame({"status": STATUS_ORDER, "needs": list(per_status.values())})
 
 
 def by_provider(engine: Engine, actor: Actor, level=None, where: PipelineFilter | None = None) -> pd.DataFrame:

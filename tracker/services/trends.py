@@ -1,5 +1,7 @@
 """A State's implementation index across its successive follow-up visits (§3 at each of them)."""
 
+from collections.abc import Iterable
+
 import pandas as pd
 from sqlalchemy import Engine, func, select
 from sqlmodel import col
@@ -16,13 +18,22 @@ TREND_COLUMNS = ["followup_visit", "start_date", "label", "area", "area_name", "
 
 def visit_count(engine: Engine, actor: Actor, iso3: str, level=None) -> int:
     """How many of the State's visits the reader may see at the level."""
+    code = iso3.strip().upper()
+    return visit_counts(engine, actor, [code], level).get(code, 0)
+
+
+def visit_counts(engine: Engine, actor: Actor, states: Iterable[str], level=None) -> dict[str, int]:
+    """How many visits of each named State the reader may see at the level (States with none left out)."""
     require_schema(engine)
     level = effective_level(actor, level)
+    codes = sorted({iso3.strip().upper() for iso3 in states})
     query = (
-        select(func.count()).select_from(Visit).where(col(Visit.state) == iso3.strip().upper(), visit_visible(level))
+        select(col(Visit.state), func.count())
+        .where(col(Visit.state).in_(codes), visit_visible(level))
+        .group_by(col(Visit.state))
     )
     with reading(engine) as connection:
-        return int(connection.execute(query).scalar_one())
+        return {state: int(count) for state, count in connection.execute(query)}
 
 
 def index_per_visit(engine: Engine, actor: Actor, iso3: str, level=None, index: pd.DataFrame | None = None):
@@ -30,19 +41,34 @@ def index_per_visit(engine: Engine, actor: Actor, iso3: str, level=None, index: 
 
     Empty when the State has fewer than three visible visits: two visits make a comparison, not a trend.
     """
-    if visit_count(engine, actor, iso3, level) < TREND_VISITS:
-        return pd.DataFrame(columns=TREND_COLUMNS)
+    code = iso3.strip().upper()
+    return indexes_per_visit(engine, actor, [code], level, index)[code]
+
+
+def indexes_per_visit(
+    engine: Engine, actor: Actor, states: Iterable[str], level=None, index: pd.DataFrame | None = None
+) -> dict[str, pd.DataFrame]:
+    """`index_per_visit` of each named State, by its code, from one count of visits and one index read."""
+    codes = list(dict.fromkeys(iso3.strip().upper() for iso3 in states))
+    counts = visit_counts(engine, actor, codes, level)
+    trends = {code: pd.DataFrame(columns=TREND_COLUMNS) for code in codes}
+    shown = [code for code in codes if counts.get(code, 0) >= TREND_VISITS]
+    if not shown:
+        return trends
     index = comparison.cross_state_index(engine, actor, level) if index is None else index
     areas = comparison.thematic_area_names(engine)
     order = {code: position for position, code in enumerate(["ALL", *areas])}
     names = areas | {"ALL": "All areas"}
-    rows = index[index["state"] == iso3.strip().upper()]
-    rows = rows.assign(
-        label=[f"{visit} ({start.year})" for visit, start in zip(rows["followup_visit"], rows["start_date"])],
-        area_name=rows["area"].map(names),
-        area_order=rows["area"].map(order),
-    ).sort_values(["area_order", "start_date", "followup_visit"])
-    return rows[TREND_COLUMNS].reset_index(drop=True)
+    of_state = index[index["state"].isin(shown)].groupby("state", sort=False)
+    for code in shown:
+        rows = of_state.get_group(code) if code in of_state.groups else index.iloc[:0]
+        rows = rows.assign(
+            label=[f"{visit} ({start.year})" for visit, start in zip(rows["followup_visit"], rows["start_date"])],
+            area_name=rows["area"].map(names),
+            area_order=rows["area"].map(order),
+        ).sort_values(["area_order", "start_date", "followup_visit"])
+        trends[code] = rows[TREND_COLUMNS].reset_index(drop=True)
+    return trends
 
 
 def trend_table(trend: pd.DataFrame) -> pd.DataFrame:

@@ -5,6 +5,7 @@ reads `22 May 2023`.
 """
 
 import datetime as dt
+import functools
 
 # Values whose words are not just the value with spaces: acronyms and hyphenated terms.
 _SPECIAL_WORDS = {
@@ -20,6 +21,7 @@ _SPECIAL_WORDS = {
 _NAMES = {"ta_need", "un_platform", "member_states"}
 
 
+@functools.lru_cache(maxsize=4096)
 def label(value: str | None) -> str:
     """An enumeration value in words: `partially_implemented` → `Partially implemented`, `ta_need` → `TA need`."""
     if not value:

@@ -1,28 +1,49 @@
 """Report sections on what followed a visit: the TA pipeline and the States' overdue responses."""
 
 import datetime as dt
+from itertools import chain
 
+import pandas as pd
 from sqlalchemy import Engine
 
 from tracker.models import Confidentiality
 from tracker.services import deadlines, ta_pipeline
 from tracker.services.access import Actor
-from tracker.services.frames import rows_of
+from tracker.services.frames import records
 from tracker.services.reports.model import Section, Table
 from tracker.services.wording import day, label, level_words
 
 
 def ta_pipeline_section(engine: Engine, actor: Actor, level: Confidentiality, visit_ids: list[str]) -> Section:
     """A State report's TA needs of both visits with their place in the pipeline and their providers."""
-    where = ta_pipeline.PipelineFilter(visits=tuple(visit_ids))
-    needs = ta_pipeline.pipeline(engine, actor, level, where)
-    if needs.empty:
+    return ta_pipeline_sections(engine, actor, level, [visit_ids])[0]
+
+
+def ta_pipeline_sections(
+    engine: Engine, actor: Actor, level: Confidentiality, visit_groups: list[list[str]]
+) -> list[Section]:
+    """`ta_pipeline_section` of each group of visits, from one read of the pipeline for all of them."""
+    where = ta_pipeline.PipelineFilter(visits=tuple(dict.fromkeys(v for group in visit_groups for v in group)))
+    every_need = records(ta_pipeline.pipeline(engine, actor, level, where))
+    counts = ta_pipeline.by_visit_and_status(engine, actor, level, where)
+    by_visit: dict[str, list[tuple[int, dict]]] = {}
+    for position, need in enumerate(every_need):
+        by_visit.setdefault(need["visit_id"], []).append((position, need))
+    sections = []
+    for group in visit_groups:
+        # The group's visits' needs in the pipeline's own order.
+        needs = [need for _, need in sorted(chain.from_iterable(by_visit.get(v, []) for v in dict.fromkeys(group)))]
+        sections.append(_pipeline_section(level, needs, ta_pipeline.status_table(counts, group)))
+    return sections
+
+
+def _pipeline_section(level: Confidentiality, needs: list[dict], counts: pd.DataFrame) -> Section:
+    if not needs:
         return Section(
             "Technical assistance pipeline",
             paragraphs=[f"None recorded at the {level_words(level.value)} level."],
         )
-    counts = ta_pipeline.by_status(engine, actor, level, where)
-    standing = ", ".join(f"{label(r.status).lower()} {r.needs}" for r in rows_of(counts) if r.needs)
+    standing = ", ".join(f"{label(status).lower()} {n}" for status, n in zip(counts["status"], counts["needs"]) if n)
     return Section(
         "Technical assistance pipeline",
         paragraphs=[
@@ -34,15 +55,15 @@ def ta_pipeline_section(engine: Engine, actor: Actor, level: Confidentiality, vi
                 ["Visit", "Finding", "TA need", "Status", "Providers", "Addresses", "Last change"],
                 [
                     [
-                        r.visit_id,
-                        r.finding_id,
-                        r.title,
-                        label(r.status),
-                        r.providers or None,
-                        r.addresses or None,
-                        day(r.updated_on) if r.updated_on else None,
+                        r["visit_id"],
+                        r["finding_id"],
+                        r["title"],
+                        label(r["status"]),
+                        r["providers"] or None,
+                        r["addresses"] or None,
+                        day(r["updated_on"]) if r["updated_on"] else None,
                     ]
-                    for r in rows_of(needs)
+                    for r in needs
                 ],
             )
         ],

@@ -9,7 +9,10 @@ Every value is written in words (areas by their stored names, statuses, kinds an
 
 import datetime as dt
 import re
+from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
+from types import SimpleNamespace
 from typing import Literal, cast
 
 import pandas as pd
@@ -18,7 +21,7 @@ from sqlalchemy import Engine
 from tracker.errors import TrackerError
 from tracker.models import Confidentiality, FindingKind
 from tracker.services import charts as dashboard_charts
-from tracker.services import comparison, records, snapshots, trends
+from tracker.services import comparison, frames, records, snapshots, trends
 from tracker.services.access import Actor, effective_level
 from tracker.services.comparison import NewIssue, PriorityItem
 from tracker.services.demo import ILLUSTRATIVE_MARK
@@ -123,27 +126,40 @@ class _FollowUp:
     state_name: str
     result: dict
     areas: pd.DataFrame
-    items: pd.DataFrame
+    # Its item table (`comparison.item_rows`).
+    items: list[dict]
     new_issues: list[NewIssue]
     priorities: list[PriorityItem]
     area_names: dict[str, str]
-    visits: pd.DataFrame
-    strengths_and_needs: pd.DataFrame
-    meetings: pd.DataFrame
+    # The two visits, baseline first; good practices and TA needs, and meetings, as rows of plain values.
+    visits: list[dict]
+    strengths_and_needs: list[dict]
+    meetings: list[dict]
     level: Confidentiality
     trend: pd.DataFrame
+    pipeline: Section
 
-    @property
-    def baseline(self) -> pd.Series:
-        return self.visits.set_index("visit_id").loc[self.result["baseline_visit"]]
+    @cached_property
+    def baseline(self) -> SimpleNamespace:
+        return self._visit(self.result["baseline_visit"])
 
-    @property
-    def followup(self) -> pd.Series:
-        return self.visits.set_index("visit_id").loc[self.result["followup_visit"]]
+    @cached_property
+    def followup(self) -> SimpleNamespace:
+        return self._visit(self.result["followup_visit"])
+
+    def _visit(self, visit_id: str) -> SimpleNamespace:
+        """A visit's fields by name, and its id as `name`."""
+        visit = next(visit for visit in self.visits if visit["visit_id"] == visit_id)
+        return SimpleNamespace(**visit, name=visit_id)
+
+    @cached_property
+    def remaining(self) -> list[dict]:
+        """The top remaining shortfalls, which the summary, its sentences and the digest all name."""
+        return _top_remaining_shortfalls(self.items)
 
     @property
     def illustrative(self) -> bool:
-        return any(ILLUSTRATIVE_MARK in (summary or "") for summary in self.visits["summary"])
+        return any(ILLUSTRATIVE_MARK in (visit["summary"] or "") for visit in self.visits)
 
     def area_name(self, code: str) -> str:
         return self.area_names.get(code, code)
@@ -156,97 +172,105 @@ _LISTED_KINDS = (FindingKind.good_practice.value, FindingKind.ta_need.value)
 class _Listed:
     """Good practices, TA needs and meetings of many visits, each read once for a whole period."""
 
-    findings: dict[tuple[str, str], pd.DataFrame]
-    meetings: dict[str, pd.DataFrame]
-    finding_columns: list[str]
-    meeting_columns: list[str]
-    state_names: dict[str, str]
+    findings: dict[tuple[str, str], list[dict]]
+    meetings: dict[str, list[dict]]
     resolutions: dict
 
     @classmethod
-    def read(cls, engine: Engine, actor: Actor, level: Confidentiality, followups: pd.DataFrame) -> "_Listed":
+    def read(cls, engine: Engine, actor: Actor, level: Confidentiality) -> "_Listed":
         findings = pd.concat(records.list_findings(engine, actor, kind=kind, level=level)[0] for kind in _LISTED_KINDS)
         meetings = records.list_meetings(engine, actor, level=level)
-        return cls(
-            findings={(str(v), str(k)): group for (v, k), group in findings.groupby(["visit_id", "kind"], sort=False)},
-            meetings={str(visit): group for visit, group in meetings.groupby("visit_id", sort=False)},
-            finding_columns=list(findings.columns),
-            meeting_columns=list(meetings.columns),
-            state_names=dict(zip(followups["visit_id"], followups["state_name"], strict=True)),
-            resolutions=records.reference_options(engine)["resolutions"],
-        )
+        listed_findings: dict[tuple[str, str], list[dict]] = {}
+        for row in frames.records(findings):
+            listed_findings.setdefault((str(row["visit_id"]), str(row["kind"])), []).append(row)
+        listed_meetings: dict[str, list[dict]] = {}
+        for row in frames.records(meetings):
+            listed_meetings.setdefault(str(row["visit_id"]), []).append(row)
+        return cls(listed_findings, listed_meetings, records.reference_options(engine)["resolutions"])
 
-    def strengths_and_needs(self, visit_ids: list[str]) -> pd.DataFrame:
-        empty = pd.DataFrame(columns=self.finding_columns)
-        return pd.concat([self.findings.get((v, k), empty) for v in visit_ids for k in _LISTED_KINDS])
+    def strengths_and_needs(self, visit_ids: list[str]) -> list[dict]:
+        return [row for v in visit_ids for k in _LISTED_KINDS for row in self.findings.get((v, k), [])]
 
-    def meetings_of(self, visit_ids: list[str]) -> pd.DataFrame:
-        empty = pd.DataFrame(columns=self.meeting_columns)
-        return pd.concat([self.meetings.get(v, empty) for v in visit_ids])
+    def meetings_of(self, visit_ids: list[str]) -> list[dict]:
+        return [row for v in visit_ids for row in self.meetings.get(v, [])]
 
 
-def _collect(
+def _collect(engine: Engine, actor: Actor, iso3: str, followup: str | None, level: Confidentiality) -> _FollowUp:
+    """One follow-up of a state (by default its latest), read as a period reads many."""
+    pair = comparison.resolve(engine, actor, iso3, followup, level)
+    known = comparison.followup_visits(engine, actor, pair.state, level)
+    return _collect_all(engine, actor, known[known["visit_id"] == pair.followup], level)[0]
+
+
+def _collect_all(
     engine: Engine,
     actor: Actor,
-    iso3: str,
-    followup: str | None,
+    followups: pd.DataFrame,
     level: Confidentiality,
     names: dict[str, str] | None = None,
     index: pd.DataFrame | None = None,
     listed: _Listed | None = None,
-) -> _FollowUp:
-    result = comparison.compare(engine, actor, iso3, followup, level)
-    visit_ids = [result["baseline_visit"], result["followup_visit"]]
-    if listed is None:
-        known = comparison.followup_visits(engine, actor, result["state"], level)
-        state_name = known.loc[known["visit_id"] == result["followup_visit"], "state_name"].iloc[0]
-    else:
-        state_name = listed.state_names[result["followup_visit"]]
+) -> list[_FollowUp]:
+    """Each follow-up of `followups` (rows of `followup_visits`), every kind of row read once for all."""
+    followup_ids = list(followups["visit_id"])
+    state_names = dict(zip(followups["visit_id"], followups["state_name"], strict=True))
+    results = comparison.compare_many(engine, actor, followup_ids, level)
+    every_items = comparison.item_rows(engine, actor, followup_ids, level)
     names = comparison.thematic_area_names(engine) if names is None else names
-    items = comparison.item_table(engine, actor, result["followup_visit"], level)
-    if listed is None:
-        strengths_and_needs = pd.concat(
-            records.list_findings(engine, actor, visit_id=visit_id, kind=kind, level=level)[0]
-            for visit_id in visit_ids
-            for kind in _LISTED_KINDS
+    pairs = {f: [results[f]["baseline_visit"], f] for f in followup_ids}
+    visits = records.get_visits(engine, actor, [v for pair in pairs.values() for v in pair], level)
+    resolutions = records.reference_options(engine)["resolutions"] if listed is None else listed.resolutions
+    every_trend = trends.indexes_per_visit(engine, actor, [results[f]["state"] for f in followup_ids], level, index)
+    pipelines = after_visit.ta_pipeline_sections(engine, actor, level, list(pairs.values()))
+    collected = []
+    for followup, pipeline in zip(followup_ids, pipelines, strict=True):
+        result, items, visit_ids = results[followup], every_items[followup], pairs[followup]
+        if listed is None:
+            strengths_and_needs = [
+                row
+                for visit_id in visit_ids
+                for kind in _LISTED_KINDS
+                for row in frames.records(
+                    records.list_findings(engine, actor, visit_id=visit_id, kind=kind, level=level)[0]
+                )
+            ]
+            meetings = [
+                row
+                for visit_id in visit_ids
+                for row in frames.records(records.list_meetings(engine, actor, visit_id=visit_id, level=level))
+            ]
+        else:
+            strengths_and_needs, meetings = listed.strengths_and_needs(visit_ids), listed.meetings_of(visit_ids)
+        collected.append(
+            _FollowUp(
+                state_name=state_names[followup],
+                result=result,
+                areas=comparison.areas_frame(result, names),
+                items=items,
+                new_issues=comparison.new_issues(items),
+                priorities=comparison.priority_items(items),
+                area_names=names,
+                visits=_visits([visits[v] for v in visit_ids], resolutions),
+                strengths_and_needs=strengths_and_needs,
+                meetings=meetings,
+                level=level,
+                trend=every_trend[result["state"]],
+                pipeline=pipeline,
+            )
         )
-        meetings = pd.concat(
-            records.list_meetings(engine, actor, visit_id=visit_id, level=level) for visit_id in visit_ids
-        )
-    else:
-        strengths_and_needs, meetings = listed.strengths_and_needs(visit_ids), listed.meetings_of(visit_ids)
-    return _FollowUp(
-        state_name=state_name,
-        result=result,
-        areas=comparison.areas_frame(result, names),
-        items=items,
-        new_issues=comparison.new_issues(items),
-        priorities=comparison.priority_items(items),
-        area_names=names,
-        visits=_visits(engine, actor, visit_ids, level, listed.resolutions if listed else None),
-        strengths_and_needs=strengths_and_needs,
-        meetings=meetings,
-        level=level,
-        trend=trends.index_per_visit(engine, actor, result["state"], level, index=index),
-    )
+    return collected
 
 
-def _visits(
-    engine: Engine, actor: Actor, visit_ids: list[str], level: Confidentiality, resolutions: dict | None = None
-) -> pd.DataFrame:
+def _visits(visits: list[dict], resolutions: dict) -> list[dict]:
     """The two visits, baseline first, with partners and resolutions (number and year) as text."""
-    resolutions = records.reference_options(engine)["resolutions"] if resolutions is None else resolutions
-    visits = [records.get_visit(engine, actor, visit_id, level) for visit_id in visit_ids]
-    return pd.DataFrame(
-        [
-            visit
-            | {
-                "partners": "; ".join(visit["partners"]),
-                "resolutions": "; ".join(resolutions.get(n, str(n)) for n in visit["resolutions"]),
-            }
-            for visit in visits
-        ]
-    )
+    return [
+        visit
+        | {
+            "partners": "; ".join(visit["partners"]),
+            "resolutions": "; ".join(resolutions.get(n, str(n)) for n in visit["resolutions"]),
+        }
+        for visit in visits
+    ]
 
 
 def _keywords(level: Confidentiality, *states: str) -> list[str]:
@@ -276,7 +300,7 @@ def build_state_report(engine: Engine, actor: Actor, iso3: str, followup: str | 
         illustrative=data.illustrative,
         sections=[
             _since_last_report(engine, actor, scope, level, reported, [data]),
-            *_with_pipeline(_state_sections(data), engine, actor, level, data),
+            *_with_pipeline(_state_sections(data), data),
         ],
         scope_key=scope,
         reported=reported,
@@ -296,14 +320,16 @@ def _reported(scope: str, collected: list[_FollowUp]) -> tuple[str, snapshots.Re
 def _since_last_report(engine, actor, scope: str, level, reported, collected: list[_FollowUp]) -> Section:
     """What changed since the last report issued on the same scope at the same level."""
     last = snapshots.last(engine, actor, scope, level)
-    items = pd.concat([data.items for data in collected]) if collected else pd.DataFrame(columns=["finding_id"])
+    items = pd.DataFrame(
+        [(item["finding_id"], item["title"]) for data in collected for item in data.items],
+        columns=["finding_id", "title"],
+    )
     return since_last.section(last, reported, items, comparison.thematic_area_names(engine))
 
 
-def _with_pipeline(sections: list[Section], engine, actor, level, data: _FollowUp) -> list[Section]:
+def _with_pipeline(sections: list[Section], data: _FollowUp) -> list[Section]:
     """The TA pipeline of both visits, just before the annex."""
-    visit_ids = [data.result["baseline_visit"], data.result["followup_visit"]]
-    return [*sections[:-1], after_visit.ta_pipeline_section(engine, actor, level, visit_ids), sections[-1]]
+    return [*sections[:-1], data.pipeline, sections[-1]]
 
 
 def _state_sections(data: _FollowUp, summary: bool = True) -> list[Section]:
@@ -362,22 +388,22 @@ def _scope(data: _FollowUp) -> Section:
             "The follow-up visit judged each shortfall and recommendation of the baseline visit. Issues "
             "it raised that the baseline did not cover are reported separately as new issues: they are "
             "not regressions.",
-            *(f"{visit.visit_id}: {visit.summary}" for visit in rows_of(data.visits) if visit.summary),
+            *(f"{visit['visit_id']}: {visit['summary']}" for visit in data.visits if visit["summary"]),
         ],
         tables=[
             Table(
                 ["Visit", "Kind", "Dates", "Modality", "Head of delegation", "Partners", "Resolutions covered"],
                 [
                     [
-                        v.visit_id,
-                        label(v.kind),
-                        date_span(v.start_date, v.end_date),
-                        label(v.modality),
-                        v.lead,
-                        v.partners,
-                        v.resolutions,
+                        v["visit_id"],
+                        label(v["kind"]),
+                        date_span(v["start_date"], v["end_date"]),
+                        label(v["modality"]),
+                        v["lead"],
+                        v["partners"],
+                        v["resolutions"],
                     ]
-                    for v in rows_of(data.visits)
+                    for v in data.visits
                 ],
                 title="Visits compared",
             )
@@ -438,12 +464,12 @@ def _executive_summary(data: _FollowUp, heading: str = "Executive summary") -> S
                 title="Priority recommendations of the baseline visit",
             )
         )
-    remaining = _top_remaining_shortfalls(data.items)
-    if len(remaining):
+    remaining = data.remaining
+    if remaining:
         tables.append(
             Table(
                 ["Thematic area", "Shortfall", "Severity", "Status at the follow-up"],
-                [[r.area_name, r.title, label(r.severity) or "—", label(r.status)] for r in rows_of(remaining)],
+                [[r["area_name"], r["title"], label(r["severity"]) or "—", label(r["status"])] for r in remaining],
                 title="Top remaining shortfalls",
             )
         )
@@ -466,14 +492,18 @@ def _priority_sentence(data: _FollowUp) -> str:
 
 def _areas_sentence(data: _FollowUp) -> list[str]:
     """The areas that progressed most and least, by their implementation index."""
-    scored = data.areas.dropna(subset=["implementation_index"])
+    scored = [
+        (area["implementation_index"], data.area_name(area["area"]))
+        for area in data.result["areas"]
+        if area["implementation_index"] is not None
+    ]
     if len(scored) < 2:
         return []
-    best, worst = scored["implementation_index"].max(), scored["implementation_index"].min()
+    best, worst = max(index for index, _ in scored), min(index for index, _ in scored)
     if best == worst:
         return [f"Every thematic area with a scored item has the same implementation index, {best:.1f}."]
-    most = _listing(scored.loc[scored["implementation_index"] == best, "area_name"].tolist())
-    least = _listing(scored.loc[scored["implementation_index"] == worst, "area_name"].tolist())
+    most = _listing([name for index, name in scored if index == best])
+    least = _listing([name for index, name in scored if index == worst])
     return [
         f"Most progress: {most} (implementation index {best:.1f}). Least progress: {least} "
         f"(implementation index {worst:.1f})."
@@ -481,10 +511,10 @@ def _areas_sentence(data: _FollowUp) -> list[str]:
 
 
 def _remaining_sentence(data: _FollowUp) -> str:
-    remaining = _top_remaining_shortfalls(data.items)
-    if remaining.empty:
+    remaining = data.remaining
+    if not remaining:
         return "No baseline shortfall remains open or progressing at this level."
-    named = "; ".join(f"{r.title} ({r.area_name}, {in_prose(r.status)})" for r in rows_of(remaining))
+    named = "; ".join(f"{r['title']} ({r['area_name']}, {in_prose(r['status'])})" for r in remaining)
     return f"The main remaining shortfalls: {named}."
 
 
@@ -507,18 +537,24 @@ def _new_issues_sentence(data: _FollowUp) -> str:
     )
 
 
-def _top_remaining_shortfalls(items: pd.DataFrame) -> pd.DataFrame:
+def _top_remaining_shortfalls(items: list[dict]) -> list[dict]:
     """Baseline shortfalls not closed: priority first, then the most severe, then the least advanced."""
-    remaining = items[
-        (items["role"] == "baseline")
-        & (items["kind"] == FindingKind.shortfall)
-        & items["status_group"].isin(["open", "progressing"])
+    remaining = [
+        item
+        for item in items
+        if item["role"] == "baseline"
+        and item["kind"] == FindingKind.shortfall
+        and item["status_group"] in ("open", "progressing")
     ]
-    order = remaining.assign(
-        severity_rank=remaining["severity"].map(_SEVERITY_RANK).fillna(len(_SEVERITY_RANK)),
-        score_rank=remaining["score"].fillna(0),
-    ).sort_values(["priority", "severity_rank", "score_rank", "finding_id"], ascending=[False, True, True, True])
-    return order.head(_TOP_SHORTFALLS)
+    remaining.sort(
+        key=lambda item: (
+            not item["priority"],
+            _SEVERITY_RANK.get(item["severity"], len(_SEVERITY_RANK)),
+            item["score"] or 0,
+            item["finding_id"],
+        )
+    )
+    return remaining[:_TOP_SHORTFALLS]
 
 
 def _area_rows(data: _FollowUp, columns: list[tuple[str, str]]) -> list[list]:
@@ -556,7 +592,7 @@ def _new_issues(data: _FollowUp) -> Section:
         f"shortfalls: {data.result['totals']['new_gaps']}. Technical assistance needs are listed in their own "
         f"section."
     ]
-    continuing = int((data.items["role"] == "continuing").sum())
+    continuing = sum(item["role"] == "continuing" for item in data.items)
     if continuing:
         paragraphs.append(
             f"Findings of the follow-up visit that restate baseline findings: {continuing} (see the annex)."
@@ -584,8 +620,8 @@ def _new_issues(data: _FollowUp) -> Section:
 
 def _strengths_or_needs(data: _FollowUp, kind: FindingKind, heading: str, field: str, noun: str) -> Section:
     totals = data.result["totals"]
-    found = data.strengths_and_needs[data.strengths_and_needs["kind"] == kind]
-    if found.empty:
+    found = [row for row in data.strengths_and_needs if row["kind"] == kind]
+    if not found:
         return Section(heading, paragraphs=[NONE_RECORDED])
     paragraph = (
         f"{noun.capitalize()} recorded: {totals[f'{field}_baseline']} at the baseline visit, "
@@ -597,7 +633,7 @@ def _strengths_or_needs(data: _FollowUp, kind: FindingKind, heading: str, field:
         tables=[
             Table(
                 ["Visit", "Id", "Thematic area", "Title"],
-                [[r.visit_id, r.finding_id, data.area_name(r.area), r.title] for r in rows_of(found)],
+                [[r["visit_id"], r["finding_id"], data.area_name(r["area"]), r["title"]] for r in found],
             )
         ],
     )
@@ -605,9 +641,9 @@ def _strengths_or_needs(data: _FollowUp, kind: FindingKind, heading: str, field:
 
 def _meetings(data: _FollowUp) -> Section:
     meetings = data.meetings
-    if meetings.empty:
+    if not meetings:
         return Section("Meetings held", paragraphs=[NONE_RECORDED])
-    counts = meetings["visit_id"].value_counts()
+    counts = Counter(meeting["visit_id"] for meeting in meetings)
     paragraph = (
         f"Meetings visible at this level: {counts.get(data.result['followup_visit'], 0)} at the follow-up "
         f"visit, {counts.get(data.result['baseline_visit'], 0)} at the baseline visit."
@@ -620,14 +656,14 @@ def _meetings(data: _FollowUp) -> Section:
                 ["Date", "Visit", "Kind", "Counterpart", "Sector", "Notes"],
                 [
                     [
-                        day(m.date) if m.date else None,
-                        m.visit_id,
-                        label(m.kind),
-                        m.counterpart,
-                        label(m.sector),
-                        m.notes,
+                        day(m["date"]) if m["date"] else None,
+                        m["visit_id"],
+                        label(m["kind"]),
+                        m["counterpart"],
+                        label(m["sector"]),
+                        m["notes"],
                     ]
-                    for m in rows_of(meetings)
+                    for m in meetings
                 ],
             )
         ],
@@ -635,23 +671,23 @@ def _meetings(data: _FollowUp) -> Section:
 
 
 def _annex(data: _FollowUp) -> Section:
-    items = data.items
-    baseline = items[items["role"] == "baseline"]
-    followup = items[items["role"] != "baseline"]
+    baseline = [item for item in data.items if item["role"] == "baseline"]
+    followup = [item for item in data.items if item["role"] != "baseline"]
     tables = [
         Table(
             ["Id", "Thematic area", "Priority", "Title", "Status at follow-up", "Evidence", "Level"],
             [
                 [
-                    r.finding_id,
-                    r.sub_area_name,
-                    "Yes" if r.priority else "",
-                    r.title,
-                    label(r.status),
-                    r.evidence,
-                    level_words(r.confidentiality),
+                    r["finding_id"],
+                    r["sub_area_name"],
+                    "Yes" if r["priority"] else "",
+                    r["title"],
+                    label(r["status"]),
+                    r["evidence"],
+                    level_words(r["confidentiality"]),
                 ]
-                for r in rows_of(baseline[baseline["kind"] == kind])
+                for r in baseline
+                if r["kind"] == kind
             ],
             title=f"{title} of the baseline visit {data.result['baseline_visit']}",
         )
@@ -662,15 +698,15 @@ def _annex(data: _FollowUp) -> Section:
             ["Id", "Thematic area", "Kind", "Role", "Continues", "Title", "Level"],
             [
                 [
-                    r.finding_id,
-                    r.sub_area_name,
-                    label(r.kind),
-                    label(r.role),
-                    r.continues,
-                    r.title,
-                    level_words(r.confidentiality),
+                    r["finding_id"],
+                    r["sub_area_name"],
+                    label(r["kind"]),
+                    label(r["role"]),
+                    r["continues"],
+                    r["title"],
+                    level_words(r["confidentiality"]),
                 ]
-                for r in rows_of(followup)
+                for r in followup
             ],
             title=f"Findings of the follow-up visit {data.result['followup_visit']}",
         )
@@ -708,14 +744,13 @@ def build_period_report(
     level = effective_level(actor, level)
     visits = followup_periods(engine, actor, start, end, level)
     names = comparison.thematic_area_names(engine)
-    listed = _Listed.read(engine, actor, level, visits)
-    collected = []
+    listed = _Listed.read(engine, actor, level)
     # Read once: each State's trend and the summary's heatmap come from it.
     every_index = comparison.cross_state_index(engine, actor, level)
-    for done, visit in enumerate(rows_of(visits), start=1):
-        collected.append(_collect(engine, actor, visit.state, visit.visit_id, level, names, every_index, listed))
-        if progress:
-            progress(done, len(visits), visit.state_name)
+    collected = _collect_all(engine, actor, visits, level, names, every_index, listed)
+    if progress:
+        for done, state_name in enumerate(visits["state_name"], start=1):
+            progress(done, len(visits), state_name)
     order = {visit_id: position for position, visit_id in enumerate(visits["visit_id"])}
     index = every_index
     index = index[index["followup_visit"].isin(order)].sort_values(
@@ -742,7 +777,7 @@ def build_period_report(
             *(
                 Section(
                     f"{data.state_name}: follow-up visit {data.result['followup_visit']}",
-                    subsections=_with_pipeline(_state_sections(data, summary=False), engine, actor, level, data),
+                    subsections=_with_pipeline(_state_sections(data, summary=False), data),
                     new_page=True,
                 )
                 for data in collected

@@ -2,7 +2,15 @@
 
 from html import escape
 
-from tracker.services.reports.model import ILLUSTRATIVE_BANNER, NONE_RECORDED, Document, Table, cell_text, numbered
+from tracker.services.reports.model import (
+    ILLUSTRATIVE_BANNER,
+    NONE_RECORDED,
+    Cell,
+    Document,
+    Table,
+    cell_text,
+    numbered,
+)
 
 _CSS = """
 body { font-family: Arial, Helvetica, sans-serif; font-size: 11pt; line-height: 1.4; color: #222;
@@ -49,17 +57,20 @@ def _page_css(document: Document) -> str:
     )
 
 
-def _table(table: Table) -> str:
-    numeric = table.numeric_columns
+def _table(table: Table, cells: dict[str, str]) -> str:
+    """The table as HTML; `cells` keeps each text already escaped, as tables repeat their words."""
+
+    def cell(value: Cell) -> str:
+        text = value if type(value) is str else cell_text(value)
+        escaped = cells.get(text)
+        if escaped is None:
+            escaped = cells[text] = escape(text)
+        return escaped
+
+    opening = ['<td class="num">' if numeric else "<td>" for numeric in table.numeric_columns]
     head = "".join(f"<th>{escape(h)}</th>" for h in table.header)
     body = "".join(
-        "<tr>"
-        + "".join(
-            f'<td class="num">{escape(cell_text(c))}</td>' if numeric[i] else f"<td>{escape(cell_text(c))}</td>"
-            for i, c in enumerate(row)
-        )
-        + "</tr>"
-        for row in table.rows
+        "<tr>" + "".join([f"{opening[i]}{cell(c)}</td>" for i, c in enumerate(row)]) + "</tr>" for row in table.rows
     )
     caption = f"<caption>{escape(table.title)}</caption>" if table.title else ""
     return f'<div class="table-wrap"><table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
@@ -115,6 +126,7 @@ def render_html(document: Document, charts: bool = True) -> str:
     open_sections: list[int] = []
     parents: list[str] = []
     paragraph_number = 0
+    cells: dict[str, str] = {}
     for section, depth, number in document.walk():
         parents[depth - 1 :] = [number]
         while open_sections and open_sections[-1] >= depth:
@@ -133,7 +145,7 @@ def render_html(document: Document, charts: bool = True) -> str:
                 continue
             paragraph_number += 1
             parts.append(f'<p class="numbered"><span class="number">{paragraph_number}.</span>{escape(paragraph)}</p>')
-        parts += [_table(table) for table in section.tables]
+        parts += [_table(table, cells) for table in section.tables]
         for chart in section.charts if charts else []:
             # Plotly's JavaScript goes in once, inline, so the file needs no network.
             drawn = chart.figure.to_html(
