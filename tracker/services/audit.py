@@ -184,8 +184,8 @@ def events(
 ) -> pd.DataFrame:
     """The newest events first, for administrators cleared for every level (events hold old and new values).
 
-    Asked for an entity or a key, the rows that imports created are listed too, each as a `create`
-    event with the import's who and when; otherwise an import is its one event."""
+    The rows that imports created are listed too, each as a `create` event with the import's who and
+    when, beside the import's own event, which counts them."""
     require_admin(actor)
     require_full_clearance(actor, "the audit trail holds old and new values of every confidentiality level")
     columns = [c for c in audit_table.c if c.name != "content"]
@@ -199,7 +199,7 @@ def events(
         query = query.where(audit_table.c.at >= since)
     with engine.connect() as connection:
         found = list(connection.execute(query).mappings().all())
-        if entity in (None, *CREATED_BY_IMPORT) and (entity or key):
+        if entity in (None, *CREATED_BY_IMPORT):
             found += _created_matching(connection, entity, key, since, limit)
     found.sort(key=lambda event: (event["at"], event["id"], event["action"] != "create"), reverse=True)
     return pd.DataFrame(found[:limit], columns=[c.name for c in columns])
@@ -220,6 +220,7 @@ def _created_matching(connection, entity: str | None, key: str | None, since, li
         for row_entity, row_key, values in created_rows(event["content"]):
             if (entity is None or row_entity == entity) and (key is None or row_key.startswith(key)):
                 found.append(creation_event(event, row_entity, row_key, json.loads(values)))
-        if len(found) >= limit:
-            break
+                # The rows of one import share its time: any `limit` of them are the newest.
+                if len(found) >= limit:
+                    return found
     return found
