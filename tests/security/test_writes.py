@@ -194,7 +194,7 @@ def test_an_import_records_its_created_rows_in_one_event_and_one_event_per_chang
     assert _events(engine, action="create") == []
     (event,) = _events(engine)
     assert (event.action, event.username, event.id) == ("import", "local", first.event)
-    assert sorted((entity, key) for entity, key, _ in audit.created_rows(event.content)) == [
+    assert sorted(audit.created_keys(event.content)) == [
         ("assessment", "F1/KOR-2023"),
         ("finding", "F1"),
         ("finding", "F2"),

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import zlib
 from collections.abc import Iterator
+from operator import itemgetter
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, or_, select
@@ -44,24 +45,31 @@ _LEVEL = 1
 
 
 class CreatedRows:
-    """The rows an import creates, one line each (`"entity"<TAB>"key"<TAB>{values}`, JSON parts),
-    compressed as they come so that a large import holds no copy of its rows' text."""
+    """The rows an import creates, compressed as they come so that a large import holds no copy of
+    their text. One line a row, `"entity"<TAB>"key"<TAB>[values]` in JSON, the values in the order of
+    the entity's line `"entity"<TAB>null<TAB>[columns]`, written before its first row (a row's
+    values may also be an object of its non-empty fields, as the migrated trail holds them)."""
 
     def __init__(self) -> None:
         self._compressor = zlib.compressobj(_LEVEL)
         self._parts: list[bytes] = []
+        self._columns: dict[str, tuple[str, ...]] = {}
         self.counts: dict[str, int] = {}
 
-    def add(self, file: str, entity: str, rows: list[tuple[str, dict]]) -> None:
-        """Rows as (key, values); a value left empty (None) is not kept."""
+    def add(self, file: str, entity: str, columns: tuple[str, ...], rows: list[tuple[str, dict]]) -> None:
+        """Rows as (key, values by column)."""
         if not rows:
             return
         name = _encode_changes(entity)
-        text = "".join(
-            f"{name}\t{_encode_changes(key)}\t{_encode_changes({f: v for f, v in values.items() if v is not None})}\n"
-            for key, values in rows
-        )
-        self._parts.append(self._compressor.compress(text.encode()))
+        lines = []
+        if entity not in self._columns:
+            self._columns[entity] = columns
+            lines.append(f"{name}\tnull\t{_encode_changes(columns)}\n")
+        elif self._columns[entity] != columns:
+            raise ValueError(f"the {entity} rows of one import have one set of columns")
+        values_of = itemgetter(*columns)
+        lines += [f"{name}\t{_encode_changes(key)}\t{_encode_changes(values_of(values))}\n" for key, values in rows]
+        self._parts.append(self._compressor.compress("".join(lines).encode()))
         self.counts[file] = self.counts.get(file, 0) + len(rows)
 
     def content(self) -> bytes:
@@ -71,17 +79,44 @@ class CreatedRows:
         return {"created": dict(self.counts)}
 
 
-def created_rows(content: bytes | None) -> Iterator[tuple[str, str, bytes]]:
-    """(entity, key, values as JSON) of every row an import event's content holds."""
+def _as_fields(values, columns: list[str] | None) -> dict:
+    """A row's values by field, leaving out the empty ones as a create event always has."""
+    if isinstance(values, dict):
+        return {f: v for f, v in values.items() if v is not None}
+    return {f: v for f, v in zip(columns or [], values) if v is not None}
+
+
+def created_rows(content: bytes | None) -> Iterator[tuple[str, str, dict]]:
+    """(entity, key, values by field) of every row an import event's content holds."""
+    columns: dict[str, list[str]] = {}
     for line in zlib.decompress(content or b"").splitlines():
-        entity, key, values = line.split(b"\t", 2)
-        yield json.loads(entity), json.loads(key), values
+        entity_text, key_text, values_text = line.split(b"\t", 2)
+        entity, key, values = json.loads(entity_text), json.loads(key_text), json.loads(values_text)
+        if key is None:
+            columns[entity] = values
+        else:
+            yield entity, key, _as_fields(values, columns.get(entity))
+
+
+def created_keys(content: bytes | None) -> Iterator[tuple[str, str]]:
+    """(entity, key) of every row an import event's content holds, without reading their values."""
+    for line in zlib.decompress(content or b"").splitlines():
+        entity_text, key_text, _ = line.split(b"\t", 2)
+        key = json.loads(key_text)
+        if key is not None:
+            yield json.loads(entity_text), key
 
 
 def created_values(content: bytes | None, entity: str, key: str) -> dict | None:
     """The values the row was created with, if the content holds it."""
     text = b"\n" + zlib.decompress(content or b"")
-    needle = f"\n{_encode_changes(entity)}\t{_encode_changes(key)}\t".encode()
+    values = _line_after(text, f"\n{_encode_changes(entity)}\t{_encode_changes(key)}\t".encode())
+    if values is None:
+        return None
+    return _as_fields(values, _line_after(text, f"\n{_encode_changes(entity)}\tnull\t".encode()))
+
+
+def _line_after(text: bytes, needle: bytes):
     start = text.find(needle)
     if start < 0:
         return None
@@ -219,7 +254,7 @@ def _created_matching(connection, entity: str | None, key: str | None, since, li
     for event in connection.execute(query).mappings():
         for row_entity, row_key, values in created_rows(event["content"]):
             if (entity is None or row_entity == entity) and (key is None or row_key.startswith(key)):
-                found.append(creation_event(event, row_entity, row_key, json.loads(values)))
+                found.append(creation_event(event, row_entity, row_key, values))
                 # The rows of one import share its time: any `limit` of them are the newest.
                 if len(found) >= limit:
                     return found

@@ -249,7 +249,7 @@ def _point_at_restored_imports(connection: Connection, restore_event: int | None
         for entity, _, values in audit.created_rows(content):
             spec = _SPEC_OF.get(entity)
             if spec is not None:
-                fields = json.loads(values)
+                fields = values
                 keys.setdefault(entity, []).append({f"k_{k}": fields.get(k) for k in spec.key} | {"event": event_id})
         for entity, rows in keys.items():
             table = _SPEC_OF[entity].table

@@ -404,7 +404,7 @@ def _plan_outdated(connection: Connection, mark: int, context: "_Context") -> bo
         )
     )
     written = (
-        ((entity, key) for entity, key, _ in audit.created_rows(content))
+        audit.created_keys(content)
         if action == "import"
         else [(entity, key)]
         for action, entity, key, content in events
@@ -1435,7 +1435,9 @@ class _Writer:
         self._write(created, changed)
         self._insert(audit.audit_table, _AUDIT_COLUMNS, events)
         # Created rows are audited together, in the import's one event.
-        self.context.event.rows.add(spec.name, spec.entity, [(_key_text(spec, values), values) for _, values in created])
+        self.context.event.rows.add(
+            spec.name, spec.entity, spec.columns, [(_key_text(spec, values), values) for _, values in created]
+        )
         self.counts.created += len(created)
         self.counts.updated += len(changed)
 
