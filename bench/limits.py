@@ -46,8 +46,8 @@ def _cell_converters(spec) -> list:
 def plain_import(database: Path, bundle: Path, audited: bool = False) -> int:
     """Insert every bundle row with executemany in one transaction; returns the rows inserted.
 
-    `audited` also writes the audit trail's one event per row, its changes encoded as the tracker
-    encodes them: the part of an import's work that the audit requirement adds.
+    `audited` also writes one audit event per row, its changes encoded as the tracker encodes them:
+    what the audit trail cost before an import's created rows were kept in one event.
     """
     connection = connect(database)
     at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")

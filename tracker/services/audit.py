@@ -11,13 +11,16 @@ import json
 import zlib
 from collections.abc import Iterator
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import Connection, Engine, insert, or_, select
 
 from tracker.enums import AUDITED_ENTITIES  # noqa: F401  (the entities the trail names, for the filters)
 from tracker.models import AuditEvent, table_of
 from tracker.services.access import Actor, require_admin, require_full_clearance
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 audit_table = table_of(AuditEvent)
 # Built once: json.dumps with options builds a new encoder on every call, which an import of
@@ -216,11 +219,14 @@ def events(
     key: str | None = None,
     since: dt.datetime | None = None,
     limit: int = 1000,
-) -> pd.DataFrame:
+) -> "pd.DataFrame":
     """The newest events first, for administrators cleared for every level (events hold old and new values).
 
     The rows that imports created are listed too, each as a `create` event with the import's who and
     when, beside the import's own event, which counts them."""
+    # pandas is loaded here, not by every import and save that writes the trail.
+    import pandas as pd
+
     require_admin(actor)
     require_full_clearance(actor, "the audit trail holds old and new values of every confidentiality level")
     columns = [c for c in audit_table.c if c.name != "content"]
