@@ -208,8 +208,11 @@ def test_earlier_per_row_create_events_become_one_import_event_per_import(empty_
         _old_create(first_at, "alice", "finding", "KOR-2009-F01", finding | {"resolutions": [1373]}),
         _old_create(second_at, "bob", "visit", "KOR-2023", {"visit_id": "KOR-2023", "state": "KOR"}),
         _old_create(second_at, "bob", "finding", "KOR-2023-F01", {"finding_id": "KOR-2023-F01", "title": "Practice"}),
-        {**_old_create(second_at, "bob", "finding", "KOR-2009-F01", {}), "action": "update",
-         "changes": '{"title": ["Old", "=Gap, with a comma"]}'},
+        {
+            **_old_create(second_at, "bob", "finding", "KOR-2009-F01", {}),
+            "action": "update",
+            "changes": '{"title": ["Old", "=Gap, with a comma"]}',
+        },
         # Not a row an import creates: left as it is.
         _old_create(first_at, "alice", "user", "carol", {"role": "viewer"}),
     ]
@@ -242,7 +245,12 @@ def test_earlier_per_row_create_events_become_one_import_event_per_import(empty_
     created = lines[lines["action"] == "create"]
     assert set(created["username"]) == {"alice"} and set(created["at"]) == {first_at}
     assert dict(zip(created["field"], created["new"]))["Title"] == "=Gap, with a comma"
-    assert lines.iloc[0][["action", "username", "old", "new"]].tolist() == ["update", "bob", "Old", "=Gap, with a comma"]
+    assert lines.iloc[0][["action", "username", "old", "new"]].tolist() == [
+        "update",
+        "bob",
+        "Old",
+        "=Gap, with a comma",
+    ]
 
     # Taken back to the earlier revision, the created rows are one create event each again.
     from alembic import command

@@ -88,6 +88,7 @@ class ThematicArea(SQLModel, table=True):
     sort_order: int = 0
     created_in: int | None = _created_in("thematic_area")
 
+
 class Resolution(SQLModel, table=True):
     __tablename__ = "resolution"
     __table_args__ = (CheckConstraint("year BETWEEN 1946 AND 2100", name="ck_resolution_year"),)
@@ -133,6 +134,7 @@ class Visit(SQLModel, table=True):
     withdrawn: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_in: int | None = _created_in("visit")
 
+
 class VisitPartner(SQLModel, table=True):
     __tablename__ = "visit_partner"
     visit_id: str = Field(sa_column=Column(ForeignKey("visit.visit_id", ondelete="CASCADE"), primary_key=True))
@@ -169,6 +171,7 @@ class Finding(SQLModel, table=True):
     withdrawn: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_in: int | None = _created_in("finding")
 
+
 class FindingResolution(SQLModel, table=True):
     __tablename__ = "finding_resolution"
     finding_id: str = Field(sa_column=Column(ForeignKey("finding.finding_id", ondelete="CASCADE"), primary_key=True))
@@ -192,6 +195,7 @@ class Assessment(SQLModel, table=True):
     withdrawn: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_in: int | None = _created_in("assessment")
 
+
 class Meeting(SQLModel, table=True):
     __tablename__ = "meeting"
     __table_args__ = (
@@ -211,6 +215,7 @@ class Meeting(SQLModel, table=True):
     withdrawn: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_in: int | None = _created_in("meeting")
 
+
 class Milestone(SQLModel, table=True):
     """A dated step of a visit's report after the visit (draft sent, observations received, ...)."""
 
@@ -222,6 +227,7 @@ class Milestone(SQLModel, table=True):
     note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
     created_in: int | None = _created_in("milestone")
+
 
 class TARecord(SQLModel, table=True):
     """The technical-assistance pipeline entry of one ta_need finding."""
@@ -235,6 +241,7 @@ class TARecord(SQLModel, table=True):
     note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
     created_in: int | None = _created_in("ta_record")
+
 
 class TAProvider(SQLModel, table=True):
     __tablename__ = "ta_provider"
@@ -255,6 +262,7 @@ class LinkDecision(SQLModel, table=True):
     decided_on: dt.date | None = None
     note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_in: int | None = _created_in("link_decision")
+
 
 # ---------------------------------------------------------------- issued reports
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from tracker.db import is_sqlite
-from tracker.models import AuditEvent, Finding
+from tracker.models import Finding
 
 from .conftest import dump
 

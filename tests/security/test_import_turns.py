@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 
 from tests.conftest import assessment_row, write_bundle
 from tracker.db import is_sqlite
-from tracker.models import AuditEvent, Confidentiality, Finding, Role
+from tracker.models import Confidentiality, Finding, Role
 from tracker.services import importer, records
 from tracker.services.access import LOCAL_ADMIN, Actor
 from tracker.services.bundle_format import sources_from_paths

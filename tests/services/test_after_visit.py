@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import assessment_row, finding_row, followup_row, meeting_row, visit_row, write_bundle
 from tracker.cli import app
-from tracker.models import AuditEvent, Milestone, Role, TAProvider, TARecord, Visit
+from tracker.models import Milestone, Role, TAProvider, TARecord, Visit
 from tracker.services import audit, comparison, deadlines, records, ta_pipeline
 from tracker.services.access import LOCAL_ADMIN, Actor
 from tracker.services.bundle_format import FILES, sources_from_paths

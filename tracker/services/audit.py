@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, insert, or_, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from tracker.enums import AUDITED_ENTITIES  # noqa: F401  (the entities the trail names, for the filters)
 from tracker.models import AuditEvent, table_of
@@ -239,7 +239,7 @@ def events(
     if since:
         query = query.where(audit_table.c.at >= since)
     with engine.connect() as connection:
-        found = list(connection.execute(query).mappings().all())
+        found: list = list(connection.execute(query).mappings().all())
         if entity in (None, *CREATED_BY_IMPORT):
             found += _created_matching(connection, entity, key, since, limit)
     found.sort(key=lambda event: (event["at"], event["id"], event["action"] != "create"), reverse=True)

@@ -12,7 +12,6 @@ import binascii
 import csv
 import datetime as dt
 import io
-import json
 import sqlite3
 import tempfile
 import zipfile
@@ -160,7 +159,10 @@ def _event_rows(rows: list[dict]) -> list[dict]:
         return [
             {**row, "at": dt.datetime.fromisoformat(row["at"])}
             | (
-                {"id": int(row["id"]), "content": base64.b64decode(row["content"], validate=True) if row["content"] else None}
+                {
+                    "id": int(row["id"]),
+                    "content": base64.b64decode(row["content"], validate=True) if row["content"] else None,
+                }
                 if "id" in row
                 else {}
             )
@@ -207,7 +209,9 @@ def restore(engine: Engine, source: Path, actor: Actor) -> str:
                 connection.execute(insert(audit_table), events)
                 if not is_sqlite(engine):
                     connection.execute(
-                        text("SELECT setval(pg_get_serial_sequence('audit_event', 'id'), (SELECT max(id) FROM audit_event))")
+                        text(
+                            "SELECT setval(pg_get_serial_sequence('audit_event', 'id'), (SELECT max(id) FROM audit_event))"
+                        )
                     )
         try:
             result = import_bundle(engine, sources_from_paths([Path(archive.extract("bundle.zip", folder))]), actor)
@@ -260,7 +264,9 @@ def _point_at_restored_imports(connection: Connection, restore_event: int | None
                 rows,
             )
     if restore_event is not None and not any(
-        connection.execute(select(spec.table.c.created_in).where(spec.table.c.created_in == restore_event).limit(1)).first()
+        connection.execute(
+            select(spec.table.c.created_in).where(spec.table.c.created_in == restore_event).limit(1)
+        ).first()
         for spec in SPECS.values()
     ):
         connection.execute(delete(audit_table).where(audit_table.c.id == restore_event))

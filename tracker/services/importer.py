@@ -200,7 +200,8 @@ class _Context:
     # save made while the bundle was read touched one of its rows (a collision only costs a re-read).
     key_hashes: dict[str, array] = field(default_factory=dict)
     at: object = None
-    event: "_ImportEvent | None" = None
+    # Set as reading begins (_read_and_write).
+    event: "_ImportEvent" = None  # type: ignore[assignment]
 
     def finding(self, finding_id: str) -> tuple[str, str, str] | None:
         """(visit_id, kind, confidentiality) of a finding in the bundle or the database."""
@@ -404,9 +405,7 @@ def _plan_outdated(connection: Connection, mark: int, context: "_Context") -> bo
         )
     )
     written = (
-        audit.created_keys(content)
-        if action == "import"
-        else [(entity, key)]
+        audit.created_keys(content) if action == "import" else [(entity, key)]
         for action, entity, key, content in events
     )
     for entity, key in (row for rows in written for row in rows):

@@ -83,7 +83,9 @@ def _create_events(connection) -> Iterator[sa.Row]:
 def _gather_create_events(connection) -> None:
     for (at, username), group in groupby(_create_events(connection), key=lambda row: (row.at, row.username)):
         compressor = zlib.compressobj(1)
-        parts, counts, ids = [], {}, []
+        parts: list[bytes] = []
+        counts: dict[str, int] = {}
+        ids: list[int] = []
         keys: dict[str, list[tuple]] = {}
         for row in group:
             try:
@@ -92,7 +94,9 @@ def _gather_create_events(connection) -> None:
                 changes = {}
             values = {f: v[1] if isinstance(v, list) and len(v) == 2 else v for f, v in changes.items()}
             values = {f: v for f, v in values.items() if v is not None}
-            parts.append(compressor.compress(f"{_encode(row.entity)}\t{_encode(row.key)}\t{_encode(values)}\n".encode()))
+            parts.append(
+                compressor.compress(f"{_encode(row.entity)}\t{_encode(row.key)}\t{_encode(values)}\n".encode())
+            )
             file, key_columns = TABLES[row.entity]
             counts[file] = counts.get(file, 0) + 1
             ids.append(row.id)
