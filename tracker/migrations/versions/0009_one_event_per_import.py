@@ -50,9 +50,12 @@ _BATCH = 5000
 
 
 def upgrade() -> None:
+    connection = op.get_bind()
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.add_column(sa.Column("content", sa.LargeBinary(), nullable=True))
-    connection = op.get_bind()
+    # The per-row events go before any row refers to an event: deleting an event that rows may
+    # refer to makes the database look through every table for them.
+    created = _gather_create_events(connection)
     for table in TABLES:
         if connection.dialect.name == "sqlite":
             # SQLite adds a column with its reference in place; a batch would copy every row into a new table.
@@ -63,7 +66,7 @@ def upgrade() -> None:
         else:
             op.add_column(table, sa.Column("created_in", sa.Integer(), nullable=True))
             op.create_foreign_key(f"fk_{table}_created_in", table, "audit_event", ["created_in"], ["id"])
-    _gather_create_events(connection)
+    _point_rows(connection, created)
 
 
 def _create_events(connection) -> Iterator[sa.Row]:
@@ -80,28 +83,32 @@ def _create_events(connection) -> Iterator[sa.Row]:
         yield from (rows[i] for i in chunk)
 
 
-def _gather_create_events(connection) -> None:
+def _gather_create_events(connection) -> dict[str, dict[tuple, int]]:
+    """One import event for each earlier import's create events, which go; returns, per table, the
+    event that created each key (the latest, for a key created again after a delete)."""
+    created: dict[str, dict[tuple, int]] = {}
     for (at, username), group in groupby(_create_events(connection), key=lambda row: (row.at, row.username)):
         compressor = zlib.compressobj(1)
-        parts: list[bytes] = []
-        counts: dict[str, int] = {}
+        rows: dict[str, list[tuple[str, dict]]] = {}
         ids: list[int] = []
-        keys: dict[str, list[tuple]] = {}
         for row in group:
             try:
                 changes = json.loads(row.changes)
             except ValueError:
                 changes = {}
             values = {f: v[1] if isinstance(v, list) and len(v) == 2 else v for f, v in changes.items()}
-            values = {f: v for f, v in values.items() if v is not None}
-            parts.append(
-                compressor.compress(f"{_encode(row.entity)}\t{_encode(row.key)}\t{_encode(values)}\n".encode())
-            )
-            file, key_columns = TABLES[row.entity]
-            counts[file] = counts.get(file, 0) + 1
+            rows.setdefault(row.entity, []).append((row.key, {f: v for f, v in values.items() if v is not None}))
             ids.append(row.id)
-            if all(c in values for c in key_columns):
-                keys.setdefault(row.entity, []).append(tuple(values[c] for c in key_columns))
+        parts, counts = [], {}
+        for entity, found in rows.items():
+            # The content's form (tracker.services.audit.CreatedRows): a line of columns, then a line a row.
+            columns = sorted({f for _, values in found for f in values})
+            lines = [f"{_encode(entity)}\tnull\t{_encode(columns)}\n"]
+            lines += [
+                f"{_encode(entity)}\t{_encode(key)}\t{_encode([v.get(c) for c in columns])}\n" for key, v in found
+            ]
+            parts.append(compressor.compress("".join(lines).encode()))
+            counts[TABLES[entity][0]] = len(found)
         parts.append(compressor.flush())
         event_id = connection.execute(
             sa.insert(_events)
@@ -116,24 +123,34 @@ def _gather_create_events(connection) -> None:
             )
             .returning(_events.c.id)
         ).scalar_one()
-        for entity, found in keys.items():
-            columns = TABLES[entity][1]
-            table = sa.table(entity, sa.column("created_in", sa.Integer), *[sa.column(c) for c in columns])
-            statement = (
-                sa.update(table)
-                .where(*[table.c[c] == sa.bindparam(f"k_{c}") for c in columns])
-                .values(created_in=sa.bindparam("event"))
-            )
-            for start in range(0, len(found), _BATCH):
-                connection.execute(
-                    statement,
-                    [
-                        {"event": event_id, **{f"k_{c}": v for c, v in zip(columns, key)}}
-                        for key in found[start : start + _BATCH]
-                    ],
-                )
+        for entity, found in rows.items():
+            key_columns = TABLES[entity][1]
+            for _, values in found:
+                if all(c in values for c in key_columns):
+                    created.setdefault(entity, {})[tuple(values[c] for c in key_columns)] = event_id
         for start in range(0, len(ids), _BATCH):
             connection.execute(sa.delete(_events).where(_events.c.id.in_(ids[start : start + _BATCH])))
+    return created
+
+
+def _point_rows(connection, created: dict[str, dict[tuple, int]]) -> None:
+    for entity, events in created.items():
+        columns = TABLES[entity][1]
+        table = sa.table(entity, sa.column("created_in", sa.Integer), *[sa.column(c) for c in columns])
+        statement = (
+            sa.update(table)
+            .where(*[table.c[c] == sa.bindparam(f"k_{c}") for c in columns])
+            .values(created_in=sa.bindparam("event"))
+        )
+        found = list(events.items())
+        for start in range(0, len(found), _BATCH):
+            connection.execute(
+                statement,
+                [
+                    {"event": event_id, **{f"k_{c}": v for c, v in zip(columns, key)}}
+                    for key, event_id in found[start : start + _BATCH]
+                ],
+            )
 
 
 def downgrade() -> None:
@@ -145,16 +162,20 @@ def downgrade() -> None:
     ).all()
     for event in imports:
         rows = []
+        columns: dict[str, list[str]] = {}
         for line in zlib.decompress(event.content).splitlines():
-            entity, key, values = line.split(b"\t", 2)
-            changes = {f: [None, v] for f, v in json.loads(values).items()}
+            entity, key, values = (json.loads(part) for part in line.split(b"\t", 2))
+            if key is None:
+                columns[entity] = values
+                continue
+            changes = {f: [None, v] for f, v in zip(columns[entity], values) if v is not None}
             rows.append(
                 {
                     "at": event.at,
                     "username": event.username,
                     "action": "create",
-                    "entity": json.loads(entity),
-                    "key": json.loads(key),
+                    "entity": entity,
+                    "key": key,
                     "changes": _encode(changes),
                 }
             )
