@@ -194,10 +194,9 @@ def measure_import(folder: Path, template: Path, runs: int) -> tuple[list[Figure
     with_audit = statistics.median(audited)
     left = 2 * baseline - with_audit
     why = (
-        f"the audit trail's one JSON event per created row alone takes the plain limit to {with_audit / baseline:.2f}x "
-        f"({_format(with_audit, 's')}), which leaves {_format(left, 's') if left > 0 else 'nothing'} of the 2x for "
-        f"reading, validating and checking {sum(_rows(folder).values()):,} rows; they take "
-        f"{_format(statistics.median(imports) - with_audit, 's')}"
+        f"{_format(left + with_audit - baseline, 's')} of the 2x is left for reading, validating and checking "
+        f"{sum(_rows(folder).values()):,} rows and recording them in the import's one audit event; they take "
+        f"{_format(statistics.median(imports) - baseline, 's')}"
     )
     return [
         Figure(
@@ -208,8 +207,8 @@ def measure_import(folder: Path, template: Path, runs: int) -> tuple[list[Figure
             baseline,
             "≤ 2x",
             None,
-            f"{statistics.median(imports) / with_audit:.2f}x the same limit writing the audit event of each row "
-            f"({_format(with_audit, 's')})",
+            f"{statistics.median(imports) / with_audit:.2f}x the same limit writing one JSON audit event per row, "
+            f"as the trail did before an import became one event ({_format(with_audit, 's')})",
             why=why,
         ),
         Figure("Re-import, nothing changes", "s", reimports, "the same limit", baseline, "≤ 1.5x", None),
@@ -799,13 +798,15 @@ def waiting_only(findings: int, runs: int, out: Path) -> None:
     """Command start, the State DOCX and the period reports alone, in their own section of the results."""
     started, load_before = time.perf_counter(), _load()
     folder = bundle(findings)
-    database = _fresh_copy(_template(), "waiting.db")
+    template = _template()
+    database = _fresh_copy(template, "waiting.db")
     result = import_bundle(db.get_engine(_url(database)), sources_from_paths([folder]), LOCAL_ADMIN)
     if not result.ok:
         raise RuntimeError("the synthetic bundle did not import")
     _dispose(database)
     figures = waiting.command_start(DATA, PROJECT, runs, Figure)
     figures += waiting.first_page(DATA, PROJECT, runs, Figure)
+    figures += waiting.import_whole_process(DATA, PROJECT, folder, template, runs, Figure)
     figures += [f for f in measure_reports(database, runs, budget=60) if "DOCX" in f.name]
     figures += [measure_period_report(database, fmt, 1, PERIOD_CUTOFF) for fmt in ("md", "html", "docx")]
     conditions = (
@@ -967,6 +968,10 @@ def main(argv: list[str] | None = None) -> None:
         ("peak memory", lambda: [measure_peak_memory(bundle(peak_findings), template, peak_findings)]),
         ("command start (tracker --help, tracker compare)", lambda: waiting.command_start(DATA, PROJECT, runs, Figure)),
         ("first dashboard page (tracker dashboard)", lambda: waiting.first_page(DATA, PROJECT, runs, Figure)),
+        (
+            "tracker import, whole process",
+            lambda: waiting.import_whole_process(DATA, PROJECT, folder, template, runs, Figure),
+        ),
         (
             "period report Markdown (tracker report --period)",
             lambda: [measure_period_report(database, "md", runs, cutoff())],

@@ -46,8 +46,8 @@ def _cell_converters(spec) -> list:
 def plain_import(database: Path, bundle: Path, audited: bool = False) -> int:
     """Insert every bundle row with executemany in one transaction; returns the rows inserted.
 
-    `audited` also writes the audit trail's one event per row, its changes encoded as the tracker
-    encodes them: the part of an import's work that the audit requirement adds.
+    `audited` also writes one audit event per row, its changes encoded as the tracker encodes them:
+    what the audit trail cost before an import's created rows were kept in one event.
     """
     connection = connect(database)
     at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -61,13 +61,13 @@ def plain_import(database: Path, bundle: Path, audited: bool = False) -> int:
         with path.open(encoding="utf-8", newline="") as handle:
             reader = csv.reader(handle)
             header = next(reader)
-            positions = [header.index(c) for c in spec.stored]
-            converters = _cell_converters(spec)
-            links = {column: header.index(column) for column in spec.links}
+            # A column the file leaves out takes the table's default, as the importer gives it.
+            stored = [c for c in spec.stored if c in header]
+            positions = [header.index(c) for c in stored]
+            converters = [convert for c, convert in zip(spec.stored, _cell_converters(spec)) if c in header]
+            links = {column: header.index(column) for column in spec.links if column in header}
             key_position = header.index(spec.key[0])
-            insert = (
-                f"INSERT INTO {spec.table.name} ({', '.join(spec.stored)}) VALUES ({', '.join('?' * len(spec.stored))})"
-            )
+            insert = f"INSERT INTO {spec.table.name} ({', '.join(stored)}) VALUES ({', '.join('?' * len(stored))})"
             batch: list[tuple] = []
             link_batches: dict[str, list[tuple]] = {column: [] for column in links}
             events: list[tuple] = []

@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+from tests.conftest import finding_row, visit_row, write_bundle
+
 HEAVY = ("pandas", "streamlit", "plotly", "docx", "kaleido", "sqlalchemy", "sqlmodel", "numpy", "argon2")
 
 
@@ -26,8 +28,17 @@ def test_help_of_every_command_loads_no_heavy_library():
     assert loaded_after(code) & set(HEAVY) == set()
 
 
-def test_a_command_still_loads_what_it_needs():
+def test_a_command_still_loads_what_it_needs(database_url):
     assert {"sqlalchemy", "pandas"} <= loaded_after(
         "from typer.testing import CliRunner\nfrom tracker.cli import app\n"
-        "CliRunner().invoke(app, ['audit', '--since', 'not a day'])"
+        "assert CliRunner().invoke(app, ['audit', '--limit', '1']).exit_code == 0"
     )
+
+
+def test_an_import_leaves_pandas_unloaded_though_it_writes_the_audit_trail(database_url, tmp_path):
+    folder = write_bundle(tmp_path / "bundle", visits=[visit_row()], findings=[finding_row("F1")])
+    loaded = loaded_after(
+        "from typer.testing import CliRunner\nfrom tracker.cli import app\n"
+        f"assert CliRunner().invoke(app, ['import', {str(folder)!r}]).exit_code == 0"
+    )
+    assert "sqlalchemy" in loaded and "pandas" not in loaded

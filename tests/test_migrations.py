@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 import os
 
 import pytest
@@ -176,3 +177,94 @@ def test_a_first_revision_database_upgrades_to_head_with_every_row_intact(empty_
             table = SQLModel.metadata.tables[name]
             stored = [dict(row) for row in connection.execute(select(*[table.c[c] for c in rows[0]])).mappings()]
             assert sorted(stored, key=repr) == sorted(rows, key=repr), name
+
+
+def _old_create(at, username, entity, key, values) -> dict:
+    return {
+        "at": at,
+        "username": username,
+        "action": "create",
+        "entity": entity,
+        "key": key,
+        "changes": json.dumps({f: [None, v] for f, v in values.items()}, sort_keys=True),
+    }
+
+
+def test_earlier_per_row_create_events_become_one_import_event_per_import(empty_url):
+    engine = db.get_engine(empty_url)
+    db.upgrade(engine, "0008")
+    earlier = MetaData()
+    earlier.reflect(engine)
+    first_at = dt.datetime(2023, 5, 25, 8, 0, 1, 123456, tzinfo=dt.UTC)
+    second_at = dt.datetime(2024, 2, 1, 9, 30, tzinfo=dt.UTC)
+    rows = {name: FIRST_REVISION_ROWS[name] for name in ("member_state", "partner_org", "resolution", "thematic_area")}
+    rows["visit"] = FIRST_REVISION_ROWS["visit"]
+    rows["finding"] = FIRST_REVISION_ROWS["finding"]
+    visit_values = {k: str(v) if isinstance(v, dt.date) else v for k, v in FIRST_REVISION_ROWS["visit"][0].items()}
+    finding = FIRST_REVISION_ROWS["finding"][0]
+    events = [
+        # The first import: a visit and a finding; the second, by someone else: the other two rows.
+        _old_create(first_at, "alice", "visit", "KOR-2009", visit_values | {"partners": [], "resolutions": [1373]}),
+        _old_create(first_at, "alice", "finding", "KOR-2009-F01", finding | {"resolutions": [1373]}),
+        _old_create(second_at, "bob", "visit", "KOR-2023", {"visit_id": "KOR-2023", "state": "KOR"}),
+        _old_create(second_at, "bob", "finding", "KOR-2023-F01", {"finding_id": "KOR-2023-F01", "title": "Practice"}),
+        {
+            **_old_create(second_at, "bob", "finding", "KOR-2009-F01", {}),
+            "action": "update",
+            "changes": '{"title": ["Old", "=Gap, with a comma"]}',
+        },
+        # Not a row an import creates: left as it is.
+        _old_create(first_at, "alice", "user", "carol", {"role": "viewer"}),
+    ]
+    with engine.begin() as connection:
+        for table in earlier.sorted_tables:
+            if table.name in rows:
+                connection.execute(table.insert(), rows[table.name])
+        connection.execute(earlier.tables["audit_event"].insert(), events)
+
+    db.upgrade(engine)
+
+    from tracker.services import audit, history
+    from tracker.services.access import LOCAL_ADMIN
+
+    trail = audit.events(engine, LOCAL_ADMIN)
+    imports = trail[trail["action"] == "import"].sort_values("at")
+    assert imports[["username", "key"]].values.tolist() == [
+        ["alice", "visits.csv, findings.csv"],
+        ["bob", "visits.csv, findings.csv"],
+    ]
+    assert imports["at"].tolist() == [first_at, second_at]
+    with engine.connect() as connection:
+        table = SQLModel.metadata.tables["audit_event"]
+        left = connection.execute(select(table.c.action, table.c.entity).where(table.c.action != "import")).all()
+        pointers = dict(connection.execute(text("SELECT finding_id, created_in FROM finding")).all())
+    assert sorted(left) == [("create", "user"), ("update", "finding")]
+    assert pointers == {"KOR-2009-F01": imports["id"].iloc[0], "KOR-2023-F01": imports["id"].iloc[1]}
+
+    lines = history.history(engine, LOCAL_ADMIN, "finding", "KOR-2009-F01")
+    created = lines[lines["action"] == "create"]
+    assert set(created["username"]) == {"alice"} and set(created["at"]) == {first_at}
+    assert dict(zip(created["field"], created["new"]))["Title"] == "=Gap, with a comma"
+    assert lines.iloc[0][["action", "username", "old", "new"]].tolist() == [
+        "update",
+        "bob",
+        "Old",
+        "=Gap, with a comma",
+    ]
+
+    # Taken back to the earlier revision, the created rows are one create event each again.
+    from alembic import command
+
+    with engine.begin() as connection:
+        command.downgrade(db.alembic_config(connection), "0008")
+    with engine.connect() as connection:
+        back = connection.execute(
+            text("SELECT username, entity, key FROM audit_event WHERE action = 'create' ORDER BY entity, key")
+        ).all()
+    assert back == [
+        ("alice", "finding", "KOR-2009-F01"),
+        ("bob", "finding", "KOR-2023-F01"),
+        ("alice", "user", "carol"),
+        ("alice", "visit", "KOR-2009"),
+        ("bob", "visit", "KOR-2023"),
+    ]

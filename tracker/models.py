@@ -60,6 +60,14 @@ def _deferred_key(target: str) -> ForeignKey:
     return ForeignKey(target, deferrable=True, initially="IMMEDIATE")
 
 
+def _created_in(table: str):
+    """The import event that created the row: its values are kept, compressed, in that one event
+    rather than in one event per row. NULL when no event recorded the row's creation."""
+    return Field(
+        default=None, sa_column=Column(ForeignKey("audit_event.id", name=f"fk_{table}_created_in"), nullable=True)
+    )
+
+
 # ---------------------------------------------------------------- reference tables
 
 
@@ -78,6 +86,7 @@ class ThematicArea(SQLModel, table=True):
     parent: str | None = Field(default=None, sa_column=Column(_deferred_key("thematic_area.code"), index=True))
     cross_cutting: bool = False
     sort_order: int = 0
+    created_in: int | None = _created_in("thematic_area")
 
 
 class Resolution(SQLModel, table=True):
@@ -123,6 +132,7 @@ class Visit(SQLModel, table=True):
     consent: str = Field(default=Consent.none.value, sa_column_kwargs={"server_default": Consent.none.value})
     consent_date: dt.date | None = None
     withdrawn: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_in: int | None = _created_in("visit")
 
 
 class VisitPartner(SQLModel, table=True):
@@ -159,6 +169,7 @@ class Finding(SQLModel, table=True):
     continues: str | None = Field(default=None, sa_column=Column(_deferred_key("finding.finding_id"), index=True))
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
     withdrawn: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_in: int | None = _created_in("finding")
 
 
 class FindingResolution(SQLModel, table=True):
@@ -182,6 +193,7 @@ class Assessment(SQLModel, table=True):
     assessed_on: dt.date | None = None
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
     withdrawn: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_in: int | None = _created_in("assessment")
 
 
 class Meeting(SQLModel, table=True):
@@ -201,6 +213,7 @@ class Meeting(SQLModel, table=True):
     notes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
     withdrawn: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_in: int | None = _created_in("meeting")
 
 
 class Milestone(SQLModel, table=True):
@@ -213,6 +226,7 @@ class Milestone(SQLModel, table=True):
     date: dt.date
     note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
+    created_in: int | None = _created_in("milestone")
 
 
 class TARecord(SQLModel, table=True):
@@ -226,6 +240,7 @@ class TARecord(SQLModel, table=True):
     updated_on: dt.date | None = None
     note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
+    created_in: int | None = _created_in("ta_record")
 
 
 class TAProvider(SQLModel, table=True):
@@ -246,6 +261,7 @@ class LinkDecision(SQLModel, table=True):
     decided_by: str = ""
     decided_on: dt.date | None = None
     note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    created_in: int | None = _created_in("link_decision")
 
 
 # ---------------------------------------------------------------- issued reports
@@ -311,6 +327,8 @@ class AuditEvent(SQLModel, table=True):
     entity: str
     key: str
     changes: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    # An import's created rows and their values, compressed (tracker.services.audit.created_rows).
+    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
 
 # ---------------------------------------------------------------- input validation

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 
 from tests.conftest import assessment_row, write_bundle
 from tracker.db import is_sqlite
-from tracker.models import AuditEvent, Confidentiality, Finding, Role
+from tracker.models import Confidentiality, Finding, Role
 from tracker.services import importer, records
 from tracker.services.access import LOCAL_ADMIN, Actor
 from tracker.services.bundle_format import sources_from_paths
@@ -63,7 +63,10 @@ def _counts(engine) -> tuple[int, int, int]:
     with engine.connect() as connection:
         big = connection.execute(select(func.count()).where(Finding.visit_id == "FRA-2020")).scalar_one()
         saved = connection.execute(select(func.count()).where(Finding.finding_id.like("SAVE-%"))).scalar_one()
-        events = connection.execute(select(func.count()).where(AuditEvent.key.like("SAVE-%"))).scalar_one()
+        # Each saved row names the import event that records its creation.
+        events = connection.execute(
+            select(func.count(func.distinct(Finding.created_in))).where(Finding.finding_id.like("SAVE-%"))
+        ).scalar_one()
     return big, saved, events
 
 
@@ -85,13 +88,13 @@ def test_a_save_during_a_large_sqlite_import_waits_and_then_succeeds(demo_engine
     reading, saved, writing, waiting = (threading.Event() for _ in range(4))
     replay = importer._Spool.replay
 
-    def replay_once_a_save_waits(self, connection) -> None:
+    def replay_once_a_save_waits(self, connection, event) -> None:
         # The large import holds the write lock from here: let a save start and queue behind it.
         if threading.current_thread() is thread:
             writing.set()
             waiting.wait(WAIT)
             time.sleep(0.3)
-        replay(self, connection)
+        replay(self, connection, event)
 
     monkeypatch.setattr(importer._Spool, "replay", replay_once_a_save_waits)
     progress = _hold_in_read_phase(reading, saved)
@@ -117,14 +120,14 @@ def test_a_save_during_a_large_sqlite_import_waits_and_then_succeeds(demo_engine
     with demo_engine.connect() as connection:
         ids = dict(
             connection.execute(
-                select(AuditEvent.key, AuditEvent.id).where(
-                    AuditEvent.key.in_(["SAVE-WHILE-READING", "SAVE-WHILE-WRITING"])
+                select(Finding.finding_id, Finding.created_in).where(
+                    Finding.finding_id.in_(["SAVE-WHILE-READING", "SAVE-WHILE-WRITING"])
                 )
             ).all()
         )
-        # The import writes one event per finding it creates, in one write phase.
+        # The import records the findings it creates in one event, written in its write phase.
         first, last = connection.execute(
-            select(func.min(AuditEvent.id), func.max(AuditEvent.id)).where(AuditEvent.key.like("FRA-2020-%"))
+            select(func.min(Finding.created_in), func.max(Finding.created_in)).where(Finding.visit_id == "FRA-2020")
         ).one()
     # The save made while the import read landed before it; the one made while it wrote, after it.
     assert ids["SAVE-WHILE-READING"] < first <= last < ids["SAVE-WHILE-WRITING"]

@@ -4,11 +4,12 @@ import json
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import SQLModel
 
 from tests.conftest import finding_row, write_bundle
 from tracker.errors import PermissionDenied, ValidationFailed
 from tracker.models import AuditEvent, Confidentiality, Role
-from tracker.services import backup, demo, records, users
+from tracker.services import audit, backup, demo, records, users
 from tracker.services.access import LOCAL_ADMIN, Actor
 from tracker.services.bundle_format import sources_from_paths, sources_from_uploads
 from tracker.services.importer import import_bundle
@@ -179,7 +180,7 @@ def test_a_hidden_visit_is_refused_in_the_words_of_a_missing_one(guarded_engine)
     assert messages[0] == messages[1]
 
 
-def test_an_import_records_one_event_per_changed_row_and_nothing_else(engine, tmp_path):
+def test_an_import_records_its_created_rows_in_one_event_and_one_event_per_changed_row(engine, tmp_path):
     from tests.conftest import assessment_row, followup_row, meeting_row, visit_row
 
     bundle = write_bundle(
@@ -189,9 +190,11 @@ def test_an_import_records_one_event_per_changed_row_and_nothing_else(engine, tm
         assessments=[assessment_row("F1", "partially_implemented")],
         meetings=[meeting_row("M1")],
     )
-    import_bundle(engine, sources_from_paths([bundle]), LOCAL_ADMIN)
-    created = _events(engine, action="create")
-    assert sorted((e.entity, e.key) for e in created) == [
+    first = import_bundle(engine, sources_from_paths([bundle]), LOCAL_ADMIN)
+    assert _events(engine, action="create") == []
+    (event,) = _events(engine)
+    assert (event.action, event.username, event.id) == ("import", "local", first.event)
+    assert sorted(audit.created_keys(event.content)) == [
         ("assessment", "F1/KOR-2023"),
         ("finding", "F1"),
         ("finding", "F2"),
@@ -199,10 +202,13 @@ def test_an_import_records_one_event_per_changed_row_and_nothing_else(engine, tm
         ("visit", "KOR-2009"),
         ("visit", "KOR-2023"),
     ]
-    assert _events(engine, action="import") == []
+    with engine.connect() as connection:
+        for table in ("visit", "finding", "assessment", "meeting"):
+            pointers = connection.execute(select(SQLModel.metadata.tables[table].c.created_in)).scalars().all()
+            assert set(pointers) == {event.id}, table
 
     import_bundle(engine, sources_from_paths([bundle]), LOCAL_ADMIN)
-    assert len(_events(engine)) == 6
+    assert len(_events(engine)) == 1
 
     write_bundle(
         tmp_path / "b", findings=[finding_row("F1", title="Retitled"), finding_row("F2", kind="recommendation")]

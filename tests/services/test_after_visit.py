@@ -5,14 +5,15 @@ import json
 import os
 import uuid
 
+import pandas as pd
 import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from tests.conftest import assessment_row, finding_row, followup_row, meeting_row, visit_row, write_bundle
 from tracker.cli import app
-from tracker.models import AuditEvent, Milestone, Role, TAProvider, TARecord, Visit
-from tracker.services import comparison, deadlines, records, ta_pipeline
+from tracker.models import Milestone, Role, TAProvider, TARecord, Visit
+from tracker.services import audit, comparison, deadlines, records, ta_pipeline
 from tracker.services.access import LOCAL_ADMIN, Actor
 from tracker.services.bundle_format import FILES, sources_from_paths
 from tracker.services.exporter import export_bundle
@@ -138,10 +139,8 @@ def test_milestones_ta_and_consent_round_trip_byte_identical(engine, tmp_path, r
 
 def test_milestone_and_ta_writes_leave_audit_events(engine, tmp_path):
     assert run_import(engine, after_visit_bundle(tmp_path / "in")).ok
-    with engine.connect() as connection:
-        events = connection.execute(
-            select(AuditEvent.entity, AuditEvent.key).where(AuditEvent.entity.in_(["milestone", "ta_record"]))
-        ).all()
+    trail = pd.concat([audit.events(engine, LOCAL_ADMIN, entity=e) for e in ("milestone", "ta_record")])
+    events = list(trail[["entity", "key"]].itertuples(index=False, name=None))
     assert sorted(events) == [
         ("milestone", "KOR-2023/draft_sent"),
         ("milestone", "KOR-2023/observations_received"),
@@ -150,10 +149,8 @@ def test_milestone_and_ta_writes_leave_audit_events(engine, tmp_path):
     ]
 
     deadlines.save_milestone(engine, LOCAL_ADMIN, milestone_row(milestone="adopted", date="2023-11-20"))
-    with engine.connect() as connection:
-        changes = connection.execute(
-            select(AuditEvent.changes).where(AuditEvent.key == "KOR-2023/adopted", AuditEvent.action == "create")
-        ).scalar_one()
+    trail = audit.events(engine, LOCAL_ADMIN, entity="milestone", key="KOR-2023/adopted")
+    (changes,) = trail[trail["action"] == "create"]["changes"]
     assert json.loads(changes)["date"] == [None, "2023-11-20"]
 
 

@@ -10,7 +10,7 @@ from tests.conftest import finding_row, followup_row, visit_row, write_bundle
 from tests.services.test_bundle import _fresh_database, run_import
 from tracker.errors import NotFound, PermissionDenied, TrackerError, ValidationFailed
 from tracker.models import AuditEvent, Confidentiality, Finding, LinkDecision, Role
-from tracker.services import continuity, records
+from tracker.services import audit, continuity, records
 from tracker.services.access import LOCAL_ADMIN, Actor
 from tracker.services.comparison import compare
 from tracker.services.continuity import DEFAULT_MIN_SCORE, Text, rank, suggest_links
@@ -179,7 +179,7 @@ def test_a_rejected_pair_never_comes_back(demo_engine):
         assert "KOR-2009-F03" not in _suggested(demo_engine, min_score=score)["KOR-2023-F06"]
     with demo_engine.connect() as connection:
         stored = connection.execute(select(LinkDecision)).one()
-        audited = connection.execute(select(AuditEvent).where(AuditEvent.entity == "link_decision")).one()
+    (audited,) = audit.events(demo_engine, LOCAL_ADMIN, entity="link_decision").itertuples()
     assert (stored.finding_id, stored.baseline_id, stored.decided_by, stored.note) == (
         "KOR-2023-F06",
         "KOR-2009-F03",

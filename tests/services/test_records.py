@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from tests.conftest import assessment_row, finding_row, followup_row, visit_row, write_bundle
 from tracker.errors import NotFound, PermissionDenied, ValidationFailed
 from tracker.models import Assessment, AuditEvent, Confidentiality, Finding, Meeting, Role, Visit
-from tracker.services import records
+from tracker.services import audit, records
 from tracker.services.access import LOCAL_ADMIN, Actor
 from tracker.services.bundle_format import sources_from_paths
 from tracker.services.importer import import_bundle
@@ -45,15 +45,9 @@ def count(engine, table, *where) -> int:
 
 
 def audit_events(engine, entity: str, key: str) -> list[str]:
-    table = AuditEvent.__table__
-    with engine.connect() as connection:
-        return (
-            connection.execute(
-                select(table.c.action).where(table.c.entity == entity, table.c.key == key).order_by(table.c.id)
-            )
-            .scalars()
-            .all()
-        )
+    """The row's events, oldest first, as the audit trail lists them (a creation read from its import)."""
+    found = audit.events(engine, LOCAL_ADMIN, entity=entity, key=key)
+    return list(reversed(found[found["key"] == key]["action"].tolist()))
 
 
 # ---------------------------------------------------------------- lists

@@ -55,7 +55,7 @@ def test_help_lists_come_from_the_definitions(demo_engine):
 
     from tracker.models import WITHDRAWABLE
     from tracker.services import withdrawal
-    from tracker.services.audit import AUDITED_ENTITIES, audit_table
+    from tracker.services.audit import AUDITED_ENTITIES, IMPORT_ENTITY, audit_table
     from tracker.services.bundle_format import SPECS
 
     assert set(WITHDRAWABLE) == set(withdrawal.ENTITIES)
@@ -63,4 +63,4 @@ def test_help_lists_come_from_the_definitions(demo_engine):
     assert {spec.entity for spec in SPECS.values()} | {"user", "report_snapshot"} == set(AUDITED_ENTITIES)
     with demo_engine.connect() as connection:
         recorded = set(connection.execute(select(audit_table.c.entity).distinct()).scalars())
-    assert recorded and recorded <= set(AUDITED_ENTITIES)
+    assert recorded and recorded <= {*AUDITED_ENTITIES, IMPORT_ENTITY}

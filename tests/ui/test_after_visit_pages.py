@@ -116,7 +116,8 @@ def test_ta_pipeline_page_says_what_to_do_on_an_empty_database(engine):
 def test_recording_observations_on_the_visits_page_clears_the_overdue_deadline(engine, tmp_path):
     from sqlalchemy import select
 
-    from tracker.models import AuditEvent, Milestone
+    from tracker.models import Milestone
+    from tracker.services import audit
 
     sent = dt.date.today() - dt.timedelta(days=40)
     start = sent - dt.timedelta(days=60)
@@ -148,11 +149,7 @@ def test_recording_observations_on_the_visits_page_clears_the_overdue_deadline(e
             "draft_sent",
             "observations_received",
         ]
-        assert (
-            connection.execute(
-                select(AuditEvent.username).where(AuditEvent.key == "KOR-2025/observations_received")
-            ).scalar_one()
-            == "local"
-        )
+    (creator,) = audit.events(engine, LOCAL_ADMIN, entity="milestone", key="KOR-2025/observations_received")["username"]
+    assert creator == "local"
     overview = open_page("tracker/ui/overview.py")
     assert [s.value for s in overview.success] == ["No open deadlines."]

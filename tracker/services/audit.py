@@ -1,19 +1,164 @@
-"""The audit trail: one event per change, written in the transaction of the change."""
+"""The audit trail: one event per change, written in the transaction of the change.
+
+An import (and so every save, which goes through the importer) records the rows it creates in one
+`import` event: who, when, and the created rows with their values, compressed in `content`; each
+created row names that event in its `created_in` column. Updates and deletes keep one event per row
+with the old and new values.
+"""
 
 import datetime as dt
 import json
+import zlib
+from collections.abc import Iterator
+from operator import itemgetter
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select
 
 from tracker.enums import AUDITED_ENTITIES  # noqa: F401  (the entities the trail names, for the filters)
 from tracker.models import AuditEvent, table_of
 from tracker.services.access import Actor, require_admin, require_full_clearance
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 audit_table = table_of(AuditEvent)
 # Built once: json.dumps with options builds a new encoder on every call, which an import of
 # a hundred thousand rows would pay a hundred thousand times. Changes hold row values, never cycles.
 _encode_changes = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str, check_circular=False).encode
+encode_changes = _encode_changes
+
+
+# The entity an import event names; its key lists the bundle's files.
+IMPORT_ENTITY = "bundle"
+# The entities whose rows an import creates, and so those that point at their import event.
+CREATED_BY_IMPORT = (
+    "thematic_area",
+    "visit",
+    "finding",
+    "assessment",
+    "meeting",
+    "milestone",
+    "ta_record",
+    "link_decision",
+)
+# Speed over size: level 1 compresses the rows of a large import several times faster than the
+# default level, for a content a fifth larger.
+_LEVEL = 1
+
+
+class CreatedRows:
+    """The rows an import creates, compressed as they come so that a large import holds no copy of
+    their text. One line a row, `"entity"<TAB>"key"<TAB>[values]` in JSON, the values in the order of
+    the entity's line `"entity"<TAB>null<TAB>[columns]`, written before its first row (a row's
+    values may also be an object of its non-empty fields, as the migrated trail holds them)."""
+
+    def __init__(self) -> None:
+        self._compressor = zlib.compressobj(_LEVEL)
+        self._parts: list[bytes] = []
+        self._columns: dict[str, tuple[str, ...]] = {}
+        self.counts: dict[str, int] = {}
+
+    def add(self, file: str, entity: str, columns: tuple[str, ...], rows: list[tuple[str, dict]]) -> None:
+        """Rows as (key, values by column)."""
+        if not rows:
+            return
+        name = _encode_changes(entity)
+        lines = []
+        if entity not in self._columns:
+            self._columns[entity] = columns
+            lines.append(f"{name}\tnull\t{_encode_changes(columns)}\n")
+        elif self._columns[entity] != columns:
+            raise ValueError(f"the {entity} rows of one import have one set of columns")
+        values_of = itemgetter(*columns)
+        lines += [f"{name}\t{_encode_changes(key)}\t{_encode_changes(values_of(values))}\n" for key, values in rows]
+        self._parts.append(self._compressor.compress("".join(lines).encode()))
+        self.counts[file] = self.counts.get(file, 0) + len(rows)
+
+    def content(self) -> bytes:
+        return b"".join([*self._parts, self._compressor.flush()])
+
+    def summary(self) -> dict:
+        return {"created": dict(self.counts)}
+
+
+def _as_fields(values, columns: list[str] | None) -> dict:
+    """A row's values by field, leaving out the empty ones as a create event always has."""
+    if isinstance(values, dict):
+        return {f: v for f, v in values.items() if v is not None}
+    return {f: v for f, v in zip(columns or [], values) if v is not None}
+
+
+def created_rows(content: bytes | None) -> Iterator[tuple[str, str, dict]]:
+    """(entity, key, values by field) of every row an import event's content holds."""
+    columns: dict[str, list[str]] = {}
+    for line in zlib.decompress(content or b"").splitlines():
+        entity_text, key_text, values_text = line.split(b"\t", 2)
+        entity, key, values = json.loads(entity_text), json.loads(key_text), json.loads(values_text)
+        if key is None:
+            columns[entity] = values
+        else:
+            yield entity, key, _as_fields(values, columns.get(entity))
+
+
+def created_keys(content: bytes | None) -> Iterator[tuple[str, str]]:
+    """(entity, key) of every row an import event's content holds, without reading their values."""
+    for line in zlib.decompress(content or b"").splitlines():
+        entity_text, key_text, _ = line.split(b"\t", 2)
+        key = json.loads(key_text)
+        if key is not None:
+            yield json.loads(entity_text), key
+
+
+def created_values(content: bytes | None, entity: str, key: str) -> dict | None:
+    """The values the row was created with, if the content holds it."""
+    text = b"\n" + zlib.decompress(content or b"")
+    values = _line_after(text, f"\n{_encode_changes(entity)}\t{_encode_changes(key)}\t".encode())
+    if values is None:
+        return None
+    return _as_fields(values, _line_after(text, f"\n{_encode_changes(entity)}\tnull\t".encode()))
+
+
+def _line_after(text: bytes, needle: bytes):
+    start = text.find(needle)
+    if start < 0:
+        return None
+    start += len(needle)
+    end = text.find(b"\n", start)
+    return json.loads(text[start : end if end >= 0 else len(text)])
+
+
+def creation_event(event, entity: str, key: str, values: dict) -> dict:
+    """A created row as the event it is read as: the import event's who and when, the row's values."""
+    return {
+        "id": event["id"],
+        "at": event["at"],
+        "username": event["username"],
+        "action": "create",
+        "entity": entity,
+        "key": key,
+        "changes": _encode_changes({f: [None, v] for f, v in values.items()}),
+    }
+
+
+def creations(connection: Connection, rows: list[tuple[str, str, int]]) -> list[dict]:
+    """The creation events of rows given as (entity, key, created_in), read from their import events."""
+    found = []
+    wanted = sorted({event for _, _, event in rows if event is not None})
+    imports = {
+        event["id"]: event
+        for event in connection.execute(
+            select(audit_table.c.id, audit_table.c.at, audit_table.c.username, audit_table.c.content).where(
+                audit_table.c.id.in_(wanted)
+            )
+        ).mappings()
+    }
+    for entity, key, event_id in rows:
+        event = imports.get(event_id) if event_id is not None else None
+        values = created_values(event["content"], entity, key) if event is not None else None
+        if values is not None:
+            found.append(creation_event(event, entity, key, values))
+    return found
 
 
 def _jsonable(value):
@@ -53,7 +198,11 @@ def changes_in_words(changes: str) -> str:
     if not isinstance(fields, dict):
         return changes
     return "; ".join(
-        f"{field}: {value[0]} → {value[1]}" if isinstance(value, list) and len(value) == 2 else f"{field}: {value}"
+        f"{field}: {value[0]} → {value[1]}"
+        if isinstance(value, list) and len(value) == 2
+        else f"{field}: {', '.join(f'{k} {v}' for k, v in value.items())}"
+        if isinstance(value, dict)
+        else f"{field}: {value}"
         for field, value in fields.items()
     )
 
@@ -70,11 +219,18 @@ def events(
     key: str | None = None,
     since: dt.datetime | None = None,
     limit: int = 1000,
-) -> pd.DataFrame:
-    """The newest events first, for administrators cleared for every level (events hold old and new values)."""
+) -> "pd.DataFrame":
+    """The newest events first, for administrators cleared for every level (events hold old and new values).
+
+    The rows that imports created are listed too, each as a `create` event with the import's who and
+    when, beside the import's own event, which counts them."""
+    # pandas is loaded here, not by every import and save that writes the trail.
+    import pandas as pd
+
     require_admin(actor)
     require_full_clearance(actor, "the audit trail holds old and new values of every confidentiality level")
-    query = select(audit_table).order_by(audit_table.c.at.desc(), audit_table.c.id.desc()).limit(limit)
+    columns = [c for c in audit_table.c if c.name != "content"]
+    query = select(*columns).order_by(audit_table.c.at.desc(), audit_table.c.id.desc()).limit(limit)
     if entity:
         query = query.where(audit_table.c.entity == entity)
     if key:
@@ -83,4 +239,29 @@ def events(
     if since:
         query = query.where(audit_table.c.at >= since)
     with engine.connect() as connection:
-        return pd.DataFrame(connection.execute(query).mappings().all(), columns=[c.name for c in audit_table.c])
+        found: list = list(connection.execute(query).mappings().all())
+        if entity in (None, *CREATED_BY_IMPORT):
+            found += _created_matching(connection, entity, key, since, limit)
+    found.sort(key=lambda event: (event["at"], event["id"], event["action"] != "create"), reverse=True)
+    return pd.DataFrame(found[:limit], columns=[c.name for c in columns])
+
+
+def _created_matching(connection, entity: str | None, key: str | None, since, limit: int) -> list[dict]:
+    """Creation events of the rows imports created whose entity is `entity` and key starts with `key`,
+    from the newest import back until `limit` are found."""
+    query = (
+        select(audit_table.c.id, audit_table.c.at, audit_table.c.username, audit_table.c.content)
+        .where(audit_table.c.action == "import")
+        .order_by(audit_table.c.at.desc(), audit_table.c.id.desc())
+    )
+    if since:
+        query = query.where(audit_table.c.at >= since)
+    found: list[dict] = []
+    for event in connection.execute(query).mappings():
+        for row_entity, row_key, values in created_rows(event["content"]):
+            if (entity is None or row_entity == entity) and (key is None or row_key.startswith(key)):
+                found.append(creation_event(event, row_entity, row_key, values))
+                # The rows of one import share its time: any `limit` of them are the newest.
+                if len(found) >= limit:
+                    return found
+    return found

@@ -3,9 +3,12 @@
 A SQLite database is copied page by page with SQLite's online backup API, which reads one
 consistent snapshot while others keep writing. A portable backup (any database, and the only
 kind for PostgreSQL) is a .zip holding `bundle.zip` (every row, exported at `restricted`
-level), `users.csv` (accounts with their password hashes) and `audit_events.csv`.
+level), `users.csv` (accounts with their password hashes) and `audit_events.csv` (every event with
+its id, an import's compressed rows in base64, so that restored rows point at the import that made them).
 """
 
+import base64
+import binascii
 import csv
 import datetime as dt
 import io
@@ -14,21 +17,24 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, text, update
 
 from tracker.db import is_sqlite, require_schema, writing
 from tracker.errors import TrackerError
 from tracker.models import AuditEvent, Confidentiality, Role, User, Visit, table_of
-from tracker.services import snapshots
+from tracker.services import audit, snapshots
 from tracker.services.access import Actor, require_admin, require_full_clearance
-from tracker.services.bundle_format import sources_from_paths
+from tracker.services.bundle_format import SPECS, sources_from_paths
 from tracker.services.exporter import export_bundle
 from tracker.services.importer import describe, import_bundle
 
 user_table = table_of(User)
 audit_table = table_of(AuditEvent)
 USER_COLUMNS = ("username", "password_hash", "role", "clearance", "disabled", "created_at")
-AUDIT_COLUMNS = ("at", "username", "action", "entity", "key", "changes")
+AUDIT_COLUMNS = ("id", "at", "username", "action", "entity", "key", "changes", "content")
+# Backups written before imports kept their rows in one event.
+_EARLIER_AUDIT_COLUMNS = ("at", "username", "action", "entity", "key", "changes")
+_SPEC_OF = {spec.entity: spec for spec in SPECS.values()}
 
 
 def _require_full_rights(actor: Actor) -> None:
@@ -88,8 +94,16 @@ def _table_csv(engine: Engine, table, columns: tuple[str, ...], order) -> tuple[
     with engine.connect() as connection:
         rows = connection.execute(select(*[table.c[c] for c in columns]).order_by(order)).all()
     for row in rows:
-        writer.writerow(["" if v is None else v.isoformat() if hasattr(v, "isoformat") else v for v in row])
+        writer.writerow([_cell(v) for v in row])
     return text.getvalue().encode("utf-8"), len(rows)
+
+
+def _cell(value) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def _portable_backup(engine: Engine, partial: Path, actor: Actor) -> str:
@@ -111,9 +125,9 @@ def _portable_backup(engine: Engine, partial: Path, actor: Actor) -> str:
     return ", ".join([*parts, f"users.csv: {user_count} rows", f"audit_events.csv: {event_count} rows"])
 
 
-def _read_csv(archive: zipfile.ZipFile, name: str, columns: tuple[str, ...]) -> list[dict]:
+def _read_csv(archive: zipfile.ZipFile, name: str, columns: tuple[str, ...], *alike: tuple[str, ...]) -> list[dict]:
     rows = list(csv.DictReader(io.TextIOWrapper(archive.open(name), encoding="utf-8", newline="")))
-    if rows and set(rows[0]) != set(columns):
+    if rows and all(set(rows[0]) != set(c) for c in (columns, *alike)):
         raise TrackerError(
             f"{name} in the backup does not have the columns {', '.join(columns)}",
             "restore from a file written by 'tracker backup'",
@@ -142,8 +156,19 @@ def _user_rows(rows: list[dict]) -> list[dict]:
 
 def _event_rows(rows: list[dict]) -> list[dict]:
     try:
-        return [{**row, "at": dt.datetime.fromisoformat(row["at"])} for row in rows]
-    except (KeyError, ValueError) as error:
+        return [
+            {**row, "at": dt.datetime.fromisoformat(row["at"])}
+            | (
+                {
+                    "id": int(row["id"]),
+                    "content": base64.b64decode(row["content"], validate=True) if row["content"] else None,
+                }
+                if "id" in row
+                else {}
+            )
+            for row in rows
+        ]
+    except (KeyError, ValueError, binascii.Error) as error:
         raise TrackerError(
             f"audit_events.csv in the backup is damaged ({error})", "restore from another backup"
         ) from None
@@ -172,12 +197,30 @@ def restore(engine: Engine, source: Path, actor: Actor) -> str:
                 f"{source} is not a backup written by 'tracker backup'", "give a .zip written by 'tracker backup'"
             )
         users = _user_rows(_read_csv(archive, "users.csv", USER_COLUMNS))
-        events = _event_rows(_read_csv(archive, "audit_events.csv", AUDIT_COLUMNS))
+        events = _event_rows(_read_csv(archive, "audit_events.csv", AUDIT_COLUMNS, _EARLIER_AUDIT_COLUMNS))
         # Backups taken before reports were issued have no such file.
         issued = snapshots.backup_read(
             archive.read(snapshots.BACKUP_NAME) if snapshots.BACKUP_NAME in archive.namelist() else b"[]"
         )
-        result = import_bundle(engine, sources_from_paths([Path(archive.extract("bundle.zip", folder))]), actor)
+        # Events keep their ids, so they are written first and the import's own event comes after them.
+        kept_ids = bool(events) and "id" in events[0]
+        if kept_ids:
+            with writing(engine) as connection:
+                connection.execute(insert(audit_table), events)
+                if not is_sqlite(engine):
+                    connection.execute(
+                        text(
+                            "SELECT setval(pg_get_serial_sequence('audit_event', 'id'), (SELECT max(id) FROM audit_event))"
+                        )
+                    )
+        try:
+            result = import_bundle(engine, sources_from_paths([Path(archive.extract("bundle.zip", folder))]), actor)
+        except BaseException:
+            if kept_ids:
+                _forget(engine, events)
+            raise
+        if kept_ids and not result.ok:
+            _forget(engine, events)
     if not result.ok:
         raise TrackerError(
             f"the bundle in the backup does not import ({result.errors[0]})",
@@ -186,10 +229,52 @@ def restore(engine: Engine, source: Path, actor: Actor) -> str:
     with writing(engine) as connection:
         if users:
             connection.execute(insert(user_table), users)
-        if events:
+        if events and not kept_ids:
             connection.execute(insert(audit_table), events)
+        if kept_ids:
+            _point_at_restored_imports(connection, result.event)
         reports_restored = snapshots.restore_rows(connection, issued)
     return describe(result) + (
         f"\nusers: {len(users)} restored\naudit events: {len(events)} restored"
         f"\nissued reports: {reports_restored} restored"
     )
+
+
+def _point_at_restored_imports(connection: Connection, restore_event: int | None) -> None:
+    """Rows point again at the import events that created them, and the restore's own import event
+    goes when no row is left that only it records."""
+    imports = connection.execute(
+        select(audit_table.c.id, audit_table.c.content)
+        .where(audit_table.c.action == "import", audit_table.c.id != (restore_event or 0))
+        .order_by(audit_table.c.id)
+    )
+    for event_id, content in imports:
+        keys: dict[str, list[dict]] = {}
+        for entity, _, values in audit.created_rows(content):
+            spec = _SPEC_OF.get(entity)
+            if spec is not None:
+                fields = values
+                keys.setdefault(entity, []).append({f"k_{k}": fields.get(k) for k in spec.key} | {"event": event_id})
+        for entity, rows in keys.items():
+            table = _SPEC_OF[entity].table
+            connection.execute(
+                update(table)
+                .where(*[table.c[k] == bindparam(f"k_{k}") for k in _SPEC_OF[entity].key])
+                .values(created_in=bindparam("event")),
+                rows,
+            )
+    if restore_event is not None and not any(
+        connection.execute(
+            select(spec.table.c.created_in).where(spec.table.c.created_in == restore_event).limit(1)
+        ).first()
+        for spec in SPECS.values()
+    ):
+        connection.execute(delete(audit_table).where(audit_table.c.id == restore_event))
+
+
+def _forget(engine: Engine, events: list[dict]) -> None:
+    """Take out the events written before an import that failed: nothing of the backup is kept."""
+    ids = [event["id"] for event in events]
+    with writing(engine) as connection:
+        for start in range(0, len(ids), 5000):
+            connection.execute(delete(audit_table).where(audit_table.c.id.in_(ids[start : start + 5000])))

@@ -34,18 +34,30 @@ def history(engine: Engine, actor: Actor, entity: str, key: str) -> pd.DataFrame
     table = audit.audit_table
     with reading(engine) as connection:
         stored_row(connection, actor, row)
-        keys = [(row.entity, row.key)]
+        spec_table = row.spec.table
+        created_in = connection.execute(
+            select(spec_table.c.created_in).where(*[spec_table.c[k] == v for k, v in row.key_values.items()])
+        ).scalar_one()
+        # (entity, key, the import event that created it) of the row and, for a finding, its assessments.
+        rows = [(row.entity, row.key, created_in)]
         if row.entity == "finding":
             seen = visible_query(
-                "assessment", actor.clearance, col(Assessment.finding_id), col(Assessment.visit_id)
+                "assessment",
+                actor.clearance,
+                col(Assessment.finding_id),
+                col(Assessment.visit_id),
+                col(Assessment.created_in),
             ).where(col(Assessment.finding_id) == row.key)
-            keys += [("assessment", f"{f}/{v}") for f, v in connection.execute(seen)]
+            rows += [("assessment", f"{f}/{v}", event) for f, v, event in connection.execute(seen)]
         found = connection.execute(
-            select(table)
-            .where(or_(*[(table.c.entity == e) & (table.c.key == k) for e, k in keys]))
-            .order_by(table.c.at, table.c.id)
+            select(*[c for c in table.c if c.name != "content"]).where(
+                or_(*[(table.c.entity == e) & (table.c.key == k) for e, k, _ in rows])
+            )
         ).mappings()
-        lines = _readable_lines(list(found), actor.clearance)
+        # Creations are read from their import's event, which lists every row it created.
+        events = [*found, *audit.creations(connection, rows)]
+        events.sort(key=lambda event: (event["at"], event["id"], event["action"] != "create"))
+        lines = _readable_lines(events, actor.clearance)
     return pd.DataFrame(reversed(lines), columns=COLUMNS)
 
 

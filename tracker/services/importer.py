@@ -23,7 +23,7 @@ from operator import itemgetter
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
-from sqlalchemy import ColumnElement, Connection, Engine, Table, func, or_, select, text
+from sqlalchemy import ColumnElement, Connection, Engine, Table, func, insert, or_, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import aliased
 from sqlmodel import col
@@ -122,6 +122,8 @@ class ImportResult:
     rows: "_RowNumbers | None" = field(default=None, repr=False, compare=False)
     # (file, key) of every stored row the import changes, in file order.
     updated_keys: list[tuple[str, str]] = field(default_factory=list)
+    # The audit event that records the rows the import created, once committed; None if it created none.
+    event: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -198,6 +200,8 @@ class _Context:
     # save made while the bundle was read touched one of its rows (a collision only costs a re-read).
     key_hashes: dict[str, array] = field(default_factory=dict)
     at: object = None
+    # Set as reading begins (_read_and_write).
+    event: "_ImportEvent" = None  # type: ignore[assignment]
 
     def finding(self, finding_id: str) -> tuple[str, str, str] | None:
         """(visit_id, kind, confidentiality) of a finding in the bundle or the database."""
@@ -273,7 +277,7 @@ def _import_in_two_phases(engine, sources, actor, dry_run, progress) -> ImportRe
                     result = ImportResult(dry_run=dry_run)
                     context = _read_and_write(connection, sources, actor, result, progress, _Direct(connection))
                 else:
-                    spool.replay(connection)
+                    spool.replay(connection, context.event)
                 _finish(connection, context, result)
         except _Rollback:
             pass
@@ -285,6 +289,7 @@ def _read_and_write(connection, sources, actor, result, progress, sink) -> "_Con
     done = 0
     context = _load_context(connection, actor.clearance)
     context.at = audit.now()
+    context.event = _ImportEvent(actor, context.at, sources)
     for source in sources:
         spec = SPECS[source.name]
         counts = result.counts.setdefault(source.name, FileCounts())
@@ -319,12 +324,53 @@ def _read_and_write(connection, sources, actor, result, progress, sink) -> "_Con
 
 
 def _finish(connection, context, result) -> None:
-    """Re-check what depends on the updated rows (each row's change is audited as it is written), or undo it all."""
+    """Re-check what depends on the updated rows (each update is audited as it is written) and complete
+    the import's event with the rows it created, or undo it all."""
     if result.ok:
         for error in dependent_problems(connection, context):
             result.add_error(error)
     if not result.ok or result.dry_run:
         raise _Rollback
+    result.event = context.event.complete(connection)
+
+
+class _ImportEvent:
+    """The one audit event of an import's created rows: written (without its content) before the first
+    created row, which refers to it, and completed with every created row's values at the end."""
+
+    def __init__(self, actor: Actor, at, sources: list[Source]):
+        self.actor, self.at = actor, at
+        self.key = ", ".join(dict.fromkeys(source.name for source in sources))
+        self.rows = audit.CreatedRows()
+        self.id: int | None = None
+
+    def written(self, connection: Connection) -> int:
+        if self.id is None:
+            table = audit.audit_table
+            self.id = connection.execute(
+                insert(table)
+                .values(
+                    at=self.at,
+                    username=self.actor.username,
+                    action="import",
+                    entity=audit.IMPORT_ENTITY,
+                    key=self.key,
+                    changes="{}",
+                )
+                .returning(table.c.id)
+            ).scalar_one()
+        return self.id
+
+    def complete(self, connection: Connection) -> int | None:
+        if self.id is None:
+            return None
+        table = audit.audit_table
+        connection.execute(
+            update(table)
+            .where(table.c.id == self.id)
+            .values(changes=audit.encode_changes(self.rows.summary()), content=self.rows.content())
+        )
+        return self.id
 
 
 # A fixed key for pg_advisory_xact_lock: the one lock that imports on PostgreSQL take turns on.
@@ -354,9 +400,15 @@ def _plan_outdated(connection: Connection, mark: int, context: "_Context") -> bo
     other rows (the dashboard's usual ones) leave the checks and the kept writes as they were."""
     table = audit.audit_table
     events = connection.execute(
-        select(table.c.entity, table.c.key).where(table.c.id > mark, table.c.entity.in_(_DATA_ENTITIES))
+        select(table.c.action, table.c.entity, table.c.key, table.c.content).where(
+            table.c.id > mark, or_(table.c.entity.in_(_DATA_ENTITIES), table.c.action == "import")
+        )
     )
-    for entity, key in events:
+    written = (
+        audit.created_keys(content) if action == "import" else [(entity, key)]
+        for action, entity, key, content in events
+    )
+    for entity, key in (row for rows in written for row in rows):
         if entity == "finding":
             touched = key in context.bundle_findings or key in context.db_findings
         elif entity in _KEYS_HASHED:
@@ -378,6 +430,15 @@ class _Direct:
     def execute(self, statement: str, rows: list[tuple]) -> None:
         self.connection.exec_driver_sql(statement, rows)
 
+    def insert_created(self, statement: str, rows: list[tuple], event: _ImportEvent, copy: bool) -> None:
+        """New rows, each given the id of the import's event as its last value."""
+        event_id = event.written(self.connection)
+        rows = [(*row, event_id) for row in rows]
+        if copy:
+            self.copy(statement, rows)
+        else:
+            self.execute(statement, rows)
+
     def copy(self, statement: str, rows: list[tuple]) -> None:
         """PostgreSQL's COPY, in half the time of row-by-row inserts; its errors are SQLAlchemy's as elsewhere."""
         dbapi = self.connection.dialect.loaded_dbapi
@@ -398,18 +459,26 @@ class _Spool:
         self.file = file
 
     def execute(self, statement: str, rows: list[tuple]) -> None:
-        pickle.dump((statement, rows), self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((statement, rows, False), self.file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def insert_created(self, statement: str, rows: list[tuple], event: _ImportEvent, copy: bool) -> None:
+        # The event is written only under the write lock, so its id is added to the rows then.
+        assert not copy, "COPY is PostgreSQL's, whose imports write directly"
+        pickle.dump((statement, rows, True), self.file, protocol=pickle.HIGHEST_PROTOCOL)
 
     def copy(self, statement: str, rows: list[tuple]) -> None:
         raise AssertionError("COPY is PostgreSQL's, whose imports write directly")
 
-    def replay(self, connection: Connection) -> None:
+    def replay(self, connection: Connection, event: _ImportEvent) -> None:
         self.file.seek(0)
         while True:
             try:
-                statement, rows = pickle.load(self.file)
+                statement, rows, created = pickle.load(self.file)
             except EOFError:
                 return
+            if created:
+                event_id = event.written(connection)
+                rows = [(*row, event_id) for row in rows]
             connection.exec_driver_sql(statement, rows)
 
 
@@ -1330,10 +1399,6 @@ class _Writer:
             found = existing.get(self.key_of(values)) if existing else None
             if found is None:
                 created.append((row, values))
-                # audit.diff(None, values) field by field costs more; the encoder writes dates as ISO text.
-                events.append(
-                    self._event("create", key_text, {f: [None, v] for f, v in values.items() if v is not None})
-                )
                 changes.append(Change(spec.name, key_text, "*", None, None))
                 continue
             stored, links = found
@@ -1368,6 +1433,10 @@ class _Writer:
         result.add_changes(changes)
         self._write(created, changed)
         self._insert(audit.audit_table, _AUDIT_COLUMNS, events)
+        # Created rows are audited together, in the import's one event.
+        self.context.event.rows.add(
+            spec.name, spec.entity, spec.columns, [(_key_text(spec, values), values) for _, values in created]
+        )
         self.counts.created += len(created)
         self.counts.updated += len(changed)
 
@@ -1422,7 +1491,13 @@ class _Writer:
 
     def _write(self, created: list[tuple[tuple, dict]], changed: list[dict]) -> None:
         spec, table = self.spec, self.spec.table
-        self._insert(table, spec.stored, [row for row, _ in created])
+        if created:
+            columns = (*spec.stored, "created_in")
+            if self.copies:
+                statement = f"COPY {self.quote(table.name)} ({self._names(columns)}) FROM STDIN"
+            else:
+                statement = f"INSERT INTO {self.quote(table.name)} ({self._names(columns)}) VALUES ({self._marks(len(columns))})"
+            self.sink.insert_created(statement, [row for row, _ in created], self.context.event, self.copies)
         if changed:
             assignments = ", ".join(f"{self.quote(c)} = {self.mark}" for c in self.updated_columns[: -len(spec.key)])
             where = " AND ".join(f"{self.quote(k)} = {self.mark}" for k in spec.key)
