@@ -394,8 +394,8 @@ def measure_page_choices(database: Path, runs: int) -> list[Figure]:
 
 
 def measure_reports(database: Path, runs: int, budget: float) -> list[Figure]:
+    from tracker.services.chart_browser import image_server
     from tracker.services.reports import build_state_report, render
-    from tracker.services.reports.charts import image_server
 
     engine = db.get_engine(_url(database))
     iso3, _ = _largest_state(database)

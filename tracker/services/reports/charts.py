@@ -1,18 +1,18 @@
 """Plotly figures of a report, and their PNG images for the DOCX rendering."""
 
-import logging
 import math
 import queue
 import textwrap
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import Future
 
-import kaleido
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from tracker.errors import TrackerError
+from tracker.services import chart_browser
 from tracker.services.frames import rows_of
 from tracker.services.palette import BAR_EDGE, NEW_GAPS_COLOUR, STATUS_GROUP_COLOURS, lightness
 from tracker.services.reports.model import Chart
@@ -195,67 +195,66 @@ def _whole_step(largest: int) -> int:
     return max(1, math.ceil(largest / 8))
 
 
-_server_lock = threading.Lock()
-_server_users = 0
-
-
-@contextmanager
-def image_server() -> Iterator[None]:
-    """Keep one headless browser for every PNG drawn inside; concurrent users share it."""
-    global _server_users
-    with _server_lock:
-        if _server_users == 0:
-            # The browser driver logs a traceback for a garbled message it then ignores; keep it off
-            # the command line and the server log. A failure that matters raises instead.
-            logging.getLogger("choreographer").setLevel(logging.CRITICAL)
-            kaleido.start_sync_server(silence_warnings=True)
-        _server_users += 1
-    try:
-        yield
-    finally:
-        with _server_lock:
-            _server_users -= 1
-            if _server_users == 0:
-                kaleido.stop_sync_server(silence_warnings=True)
+# Figures handed to the browser before a tab is free for them: enough to keep every tab busy.
+_AHEAD = 4
 
 
 class BackgroundImages:
-    """The PNG of each chart, in order, drawn by a thread from the start so that the caller can
-    write the rest of the document meanwhile.
+    """The PNG of each chart, in order, drawn from the start so that the caller can write the rest
+    of the document meanwhile.
 
-    The browser draws one chart at a time; a failure is raised where its image is asked for, and
-    `close()` stops the drawing of a document abandoned half-way.
+    A thread builds each figure and hands it to the browser, which draws as many at once as it has
+    tabs. A failure is raised where its image is asked for, and `close()` stops the drawing of a
+    document abandoned half-way. Needs an `image_server()` around it.
     """
 
     def __init__(self, charts: list[Chart]):
-        self._count = len(charts)
-        self._results: queue.Queue = queue.Queue()
+        self._charts = charts
+        self._drawn: queue.Queue[Future[bytes]] = queue.Queue()
         self._stop = threading.Event()
+        # A few figures wait their turn ahead of the tabs; the others are built only as tabs free up.
+        self._ahead = threading.Semaphore(_AHEAD)
+        self._server = chart_browser.running()
         if charts:
-            threading.Thread(target=self._draw, args=(charts,), name="report-charts", daemon=True).start()
+            if self._server is None:
+                raise RuntimeError("charts are drawn inside image_server()")
+            threading.Thread(target=self._hand_in, name="report-charts", daemon=True).start()
 
-    def _draw(self, charts: list[Chart]) -> None:
-        for chart in charts:
+    def _hand_in(self) -> None:
+        assert self._server is not None
+        for chart in self._charts:
+            while not self._ahead.acquire(timeout=0.1):
+                if self._stop.is_set():
+                    return
             if self._stop.is_set():
                 return
             try:
-                self._results.put(png(chart.figure))
+                drawn = self._server.draw(chart.figure, _options(chart.figure))
             except BaseException as error:  # handed to the reader, who raises it
-                self._results.put(error)
-                return
+                drawn = Future()
+                drawn.set_exception(error)
+            drawn.add_done_callback(lambda _: self._ahead.release())
+            self._drawn.put(drawn)
 
     def __iter__(self) -> Iterator[bytes]:
-        for _ in range(self._count):
-            image = self._results.get()
-            if isinstance(image, BaseException):
-                raise image
-            yield image
+        for chart in self._charts:
+            try:
+                yield self._drawn.get().result()
+            except Exception as error:
+                raise TrackerError(
+                    f"the chart '{chart.title}' could not be drawn ({type(error).__name__}: {error})",
+                    "check that Chromium is installed, or leave the charts out",
+                ) from error
 
     def close(self) -> None:
         self._stop.set()
+        while True:
+            try:
+                self._drawn.get_nowait().cancel()
+            except queue.Empty:
+                return
 
 
-def png(figure: go.Figure, width: int = 900) -> bytes:
-    """The figure as a PNG at twice its size, sharp when printed."""
-    height = figure.layout.height or 500
-    return kaleido.calc_fig_sync(figure, opts={"format": "png", "width": width, "height": height, "scale": 2})
+def _options(figure: go.Figure, width: int = 900) -> dict:
+    """The figure at twice its size, sharp when printed."""
+    return {"format": "png", "width": width, "height": figure.layout.height or 500, "scale": 2}

@@ -24,6 +24,7 @@ from docx.shared import Cm, Length, Pt
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
+from tracker.services import chart_browser
 from tracker.services.reports import charts as chart_images
 from tracker.services.reports.model import (
     ILLUSTRATIVE_BANNER,
@@ -445,7 +446,7 @@ def render_docx(document: Document, charts: bool = True, progress: Progress | No
     drawing = [chart for section, _, _ in document.walk() for chart in section.charts] if charts else []
     placed: list[tuple[Paragraph, str]] = []
     paragraph_number = 0
-    with chart_images.image_server(len(drawing)) if drawing else nullcontext():
+    with chart_browser.image_server(len(drawing)) if drawing else nullcontext():
         # The browser draws the charts while the text and tables are written; each picture then
         # goes into the paragraph kept for it.
         images = chart_images.BackgroundImages(drawing)
@@ -467,8 +468,9 @@ def render_docx(document: Document, charts: bool = True, progress: Progress | No
                     body.table(table)
                     previous_table = True
                 placed += [(body.paragraph(), section.heading) for _ in (section.charts if charts else [])]
-            body.finish()
+            # Looked up before the blocks go in: no block carries an id, and the whole body is large.
             first_shape = word.part.next_id
+            body.finish()
             for drawn, (chart, (slot, heading), image) in enumerate(zip(drawing, placed, images), start=1):
                 _picture(slot, first_shape + drawn - 1, image, chart.title, chart.alt_text)
                 if progress:
