@@ -26,7 +26,7 @@ def main() -> None:
     url, runs = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 3
     print(f"load average {_load()}")
     started = time.perf_counter()
-    document = build_period_report(get_engine(url), LOCAL_ADMIN, dt.date(1900, 1, 1), dt.date(2100, 12, 31))
+    document = build_period_report(get_engine(url), LOCAL_ADMIN, dt.date(1990, 1, 1), dt.date(2100, 12, 31))
     print(f"build: {time.perf_counter() - started:.2f} s, {document.chart_count} charts")
     for charts in (False, True):
         seconds = []
