@@ -241,8 +241,10 @@ class BackgroundImages:
             try:
                 yield self._drawn.get().result()
             except Exception as error:
+                # The first sentence of the browser's own message only, to keep to one sentence.
+                detail = (str(error).strip().splitlines() or [""])[0].split(". ")[0].rstrip(".")
                 raise TrackerError(
-                    f"the chart '{chart.title}' could not be drawn ({type(error).__name__}: {error})",
+                    f"the chart '{chart.title}' could not be drawn ({type(error).__name__}{': ' if detail else ''}{detail})",
                     "check that Chromium is installed, or leave the charts out",
                 ) from error
 
