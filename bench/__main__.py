@@ -53,8 +53,9 @@ PERIOD_WHY = {
     "machine, each row through the access rules) and written as 21 MB of tables; a busy machine adds the rest",
     "html": "on top of the Markdown line's reading, Plotly builds one figure per State (about 4 s for the 194) "
     "and the file embeds each of them",
-    "docx": "the headless browser draws the 194 charts one at a time (about half a second each, beside the "
-    "text and tables now, not after them), on top of reading the 193 follow-ups as the Markdown line says",
+    "docx": "the headless browser draws the 194 charts two at a time beside the text and tables (0.07 s a chart "
+    "on a quiet machine, 0.15 s under load; `python -m bench.docx_render` times the writing alone), on top of "
+    "reading the 193 follow-ups as the Markdown line says",
 }
 
 
@@ -390,8 +391,8 @@ def measure_page_choices(database: Path, runs: int) -> list[Figure]:
 
 
 def measure_reports(database: Path, runs: int, budget: float) -> list[Figure]:
+    from tracker.services.chart_browser import image_server
     from tracker.services.reports import build_state_report, render
-    from tracker.services.reports.charts import image_server
 
     engine = db.get_engine(_url(database))
     iso3, _ = _largest_state(database)

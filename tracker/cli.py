@@ -662,42 +662,50 @@ def report(
     ] = None,
 ) -> None:
     """Write a report to the Committee on a State's follow-up visit or on a period."""
+    from contextlib import nullcontext
+
     from rich.console import Console
     from rich.progress import Progress
 
-    from tracker.db import get_engine
-    from tracker.services import reports
-    from tracker.services.access import cli_actor
+    from tracker.services.chart_browser import image_server
+    from tracker.services.report_files import check_destination, report_format
 
-    fmt = reports.report_format(output, out)
+    fmt = report_format(output, out)
     if (state is None) == (period is None):
         raise TrackerError("give either --state or --period", "e.g. --state KOR or --period 2023-01-01..2023-12-31")
     if followup and period:
         raise TrackerError("--followup goes with --state, not with --period", "leave out --followup")
     if sort and state:
         raise TrackerError("--sort goes with --period, not with --state", "leave out --sort")
-    order = reports.period_sort(sort)
-    engine, actor = get_engine(), cli_actor()
     if issue is not None and not " ".join(issue.split()):
         raise TrackerError("an issued report needs a title", 'give one, e.g. --issue "Republic of Korea, 2024"')
-    reports.check_destination(out)
-    if state:
-        document = reports.build_state_report(engine, actor, state, followup, level)
-        content = reports.render(document, fmt)
-    else:
-        start, end = reports.parse_period(period or "")
-        with Progress(console=Console(stderr=True)) as bar:
-            document = reports.build_period_report(
-                engine,
-                actor,
-                start,
-                end,
-                level,
-                progress=progress_step(bar, "Reading follow-up visits"),
-                sort=order,
-            )
-            charts = progress_step(bar, "Drawing charts") if fmt == "docx" and document.chart_count else None
-            content = reports.render(document, fmt, progress=charts)
+    check_destination(out)
+    # A Word report's charts are drawn by a headless browser, the slowest thing to start: it starts
+    # before the reports are loaded and read. A State's report has one chart, which one tab draws.
+    with image_server(tabs=1 if state else None) if fmt == "docx" else nullcontext():
+        from tracker.db import get_engine
+        from tracker.services import reports
+        from tracker.services.access import cli_actor
+
+        order = reports.period_sort(sort)
+        engine, actor = get_engine(), cli_actor()
+        if state:
+            document = reports.build_state_report(engine, actor, state, followup, level)
+            content = reports.render(document, fmt)
+        else:
+            start, end = reports.parse_period(period or "")
+            with Progress(console=Console(stderr=True)) as bar:
+                document = reports.build_period_report(
+                    engine,
+                    actor,
+                    start,
+                    end,
+                    level,
+                    progress=progress_step(bar, "Reading follow-up visits"),
+                    sort=order,
+                )
+                charts = progress_step(bar, "Drawing charts") if fmt == "docx" and document.chart_count else None
+                content = reports.render(document, fmt, progress=charts)
     reports.write_file(content, out)
     echo(f"Report written to {out} (confidentiality level {document.level.value}).", err=True)
     if issue is not None:

@@ -19,10 +19,9 @@ from docx.enum.section import WD_ORIENT
 from tests.services.test_reports import AFTER_THE_VISIT, STATE_SECTIONS, above, add_second_state, docx_text
 from tests.test_cli_report import numbered_sections
 from tracker import db
-from tracker.services import comparison, reports
+from tracker.services import chart_browser, comparison, reports
 from tracker.services.access import LOCAL_ADMIN
 from tracker.services.demo import load_demo
-from tracker.services.reports import charts
 from tracker.services.reports.builder import AREA_TABLES
 from tracker.services.reports.model import cell_text, numbered, section_number
 
@@ -49,7 +48,7 @@ def rendered(sqlite_template, tmp_path_factory) -> Rendered:
     state = reports.build_state_report(engine, LOCAL_ADMIN, "KOR", level=LEVEL)
     period = reports.build_period_report(engine, LOCAL_ADMIN, dt.date(2012, 1, 1), dt.date(2023, 12, 31), level=LEVEL)
     # One browser draws the charts of both reports.
-    with charts.image_server():
+    with chart_browser.image_server():
         result = Rendered(
             state=reports.render(state, "docx"),
             period=reports.render(period, "docx"),

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from tracker.errors import TrackerError
 from tracker.services import snapshots
 from tracker.services.access import Actor
+from tracker.services.report_files import FORMATS, MEDIA_TYPES, check_destination, report_format
 from tracker.services.reports.builder import (
     PERIOD_SORTS,
     build_period_report,
@@ -47,26 +48,6 @@ __all__ = [
     "write_report",
 ]
 
-MEDIA_TYPES = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "html": "text/html",
-    "md": "text/markdown",
-}
-FORMATS = tuple(MEDIA_TYPES)
-_SUFFIXES = {".docx": "docx", ".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"}
-
-
-def report_format(name: str | None, out: Path | None = None) -> str:
-    """The format asked for, or the one the output file's suffix names."""
-    if name is None and out is not None:
-        name = _SUFFIXES.get(out.suffix.lower())
-        if name is None:
-            raise TrackerError(f"cannot tell the report format from '{out.name}'", "add --format docx, html or md")
-    fmt = (name or "").strip().lower()
-    if fmt not in FORMATS:
-        raise TrackerError(f"'{name}' is not a report format", "use docx, html or md")
-    return fmt
-
 
 def render(document: Document, fmt: str, charts: bool = True, progress: Progress | None = None) -> bytes:
     """The report as file content; `charts=False` leaves the charts out (no browser needed)."""
@@ -77,16 +58,6 @@ def render(document: Document, fmt: str, charts: bool = True, progress: Progress
             return render_html(document, charts=charts).encode("utf-8")
         case _:
             return render_markdown(document).encode("utf-8")
-
-
-def check_destination(out: Path) -> None:
-    """Refuse at once an --out that cannot be written, before any work is done."""
-    if out.is_dir():
-        raise TrackerError(f"{out} is a folder", "give --out a file name such as report.docx")
-    if not out.parent.is_dir():
-        raise TrackerError(f"the folder {out.parent} does not exist", "create it or write the report elsewhere")
-    if not os.access(out.parent, os.W_OK):
-        raise TrackerError(f"cannot write to the folder {out.parent}", "write the report to a folder you may write to")
 
 
 def write_report(
