@@ -24,7 +24,7 @@ def rows_of(frame: pd.DataFrame, *, index: bool = True) -> Iterator[Any]:
     as loosely typed as the frame it comes from, so the rows are typed Any rather than that union.
     """
     fields = [str(name) for name in frame.columns]
-    row = cast(Any, namedtuple("Pandas", ["Index", *fields] if index else fields, rename=True))  # type: ignore[misc]
+    row = cast(Any, namedtuple("Pandas", ["Index", *fields] if index else fields, rename=True))
     cells = _cells(frame)
     if index:
         return (row(position, *values) for position, values in zip(frame.index.tolist(), cells, strict=True))
