@@ -80,7 +80,7 @@ def test_misplaced_evidence_shows_in_the_review_before_anything_is_saved(dashboa
 
 def dashboard_url_db(page) -> str:
     """The database the served dashboard reads, as its sidebar names it."""
-    return page.get_by_test_id("stSidebar").locator("code").inner_text().strip()
+    return page.get_by_test_id("stSidebar").get_by_test_id("stText").inner_text().strip()
 
 
 def test_a_findings_link_opens_its_panel(dashboard_url, browser):
