@@ -1,6 +1,7 @@
 """CSV bundle import and export (DESIGN §4) through the services."""
 
 import io
+import uuid
 import zipfile
 from pathlib import Path
 
@@ -327,7 +328,8 @@ def _fresh_database(engine, request, tmp_path):
         db.upgrade(other)
         seed_reference_data(other)
         return other
-    schema = "tracker_fresh"
+    # A schema of its own: tests on other workers make fresh databases at the same time.
+    schema = f"tracker_fresh_{uuid.uuid4().hex[:8]}"
     with engine.begin() as connection:
         connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         connection.execute(text(f"CREATE SCHEMA {schema}"))
