@@ -546,9 +546,14 @@ def _records(
             return
         width = len(columns)
         numbers = result.rows = _RowNumbers()
+        drift = None
         for record, (line, cells) in enumerate(rows, start=1):
-            numbers.note(line, record)
-            if _binary(spec, line, cells, result):
+            if line - record != drift:
+                drift = line - record
+                numbers.note(line, record)
+            # One text of the row's cells serves the checks for binary data, control characters and quotes.
+            joined = "".join(cells)
+            if "\x00" in joined and _binary(spec, line, cells, result):
                 return
             if len(cells) > width:
                 result.add_error(
@@ -572,10 +577,10 @@ def _records(
                 )
                 continue
             row = dict(zip(columns, cells))
-            if _CONTROL.search("".join(cells)):
+            if _CONTROL.search(joined):
                 _control_errors(spec, line, row, result)
                 continue
-            if "'" in "".join(cells):
+            if "'" in joined:
                 row = {c: unescape_cell(v) for c, v in row.items()}
             yield line, row, columns
     except LineTooLong:
@@ -709,18 +714,23 @@ def _import_file(connection, spec, source, reader, context, result, counts, acto
             context.level,
             lambda line, column, message: result.add_error(RowError(spec.name, line, column, message)),
         )
+    # Asked once a file rather than once a row.
+    levelled = "confidentiality" in spec.columns
+    default_level = min(DEFAULT_CONFIDENTIALITY, actor.clearance, key=lambda level: level.rank).value
+    case_keyed = spec.entity in _CASE_KEYED
+    hashes = context.key_hashes.setdefault(spec.entity, array("q")) if spec.entity in _KEYS_HASHED else None
+    single_key = spec.key[0] if len(spec.key) == 1 else None
     for line, row, columns in _records(spec, source, reader, result, sheet_rows):
         values = _validated(spec, line, row, result)
         if values is None:
             continue
-        if "confidentiality" in spec.columns and not (row.get("confidentiality") or "").strip():
+        if levelled and not (row.get("confidentiality") or "").strip():
             # No level given: a stored row keeps its own, a new one takes the lower of the default
             # and the importer's clearance (an assessment its finding's, once that is known).
-            values["confidentiality"] = min(
-                DEFAULT_CONFIDENTIALITY, actor.clearance, key=lambda level: level.rank
-            ).value
+            values["confidentiality"] = default_level
             columns = [c for c in columns if c != "confidentiality"]
-        key = _key_text(spec, values)
+        # A single key is kept as the row's own string, so the keys of a large file are stored once.
+        key = values[single_key] if single_key else spec.key_text(values)
         if key in seen:
             result.add_error(
                 RowError(
@@ -733,7 +743,7 @@ def _import_file(connection, spec, source, reader, context, result, counts, acto
             )
             continue
         seen[key] = line
-        if spec.entity in _CASE_KEYED:
+        if case_keyed:
             first = folded.setdefault(key.lower(), (key, line))
             if first[0] != key:
                 result.add_error(
@@ -745,8 +755,8 @@ def _import_file(connection, spec, source, reader, context, result, counts, acto
                     )
                 )
                 continue
-        if spec.entity in _KEYS_HASHED:
-            context.key_hashes.setdefault(spec.entity, array("q")).append(hash(key))
+        if hashes is not None:
+            hashes.append(hash(key))
         _remember(spec, values, context)
         batch.append((line, values, columns, key))
         if len(batch) >= BATCH_SIZE:
@@ -756,11 +766,6 @@ def _import_file(connection, spec, source, reader, context, result, counts, acto
     _check_and_write(connection, spec, batch, context, result, writer, pending)
     _check_pending(connection, spec, pending, context, result)
     tick()
-
-
-def _key_text(spec: FileSpec, values: dict) -> str:
-    # A single key is kept as the row's own string, so the keys of a large file are stored once.
-    return values[spec.key[0]] if len(spec.key) == 1 else spec.key_text(values)
 
 
 def _remember(spec: FileSpec, values: dict, context: _Context) -> None:
@@ -1398,7 +1403,7 @@ class _Writer:
             row = self._driver_row(values)
             found = existing.get(self.key_of(values)) if existing else None
             if found is None:
-                created.append((row, values))
+                created.append((row, values, key_text))
                 changes.append(Change(spec.name, key_text, "*", None, None))
                 continue
             stored, links = found
@@ -1435,7 +1440,7 @@ class _Writer:
         self._insert(audit.audit_table, _AUDIT_COLUMNS, events)
         # Created rows are audited together, in the import's one event.
         self.context.event.rows.add(
-            spec.name, spec.entity, spec.columns, [(_key_text(spec, values), values) for _, values in created]
+            spec.name, spec.entity, spec.columns, [(key_text, values) for _, values, key_text in created]
         )
         self.counts.created += len(created)
         self.counts.updated += len(changed)
@@ -1458,11 +1463,11 @@ class _Writer:
             self.context.moved.setdefault(self.spec.entity, {})[key_text] = (self.spec.name, line)
 
     def _without_case_collisions(
-        self, created: list[tuple[tuple, dict]], result: ImportResult, lines: dict[str, int]
-    ) -> list[tuple[tuple, dict]]:
+        self, created: list[tuple[tuple, dict, str]], result: ImportResult, lines: dict[str, int]
+    ) -> list[tuple[tuple, dict, str]]:
         """New keys that differ from a stored key only in letter case are refused, hidden or not."""
         key = self.spec.key[0]
-        folded = tuple({values[key].lower() for _, values in created})
+        folded = tuple({values[key].lower() for _, values, _ in created})
         stored = {
             found.lower()
             for (found,) in self.connection.exec_driver_sql(
@@ -1474,7 +1479,8 @@ class _Writer:
         if not stored:
             return created
         kept = []
-        for row, values in created:
+        for entry in created:
+            values = entry[1]
             if values[key].lower() in stored:
                 result.add_error(
                     RowError(
@@ -1486,10 +1492,10 @@ class _Writer:
                     )
                 )
             else:
-                kept.append((row, values))
+                kept.append(entry)
         return kept
 
-    def _write(self, created: list[tuple[tuple, dict]], changed: list[dict]) -> None:
+    def _write(self, created: list[tuple[tuple, dict, str]], changed: list[dict]) -> None:
         spec, table = self.spec, self.spec.table
         if created:
             columns = (*spec.stored, "created_in")
@@ -1497,7 +1503,7 @@ class _Writer:
                 statement = f"COPY {self.quote(table.name)} ({self._names(columns)}) FROM STDIN"
             else:
                 statement = f"INSERT INTO {self.quote(table.name)} ({self._names(columns)}) VALUES ({self._marks(len(columns))})"
-            self.sink.insert_created(statement, [row for row, _ in created], self.context.event, self.copies)
+            self.sink.insert_created(statement, [row for row, _, _ in created], self.context.event, self.copies)
         if changed:
             assignments = ", ".join(f"{self.quote(c)} = {self.mark}" for c in self.updated_columns[: -len(spec.key)])
             where = " AND ".join(f"{self.quote(k)} = {self.mark}" for k in spec.key)
@@ -1513,7 +1519,7 @@ class _Writer:
                     f"DELETE FROM {self.quote(link.table.name)} WHERE {self.quote(link.owner)} IN ({self._marks(len(owners))})",
                     [owners],
                 )
-            written = [values for _, values in created] + changed
+            written = [values for _, values, _ in created] + changed
             self._insert(link.table, (link.owner, link.value), [(r[link.owner], v) for r in written for v in r[column]])
 
 
