@@ -140,11 +140,12 @@ class ImportResult:
         if len(self.errors) < MAX_LISTED_ERRORS:
             self.errors.append(error)
 
-    def add_changes(self, changes: list[Change]) -> None:
+    def add_changes(self, file: str, changes: list[tuple[str, str, object, object]]) -> None:
+        """Changes of a file as (key, field, old, new); only those listed become Change objects."""
         self.change_count += len(changes)
         room = MAX_LISTED_CHANGES - len(self.changes)
         if room > 0:
-            self.changes.extend(changes[:room])
+            self.changes.extend(Change(file, *change) for change in changes[:room])
 
     def summary_rows(self) -> list[dict]:
         return [{"file": name, **c.__dict__} for name, c in self.counts.items()]
@@ -784,10 +785,9 @@ def _check_and_write(connection, spec, batch, context, result, writer, pending) 
     if not batch:
         return
     if spec.entity in ("finding", "assessment", "link_decision"):
-        refs = {v.get("continues") for _, v, _, _ in batch} | {
-            v["finding_id"] for _, v, _, _ in batch if spec.entity in ("assessment", "link_decision")
-        }
-        refs |= {v.get("baseline_id") for _, v, _, _ in batch}
+        refs = {v.get("continues") for _, v, _, _ in batch} | {v.get("baseline_id") for _, v, _, _ in batch}
+        if spec.entity != "finding":
+            refs |= {v["finding_id"] for _, v, _, _ in batch}
         context.prefetch_findings(connection, {r for r in refs if r})
     elif spec.entity == "ta_record":
         refs = {v["finding_id"] for _, v, _, _ in batch} | {v["addresses"] for _, v, _, _ in batch}
@@ -1382,10 +1382,6 @@ class _Writer:
                     rows[(owner,)][1][column].append(value)
         return rows
 
-    def _driver_row(self, values: dict) -> tuple:
-        row = self.stored_tuple(values)
-        return self.to_driver(row) if self.to_driver else row
-
     def _model_row(self, stored: tuple, links: dict[str, list]) -> dict:
         """A stored row in the shape the model dumps, to compare with the file's row and to audit."""
         return dict(zip(self.spec.stored, self.from_driver(stored) if self.from_driver else stored)) | links
@@ -1398,13 +1394,15 @@ class _Writer:
             return
         spec = self.spec
         existing = {} if self.was_empty else self._existing([self.key_of(values) for _, values, _, _ in batch])
-        created, changed, events, changes = [], [], [], []
+        created, changed, events = [], [], []
+        changes: list[tuple[str, str, object, object]] = []
+        stored_tuple, to_driver = self.stored_tuple, self.to_driver
         for line, values, columns, key_text in batch:
-            row = self._driver_row(values)
+            row = to_driver(stored_tuple(values)) if to_driver else stored_tuple(values)
             found = existing.get(self.key_of(values)) if existing else None
             if found is None:
                 created.append((row, values, key_text))
-                changes.append(Change(spec.name, key_text, "*", None, None))
+                changes.append((key_text, "*", None, None))
                 continue
             stored, links = found
             if (self.level_at is not None and _RANK[stored[self.level_at]] > _RANK[self.actor.clearance]) or (
@@ -1429,13 +1427,13 @@ class _Writer:
             result.updated_keys.append((spec.name, key_text))
             fields = audit.diff(old, new)
             events.append(self._event("update", key_text, fields))
-            changes.extend(Change(spec.name, key_text, f, was, now) for f, (was, now) in fields.items())
+            changes.extend((key_text, f, was, now) for f, (was, now) in fields.items())
         if created and not self.was_empty and spec.entity in _CASE_KEYED:
             lines = {values[spec.key[0]]: line for line, values, _, _ in batch}
             created = self._without_case_collisions(created, result, lines)
         if not result.ok:
             return
-        result.add_changes(changes)
+        result.add_changes(spec.name, changes)
         self._write(created, changed)
         self._insert(audit.audit_table, _AUDIT_COLUMNS, events)
         # Created rows are audited together, in the import's one event.
