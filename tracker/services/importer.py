@@ -52,7 +52,7 @@ from tracker.services.bundle_format import (
     read_rows,
     unescape_cell,
 )
-from tracker.services.quick_rows import quick_values
+from tracker.services.quick_rows import REFUSALS, quick_reader
 
 BATCH_SIZE = 5000
 # Keys users type: one that differs from another only in letter case is refused.
@@ -654,10 +654,8 @@ def _header_ok(spec: FileSpec, columns: list[str], result: ImportResult) -> bool
 
 
 def _validated(spec: FileSpec, line: int, row: dict, result: ImportResult) -> dict | None:
-    """The row's values with enumerations as their stored text; None, and its errors noted, if invalid."""
-    values = quick_values(spec.entity, row)
-    if values is not None:
-        return values
+    """The row's values with enumerations as their stored text, as the model reads them; None, and
+    its errors noted, if invalid."""
     try:
         return _plain(spec.model.model_validate(row).model_dump(mode="python"))
     except ValidationError as error:
@@ -721,10 +719,20 @@ def _import_file(connection, spec, source, reader, context, result, counts, acto
     case_keyed = spec.entity in _CASE_KEYED
     hashes = context.key_hashes.setdefault(spec.entity, array("q")) if spec.entity in _KEYS_HASHED else None
     single_key = spec.key[0] if len(spec.key) == 1 else None
+    remembers = spec.entity in _REMEMBERED
+    quick = quick_reader(spec.entity)
     for line, row, columns in _records(spec, source, reader, result, sheet_rows):
-        values = _validated(spec, line, row, result)
+        # Well-formed rows are read quickly; the model reads every other row and words its errors.
+        values = None
+        if quick is not None:
+            try:
+                values = quick(row)
+            except REFUSALS:
+                pass
         if values is None:
-            continue
+            values = _validated(spec, line, row, result)
+            if values is None:
+                continue
         if levelled and not (row.get("confidentiality") or "").strip():
             # No level given: a stored row keeps its own, a new one takes the lower of the default
             # and the importer's clearance (an assessment its finding's, once that is known).
@@ -758,7 +766,8 @@ def _import_file(connection, spec, source, reader, context, result, counts, acto
                 continue
         if hashes is not None:
             hashes.append(hash(key))
-        _remember(spec, values, context)
+        if remembers:
+            _remember(spec, values, context)
         batch.append((line, values, columns, key))
         if len(batch) >= BATCH_SIZE:
             _check_and_write(connection, spec, batch, context, result, writer, pending)
@@ -767,6 +776,9 @@ def _import_file(connection, spec, source, reader, context, result, counts, acto
     _check_and_write(connection, spec, batch, context, result, writer, pending)
     _check_pending(connection, spec, pending, context, result)
     tick()
+
+
+_REMEMBERED = ("visit", "finding", "thematic_area")
 
 
 def _remember(spec: FileSpec, values: dict, context: _Context) -> None:

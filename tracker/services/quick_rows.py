@@ -181,6 +181,16 @@ _READERS: dict[str, Callable[[dict], dict]] = {
 }
 
 
+# What a quick reader raises for a row it does not vouch for.
+REFUSALS = (_Unusual, ValueError, TypeError)
+
+
+def quick_reader(entity: str) -> Callable[[dict], dict] | None:
+    """The quick reading of this entity's rows, if it has one: the model's values for a well-formed
+    row; any other row raises one of REFUSALS, and the model is left to judge it."""
+    return _READERS.get(entity)
+
+
 def quick_values(entity: str, row: dict) -> dict | None:
     """The model's values for a well-formed row of this entity, or None to let the model judge it."""
     reader = _READERS.get(entity)
@@ -188,5 +198,5 @@ def quick_values(entity: str, row: dict) -> dict | None:
         return None
     try:
         return reader(row)
-    except (_Unusual, ValueError, TypeError):
+    except REFUSALS:
         return None
