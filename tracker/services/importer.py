@@ -534,8 +534,8 @@ def _records(
     reader: CountingReader,
     result: ImportResult,
     sheet_rows: Iterator[tuple[int, list[str]]] | None = None,
-) -> Iterator[tuple[int, dict, list[str]]]:
-    """(line, row of present columns, the present columns) for each record of a file."""
+) -> Iterator[tuple[int, list[str], list[str]]]:
+    """(line, cells, the present columns) for each record of a file, a cell for each column."""
     line = 1
     try:
         rows = read_rows(_decoded(reader)) if sheet_rows is None else sheet_rows
@@ -577,13 +577,12 @@ def _records(
                     )
                 )
                 continue
-            row = dict(zip(columns, cells))
             if _CONTROL.search(joined):
-                _control_errors(spec, line, row, result)
+                _control_errors(spec, line, dict(zip(columns, cells)), result)
                 continue
             if "'" in joined:
-                row = {c: unescape_cell(v) for c, v in row.items()}
-            yield line, row, columns
+                cells = [unescape_cell(cell) for cell in cells]
+            yield line, cells, columns
     except LineTooLong:
         result.add_error(
             RowError(
@@ -720,20 +719,24 @@ def _import_file(connection, spec, source, reader, context, result, counts, acto
     hashes = context.key_hashes.setdefault(spec.entity, array("q")) if spec.entity in _KEYS_HASHED else None
     single_key = spec.key[0] if len(spec.key) == 1 else None
     remembers = spec.entity in _REMEMBERED
-    quick = quick_reader(spec.entity)
-    for line, row, columns in _records(spec, source, reader, result, sheet_rows):
+    quick, level_at, header = None, None, None
+    for line, cells, columns in _records(spec, source, reader, result, sheet_rows):
+        if header is None:
+            header = columns
+            quick = quick_reader(spec.entity, columns)
+            level_at = columns.index("confidentiality") if "confidentiality" in columns else None
         # Well-formed rows are read quickly; the model reads every other row and words its errors.
         values = None
         if quick is not None:
             try:
-                values = quick(row)
+                values = quick(cells)
             except REFUSALS:
                 pass
         if values is None:
-            values = _validated(spec, line, row, result)
+            values = _validated(spec, line, dict(zip(columns, cells)), result)
             if values is None:
                 continue
-        if levelled and not (row.get("confidentiality") or "").strip():
+        if levelled and (level_at is None or not (cells[level_at] or "").strip()):
             # No level given: a stored row keeps its own, a new one takes the lower of the default
             # and the importer's clearance (an assessment its finding's, once that is known).
             values["confidentiality"] = default_level
