@@ -32,8 +32,9 @@ encode_changes = _encode_changes
 # made with the same options (the signature of Python 3.11's _json.make_encoder), and encode a
 # key, a string, straight away.
 _encode_text = json.encoder.encode_basestring
+_make_encoder = getattr(json.encoder, "c_make_encoder", None)
 _row_encoder = (
-    json.encoder.c_make_encoder(
+    _make_encoder(
         None,
         _encoder.default,
         _encode_text,
@@ -44,7 +45,7 @@ _row_encoder = (
         _encoder.skipkeys,
         _encoder.allow_nan,
     )
-    if json.encoder.c_make_encoder is not None
+    if _make_encoder is not None
     else None
 )
 

@@ -726,12 +726,10 @@ def _import_file(connection, spec, source, reader, context, result, counts, acto
             quick = quick_reader(spec.entity, columns)
             level_at = columns.index("confidentiality") if "confidentiality" in columns else None
         # Well-formed rows are read quickly; the model reads every other row and words its errors.
-        values = None
-        if quick is not None:
-            try:
-                values = quick(cells)
-            except REFUSALS:
-                pass
+        try:
+            values = quick(cells) if quick is not None else None
+        except REFUSALS:
+            values = None
         if values is None:
             values = _validated(spec, line, dict(zip(columns, cells)), result)
             if values is None:

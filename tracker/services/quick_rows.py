@@ -11,6 +11,8 @@ from collections.abc import Callable
 from operator import itemgetter
 
 from tracker.models import (
+    _FALSE,
+    _TRUE,
     DEFAULT_CONFIDENTIALITY,
     KEY_PATTERN,
     Confidentiality,
@@ -22,8 +24,6 @@ from tracker.models import (
     Severity,
     Status,
     VisitKind,
-    _FALSE,
-    _TRUE,
     _parse_bool,
     _parse_codes,
     _parse_date,
@@ -44,7 +44,7 @@ _CONSENTS = frozenset(Consent)
 _PLAIN_NUMBERS = re.compile(r"[0-9]{3,4}(?:;[0-9]{3,4})*")
 _DEFAULT_LEVEL = DEFAULT_CONFIDENTIALITY.value
 # The model's booleans in the spellings it reads as they are; any other cell goes to _parse_bool.
-_BOOLS = {text: True for text in _TRUE} | {text: False for text in _FALSE}
+_BOOLS = dict.fromkeys(_TRUE, True) | dict.fromkeys(_FALSE, False)
 
 
 class _Unusual(Exception):
