@@ -478,8 +478,10 @@ class _Spool:
             except EOFError:
                 return
             if created:
-                event_id = event.written(connection)
-                rows = [(*row, event_id) for row in rows]
+                # The event's id, a number, is written into the statement's last place rather
+                # than added to every row.
+                head, _, tail = statement.rpartition("?")
+                statement = f"{head}{int(event.written(connection))}{tail}"
             connection.exec_driver_sql(statement, rows)
 
 
