@@ -3,6 +3,7 @@
 import csv
 import datetime as dt
 import json
+import zlib
 
 import pytest
 from sqlalchemy import select
@@ -77,3 +78,27 @@ def test_the_trail_names_the_creator_time_and_values_of_a_row_from_a_100000_row_
     imports = audit.events(engine, admin, entity=audit.IMPORT_ENTITY)
     assert imports[["action", "username", "id"]].values.tolist() == [["import", IMPORTER.username, result.event]]
     assert json.loads(imports["changes"].iloc[0])["created"]["findings.csv"] == FINDINGS
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ("KOR-2023-F1", 'Lead ‘quoted’ "twice"', "tab\there\nline\u2028end\\", None, True, False),
+        ("é1", dt.date(2023, 5, 25), [1373, 2178], [], 0.1, 12, "\x1f\u00a0"),
+    ],
+)
+def test_created_rows_lines_are_the_trails_own_json(values):
+    """Each line of an import's content is what encode_changes writes, so every reader of the trail reads it."""
+    columns = tuple(f"c{index}" for index in range(len(values)))
+    rows = audit.CreatedRows()
+    rows.add("findings.csv", "finding", columns, [(values[0], dict(zip(columns, values)))])
+    content = rows.content()
+    # Lines end at a line feed only: JSON leaves U+2028 as it is.
+    lines = zlib.decompress(content).decode().split("\n")[:-1]
+    assert lines == [
+        f'"finding"\tnull\t{audit.encode_changes(columns)}',
+        f'"finding"\t{audit.encode_changes(values[0])}\t{audit.encode_changes(values)}',
+    ]
+    expected = {c: json.loads(audit.encode_changes(v)) for c, v in zip(columns, values) if v is not None}
+    assert list(audit.created_rows(content)) == [("finding", values[0], expected)]
+    assert audit.created_values(content, "finding", values[0]) == expected

@@ -161,3 +161,17 @@ def test_well_formed_rows_are_read_quickly_and_alike(name, row):
     quick = quick_values(spec.entity, row)
     assert quick is not None
     assert quick == model_values(spec, row)
+
+
+@pytest.mark.parametrize("name", FILES)
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_quick_reading_does_not_depend_on_the_order_of_the_columns(name, data):
+    # Findings and assessments are read by the position of each column in the header.
+    spec = SPECS[name]
+    row = data.draw(rows(spec))
+    reordered = dict(data.draw(st.permutations(list(row.items()))))
+    quick = quick_values(spec.entity, reordered)
+    assert quick == quick_values(spec.entity, row)
+    if quick is not None:
+        assert quick == model_values(spec, reordered)

@@ -25,8 +25,29 @@ if TYPE_CHECKING:
 audit_table = table_of(AuditEvent)
 # Built once: json.dumps with options builds a new encoder on every call, which an import of
 # a hundred thousand rows would pay a hundred thousand times. Changes hold row values, never cycles.
-_encode_changes = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str, check_circular=False).encode
+_encoder = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str, check_circular=False)
+_encode_changes = _encoder.encode
 encode_changes = _encode_changes
+# JSONEncoder.encode builds its C encoder anew on every call; the created rows' lines keep one,
+# made with the same options (the signature of Python 3.11's _json.make_encoder), and encode a
+# key, a string, straight away.
+_encode_text = json.encoder.encode_basestring
+_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+_row_encoder = (
+    _make_encoder(
+        None,
+        _encoder.default,
+        _encode_text,
+        None,
+        _encoder.key_separator,
+        _encoder.item_separator,
+        _encoder.sort_keys,
+        _encoder.skipkeys,
+        _encoder.allow_nan,
+    )
+    if _make_encoder is not None
+    else None
+)
 
 
 # The entity an import event names; its key lists the bundle's files.
@@ -71,7 +92,11 @@ class CreatedRows:
         elif self._columns[entity] != columns:
             raise ValueError(f"the {entity} rows of one import have one set of columns")
         values_of = itemgetter(*columns)
-        lines += [f"{name}\t{_encode_changes(key)}\t{_encode_changes(values_of(values))}\n" for key, values in rows]
+        if _row_encoder is not None:
+            encode = _row_encoder
+            lines += [f"{name}\t{_encode_text(key)}\t{''.join(encode(values_of(values), 0))}\n" for key, values in rows]
+        else:
+            lines += [f"{name}\t{_encode_changes(key)}\t{_encode_changes(values_of(values))}\n" for key, values in rows]
         self._parts.append(self._compressor.compress("".join(lines).encode()))
         self.counts[file] = self.counts.get(file, 0) + len(rows)
 

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import itertools
 import re
 import zipfile
 import zlib
@@ -423,7 +424,7 @@ def read_rows(text: io.TextIOBase) -> Iterator[tuple[int, list[str]]]:
     lines = _bounded_lines(text)
     first = next(lines, "")
     delimiter = sniff_delimiter(first)
-    reader = csv.reader(_chain(first, lines), delimiter=delimiter, strict=True)
+    reader = csv.reader(itertools.chain((first,), lines), delimiter=delimiter, strict=True)
     previous_end = 0
     for cells in reader:
         start, previous_end = previous_end + 1, reader.line_num
@@ -432,12 +433,8 @@ def read_rows(text: io.TextIOBase) -> Iterator[tuple[int, list[str]]]:
 
 
 def _bounded_lines(text: io.TextIOBase) -> Iterator[str]:
-    while line := text.readline(MAX_LINE_CHARS + 1):
+    read_line = partial(text.readline, MAX_LINE_CHARS + 1)
+    while line := read_line():
         if len(line) > MAX_LINE_CHARS:
             raise LineTooLong
         yield line
-
-
-def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
-    yield first
-    yield from rest

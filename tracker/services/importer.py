@@ -52,7 +52,7 @@ from tracker.services.bundle_format import (
     read_rows,
     unescape_cell,
 )
-from tracker.services.quick_rows import quick_values
+from tracker.services.quick_rows import REFUSALS, quick_reader
 
 BATCH_SIZE = 5000
 # Keys users type: one that differs from another only in letter case is refused.
@@ -140,11 +140,12 @@ class ImportResult:
         if len(self.errors) < MAX_LISTED_ERRORS:
             self.errors.append(error)
 
-    def add_changes(self, changes: list[Change]) -> None:
+    def add_changes(self, file: str, changes: list[tuple[str, str, object, object]]) -> None:
+        """Changes of a file as (key, field, old, new); only those listed become Change objects."""
         self.change_count += len(changes)
         room = MAX_LISTED_CHANGES - len(self.changes)
         if room > 0:
-            self.changes.extend(changes[:room])
+            self.changes.extend(Change(file, *change) for change in changes[:room])
 
     def summary_rows(self) -> list[dict]:
         return [{"file": name, **c.__dict__} for name, c in self.counts.items()]
@@ -477,8 +478,10 @@ class _Spool:
             except EOFError:
                 return
             if created:
-                event_id = event.written(connection)
-                rows = [(*row, event_id) for row in rows]
+                # The event's id, a number, is written into the statement's last place rather
+                # than added to every row.
+                head, _, tail = statement.rpartition("?")
+                statement = f"{head}{int(event.written(connection))}{tail}"
             connection.exec_driver_sql(statement, rows)
 
 
@@ -533,8 +536,8 @@ def _records(
     reader: CountingReader,
     result: ImportResult,
     sheet_rows: Iterator[tuple[int, list[str]]] | None = None,
-) -> Iterator[tuple[int, dict, list[str]]]:
-    """(line, row of present columns, the present columns) for each record of a file."""
+) -> Iterator[tuple[int, list[str], list[str]]]:
+    """(line, cells, the present columns) for each record of a file, a cell for each column."""
     line = 1
     try:
         rows = read_rows(_decoded(reader)) if sheet_rows is None else sheet_rows
@@ -546,9 +549,14 @@ def _records(
             return
         width = len(columns)
         numbers = result.rows = _RowNumbers()
+        drift = None
         for record, (line, cells) in enumerate(rows, start=1):
-            numbers.note(line, record)
-            if _binary(spec, line, cells, result):
+            if line - record != drift:
+                drift = line - record
+                numbers.note(line, record)
+            # One text of the row's cells serves the checks for binary data, control characters and quotes.
+            joined = "".join(cells)
+            if "\x00" in joined and _binary(spec, line, cells, result):
                 return
             if len(cells) > width:
                 result.add_error(
@@ -571,13 +579,12 @@ def _records(
                     )
                 )
                 continue
-            row = dict(zip(columns, cells))
-            if _CONTROL.search("".join(cells)):
-                _control_errors(spec, line, row, result)
+            if _CONTROL.search(joined):
+                _control_errors(spec, line, dict(zip(columns, cells)), result)
                 continue
-            if "'" in "".join(cells):
-                row = {c: unescape_cell(v) for c, v in row.items()}
-            yield line, row, columns
+            if "'" in joined:
+                cells = [unescape_cell(cell) for cell in cells]
+            yield line, cells, columns
     except LineTooLong:
         result.add_error(
             RowError(
@@ -648,10 +655,8 @@ def _header_ok(spec: FileSpec, columns: list[str], result: ImportResult) -> bool
 
 
 def _validated(spec: FileSpec, line: int, row: dict, result: ImportResult) -> dict | None:
-    """The row's values with enumerations as their stored text; None, and its errors noted, if invalid."""
-    values = quick_values(spec.entity, row)
-    if values is not None:
-        return values
+    """The row's values with enumerations as their stored text, as the model reads them; None, and
+    its errors noted, if invalid."""
     try:
         return _plain(spec.model.model_validate(row).model_dump(mode="python"))
     except ValidationError as error:
@@ -709,18 +714,35 @@ def _import_file(connection, spec, source, reader, context, result, counts, acto
             context.level,
             lambda line, column, message: result.add_error(RowError(spec.name, line, column, message)),
         )
-    for line, row, columns in _records(spec, source, reader, result, sheet_rows):
-        values = _validated(spec, line, row, result)
+    # Asked once a file rather than once a row.
+    levelled = "confidentiality" in spec.columns
+    default_level = min(DEFAULT_CONFIDENTIALITY, actor.clearance, key=lambda level: level.rank).value
+    case_keyed = spec.entity in _CASE_KEYED
+    hashes = context.key_hashes.setdefault(spec.entity, array("q")) if spec.entity in _KEYS_HASHED else None
+    single_key = spec.key[0] if len(spec.key) == 1 else None
+    remembers = spec.entity in _REMEMBERED
+    quick, level_at, header = None, None, None
+    for line, cells, columns in _records(spec, source, reader, result, sheet_rows):
+        if header is None:
+            header = columns
+            quick = quick_reader(spec.entity, columns)
+            level_at = columns.index("confidentiality") if "confidentiality" in columns else None
+        # Well-formed rows are read quickly; the model reads every other row and words its errors.
+        try:
+            values = quick(cells) if quick is not None else None
+        except REFUSALS:
+            values = None
         if values is None:
-            continue
-        if "confidentiality" in spec.columns and not (row.get("confidentiality") or "").strip():
+            values = _validated(spec, line, dict(zip(columns, cells)), result)
+            if values is None:
+                continue
+        if levelled and (level_at is None or not (cells[level_at] or "").strip()):
             # No level given: a stored row keeps its own, a new one takes the lower of the default
             # and the importer's clearance (an assessment its finding's, once that is known).
-            values["confidentiality"] = min(
-                DEFAULT_CONFIDENTIALITY, actor.clearance, key=lambda level: level.rank
-            ).value
+            values["confidentiality"] = default_level
             columns = [c for c in columns if c != "confidentiality"]
-        key = _key_text(spec, values)
+        # A single key is kept as the row's own string, so the keys of a large file are stored once.
+        key = values[single_key] if single_key else spec.key_text(values)
         if key in seen:
             result.add_error(
                 RowError(
@@ -733,7 +755,7 @@ def _import_file(connection, spec, source, reader, context, result, counts, acto
             )
             continue
         seen[key] = line
-        if spec.entity in _CASE_KEYED:
+        if case_keyed:
             first = folded.setdefault(key.lower(), (key, line))
             if first[0] != key:
                 result.add_error(
@@ -745,9 +767,10 @@ def _import_file(connection, spec, source, reader, context, result, counts, acto
                     )
                 )
                 continue
-        if spec.entity in _KEYS_HASHED:
-            context.key_hashes.setdefault(spec.entity, array("q")).append(hash(key))
-        _remember(spec, values, context)
+        if hashes is not None:
+            hashes.append(hash(key))
+        if remembers:
+            _remember(spec, values, context)
         batch.append((line, values, columns, key))
         if len(batch) >= BATCH_SIZE:
             _check_and_write(connection, spec, batch, context, result, writer, pending)
@@ -758,9 +781,7 @@ def _import_file(connection, spec, source, reader, context, result, counts, acto
     tick()
 
 
-def _key_text(spec: FileSpec, values: dict) -> str:
-    # A single key is kept as the row's own string, so the keys of a large file are stored once.
-    return values[spec.key[0]] if len(spec.key) == 1 else spec.key_text(values)
+_REMEMBERED = ("visit", "finding", "thematic_area")
 
 
 def _remember(spec: FileSpec, values: dict, context: _Context) -> None:
@@ -779,10 +800,9 @@ def _check_and_write(connection, spec, batch, context, result, writer, pending) 
     if not batch:
         return
     if spec.entity in ("finding", "assessment", "link_decision"):
-        refs = {v.get("continues") for _, v, _, _ in batch} | {
-            v["finding_id"] for _, v, _, _ in batch if spec.entity in ("assessment", "link_decision")
-        }
-        refs |= {v.get("baseline_id") for _, v, _, _ in batch}
+        refs = {v.get("continues") for _, v, _, _ in batch} | {v.get("baseline_id") for _, v, _, _ in batch}
+        if spec.entity != "finding":
+            refs |= {v["finding_id"] for _, v, _, _ in batch}
         context.prefetch_findings(connection, {r for r in refs if r})
     elif spec.entity == "ta_record":
         refs = {v["finding_id"] for _, v, _, _ in batch} | {v["addresses"] for _, v, _, _ in batch}
@@ -1377,10 +1397,6 @@ class _Writer:
                     rows[(owner,)][1][column].append(value)
         return rows
 
-    def _driver_row(self, values: dict) -> tuple:
-        row = self.stored_tuple(values)
-        return self.to_driver(row) if self.to_driver else row
-
     def _model_row(self, stored: tuple, links: dict[str, list]) -> dict:
         """A stored row in the shape the model dumps, to compare with the file's row and to audit."""
         return dict(zip(self.spec.stored, self.from_driver(stored) if self.from_driver else stored)) | links
@@ -1393,13 +1409,15 @@ class _Writer:
             return
         spec = self.spec
         existing = {} if self.was_empty else self._existing([self.key_of(values) for _, values, _, _ in batch])
-        created, changed, events, changes = [], [], [], []
+        created, changed, events = [], [], []
+        changes: list[tuple[str, str, object, object]] = []
+        stored_tuple, to_driver = self.stored_tuple, self.to_driver
         for line, values, columns, key_text in batch:
-            row = self._driver_row(values)
+            row = to_driver(stored_tuple(values)) if to_driver else stored_tuple(values)
             found = existing.get(self.key_of(values)) if existing else None
             if found is None:
-                created.append((row, values))
-                changes.append(Change(spec.name, key_text, "*", None, None))
+                created.append((row, values, key_text))
+                changes.append((key_text, "*", None, None))
                 continue
             stored, links = found
             if (self.level_at is not None and _RANK[stored[self.level_at]] > _RANK[self.actor.clearance]) or (
@@ -1424,18 +1442,18 @@ class _Writer:
             result.updated_keys.append((spec.name, key_text))
             fields = audit.diff(old, new)
             events.append(self._event("update", key_text, fields))
-            changes.extend(Change(spec.name, key_text, f, was, now) for f, (was, now) in fields.items())
+            changes.extend((key_text, f, was, now) for f, (was, now) in fields.items())
         if created and not self.was_empty and spec.entity in _CASE_KEYED:
             lines = {values[spec.key[0]]: line for line, values, _, _ in batch}
             created = self._without_case_collisions(created, result, lines)
         if not result.ok:
             return
-        result.add_changes(changes)
+        result.add_changes(spec.name, changes)
         self._write(created, changed)
         self._insert(audit.audit_table, _AUDIT_COLUMNS, events)
         # Created rows are audited together, in the import's one event.
         self.context.event.rows.add(
-            spec.name, spec.entity, spec.columns, [(_key_text(spec, values), values) for _, values in created]
+            spec.name, spec.entity, spec.columns, [(key_text, values) for _, values, key_text in created]
         )
         self.counts.created += len(created)
         self.counts.updated += len(changed)
@@ -1458,11 +1476,11 @@ class _Writer:
             self.context.moved.setdefault(self.spec.entity, {})[key_text] = (self.spec.name, line)
 
     def _without_case_collisions(
-        self, created: list[tuple[tuple, dict]], result: ImportResult, lines: dict[str, int]
-    ) -> list[tuple[tuple, dict]]:
+        self, created: list[tuple[tuple, dict, str]], result: ImportResult, lines: dict[str, int]
+    ) -> list[tuple[tuple, dict, str]]:
         """New keys that differ from a stored key only in letter case are refused, hidden or not."""
         key = self.spec.key[0]
-        folded = tuple({values[key].lower() for _, values in created})
+        folded = tuple({values[key].lower() for _, values, _ in created})
         stored = {
             found.lower()
             for (found,) in self.connection.exec_driver_sql(
@@ -1474,7 +1492,8 @@ class _Writer:
         if not stored:
             return created
         kept = []
-        for row, values in created:
+        for entry in created:
+            values = entry[1]
             if values[key].lower() in stored:
                 result.add_error(
                     RowError(
@@ -1486,10 +1505,10 @@ class _Writer:
                     )
                 )
             else:
-                kept.append((row, values))
+                kept.append(entry)
         return kept
 
-    def _write(self, created: list[tuple[tuple, dict]], changed: list[dict]) -> None:
+    def _write(self, created: list[tuple[tuple, dict, str]], changed: list[dict]) -> None:
         spec, table = self.spec, self.spec.table
         if created:
             columns = (*spec.stored, "created_in")
@@ -1497,7 +1516,7 @@ class _Writer:
                 statement = f"COPY {self.quote(table.name)} ({self._names(columns)}) FROM STDIN"
             else:
                 statement = f"INSERT INTO {self.quote(table.name)} ({self._names(columns)}) VALUES ({self._marks(len(columns))})"
-            self.sink.insert_created(statement, [row for row, _ in created], self.context.event, self.copies)
+            self.sink.insert_created(statement, [row for row, _, _ in created], self.context.event, self.copies)
         if changed:
             assignments = ", ".join(f"{self.quote(c)} = {self.mark}" for c in self.updated_columns[: -len(spec.key)])
             where = " AND ".join(f"{self.quote(k)} = {self.mark}" for k in spec.key)
@@ -1513,7 +1532,7 @@ class _Writer:
                     f"DELETE FROM {self.quote(link.table.name)} WHERE {self.quote(link.owner)} IN ({self._marks(len(owners))})",
                     [owners],
                 )
-            written = [values for _, values in created] + changed
+            written = [values for _, values, _ in created] + changed
             self._insert(link.table, (link.owner, link.value), [(r[link.owner], v) for r in written for v in r[column]])
 
 

@@ -8,8 +8,11 @@ models' own parsers for dates, booleans and lists so that both read a cell the s
 
 import re
 from collections.abc import Callable
+from operator import itemgetter
 
 from tracker.models import (
+    _FALSE,
+    _TRUE,
     DEFAULT_CONFIDENTIALITY,
     KEY_PATTERN,
     Confidentiality,
@@ -39,6 +42,9 @@ _SECTORS = frozenset(Sector)
 _LEVELS = frozenset(Confidentiality)
 _CONSENTS = frozenset(Consent)
 _PLAIN_NUMBERS = re.compile(r"[0-9]{3,4}(?:;[0-9]{3,4})*")
+_DEFAULT_LEVEL = DEFAULT_CONFIDENTIALITY.value
+# The model's booleans in the spellings it reads as they are; any other cell goes to _parse_bool.
+_BOOLS = dict.fromkeys(_TRUE, True) | dict.fromkeys(_FALSE, False)
 
 
 class _Unusual(Exception):
@@ -120,41 +126,109 @@ def _visit(row: dict) -> dict:
     return values
 
 
-def _finding(row: dict) -> dict:
-    area = row.get("area", "").strip().upper()
-    title = row.get("title", "").strip()
-    severity = row.get("severity", "").strip() or None
-    if not area or not title or len(title) > 500:
-        raise _Unusual
-    values = {
-        "finding_id": _key(row, "finding_id"),
-        "visit_id": _key(row, "visit_id"),
-        "area": area,
-        "kind": _member(row.get("kind"), _FINDING_KINDS),
-        "title": title,
-        "detail": row.get("detail", "").strip(),
-        "priority": _parse_bool(row.get("priority")),
-        "severity": severity and _member(severity, _SEVERITIES),
-        "resolutions": _resolutions(row.get("resolutions")),
-        "source_ref": row.get("source_ref", "").strip(),
-        "continues": _optional_key(row, "continues"),
-        "confidentiality": _level(row),
-        "withdrawn": row.get("withdrawn", "").strip() or None,
-    }
-    if values["continues"] == values["finding_id"]:
-        raise _Unusual
-    return values
+# Findings and assessments, the bulk of a large bundle, are read from the record's cells in the
+# order of these fields, without a row of them by column and without a call per cell; each accepts
+# exactly what _key, _optional_key, _member and _level accept.
+_FINDING_FIELDS = (
+    "finding_id",
+    "visit_id",
+    "area",
+    "kind",
+    "title",
+    "detail",
+    "priority",
+    "severity",
+    "resolutions",
+    "source_ref",
+    "continues",
+    "confidentiality",
+    "withdrawn",
+)
 
 
-def _assessment(row: dict) -> dict:
+def _finding(
+    finding_id: str,
+    visit_id: str,
+    area: str,
+    kind: str,
+    title: str,
+    detail: str,
+    priority: str,
+    severity: str,
+    resolutions: str,
+    source_ref: str,
+    continues: str,
+    confidentiality: str,
+    withdrawn: str,
+) -> dict:
+    finding_id, visit_id, area, title = finding_id.strip(), visit_id.strip(), area.strip().upper(), title.strip()
+    severity_text = severity.strip() or None
+    continued = continues.strip() or None
+    level = confidentiality.strip() or _DEFAULT_LEVEL
+    flag = _BOOLS.get(priority)
+    if (
+        not area
+        or not title
+        or len(title) > 500
+        or len(finding_id) > 64
+        or len(visit_id) > 64
+        or not _KEY.fullmatch(finding_id)
+        or not _KEY.fullmatch(visit_id)
+        or kind not in _FINDING_KINDS
+        or (severity_text is not None and severity_text not in _SEVERITIES)
+        or level not in _LEVELS
+        or (continued is not None and (len(continued) > 64 or not _KEY.fullmatch(continued)))
+        or continued == finding_id
+    ):
+        raise _Unusual
     return {
-        "finding_id": _key(row, "finding_id"),
-        "visit_id": _key(row, "visit_id"),
-        "status": _member(row.get("status"), _STATUSES),
-        "evidence": row.get("evidence", "").strip(),
-        "assessed_on": _parse_date(row.get("assessed_on")),
-        "confidentiality": _level(row),
-        "withdrawn": row.get("withdrawn", "").strip() or None,
+        "finding_id": finding_id,
+        "visit_id": visit_id,
+        "area": area,
+        "kind": kind,
+        "title": title,
+        "detail": detail.strip(),
+        "priority": _parse_bool(priority) if flag is None else flag,
+        "severity": severity_text,
+        "resolutions": _resolutions(resolutions),
+        "source_ref": source_ref.strip(),
+        "continues": continued,
+        "confidentiality": level,
+        "withdrawn": withdrawn.strip() or None,
+    }
+
+
+_ASSESSMENT_FIELDS = ("finding_id", "visit_id", "status", "evidence", "assessed_on", "confidentiality", "withdrawn")
+
+
+def _assessment(
+    finding_id: str,
+    visit_id: str,
+    status: str,
+    evidence: str,
+    assessed_on: str,
+    confidentiality: str,
+    withdrawn: str,
+) -> dict:
+    finding_id, visit_id = finding_id.strip(), visit_id.strip()
+    level = confidentiality.strip() or _DEFAULT_LEVEL
+    if (
+        len(finding_id) > 64
+        or len(visit_id) > 64
+        or not _KEY.fullmatch(finding_id)
+        or not _KEY.fullmatch(visit_id)
+        or status not in _STATUSES
+        or level not in _LEVELS
+    ):
+        raise _Unusual
+    return {
+        "finding_id": finding_id,
+        "visit_id": visit_id,
+        "status": status,
+        "evidence": evidence.strip(),
+        "assessed_on": _parse_date(assessed_on),
+        "confidentiality": level,
+        "withdrawn": withdrawn.strip() or None,
     }
 
 
@@ -175,18 +249,37 @@ def _meeting(row: dict) -> dict:
 
 _READERS: dict[str, Callable[[dict], dict]] = {
     "visit": _visit,
-    "finding": _finding,
-    "assessment": _assessment,
     "meeting": _meeting,
 }
+_CELL_READERS: dict[str, tuple[tuple[str, ...], Callable[..., dict]]] = {
+    "finding": (_FINDING_FIELDS, _finding),
+    "assessment": (_ASSESSMENT_FIELDS, _assessment),
+}
+# What a quick reader raises for a record it does not vouch for.
+REFUSALS = (_Unusual, ValueError, TypeError)
+
+
+def quick_reader(entity: str, columns: list[str]) -> Callable[[list[str]], dict] | None:
+    """The quick reading of the records of a file of this entity with these columns, if it has one:
+    a record's cells (one per column) to the model's values if the record is well-formed; any other
+    record raises one of REFUSALS, and the model is left to judge it."""
+    if entity in _CELL_READERS:
+        fields, read = _CELL_READERS[entity]
+        # A field the header leaves out is read from the "" put after the last cell.
+        cells_of = itemgetter(*[columns.index(f) if f in columns else len(columns) for f in fields])
+        return lambda cells: read(*cells_of([*cells, ""]))
+    reader = _READERS.get(entity)
+    if reader is None:
+        return None
+    return lambda cells: reader(dict(zip(columns, cells)))
 
 
 def quick_values(entity: str, row: dict) -> dict | None:
     """The model's values for a well-formed row of this entity, or None to let the model judge it."""
-    reader = _READERS.get(entity)
+    reader = quick_reader(entity, list(row))
     if reader is None:
         return None
     try:
-        return reader(row)
-    except (_Unusual, ValueError, TypeError):
+        return reader(list(row.values()))
+    except REFUSALS:
         return None
