@@ -2,6 +2,7 @@
 row now show that row in the review before anything is saved; the panel of one finding opens
 from its link."""
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from tests.browser import test_dashboard_browser as harness
@@ -25,8 +26,10 @@ def stored_evidence(url: str, finding_id: str) -> str:
         ).scalar_one()
 
 
-def test_misplaced_evidence_shows_in_the_review_before_anything_is_saved(dashboard_url, browser):
-    SCREENSHOTS.mkdir(exist_ok=True)
+def _keys_of_a_hurried_analyst(browser, dashboard_url: str):
+    """The worksheet keystrokes, then Review: onto the first row's status, choose one, Enter, move right, type.
+
+    Returns the page, the review's cells, the two rows' ids and the second row's evidence before."""
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.goto(f"{dashboard_url}/findings")
     settle(page)
@@ -37,7 +40,6 @@ def test_misplaced_evidence_shows_in_the_review_before_anything_is_saved(dashboa
     first, second = grid_cells(sheet)[0], grid_cells(sheet)[4]
     before = grid_cells(sheet)[7]
 
-    # The analyst's keystrokes: onto the first row's status, choose one, Enter, move right, type.
     box = sheet.bounding_box()
     page.mouse.click(box["x"] + 40, box["y"] + 35 + 17)
     page.keyboard.press("ArrowRight")
@@ -57,9 +59,25 @@ def test_misplaced_evidence_shows_in_the_review_before_anything_is_saved(dashboa
     page.get_by_role("button", name="Review changes").click()
     page.get_by_text("Review before saving").wait_for(timeout=60_000)
     settle(page)
+    return page, grid_cells(page.locator("[data-testid=stDataFrame]").last), first, second, before
 
-    review = page.locator("[data-testid=stDataFrame]").last
-    assert grid_cells(review) == [
+
+def test_misplaced_evidence_shows_in_the_review_before_anything_is_saved(dashboard_url, browser):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    # The grid takes keys while it is drawn again after each edit, so a key can land before it is
+    # ready; then the session is left unsaved and the analyst starts again on a fresh page.
+    for attempt in range(3):
+        try:
+            page, review, first, second, before = _keys_of_a_hurried_analyst(browser, dashboard_url)
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            continue
+        if len(review) == 8 or attempt == 2:
+            break
+        page.close()
+
+    assert review == [
         f"{first}/KOR-2023",
         "Status",
         "Largely implemented",
