@@ -10,6 +10,8 @@ import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -48,7 +50,9 @@ def _drawn(page, charts: int, seconds: float = 60) -> None:
     )
 
 
-def _one_run(tracker: str, database_url: str, browser, charts: int) -> tuple[float, float]:
+@contextmanager
+def _dashboard(tracker: str, database_url: str) -> Iterator[tuple[str, float]]:
+    """`tracker dashboard` on a free port; yields its address and when the command was started."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     environment = {k: v for k, v in os.environ.items() if k != "TRACKER_AUTH"} | {"TRACKER_DATABASE_URL": database_url}
@@ -63,12 +67,7 @@ def _one_run(tracker: str, database_url: str, browser, charts: int) -> tuple[flo
     )
     try:
         _healthy(url, server)
-        requested = time.perf_counter()
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(url)
-        _drawn(page, charts)
-        finished = time.perf_counter()
-        page.close()
+        yield url, started
     finally:
         server.terminate()
         try:
@@ -76,24 +75,22 @@ def _one_run(tracker: str, database_url: str, browser, charts: int) -> tuple[flo
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+def _one_run(tracker: str, database_url: str, browser, charts: int) -> tuple[float, float]:
+    with _dashboard(tracker, database_url) as (url, started):
+        requested = time.perf_counter()
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        _drawn(page, charts)
+        finished = time.perf_counter()
+        page.close()
     return finished - started, finished - requested
 
 
 def charts_on_first_page(tracker: str, database_url: str, browser) -> int:
     """How many charts the default page draws once it is idle (counted, so the timing waits for all)."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    environment = {k: v for k, v in os.environ.items() if k != "TRACKER_AUTH"} | {"TRACKER_DATABASE_URL": database_url}
-    server = subprocess.Popen(
-        [tracker, "dashboard", "--port", str(port), "--headless"],
-        env=environment,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        _healthy(url, server)
+    with _dashboard(tracker, database_url) as (url, _):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)
         _drawn(page, 1)
@@ -102,9 +99,6 @@ def charts_on_first_page(tracker: str, database_url: str, browser) -> int:
         count = page.locator(_CHART).count()
         page.close()
         return count
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
 
 
 def first_page(tracker: str, database_url: str, runs: int) -> tuple[list[float], list[float], int]:

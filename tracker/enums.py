@@ -173,8 +173,8 @@ class TAStatus(StrEnum):
 
 # The rows that can be withdrawn (and restored); a test holds it to the tables with a withdrawn column.
 WITHDRAWABLE: tuple[str, ...] = ("visit", "finding", "assessment", "meeting")
-# The kinds of row the audit trail names: every bundle file's, the users and the issued reports.
-AUDITED_ENTITIES: tuple[str, ...] = (
+# The rows a bundle file holds, which an import creates; each names the import event that made it.
+CREATED_BY_IMPORT: tuple[str, ...] = (
     "thematic_area",
     "visit",
     "finding",
@@ -183,6 +183,6 @@ AUDITED_ENTITIES: tuple[str, ...] = (
     "milestone",
     "ta_record",
     "link_decision",
-    "report_snapshot",
-    "user",
 )
+# The kinds of row the audit trail names: every bundle file's, the users and the issued reports.
+AUDITED_ENTITIES: tuple[str, ...] = (*CREATED_BY_IMPORT, "report_snapshot", "user")

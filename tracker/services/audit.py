@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, insert, select
 
-from tracker.enums import AUDITED_ENTITIES  # noqa: F401  (the entities the trail names, for the filters)
+from tracker.enums import (
+    AUDITED_ENTITIES,  # noqa: F401  (the entities the trail names, for the filters)
+    CREATED_BY_IMPORT,
+)
 from tracker.models import AuditEvent, table_of
 from tracker.services.access import Actor, require_admin, require_full_clearance
 
@@ -52,17 +55,6 @@ _row_encoder = (
 
 # The entity an import event names; its key lists the bundle's files.
 IMPORT_ENTITY = "bundle"
-# The entities whose rows an import creates, and so those that point at their import event.
-CREATED_BY_IMPORT = (
-    "thematic_area",
-    "visit",
-    "finding",
-    "assessment",
-    "meeting",
-    "milestone",
-    "ta_record",
-    "link_decision",
-)
 # Speed over size: level 1 compresses the rows of a large import several times faster than the
 # default level, for a content a fifth larger.
 _LEVEL = 1
