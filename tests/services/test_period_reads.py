@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import assessment_row, finding_row, followup_row, meeting_row, visit_row, write_bundle
+from tests.services.test_after_visit import ta_row
 from tracker.errors import TrackerError
 from tracker.models import Confidentiality
 from tracker.services import comparison, records, trends, withdrawal
@@ -20,19 +21,6 @@ from tracker.services.reports.builder import parse_period
 from tracker.services.reports.model import Section, cell_text
 
 LEVELS = [level.value for level in Confidentiality]
-
-
-def ta_row(finding_id, status="identified", **overrides) -> dict:
-    row = {
-        "finding_id": finding_id,
-        "status": status,
-        "providers": "",
-        "addresses": "",
-        "updated_on": "",
-        "note": "",
-        "confidentiality": "committee",
-    }
-    return row | overrides
 
 
 @pytest.fixture
