@@ -67,3 +67,30 @@ def test_the_same_seed_gives_the_same_bytes(tmp_path):
     for name in FILES:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     assert (tmp_path / "a" / "findings.csv").read_bytes() != (tmp_path / "c" / "findings.csv").read_bytes()
+
+
+def test_the_whole_process_figures_run_the_commands_a_user_runs(tmp_path):
+    """`python -m bench` measures `tracker --help`, `tracker compare KOR` and `tracker import` as processes."""
+    from bench import waiting
+    from bench.__main__ import PROJECT, Figure
+    from tracker import db
+    from tracker.services.reference import init_database
+
+    folder = tmp_path / "bundle"
+    generate(300, folder, seed=1)
+    template = tmp_path / "template.db"
+    engine = db.get_engine(f"sqlite:///{template}")
+    init_database(engine)
+    engine.dispose()
+
+    figures = waiting.command_start(tmp_path, PROJECT, 1, Figure)
+    figures += waiting.import_whole_process(tmp_path, PROJECT, folder, template, 1, Figure)
+
+    assert [figure.name for figure in figures] == [
+        "`tracker --help`, whole process",
+        "`tracker --help`, peak memory",
+        "`tracker compare KOR` on the demo, whole process",
+        "`tracker import` of the bundle into an initialised database, whole process",
+    ]
+    assert [len(figure.samples) for figure in figures] == [5, 5, 5, 3]
+    assert all(sample > 0 for figure in figures for sample in figure.samples)

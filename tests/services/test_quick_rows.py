@@ -17,6 +17,7 @@ from tracker.models import (
     Status,
     VisitKind,
 )
+from tracker.services import quick_rows
 from tracker.services.bundle_format import SPECS
 from tracker.services.importer import _plain
 from tracker.services.quick_rows import quick_values
@@ -175,3 +176,11 @@ def test_quick_reading_does_not_depend_on_the_order_of_the_columns(name, data):
     assert quick == quick_values(spec.entity, row)
     if quick is not None:
         assert quick == model_values(spec, reordered)
+
+
+@pytest.mark.parametrize("entity", ["finding", "assessment"])
+def test_the_quick_reading_reads_every_column_of_its_file(entity):
+    """A column added to the bundle must be read by the quick path too, or its rows would lose it."""
+    fields, _ = quick_rows._CELL_READERS[entity]
+
+    assert fields == next(spec.columns for spec in SPECS.values() if spec.entity == entity)
