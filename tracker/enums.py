@@ -61,7 +61,7 @@ class StatusGroup(StrEnum):
     excluded = "excluded"
 
 
-# Score out of 4 and group of each status (DESIGN §2); None means the item is not scored.
+# Score out of 4 and group of each status (docs/committee-figures.md); None means the item is not scored.
 STATUS_SCORE: dict[Status, int | None] = {
     Status.fully_implemented: 4,
     Status.addressed_otherwise: 4,
@@ -172,7 +172,7 @@ class TAStatus(StrEnum):
 
 
 # The rows that can be withdrawn (and restored); a test holds it to the tables with a withdrawn column.
-WITHDRAWABLE: tuple[str, ...] = ("visit", "finding", "assessment", "meeting")
+WITHDRAWABLE: tuple[str, ...] = ("visit", "finding", "assessment", "meeting", "state_update", "update_item")
 # The rows a bundle file holds, which an import creates; each names the import event that made it.
 CREATED_BY_IMPORT: tuple[str, ...] = (
     "thematic_area",
@@ -183,6 +183,12 @@ CREATED_BY_IMPORT: tuple[str, ...] = (
     "milestone",
     "ta_record",
     "link_decision",
+    "member_state",
+    "resolution",
+    "partner_org",
+    "state_update",
+    "update_item",
+    "area_resolution",
 )
 # The kinds of row the audit trail names: every bundle file's, the users and the issued reports.
 AUDITED_ENTITIES: tuple[str, ...] = (*CREATED_BY_IMPORT, "report_snapshot", "user")

@@ -1,35 +1,17 @@
-"""Tables, enumerations and the data models that validate what users write.
-
-Table models hold what the database stores; `XCreate` models validate input (SQLModel table
-models skip validation) and turn spreadsheet spellings into stored values.
-"""
+"""The tables (SQLModel, table=True): reference data, the assessment material, issued reports and the team server."""
 
 import datetime as dt
-import re
 from enum import StrEnum
-from typing import Annotated
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    StringConstraints,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, LargeBinary, Table, Text
+from sqlalchemy import CheckConstraint, Column, ColumnElement, ForeignKey, Index, LargeBinary, Table, Text, case
+from sqlalchemy import false as sa_false
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
-from tracker.enums import (  # noqa: F401  (re-exported: the vocabulary of the tables)
+from tracker.enums import (
     DEFAULT_CONFIDENTIALITY,
     DEFAULT_MODALITY,
-    DEFAULT_SECTOR,
-    STATUS_GROUP,
-    STATUS_SCORE,
-    TRACKABLE_KINDS,
-    WITHDRAWABLE,
     Confidentiality,
     Consent,
     FindingKind,
@@ -38,9 +20,7 @@ from tracker.enums import (  # noqa: F401  (re-exported: the vocabulary of the t
     Modality,
     Role,
     Sector,
-    Severity,
     Status,
-    StatusGroup,
     TAStatus,
     VisitKind,
 )
@@ -76,6 +56,19 @@ class MemberState(SQLModel, table=True):
     iso3: str = Field(primary_key=True, max_length=3)
     name: str
     region: str
+    # True for the 193 seeded UN Member States; an entity the team adds (an observer State, a
+    # territory, a training entity) is not one.
+    member_state: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    created_in: int | None = _created_in("member_state")
+
+
+NOT_A_MEMBER_STATE = " (not a UN Member State)"
+
+
+def listed_state_name() -> ColumnElement[str]:
+    """A State's name as every list shows it: an entity outside the 193 says that it is not a Member State."""
+    table = sa_inspect(MemberState).local_table
+    return case((table.c.member_state.is_(False), table.c.name + NOT_A_MEMBER_STATE), else_=table.c.name)
 
 
 class ThematicArea(SQLModel, table=True):
@@ -95,12 +88,28 @@ class Resolution(SQLModel, table=True):
     number: int = Field(primary_key=True)
     year: int
     title: str
+    adopted_on: dt.date | None = None
+    created_in: int | None = _created_in("resolution")
 
 
 class PartnerOrg(SQLModel, table=True):
     __tablename__ = "partner_org"
     code: str = Field(primary_key=True, max_length=32)
     name: str
+    created_in: int | None = _created_in("partner_org")
+
+
+class AreaResolution(SQLModel, table=True):
+    """That a top-level area concerns a resolution (docs/dossier.md): the team's map behind the assessment debt.
+
+    A pair is switched off (`applies` false) rather than deleted, so that seeding never brings it back.
+    """
+
+    __tablename__ = "area_resolution"
+    area: str = Field(sa_column=Column(ForeignKey("thematic_area.code"), primary_key=True))
+    resolution: int = Field(sa_column=Column(ForeignKey("resolution.number"), primary_key=True))
+    applies: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
+    created_in: int | None = _created_in("area_resolution")
 
 
 # ---------------------------------------------------------------- assessment material
@@ -126,6 +135,8 @@ class Visit(SQLModel, table=True):
     start_date: dt.date
     end_date: dt.date
     baseline_visit_id: str | None = Field(default=None, sa_column=Column(_deferred_key("visit.visit_id"), index=True))
+    # The top-level areas the visit covered, codes `;`-separated; blank: every area (docs/committee-figures.md).
+    scope: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     lead: str = ""
     summary: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
@@ -200,7 +211,6 @@ class Meeting(SQLModel, table=True):
     __tablename__ = "meeting"
     __table_args__ = (
         _check_in("kind", MeetingKind, "ck_meeting_kind"),
-        _check_in("sector", Sector, "ck_meeting_sector"),
         _conf_check("meeting"),
     )
     meeting_id: str = Field(primary_key=True, max_length=64)
@@ -208,12 +218,28 @@ class Meeting(SQLModel, table=True):
     date: dt.date | None = None
     kind: str
     counterpart: str = ""
-    sector: str = DEFAULT_SECTOR.value
     area: str | None = Field(default=None, foreign_key="thematic_area.code")
     notes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
     withdrawn: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_in: int | None = _created_in("meeting")
+
+
+class MeetingSector(SQLModel, table=True):
+    """A sector a meeting's counterparts came from: a roundtable often brings several together."""
+
+    __tablename__ = "meeting_sector"
+    __table_args__ = (_check_in("sector", Sector, "ck_meeting_sector_sector"),)
+    meeting_id: str = Field(sa_column=Column(ForeignKey("meeting.meeting_id", ondelete="CASCADE"), primary_key=True))
+    sector: str = Field(primary_key=True, max_length=32)
+
+
+class MeetingPartner(SQLModel, table=True):
+    """A partner organisation that took part in a meeting."""
+
+    __tablename__ = "meeting_partner"
+    meeting_id: str = Field(sa_column=Column(ForeignKey("meeting.meeting_id", ondelete="CASCADE"), primary_key=True))
+    partner: str = Field(foreign_key="partner_org.code", primary_key=True, index=True)
 
 
 class Milestone(SQLModel, table=True):
@@ -227,6 +253,48 @@ class Milestone(SQLModel, table=True):
     note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     confidentiality: str = DEFAULT_CONFIDENTIALITY.value
     created_in: int | None = _created_in("milestone")
+    # The State's written update a `response_received` milestone records.
+    update_id: str | None = Field(
+        default=None,
+        sa_column=Column(
+            ForeignKey("state_update.update_id", name="fk_milestone_update_id"),
+            nullable=True,
+            index=True,
+        ),
+    )
+
+
+class Update(SQLModel, table=True):
+    """A State's written update between visits (its six-month response, a letter): never a visit."""
+
+    __tablename__ = "state_update"
+    __table_args__ = (_conf_check("state_update"), Index("ix_state_update_state_received", "state", "received_on"))
+    update_id: str = Field(primary_key=True, max_length=64)
+    state: str = Field(foreign_key="member_state.iso3")
+    received_on: dt.date
+    reference: str = ""
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    confidentiality: str = DEFAULT_CONFIDENTIALITY.value
+    withdrawn: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_in: int | None = _created_in("state_update")
+
+
+class UpdateItem(SQLModel, table=True):
+    """What a written update says of one item: a self-reported status, never counted as verified."""
+
+    __tablename__ = "update_item"
+    __table_args__ = (
+        _check_in("status", Status, "ck_update_item_status"),
+        _conf_check("update_item"),
+        Index("ix_update_item_update", "update_id"),
+    )
+    finding_id: str = Field(sa_column=Column(_deferred_key("finding.finding_id"), primary_key=True))
+    update_id: str = Field(sa_column=Column(_deferred_key("state_update.update_id"), primary_key=True))
+    status: str
+    evidence: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    confidentiality: str = DEFAULT_CONFIDENTIALITY.value
+    withdrawn: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_in: int | None = _created_in("update_item")
 
 
 class TARecord(SQLModel, table=True):
@@ -270,7 +338,8 @@ class LinkDecision(SQLModel, table=True):
 class ReportSnapshot(SQLModel, table=True):
     """A report as it was issued to the Committee: what it counted, every item's status, the file itself.
 
-    Never updated: `seal` is the SHA-256 of every other column, so a changed row is detected.
+    Never updated: `seal` is an HMAC-SHA256 of every other column under a key kept outside the
+    database (services/reports/seal.py), so a changed row is detected.
     """
 
     __tablename__ = "report_snapshot"
@@ -286,7 +355,7 @@ class ReportSnapshot(SQLModel, table=True):
     format: str = Field(max_length=8)
     issued_by: str
     issued_at: dt.datetime = Field(index=True)
-    # The §3 result of every follow-up in scope, and every reported item with its status, as JSON.
+    # The comparison of every follow-up in scope, and every reported item with its status, as JSON.
     results: str = Field(sa_column=Column(Text, nullable=False))
     items: str = Field(sa_column=Column(Text, nullable=False))
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
@@ -314,6 +383,22 @@ class User(SQLModel, table=True):
     last_sign_in: dt.datetime | None = None
 
 
+class SignInSession(SQLModel, table=True):
+    """A signed-in browser: its cookie holds the token whose SHA-256 is the key, never the token itself."""
+
+    __tablename__ = "sign_in_session"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    username: str = Field(
+        sa_column=Column(ForeignKey("app_user.username", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    # The password the session was opened with (users.credential_stamp): a new one ends it.
+    credential: str | None = Field(default=None, max_length=64)
+    created_at: dt.datetime
+    last_seen: dt.datetime
+    # Kept once ended, so that a browser still holding its identity cannot open it again.
+    ended_at: dt.datetime | None = None
+
+
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
     __table_args__ = (
@@ -327,316 +412,8 @@ class AuditEvent(SQLModel, table=True):
     entity: str
     key: str
     changes: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
-    # An import's created rows and their values, compressed (tracker.services.audit.created_rows).
+    # An import's created rows and their values, compressed (tracker.services.people.audit.created_rows).
     content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
-
-
-# ---------------------------------------------------------------- input validation
-
-
-_TRUE = {"true", "yes", "1", "y", "t"}
-_FALSE = {"false", "no", "0", "n", "f", ""}
-_RESOLUTION = re.compile(r"^(?:S/RES/)?\s*(\d{3,4})\s*(?:\((\d{4})\))?$", re.IGNORECASE)
-
-
-def _blank_to_none(value):
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return value
-
-
-def _parse_bool(value):
-    if isinstance(value, bool) or value is None:
-        return bool(value)
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ValueError("use true or false (yes/no and 1/0 are accepted too)")
-
-
-# The one range of dates that imports accept and the forms' date pickers offer.
-EARLIEST_DATE, LATEST_DATE = dt.date(2001, 1, 1), dt.date(2100, 12, 31)
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def _parse_date(value):
-    if value is None:
-        return value
-    if isinstance(value, dt.date):
-        day = value.date() if isinstance(value, dt.datetime) else value
-    else:
-        text = str(value).strip()
-        if not text:
-            return None
-        # fromisoformat alone also reads week dates (2023-W21-1) and compact forms (20230522).
-        if not _ISO_DAY.fullmatch(text):
-            return _bad_date(text)
-        try:
-            day = dt.date.fromisoformat(text)
-        except ValueError:
-            return _bad_date(text)
-    if not EARLIEST_DATE <= day <= LATEST_DATE:
-        raise ValueError(
-            f"{day.isoformat()} is outside {EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}; correct the year"
-        )
-    return day
-
-
-def _bad_date(text):
-    raise ValueError(f"'{text}' is not a date; write it as YYYY-MM-DD")
-
-
-def parse_resolution(text: str) -> int:
-    match = _RESOLUTION.match(text.strip())
-    if not match:
-        raise ValueError(f"'{text.strip()}' is not a resolution; write 1373, 1373 (2001) or S/RES/1373 (2001)")
-    return int(match.group(1))
-
-
-def _split_list(value) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple, set)):
-        return [str(v).strip() for v in value if str(v).strip()]
-    return [part.strip() for part in str(value).split(";") if part.strip()]
-
-
-def _parse_resolutions(value):
-    return sorted({parse_resolution(str(v)) for v in _split_list(value)})
-
-
-def _parse_codes(value):
-    return sorted({v.upper() for v in _split_list(value)})
-
-
-def _text(value):
-    return "" if value is None else str(value).strip()
-
-
-OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
-Text_ = Annotated[str, BeforeValidator(_text)]
-Bool = Annotated[bool, BeforeValidator(_parse_bool)]
-OptionalDate = Annotated[dt.date | None, BeforeValidator(_parse_date)]
-RequiredDate = Annotated[dt.date, BeforeValidator(_parse_date)]
-Resolutions = Annotated[list[int], BeforeValidator(_parse_resolutions)]
-Codes = Annotated[list[str], BeforeValidator(_parse_codes)]
-Level = Annotated[Confidentiality, BeforeValidator(lambda v: _blank_to_none(v) or DEFAULT_CONFIDENTIALITY)]
-
-
-def _checked(
-    *,
-    pattern: str | None = None,
-    rule: str = "",
-    upper: bool = False,
-    min_length: int = 1,
-    max_length: int | None = None,
-    optional: bool = False,
-) -> BeforeValidator:
-    """A text check whose every failure reads as a sentence a spreadsheet user can act on."""
-
-    def check(value):
-        text = _text(value).upper() if upper else _text(value)
-        if optional and not text:
-            return None
-        if not text:
-            raise ValueError("is empty; fill it in")
-        if len(text) < min_length:
-            raise ValueError(f"is too short; use at least {min_length} characters")
-        if max_length and len(text) > max_length:
-            raise ValueError(f"is {len(text)} characters long; shorten it to at most {max_length}")
-        if pattern and not re.fullmatch(pattern, text):
-            raise ValueError(f"'{text}' is not valid; {rule}")
-        return text
-
-    return BeforeValidator(check)
-
-
-KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]*$"
-_KEY_RULE = "use letters, digits, '.', '_' and '-', starting with a letter or digit (e.g. KOR-2023-F01)"
-Key = Annotated[str, _checked(pattern=KEY_PATTERN, rule=_KEY_RULE, max_length=64)]
-OptionalKey = Annotated[str | None, _checked(pattern=KEY_PATTERN, rule=_KEY_RULE, max_length=64, optional=True)]
-RequiredText = Annotated[str, _checked()]
-
-
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-AREA_CODE = r"^[A-Z][A-Z0-9_]*(\.[A-Z0-9_]+)?$"
-_AREA_RULE = "write a code such as LEG or BM.AVIATION (capitals, digits and _, a dot before the sub-area)"
-AreaCode = Annotated[str, _checked(pattern=AREA_CODE, rule=_AREA_RULE, upper=True, max_length=64)]
-
-
-class AreaCreate(_Input):
-    code: AreaCode
-    name: RequiredText
-    parent: Annotated[
-        str | None, _checked(pattern=AREA_CODE, rule=_AREA_RULE, upper=True, max_length=64, optional=True)
-    ] = None
-    cross_cutting: Bool = False
-    sort_order: Annotated[int, BeforeValidator(lambda v: 0 if _blank_to_none(v) is None else v)] = 0
-
-    @field_validator("sort_order")
-    @classmethod
-    def _fits_the_column(cls, value: int) -> int:
-        # Both databases store it as a 32-bit integer.
-        if not -(2**31) <= value < 2**31:
-            raise ValueError("use a whole number between -2147483648 and 2147483647")
-        return value
-
-    @model_validator(mode="after")
-    def _parent_matches_code(self):
-        if self.parent == self.code:
-            raise ValueError(f"area {self.code} cannot be its own parent; leave parent empty for a top-level area")
-        if "." in self.code and self.parent != self.code.split(".")[0]:
-            raise ValueError(f"sub-area {self.code} must have parent {self.code.split('.')[0]}")
-        return self
-
-
-class VisitCreate(_Input):
-    visit_id: Key
-    state: Annotated[str, _checked(pattern=r"[A-Z]{3}", rule="write the State's ISO3 code, e.g. KOR", upper=True)]
-    kind: VisitKind
-    modality: Annotated[Modality, BeforeValidator(lambda v: _blank_to_none(v) or DEFAULT_MODALITY)] = Modality.in_person
-    start_date: RequiredDate
-    end_date: RequiredDate
-    baseline_visit_id: OptionalKey = None
-    lead: Text_ = ""
-    partners: Codes = []
-    resolutions: Resolutions = []
-    summary: Text_ = ""
-    confidentiality: Level = DEFAULT_CONFIDENTIALITY
-    consent: Annotated[Consent, BeforeValidator(lambda v: _blank_to_none(v) or Consent.none)] = Consent.none
-    consent_date: OptionalDate = None
-    withdrawn: OptionalText = None
-
-    @model_validator(mode="after")
-    def _dates_in_order(self):
-        if self.end_date < self.start_date:
-            raise ValueError("the end date is before the start date; swap them or correct one")
-        if self.baseline_visit_id == self.visit_id:
-            raise ValueError("a visit cannot be its own baseline; name the earlier visit")
-        return self
-
-
-class FindingCreate(_Input):
-    finding_id: Key
-    visit_id: Key
-    area: Annotated[str, _checked(upper=True)]
-    kind: FindingKind
-    title: Annotated[str, _checked(max_length=500)]
-    detail: Text_ = ""
-    priority: Bool = False
-    severity: Annotated[Severity | None, BeforeValidator(_blank_to_none)] = None
-    resolutions: Resolutions = []
-    source_ref: Text_ = ""
-    continues: OptionalKey = None
-    confidentiality: Level = DEFAULT_CONFIDENTIALITY
-    withdrawn: OptionalText = None
-
-    @model_validator(mode="after")
-    def _not_self(self):
-        if self.continues == self.finding_id:
-            raise ValueError("a finding cannot continue itself; name the earlier finding")
-        return self
-
-
-class AssessmentCreate(_Input):
-    finding_id: Key
-    visit_id: Key
-    status: Status
-    evidence: Text_ = ""
-    assessed_on: OptionalDate = None
-    confidentiality: Level = DEFAULT_CONFIDENTIALITY
-    withdrawn: OptionalText = None
-
-
-class MeetingCreate(_Input):
-    meeting_id: Key
-    visit_id: Key
-    date: OptionalDate = None
-    kind: MeetingKind
-    counterpart: Text_ = ""
-    sector: Annotated[Sector, BeforeValidator(lambda v: _blank_to_none(v) or DEFAULT_SECTOR)] = DEFAULT_SECTOR
-    area: Annotated[str | None, BeforeValidator(lambda v: (_blank_to_none(v) or "").upper() or None)] = None
-    notes: Text_ = ""
-    confidentiality: Level = DEFAULT_CONFIDENTIALITY
-    withdrawn: OptionalText = None
-
-
-class MilestoneCreate(_Input):
-    visit_id: Key
-    milestone: MilestoneKind
-    date: RequiredDate
-    note: Text_ = ""
-    confidentiality: Level = DEFAULT_CONFIDENTIALITY
-
-
-class TARecordCreate(_Input):
-    finding_id: Key
-    status: TAStatus
-    providers: Codes = []
-    addresses: OptionalKey = None
-    updated_on: OptionalDate = None
-    note: Text_ = ""
-    confidentiality: Level = DEFAULT_CONFIDENTIALITY
-
-    @model_validator(mode="after")
-    def _not_self(self):
-        if self.addresses == self.finding_id:
-            raise ValueError("a TA need cannot address itself; name the shortfall or recommendation it answers")
-        return self
-
-
-class LinkDecisionCreate(_Input):
-    finding_id: Key
-    baseline_id: Key
-    decided_by: Text_ = ""
-    decided_on: OptionalDate = None
-    note: Text_ = ""
-
-    @model_validator(mode="after")
-    def _not_self(self):
-        if self.baseline_id == self.finding_id:
-            raise ValueError("a finding cannot be compared with itself; name an earlier finding as baseline_id")
-        return self
-
-
-# zxcvbn's scale: 3 is "safely unguessable" for an online attacker facing throttled sign-ins.
-MIN_PASSWORD_SCORE = 3
-_GUESSABLE_WORDS = ("tracker", "cted", "ctc", "counter-terrorism", "committee", "follow-up")
-
-
-class UserCreate(_Input):
-    username: Annotated[
-        str,
-        _checked(
-            pattern=r"[A-Za-z0-9._@\-]+", rule="use letters, digits, '.', '_', '@' and '-'", min_length=2, max_length=64
-        ),
-    ]
-    password: Annotated[str, StringConstraints(min_length=10, max_length=256)]
-    role: Role = Role.viewer
-    clearance: Confidentiality = DEFAULT_CONFIDENTIALITY
-
-    @field_validator("password")
-    @classmethod
-    def _not_trivial(cls, value: str, info: ValidationInfo) -> str:
-        if len(set(value)) < 4:
-            raise ValueError("the password is too simple; use at least four different characters")
-        from zxcvbn import zxcvbn  # loaded only when a password is set
-
-        # zxcvbn knows the common passwords, keyboard runs and dates; the name and the product are added.
-        name = str(info.data.get("username") or "")
-        verdict = zxcvbn(value[:100], user_inputs=[name, *re.split(r"[._@\-]", name), *_GUESSABLE_WORDS])
-        if verdict["score"] < MIN_PASSWORD_SCORE:
-            raise ValueError(
-                "it is too easy to guess: a common password, a simple pattern or one made from the username; "
-                "use a phrase of three or four unrelated words"
-            )
-        return value
 
 
 def table_of(model: type[SQLModel]) -> Table:
