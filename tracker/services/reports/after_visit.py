@@ -2,16 +2,18 @@
 
 import datetime as dt
 from itertools import chain
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine
 
+from tracker.config import get_settings
 from tracker.models import Confidentiality
-from tracker.services import deadlines, ta_pipeline
-from tracker.services.access import Actor
-from tracker.services.frames import records
+from tracker.services.after_visit import deadlines, ta_pipeline
+from tracker.services.people.access import Actor
+from tracker.services.presentation.frames import records
+from tracker.services.presentation.wording import day, label, level_words
 from tracker.services.reports.model import Section, Table
-from tracker.services.wording import day, label, level_words
 
 
 def ta_pipeline_section(engine: Engine, actor: Actor, level: Confidentiality, visit_ids: list[str]) -> Section:
@@ -26,7 +28,7 @@ def ta_pipeline_sections(
     where = ta_pipeline.PipelineFilter(visits=tuple(dict.fromkeys(v for group in visit_groups for v in group)))
     every_need = records(ta_pipeline.pipeline(engine, actor, level, where))
     counts = ta_pipeline.by_visit_and_status(engine, actor, level, where)
-    by_visit: dict[str, list[tuple[int, dict]]] = {}
+    by_visit: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for position, need in enumerate(every_need):
         by_visit.setdefault(need["visit_id"], []).append((position, need))
     sections = []
@@ -37,7 +39,7 @@ def ta_pipeline_sections(
     return sections
 
 
-def _pipeline_section(level: Confidentiality, needs: list[dict], counts: pd.DataFrame) -> Section:
+def _pipeline_section(level: Confidentiality, needs: list[dict[str, Any]], counts: pd.DataFrame) -> Section:
     if not needs:
         return Section(
             "Technical assistance pipeline",
@@ -110,7 +112,7 @@ def overdue_responses_section(
         heading,
         paragraphs=[
             f"States whose response on the implementation of the recommendations is overdue on "
-            f"{day(today)} (due {deadlines.get_settings().response_months} months after the adopted "
+            f"{day(today)} (due {get_settings().response_months} months after the adopted "
             "report was transmitted)."
         ],
         tables=[

@@ -8,18 +8,24 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
 from functools import cache
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from tracker.errors import TrackerError
-from tracker.services import chart_browser
-from tracker.services.frames import rows_of
-from tracker.services.palette import BAR_EDGE, NEW_GAPS_COLOUR, STATUS_GROUP_COLOURS, lightness
+from tracker.services.presentation.frames import rows_of
+from tracker.services.presentation.palette import (
+    BAR_EDGE,
+    GROUP_LABELS,
+    NEW_GAPS_COLOUR,
+    STATUS_GROUP_COLOURS,
+    lightness,
+)
+from tracker.services.reports import chart_browser
 from tracker.services.reports.model import Chart
 
-_GROUP_LABELS = {"closed": "Closed", "progressing": "Progressing", "open": "Open", "excluded": "Excluded (not scored)"}
 _FONT = dict(family="Arial, Helvetica, sans-serif", size=12)
 # Area names wrap at word boundaries onto lines of about this many characters.
 _NAME_WIDTH = 34
@@ -44,9 +50,9 @@ _AREA_PROGRESS_TITLE = "Progress per thematic area"
 
 
 @cache
-def _area_progress_grid() -> dict:
+def _area_progress_grid() -> dict[str, Any]:
     """The two panels side by side, sharing the areas; the same for every State."""
-    return make_subplots(
+    grid: dict[str, Any] = make_subplots(
         rows=1,
         cols=2,
         shared_yaxes=True,
@@ -54,9 +60,10 @@ def _area_progress_grid() -> dict:
         horizontal_spacing=0.03,
         subplot_titles=("Baseline shortfalls and recommendations", "New shortfalls"),
     ).to_dict()["layout"]
+    return grid
 
 
-def _bar(labels: list[str], counts: pd.Series, name: str, colour: str, text_colour: str, panel: str) -> dict:
+def _bar(labels: list[str], counts: pd.Series, name: str, colour: str, text_colour: str, panel: str) -> dict[str, Any]:
     return dict(
         type="bar",
         y=labels,
@@ -79,7 +86,7 @@ def _area_progress_figure(areas: pd.DataFrame) -> go.Figure:
         _bar(
             labels,
             areas[f"gaps_{group}"] + areas[f"recs_{group}"],
-            _GROUP_LABELS[group],
+            GROUP_LABELS[group],
             colour,
             _text_colour(colour),
             "",
@@ -116,7 +123,7 @@ def _area_progress_text(areas: pd.DataFrame) -> str:
     parts = []
     for row in rows_of(areas):
         groups = ", ".join(
-            f"{getattr(row, f'gaps_{g}') + getattr(row, f'recs_{g}')} {_GROUP_LABELS[g].split(' ')[0].lower()}"
+            f"{getattr(row, f'gaps_{g}') + getattr(row, f'recs_{g}')} {GROUP_LABELS[g].split(' ')[0].lower()}"
             for g in STATUS_GROUP_COLOURS
         )
         parts.append(f"{row.area_name}: {groups}; {row.new_gaps} new shortfalls")
@@ -212,6 +219,8 @@ class BackgroundImages:
         self._charts = charts
         self._drawn: queue.Queue[Future[bytes]] = queue.Queue()
         self._stop = threading.Event()
+        # Held while a figure is handed in and while closing, so that none is handed in after close().
+        self._handing = threading.Lock()
         # A few figures wait their turn ahead of the tabs; the others are built only as tabs free up.
         self._ahead = threading.Semaphore(_AHEAD)
         self._server = chart_browser.running()
@@ -226,15 +235,16 @@ class BackgroundImages:
             while not self._ahead.acquire(timeout=0.1):
                 if self._stop.is_set():
                     return
-            if self._stop.is_set():
-                return
-            try:
-                drawn = self._server.draw(chart.figure, _options(chart.figure))
-            except BaseException as error:  # handed to the reader, who raises it
-                drawn = Future()
-                drawn.set_exception(error)
-            drawn.add_done_callback(lambda _: self._ahead.release())
-            self._drawn.put(drawn)
+            with self._handing:
+                if self._stop.is_set():
+                    return
+                try:
+                    drawn = self._server.draw(chart.figure, _options(chart.figure))
+                except BaseException as error:  # handed to the reader, who raises it
+                    drawn = Future()
+                    drawn.set_exception(error)
+                drawn.add_done_callback(lambda _: self._ahead.release())
+                self._drawn.put(drawn)
 
     def __iter__(self) -> Iterator[bytes]:
         for chart in self._charts:
@@ -249,7 +259,8 @@ class BackgroundImages:
                 ) from error
 
     def close(self) -> None:
-        self._stop.set()
+        with self._handing:
+            self._stop.set()
         while True:
             try:
                 self._drawn.get_nowait().cancel()
@@ -257,6 +268,6 @@ class BackgroundImages:
                 return
 
 
-def _options(figure: go.Figure, width: int = 900) -> dict:
+def _options(figure: go.Figure, width: int = 900) -> dict[str, Any]:
     """The figure at twice its size, sharp when printed."""
     return {"format": "png", "width": width, "height": figure.layout.height or 500, "scale": 2}

@@ -1,5 +1,7 @@
 """How long a period report takes to write and how many pages it fills, said before it is written."""
 
+import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # Measured by bench (bench/RESULTS.md) on a two-core machine: seconds per follow-up visit by
@@ -41,3 +43,11 @@ def estimate_period_report(visits: int, fmt: str) -> ReportEstimate:
     if fmt == "docx" and visits:
         seconds += _BROWSER_START_SECONDS
     return ReportEstimate(visits=visits, seconds=seconds, pages=_PAGES_AROUND + _PAGES_PER_VISIT * visits)
+
+
+def latest_period(starts: Iterable[dt.date], today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The period a period report opens on: the calendar year of the latest follow-up visit's start,
+    so that it has data; this year when there is no follow-up visit."""
+    latest = max(starts, default=None)
+    year = latest.year if latest is not None else (today or dt.date.today()).year
+    return dt.date(year, 1, 1), dt.date(year, 12, 31)

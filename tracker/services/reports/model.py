@@ -7,8 +7,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from tracker.models import Confidentiality
-from tracker.services.snapshots import Reported
-from tracker.services.wording import day, marking
+from tracker.services.presentation.wording import day, marking
+from tracker.services.reports.snapshots import Reported
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -51,7 +51,9 @@ class Chart:
 
     @cached_property
     def figure(self) -> "go.Figure":
-        return self.draw()
+        from tracker.services.reports.paper import on_paper
+
+        return on_paper(self.draw())
 
 
 @dataclass

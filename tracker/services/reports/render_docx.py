@@ -6,25 +6,30 @@ those are written through its documented low-level access (`OxmlElement`, `qn`, 
 `._inline`), as the python-docx documentation suggests for features it does not wrap.
 """
 
-import io
 import re
 from contextlib import nullcontext
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
+from typing import Any
 
 import docx
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement, parse_xml
-from docx.oxml.ns import nsdecls, qn
+from docx.image.image import Image
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.oxml.shape import CT_Inline
+from docx.oxml.text.paragraph import CT_P
+from docx.oxml.text.run import CT_R
+from docx.parts.image import ImagePart
 from docx.section import Section as DocxSection
 from docx.shared import Cm, Length, Pt
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
-from tracker.services import chart_browser
+from tracker.services.reports import chart_browser, docx_stream
 from tracker.services.reports import charts as chart_images
 from tracker.services.reports.model import (
     ILLUSTRATIVE_BANNER,
@@ -48,10 +53,9 @@ _CHAR_WIDTH, _CELL_PADDING = Cm(0.17), Cm(0.4)
 _LONGEST_LINE = 80
 _NARROWEST = 5
 _SHORT_TABLE = 15
-_P, _TBL = qn("w:p"), qn("w:tbl")
 
 
-def _field(paragraph, instruction: str) -> None:
+def _field(paragraph: Any, instruction: str) -> None:
     """A Word field (PAGE, NUMPAGES) that Word and LibreOffice fill in on every page."""
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), instruction)
@@ -126,7 +130,7 @@ def _keywords_within(keywords: list[str], limit: int) -> str:
     return "; ".join([*kept, last])[:limit]
 
 
-def _boxed(paragraph) -> None:
+def _boxed(paragraph: Any) -> None:
     """A border round a paragraph, for the banner that says the data are illustrative."""
     borders = OxmlElement("w:pBdr")
     for side in ("top", "left", "bottom", "right"):
@@ -137,17 +141,37 @@ def _boxed(paragraph) -> None:
     paragraph._p.get_or_add_pPr().append(borders)
 
 
-class _Body:
-    """The document's body as it is written: its blocks in reading order, put into the document at
-    the end, and the section they fall in (the document's last `w:sectPr`).
+@dataclass
+class _Text:
+    """A paragraph of text written as XML: its properties, its run and, once its section ends there,
+    that section's properties."""
 
-    python-docx's `add_paragraph`, `add_table` and `sections` look through the whole body on every
-    call, which makes a period report (thousands of blocks, hundreds of sections) quadratic.
+    properties: str
+    run: str
+    section: str = ""
+
+    def xml(self) -> bytes:
+        properties = self.properties + self.section
+        if properties:
+            return f"<w:p><w:pPr>{properties}</w:pPr>{self.run}</w:p>".encode()
+        return f"<w:p>{self.run}</w:p>".encode() if self.run else b"<w:p/>"
+
+
+class _Body:
+    """The document's body as it is written: its blocks in reading order, each written out once the
+    next one starts, and the section they fall in (the document's last `w:sectPr`).
+
+    The last block is held back because a section that ends keeps its properties in its last
+    paragraph. python-docx's `add_paragraph`, `add_table` and `sections` look through the whole body
+    on every call, which makes a period report (thousands of blocks, hundreds of sections) quadratic.
     """
 
     def __init__(self, word: docx.document.Document):
         self.word = word
-        self.blocks: list[etree._Element] = []
+        self.out = docx_stream.BodyFile(word)
+        # The block written last: a paragraph still open to changes, or a table as XML.
+        self.last: etree._Element | _Text | bytes | None = None
+        self._last_is_slot = False
         self.sentinel = word.element.body.get_or_add_sectPr()
         # Whether the page is still empty: a part that starts on a new page never leaves a blank one.
         self.fresh = True
@@ -172,11 +196,38 @@ class _Body:
         paragraph = Paragraph(element, self.word)
         if text:
             paragraph.add_run(text)
-        self.blocks.append(element)
+        self._add(element)
         return paragraph
 
-    def heading(self, text: str, level: int) -> Paragraph:
-        return self.paragraph(text, f"Heading {level}")
+    def text(self, text: str, style: str | None = None) -> None:
+        """A paragraph of text alone: what `paragraph` writes, without python-docx's objects (a period
+        report has tens of thousands)."""
+        style_xml = f'<w:pStyle w:val="{self.style_id(style)}"/>' if style is not None else ""
+        self._add(_Text(style_xml, _run_xml(text) if text else ""))
+
+    def _add(self, block: etree._Element | _Text | bytes, slot: bool = False) -> None:
+        self._write_last()
+        self.last, self._last_is_slot = block, slot
+
+    def _write_last(self) -> None:
+        if isinstance(self.last, bytes):
+            self.out.xml(self.last)
+        elif isinstance(self.last, _Text):
+            self.out.xml(self.last.xml())
+        elif self.last is not None:
+            self.out.element(self.last, slot=self._last_is_slot)
+        self.last = None
+
+    def slot(self) -> None:
+        """An empty paragraph where a picture will go, once it is drawn."""
+        element = OxmlElement("w:p")
+        paragraph = Paragraph(element, self.word)
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        paragraph.paragraph_format.space_before = Pt(8)
+        self._add(element, slot=True)
+
+    def heading(self, text: str, level: int) -> None:
+        self.text(text, f"Heading {level}")
 
     def new_section(self, landscape: bool | None = None) -> None:
         """Start a new page in a section of its own; headers and footers carry over.
@@ -192,14 +243,16 @@ class _Body:
         section.start_type = WD_SECTION.NEW_PAGE
         if landscape is not None and (section.orientation == WD_ORIENT.LANDSCAPE) != landscape:
             _turn(section, landscape)
-        previous = self.blocks[-1] if self.blocks else None
-        if previous is not None and previous.tag == _P and (previous.pPr is None or previous.pPr.sectPr is None):
+        previous = self.last
+        if isinstance(previous, CT_P) and (previous.pPr is None or previous.pPr.sectPr is None):
             previous.get_or_add_pPr().append(ending)
+        elif isinstance(previous, _Text) and not previous.section:
+            previous.section = self.out.serialised(ending).decode()
         else:
             holder = OxmlElement("w:p")
             holder.set_sectPr(ending)
             _hairline(holder)
-            self.blocks.append(holder)
+            self._add(holder)
 
     def start(self, section: Section) -> None:
         """Turn the pages when a section's tables need it, and start a part on a new page, never on a blank one."""
@@ -225,18 +278,18 @@ class _Body:
     def table(self, table: Table) -> None:
         cells = self._cells.get(id(table)) or _Cells.of(table)
         if table.title:
-            self.paragraph(table.title, style="Caption").paragraph_format.keep_with_next = cells.keep_together
+            # As python-docx's `keep_with_next` writes it, true or false.
+            keep = "<w:keepNext/>" if cells.keep_together else '<w:keepNext w:val="0"/>'
+            self._add(_Text(f'<w:pStyle w:val="{self.style_id("Caption")}"/>{keep}', _run_xml(table.title)))
         widths = _column_widths(cells, self.text_width())
-        self.blocks.append(parse_xml(_table_xml(table, cells, widths, self.style_id("Table Grid"))))
+        self._add(_table_xml(table, cells, widths, self.style_id("Table Grid")))
 
     def finish(self) -> None:
-        """Put the blocks into the document, before its last section's properties."""
+        """Write the last block; the document's last section's properties follow it."""
         # Word needs a paragraph after a table that ends the document; one point high, it never adds a page.
-        if self.blocks and self.blocks[-1].tag == _TBL:
+        if isinstance(self.last, bytes):
             _hairline(self.paragraph()._p)
-        for block in self.blocks:
-            self.sentinel.addprevious(block)
-        self.blocks = []
+        self._write_last()
 
 
 def _turn(section: DocxSection, landscape: bool) -> None:
@@ -261,7 +314,7 @@ def _title_page(body: _Body, document: Document) -> None:
     body.paragraph(document.generated_line)
 
 
-def _complex_field(paragraph, instruction: str, part: str) -> None:
+def _complex_field(paragraph: Any, instruction: str, part: str) -> None:
     """One part (begin, separate, end) of a field whose result spans several paragraphs."""
     if part == "begin":
         for kind, text in (("begin", None), (None, instruction), ("separate", None)):
@@ -306,7 +359,7 @@ def _contents(body: _Body, document: Document) -> None:
     word.settings.element.append(update)
 
 
-def _hairline(paragraph_element) -> None:
+def _hairline(paragraph_element: Any) -> None:
     """An empty paragraph Word needs (after a table) made one point high, so it never fills a page."""
     properties = paragraph_element.get_or_add_pPr()
     spacing = OxmlElement("w:spacing")
@@ -328,7 +381,8 @@ class _Cells:
 
     @classmethod
     def of(cls, table: Table) -> "_Cells":
-        texts = [[cell_text(value) for value in row] for row in table.rows]
+        # Most cells are text already, which reads as it is.
+        texts = [[value if value.__class__ is str else cell_text(value) for value in row] for row in table.rows]
         minimum, wrapping = [], []
         for position, header in enumerate(table.header):
             column = [header, *(row[position] for row in texts)]
@@ -351,6 +405,8 @@ def _column_widths(cells: _Cells, text_width: int) -> list[int]:
 
 
 _BREAKS = re.compile(r"([\t\r\n])")
+# Characters XML cannot hold (control characters): left out, or Word could not open the file at all.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _TABLE_PROPERTIES = (
     '<w:tblPr><w:tblStyle w:val="{style}"/><w:tblW w:type="auto" w:w="0"/><w:jc w:val="center"/>'
     '<w:tblLayout w:type="fixed"/><w:tblLook w:firstColumn="1" w:firstRow="1" w:lastColumn="0" w:lastRow="0" '
@@ -358,15 +414,24 @@ _TABLE_PROPERTIES = (
 )
 
 
+def _escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _run_xml(text: str, bold: bool = False, preserve: bool = False) -> str:
     """A run as `run.text = text` writes it: a tab for each tab, a line break for each line end;
     `xml:space` kept where the text has spaces at its ends, or everywhere with `preserve`."""
+    return _escaped_run(_escaped(_NOT_XML.sub("", text)), bold, preserve)
+
+
+def _escaped_run(text: str, bold: bool = False, preserve: bool = False) -> str:
+    """`_run_xml` of text already escaped for XML."""
     start = "<w:r><w:rPr><w:b/></w:rPr>" if bold else "<w:r>"
     if not text:
-        return start + "</w:r>"
+        return "<w:r><w:rPr><w:b/></w:rPr></w:r>" if bold else "<w:r/>"
     if _BREAKS.search(text) is None:
         space = ' xml:space="preserve"' if preserve or text.strip() != text else ""
-        return f"{start}<w:t{space}>{escape(text)}</w:t></w:r>"
+        return f"{start}<w:t{space}>{text}</w:t></w:r>"
     parts = [start]
     for part in _BREAKS.split(text):
         if part == "\t":
@@ -375,14 +440,24 @@ def _run_xml(text: str, bold: bool = False, preserve: bool = False) -> str:
             parts.append("<w:br/>")
         elif part:
             space = ' xml:space="preserve"' if preserve or part.strip() != part else ""
-            parts.append(f"<w:t{space}>{escape(part)}</w:t>")
+            parts.append(f"<w:t{space}>{part}</w:t>")
     parts.append("</w:r>")
     return "".join(parts)
 
 
+def _escaped_cells(cells: _Cells) -> list[str]:
+    """Every cell's text, row after row, escaped for XML: in one pass over the table, not one per cell."""
+    texts = [text for row in cells.texts for text in row]
+    if _NOT_XML.search("".join(texts)):
+        texts = [_NOT_XML.sub("", text) for text in texts]
+    # A separator no text now holds.
+    return _escaped("\x00".join(texts)).split("\x00")
+
+
 def _table_xml(table: Table, cells: _Cells, widths: list[int], style_id: str) -> bytes:
-    """The whole table as WordprocessingML, parsed once: what python-docx's table, row and cell
-    objects would write, without an object per cell (a period report has hundreds of thousands).
+    """The whole table as WordprocessingML, written into the body as it is: what python-docx's table,
+    row and cell objects would write, without an object per cell (a period report has hundreds of
+    thousands). It declares no namespace: the document's root does.
 
     Fixed column widths, the header row repeated on every page, the cell paragraph style, numbers
     on the right, and the rows of a short table kept on one page.
@@ -391,7 +466,7 @@ def _table_xml(table: Table, cells: _Cells, widths: list[int], style_id: str) ->
     openings = [f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{width}"/></w:tcPr>' for width in twips]
     style = f'<w:pStyle w:val="{_CELL_STYLE_ID}"/>'
     parts = [
-        f"<w:tbl {nsdecls('w')}>",
+        "<w:tbl>",
         _TABLE_PROPERTIES.format(style=style_id),
         "<w:tblGrid>",
         *(f'<w:gridCol w:w="{width}"/>' for width in twips),
@@ -400,37 +475,96 @@ def _table_xml(table: Table, cells: _Cells, widths: list[int], style_id: str) ->
     for cell, text in zip(openings, table.header):
         parts += [cell, f"<w:p><w:pPr>{style}</w:pPr>", _run_xml(text, bold=True), "</w:p></w:tc>"]
     parts.append("</w:tr>")
-    kept = f"<w:p><w:pPr>{style}<w:keepNext/>"
-    plain = f"<w:p><w:pPr>{style}"
+    # Each column's cell up to its text, in a row kept with the next one and in any other row.
     right = '<w:jc w:val="right"/>'
     numeric = table.numeric_columns
-    for position, texts in enumerate(cells.texts, start=1):
-        opening = kept if cells.keep_together and position < len(cells.texts) else plain
-        parts.append("<w:tr>")
-        for text, cell, is_number in zip(texts, openings, numeric):
-            parts += [cell, opening, right if is_number else "", "</w:pPr>"]
-            parts += [_run_xml(text, preserve=True), "</w:p></w:tc>"]
-        parts.append("</w:tr>")
+    plain = [f"{cell}<w:p><w:pPr>{style}{right if n else ''}</w:pPr>" for cell, n in zip(openings, numeric)]
+    kept = [f"{cell}<w:p><w:pPr>{style}<w:keepNext/>{right if n else ''}</w:pPr>" for cell, n in zip(openings, numeric)]
+    texts, start, last = _escaped_cells(cells), 0, len(cells.texts) - 1
+    for position, row in enumerate(cells.texts):
+        opening = kept if cells.keep_together and position < last else plain
+        end = start + len(row)
+        runs = [
+            f'{cell}<w:r><w:t xml:space="preserve">{text}</w:t></w:r></w:p></w:tc>'
+            if text and "\t" not in text and "\n" not in text and "\r" not in text
+            else f"{cell}{_escaped_run(text, preserve=True)}</w:p></w:tc>"
+            for cell, text in zip(opening, texts[start:end])
+        ]
+        parts.append(f"<w:tr>{''.join(runs)}</w:tr>")
+        start = end
     parts.append("</w:tbl>")
-    # Bytes parse about twice as fast as str.
     return "".join(parts).encode()
 
 
-def _picture(paragraph: Paragraph, shape_id: int, image: bytes, title: str, alt_text: str) -> None:
-    """The chart as a picture with alt text (wp:docPr descr), which python-docx does not set itself.
+class _Pictures:
+    """The document's images by the SHA-1 of their bytes, each image hashed once, when it is added.
+
+    python-docx's own `get_or_add_image` hashes every earlier image again for each new one, so a
+    report of a few hundred charts spent its time hashing what it had already placed.
+    """
+
+    def __init__(self, word: docx.document.Document):
+        self.document = word.part
+        self.package = word.part.package
+        self.parts = {part.sha1: part for part in self.package.image_parts}
+
+    def add(self, image: bytes) -> tuple[str, Image]:
+        """The relationship id from the document to the image, and the image; the same bytes twice
+        are one image part."""
+        picture = Image.from_blob(image)
+        digest = picture.sha1
+        part = self.parts.get(digest)
+        if part is None:
+            name = PackURI(f"/word/media/image{len(self.parts) + 1}.{picture.ext}")
+            part = ImagePart.from_image(picture, name)
+            self.package.image_parts.append(part)
+            self.parts[digest] = part
+        return self.document.relate_to(part, RT.IMAGE), picture
+
+
+def _picture(pictures: _Pictures, shape_id: int, image: bytes, title: str, alt_text: str) -> CT_R:
+    """The chart as a run holding a picture with alt text (wp:docPr descr), which python-docx does
+    not set itself; it goes into a paragraph kept for it (`_Body.slot`).
 
     What `run.add_picture` writes, but with the shape id given: python-docx finds the next one by
     looking through the whole document for each picture.
     """
-    part = paragraph.part
-    relationship, picture = part.get_or_add_image(io.BytesIO(image))
+    relationship, picture = pictures.add(image)
     width, height = picture.scaled_dimensions(_CHART_WIDTH, None)
     inline = CT_Inline.new_pic_inline(shape_id, relationship, picture.filename, width, height)
-    paragraph.add_run()._r.add_drawing(inline)
+    run = OxmlElement("w:r")
+    run.add_drawing(inline)
     inline.docPr.set("title", title)
     inline.docPr.set("descr", alt_text)
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    paragraph.paragraph_format.space_before = Pt(8)
+    return run
+
+
+def _sections(body: _Body, document: Document, charts: bool) -> list[str]:
+    """Every section's heading, paragraphs and tables, and a paragraph kept for each chart; the
+    heading of the section each chart is in."""
+    placed: list[str] = []
+    paragraph_number = 0
+    for section, depth, number in document.walk():
+        body.start(section)
+        body.heading(numbered(number, section.heading), level=min(depth, 9))
+        body.fresh = False
+        previous_table = False
+        for paragraph in section.paragraphs or ([] if section.subsections else [NONE_RECORDED]):
+            if paragraph == NONE_RECORDED:
+                body.text(paragraph)
+                continue
+            paragraph_number += 1
+            body.text(f"{paragraph_number}.\t{paragraph}", style="Body Numbered")
+        for table in section.tables:
+            if previous_table and not table.title:
+                body.text("")
+            body.table(table)
+            previous_table = True
+        for _ in section.charts if charts else []:
+            body.slot()
+            placed.append(section.heading)
+    body.finish()
+    return placed
 
 
 def render_docx(document: Document, charts: bool = True, progress: Progress | None = None) -> bytes:
@@ -439,44 +573,29 @@ def render_docx(document: Document, charts: bool = True, progress: Progress | No
     _page_setup(word, document)
     _properties(word, document)
     body = _Body(word)
-    _title_page(body, document)
-    body.new_section()
-    _contents(body, document)
-    body.new_section()
     drawing = [chart for section, _, _ in document.walk() for chart in section.charts] if charts else []
-    placed: list[tuple[Paragraph, str]] = []
-    paragraph_number = 0
-    with chart_browser.image_server(len(drawing)) if drawing else nullcontext():
-        # The browser draws the charts while the text and tables are written; each picture then
-        # goes into the paragraph kept for it.
-        images = chart_images.BackgroundImages(drawing)
-        try:
-            for section, depth, number in document.walk():
-                body.start(section)
-                body.heading(numbered(number, section.heading), level=min(depth, 9))
-                body.fresh = False
-                previous_table = False
-                for paragraph in section.paragraphs or ([] if section.subsections else [NONE_RECORDED]):
-                    if paragraph == NONE_RECORDED:
-                        body.paragraph(paragraph)
-                        continue
-                    paragraph_number += 1
-                    body.paragraph(f"{paragraph_number}.\t{paragraph}", style="Body Numbered")
-                for table in section.tables:
-                    if previous_table and not table.title:
-                        body.paragraph()
-                    body.table(table)
-                    previous_table = True
-                placed += [(body.paragraph(), section.heading) for _ in (section.charts if charts else [])]
-            # Looked up before the blocks go in: no block carries an id, and the whole body is large.
-            first_shape = word.part.next_id
-            body.finish()
-            for drawn, (chart, (slot, heading), image) in enumerate(zip(drawing, placed, images), start=1):
-                _picture(slot, first_shape + drawn - 1, image, chart.title, chart.alt_text)
-                if progress:
-                    progress(drawn, len(drawing), heading)
-        finally:
-            images.close()
-    output = io.BytesIO()
-    word.save(output)
-    return output.getvalue()
+    runs: list[bytes] = []
+    try:
+        with chart_browser.image_server(len(drawing)) if drawing else nullcontext():
+            # The browser draws the charts while the text and tables are written; each picture then
+            # goes into the paragraph kept for it.
+            images = chart_images.BackgroundImages(drawing)
+            try:
+                _title_page(body, document)
+                body.new_section()
+                _contents(body, document)
+                body.new_section()
+                placed = _sections(body, document, charts)
+                # No block carries an id, and the body is not in the document: this looks through little.
+                first_shape = word.part.next_id
+                pictures = _Pictures(word)
+                for drawn, (chart, heading, image) in enumerate(zip(drawing, placed, images), start=1):
+                    run = _picture(pictures, first_shape + drawn - 1, image, chart.title, chart.alt_text)
+                    runs.append(body.out.serialised(run))
+                    if progress:
+                        progress(drawn, len(drawing), heading)
+            finally:
+                images.close()
+        return docx_stream.save(word, body.out, runs)
+    finally:
+        body.out.close()

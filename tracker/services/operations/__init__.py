@@ -1,0 +1,1 @@
+"""Operations: the schema and seeded reference data (reference), and backups and restores (backup)."""
