@@ -7,9 +7,9 @@ import streamlit as st
 
 from tracker.errors import TrackerError
 from tracker.models import DEFAULT_CONFIDENTIALITY, Confidentiality, Role
-from tracker.services import audit, users
-from tracker.services.access import has_full_clearance
-from tracker.ui import common
+from tracker.services.people import audit, users
+from tracker.services.people.access import has_full_clearance
+from tracker.ui import common, reference_admin
 
 st.title("Admin")
 who, engine = common.actor(), common.engine()
@@ -32,7 +32,7 @@ def attempt(action, success: str) -> None:
     st.rerun()
 
 
-users_tab, audit_tab = st.tabs(["Users", "Audit trail"])
+users_tab, audit_tab, reference_tab = st.tabs(["Users", "Audit trail", "Reference data"])
 
 with users_tab:
     accounts = users.list_users(engine, who)
@@ -152,3 +152,6 @@ with audit_tab:
             "changes": st.column_config.TextColumn("Changes", width="large"),
         },
     )
+
+with reference_tab:
+    reference_admin.show(who, engine, attempt)

@@ -7,9 +7,11 @@ import streamlit as st
 
 from tracker.errors import TrackerError
 from tracker.models import Confidentiality
-from tracker.services import charts, comparison, snapshots
-from tracker.services.frames import rows_of
-from tracker.services.wording import day as day_words
+from tracker.services.presentation import charts
+from tracker.services.presentation.frames import rows_of
+from tracker.services.presentation.wording import day as day_words
+from tracker.services.progress import comparison
+from tracker.services.reports import snapshots
 from tracker.ui import common
 
 st.title("Changes")
@@ -57,6 +59,7 @@ else:
 
 with common.error_boundary():
     result = snapshots.diff(common.engine(), who, snapshot_id)
+    result = snapshots.described(common.engine(), who, result, Confidentiality(result["level"]))
     area_names = comparison.thematic_area_names(common.engine())
     # Titles as the items read now, at the report's level; a withdrawn item has none to show.
     titles: dict[str, str] = {}
@@ -79,7 +82,7 @@ with common.error_boundary():
     st.caption(common.level_caption(Confidentiality(result["level"]), "Compared"))
 
     if result["status_changes"]:
-        st.plotly_chart(charts.group_moves(result["status_changes"]), width="stretch")
+        common.chart(charts.group_moves(result["status_changes"]), width="stretch")
         changes = pd.DataFrame(result["status_changes"])
         common.dataframe(
             pd.DataFrame(
@@ -89,8 +92,8 @@ with common.error_boundary():
                     "Item": changes["finding_id"].map(titles).fillna(""),
                     "Status then": changes["old_status"].map(common.label),
                     "Status now": changes["new_status"].map(common.label),
-                    "Group then": changes["old_group"].map(common.label),
-                    "Group now": changes["new_group"].map(common.label),
+                    "Evidence": changes["evidence"],
+                    "Assessed on": changes["assessed_on"].map(lambda value: day_words(value) if value else "—"),
                 }
             ),
             hide_index=True,
@@ -116,31 +119,43 @@ with common.error_boundary():
         )
     if result["withdrawn"]:
         st.subheader("Items withdrawn")
-        st.caption(
-            "In the issued report, and no longer counted now (withdrawn, or no longer visible at this level): "
-            + ", ".join(common.plain(w["finding_id"]) for w in result["withdrawn"])
+        st.caption("In the issued report, and no longer counted now.")
+        common.dataframe(
+            pd.DataFrame(
+                {
+                    "Id": [w["finding_id"] for w in result["withdrawn"]],
+                    "Item": [w["title"] for w in result["withdrawn"]],
+                    "Why it is no longer counted": [w["reason"] for w in result["withdrawn"]],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
         )
     if result["followups_added"]:
         st.caption(
             "Follow-up visits added: " + ", ".join(common.plain(f["visit_id"]) for f in result["followups_added"])
         )
-    st.subheader("Implementation index per thematic area")
-    common.dataframe(
-        pd.DataFrame(
-            {
-                "Thematic area": [area_names.get(a["area"], a["area"]) for a in result["areas"]],
-                "At the issued report": [a["index_from"] for a in result["areas"]],
-                "Now": [a["index_to"] for a in result["areas"]],
-                "Change": [
-                    None if a["index_from"] is None or a["index_to"] is None else a["index_to"] - a["index_from"]
-                    for a in result["areas"]
-                ],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            name: st.column_config.NumberColumn(name, format="%.1f")
-            for name in ("At the issued report", "Now", "Change")
-        },
-    )
+    st.subheader("Implementation index of the thematic areas that moved")
+    moved_areas = snapshots.moved_areas(result["areas"])
+    if moved_areas:
+        common.dataframe(
+            pd.DataFrame(
+                {
+                    "Thematic area": [area_names.get(a["area"], a["area"]) for a in moved_areas],
+                    "At the issued report": [a["index_from"] for a in moved_areas],
+                    "Now": [a["index_to"] for a in moved_areas],
+                    # A number shown with its sign: as text, "+12.5" would be escaped as a formula.
+                    "Change": [a["change"] for a in moved_areas],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                **{
+                    name: st.column_config.NumberColumn(name, format="%.1f") for name in ("At the issued report", "Now")
+                },
+                "Change": st.column_config.NumberColumn("Change", format="%+.1f"),
+            },
+        )
+    else:
+        st.caption("No thematic area's implementation index moved.")

@@ -1,8 +1,8 @@
 """What every page shares: the engine, cached loaders, labels, and how errors and forms behave."""
 
+import datetime as dt
 import logging
-import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -13,58 +13,55 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.db import database_url, get_engine
-from tracker.errors import TrackerError, ValidationFailed
-from tracker.models import Confidentiality
-from tracker.services import comparison, matrix, records
-from tracker.services.access import Actor, effective_level
-from tracker.services.bundle_format import escape_cell, unescape_cell
-from tracker.services.frames import rows_of
-from tracker.services.wording import date_span, label
-from tracker.ui.auth import current_actor
+from tracker.errors import NotFound, TrackerError, ValidationFailed
+from tracker.models import Confidentiality, Role
+from tracker.services.bundle import across_states, matrix, matrix_model
+from tracker.services.bundle.files import SPECS, escape_cell, unescape_cell
+from tracker.services.people.access import Actor, effective_level
+from tracker.services.presentation import charts
+from tracker.services.presentation.frames import rows_of
+from tracker.services.presentation.wording import date_span, label, listed_words
+from tracker.services.progress import comparison
+from tracker.services.records import editing as records
+from tracker.services.records import updates
+from tracker.ui.auth import at_click, current_actor
+from tracker.ui.text import message, plain
 
 log = logging.getLogger(__name__)
 
 PAGES = Path(__file__).resolve().parent
 
-# Marks that make Markdown or HTML anywhere in a line; "_" only where it can open or close emphasis.
-_MARKDOWN = re.compile(r"([\\`*\[\]|<>~$!&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
-# Marks that make a heading, list or quote only at the start of a line.
-_LINE_START = re.compile(r"(?m)^(\s*\d*)([-+=#.)])")
-
-
-def plain(text) -> str:
-    """User text made inert inside st.markdown: no links, images, emphasis, HTML or formulas."""
-    return _LINE_START.sub(r"\1\\\2", _MARKDOWN.sub(r"\\\1", str(text)))
-
-
-_MESSAGES = {
-    "error": (st.error, ":material/error:"),
-    "warning": (st.warning, ":material/warning:"),
-    "info": (st.info, ":material/info:"),
-    "success": (st.success, ":material/check_circle:"),
-}
-
-
-def message(text: object, kind: str = "error", icon: str | None = None) -> None:
-    """A message drawn as plain text, so the file names, ids and cells it quotes stay words.
-
-    Every message that can quote user input goes through here: Streamlit draws the others'
-    text as Markdown, where `![x](http://...)` would make the reader's browser fetch a URL.
-    """
-    draw, default_icon = _MESSAGES[kind]
-    draw(plain(text), icon=icon or default_icon)
-
-
-# Data changes only through this app or an import, and every write here clears the caches,
-# so the time limit only bounds how stale another process's writes can look.
+# Data changes only through this app or an import, and every write here clears the reads it
+# touches, so the time limit only bounds how stale another process's writes can look.
 _CACHE_SECONDS = 300
 
 
-def _actor_key(actor: Actor) -> tuple[str, str, str]:
-    return actor.username, actor.role.value, actor.clearance.value
+def _level_key(actor: Actor) -> str:
+    """Reads depend on the reader's clearance alone: every reader cleared for a level shares them."""
+    return actor.clearance.value
 
 
-_cached = st.cache_data(ttl=_CACHE_SECONDS, max_entries=64, show_spinner=False, hash_funcs={Actor: _actor_key})
+_cached_data = st.cache_data(ttl=_CACHE_SECONDS, max_entries=64, show_spinner=False, hash_funcs={Actor: _level_key})
+# The entities whose rows each cached read shows (as tracker.enums names them); None: all of them.
+_READS: dict[Any, frozenset[str] | None] = {}
+# What the comparison, the matrix, the findings and continuity read: no meeting, milestone or TA record.
+_ASSESSMENT = ("thematic_area", "visit", "finding", "assessment", "link_decision")
+
+
+def _cached(function=None, *, reads: Iterable[str] | None = None):
+    """A cached read shared by every reader of one clearance level, cleared by a save of what it `reads`."""
+
+    def cache(loader):
+        cached = _cached_data(loader)
+        _READS[cached] = frozenset(reads) if reads is not None else None
+        return cached
+
+    return cache(function) if function is not None else cache
+
+
+def as_reader(who: Actor) -> Actor:
+    """The reader a shared read runs as: only the clearance, which alone decides what a read shows."""
+    return Actor(f"({who.clearance.value} reader)", Role.viewer, who.clearance)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -86,27 +83,86 @@ def actor() -> Actor:
     return current_actor()
 
 
-def clear_caches() -> None:
-    """Forget every cached read, after a write."""
-    st.cache_data.clear()
+def download_at_click(
+    label_text: str,
+    build: Callable[[Actor], bytes],
+    *,
+    who: Actor,
+    level: Confidentiality | str | None,
+    container=None,
+    **kwargs,
+) -> None:
+    """A download button whose file is built when clicked, for the user as they are then.
+
+    Every download built on click goes through here: `build` is handed the user as `auth.at_click`
+    reads them at the click, so after a clearance change below `level`, a disabled account, an
+    expired session or a sign-out the file is refused with one sentence before anything is read.
+    """
+    user_then = at_click(who, level)
+    (container or st).download_button(label_text, data=lambda: build(user_then()), on_click="ignore", **kwargs)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def every_state_matrix_download(
+    who: Actor, level: Confidentiality | str, label_text: str = "Download the matrix of every State (.xlsx)", **kwargs
+) -> None:
+    """The tracking matrix of every State at `level` as a workbook, built when clicked."""
+    chosen, read_from = Confidentiality(level), engine()
+    download_at_click(
+        label_text,
+        lambda user: matrix.matrix_bytes(matrix.all_matrices(read_from, user, chosen)),
+        who=who,
+        level=chosen,
+        file_name=f"tracking-matrix-all-{chosen.value}-{dt.date.today():%Y-%m-%d}.xlsx",
+        mime=XLSX,
+        **kwargs,
+    )
+
+
+def clear_caches(changed: Iterable[str] | None = None) -> None:
+    """After a write, forget the cached reads that show any of the `changed` entities; with none named, all."""
+    if changed is None:
+        st.cache_data.clear()
+        return
+    entities = set(changed)
+    for loader, reads in _READS.items():
+        if reads is None or reads & entities:
+            loader.clear()
+
+
+def changed_entities(changes: Iterable[Any]) -> set[str] | None:
+    """The entities a save's changes (importer.Change, one per field) touched; None when one is not a bundle file's."""
+    files = {str(getattr(change, "file", "")) for change in changes}
+    if not files <= set(SPECS):
+        return None
+    return {SPECS[file].entity for file in files}
 
 
 # ---------------------------------------------------------------- cached reads
 
 
-@_cached
-def compare(database: str, who: Actor, iso3: str, followup: str | None, level: str | None = None) -> dict:
-    return comparison.compare(_engine_for(database), who, iso3, followup, level)
+@_cached(reads=_ASSESSMENT)
+def compare(
+    database: str, who: Actor, iso3: str, followup: str | None, level: str | None = None
+) -> comparison.Comparison:
+    return comparison.compare(_engine_for(database), as_reader(who), iso3, followup, level)
 
 
-@_cached
+@_cached(reads=("state_update", "update_item", "visit", "finding"))
+def latest_claims(database: str, who: Actor, iso3: str, level: str | None = None) -> pd.DataFrame:
+    return updates.latest_claims(_engine_for(database), as_reader(who), iso3, level)
+
+
+@_cached(reads=_ASSESSMENT)
 def item_table(database: str, who: Actor, followup: str, level: str | None = None) -> pd.DataFrame:
-    return comparison.item_table(_engine_for(database), who, followup, level)
+    return comparison.item_table(_engine_for(database), as_reader(who), followup, level)
 
 
-@_cached
+@_cached(reads=_ASSESSMENT)
 def followup_visits(database: str, who: Actor, level: str | None = None) -> pd.DataFrame:
-    return comparison.followup_visits(_engine_for(database), who, level=level)
+    return comparison.followup_visits(_engine_for(database), as_reader(who), level=level)
 
 
 def followup_visits_or_stop(database: str, who: Actor, purpose: str, level: str | None = None) -> pd.DataFrame:
@@ -123,81 +179,96 @@ def followup_visits_or_stop(database: str, who: Actor, purpose: str, level: str 
     return followups
 
 
-@_cached
+@_cached(reads=("thematic_area",))
 def thematic_area_names(database: str) -> dict[str, str]:
     """The areas' names as stored: an area renamed on the Findings page or by an import shows its new name."""
     return comparison.thematic_area_names(_engine_for(database))
 
 
+@_cached(reads=_ASSESSMENT)
+def state_matrix(database: str, who: Actor, iso3: str, followup: str, level: str) -> matrix_model.StateMatrix:
+    return matrix.state_matrix(_engine_for(database), as_reader(who), iso3, followup, level)
+
+
+@_cached(reads=_ASSESSMENT)
+def items_across_states(database: str, who: Actor, level: str) -> pd.DataFrame:
+    """Every item of every State's latest matrix as one table (`across_states`); empty when no State has one."""
+    try:
+        matrices = matrix.all_matrices(_engine_for(database), as_reader(who), level)
+    except NotFound:
+        matrices = []
+    return across_states.combined_items(matrices)
+
+
 @_cached
-def state_matrix(database: str, who: Actor, iso3: str, followup: str, level: str) -> matrix.StateMatrix:
-    return matrix.state_matrix(_engine_for(database), who, iso3, followup, level)
-
-
 def cross_state_index(database: str, who: Actor, level: str | None = None) -> pd.DataFrame:
-    return comparison.cross_state_index(_engine_for(database), who, level)
+    return comparison.cross_state_index(_engine_for(database), as_reader(who), level)
 
 
-@_cached
+@_cached(reads=("thematic_area",))
 def reference_options(database: str) -> dict[str, dict]:
     return records.reference_options(_engine_for(database))
 
 
 @_cached
 def visits(database: str, who: Actor, state: str | None = None, level: str | None = None) -> pd.DataFrame:
-    return records.list_visits(_engine_for(database), who, state=state, level=level)
+    return records.list_visits(_engine_for(database), as_reader(who), state=state, level=level)
 
 
-@_cached
+@_cached(reads=_ASSESSMENT)
 def findings(database: str, who: Actor, **filters) -> tuple[pd.DataFrame, int]:
-    return records.list_findings(_engine_for(database), who, **filters)
+    return records.list_findings(_engine_for(database), as_reader(who), **filters)
 
 
-@_cached
+@_cached(reads=_ASSESSMENT)
 def finding_counts(database: str, who: Actor, level: str | None = None) -> pd.DataFrame:
-    return records.finding_counts(_engine_for(database), who, level)
+    return records.finding_counts(_engine_for(database), as_reader(who), level)
 
 
-@_cached
+@_cached(reads=("meeting", "visit"))
 def meetings(database: str, who: Actor, state: str | None = None, visit_id: str | None = None) -> pd.DataFrame:
-    return records.list_meetings(_engine_for(database), who, state=state, visit_id=visit_id)
+    return records.list_meetings(_engine_for(database), as_reader(who), state=state, visit_id=visit_id)
 
 
-@_cached
+@_cached(reads=("meeting", "visit", "finding", "thematic_area"))
 def meeting_footprint(database: str, who: Actor, visit_id: str, level: str | None = None) -> pd.DataFrame:
-    return records.meeting_footprint(_engine_for(database), who, visit_id, level)
+    return records.meeting_footprint(_engine_for(database), as_reader(who), visit_id, level)
 
 
-@_cached
+@_cached(reads=_ASSESSMENT)
 def worksheet(database: str, who: Actor, followup: str) -> pd.DataFrame:
-    return records.assessment_worksheet(_engine_for(database), who, followup)
+    return records.assessment_worksheet(_engine_for(database), as_reader(who), followup)
 
 
-@_cached
+@_cached(reads=_ASSESSMENT)
 def link_suggestions(database: str, who: Actor, followup: str, min_score: float) -> pd.DataFrame:
-    from tracker.services import continuity
+    from tracker.services.continuity import suggestions as continuity
 
     engine = _engine_for(database)
-    ranked = continuity.suggest_links(engine, who, followup, min_score=min_score)
-    return continuity.suggestion_table(engine, who, ranked)
+    ranked = continuity.suggest_links(engine, as_reader(who), followup, min_score=min_score)
+    return continuity.suggestion_table(engine, as_reader(who), ranked)
 
 
-@_cached
+@_cached(reads=_ASSESSMENT)
 def evidence_suggestions(database: str, who: Actor, followup: str, min_score: float) -> pd.DataFrame:
-    from tracker.services import continuity
+    from tracker.services.continuity import suggestions as continuity
 
-    return continuity.suggest_evidence(_engine_for(database), who, followup, min_score=min_score)
+    return continuity.suggest_evidence(_engine_for(database), as_reader(who), followup, min_score=min_score)
 
 
 # ---------------------------------------------------------------- words and numbers for people
 
 
-_WORDED = ("kind", "status", "status_group", "severity", "modality", "sector", "confidentiality")
+_WORDED = ("kind", "status", "status_group", "severity", "modality", "confidentiality")
 
 
 def in_words(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with its enumeration columns (kind, status, ...) in words, for display."""
-    return frame.assign(**{c: frame[c].map(label) for c in _WORDED if c in frame.columns})
+    worded = {c: frame[c].map(label) for c in _WORDED if c in frame.columns}
+    # A meeting's sectors are a list.
+    if "sector" in frame.columns:
+        worded["sector"] = frame["sector"].map(listed_words)
+    return frame.assign(**worded)
 
 
 def index_text(value) -> str:
@@ -258,17 +329,20 @@ def other_errors(form: str, fields: tuple[str, ...]) -> None:
             message(f"{field}: {text}")
 
 
-def save_form(form: str, save: Callable[[], object], success: str, reset: bool = False) -> None:
-    """Run a save; on success clear caches and say so, on invalid input keep the errors for the fields."""
+def save_form(
+    form: str, save: Callable[[], object], success: str, reset: bool = False, changed: Iterable[str] | None = None
+) -> None:
+    """Run a save; on success clear the reads of what it `changed` (all, if not said) and say so, on
+    invalid input keep the errors for the fields."""
     try:
         save()
     except ValidationFailed as error:
         st.session_state[f"{form}:errors"] = records.field_errors(error)
-        st.session_state[f"{form}:message"] = str(error)
+        st.session_state[f"{form}:message"] = error.on_page()
         st.rerun()
     st.session_state.pop(f"{form}:errors", None)
     st.session_state.pop(f"{form}:message", None)
-    clear_caches()
+    clear_caches(changed)
     if reset:
         for key in [k for k in st.session_state if str(k).startswith(f"{form}:")]:
             del st.session_state[key]
@@ -347,6 +421,17 @@ def dataframe(frame: pd.DataFrame, *, style=None, **kwargs):
     """
     safe = formula_safe(frame)
     return st.dataframe(style(safe) if style else safe, **kwargs)
+
+
+def chart(figure, **kwargs):
+    """st.plotly_chart named for screen readers by the chart's title, with the numbers it draws in a table
+    under it: every chart on every page is drawn by this. Returns what st.plotly_chart returns (a
+    selection when `on_select` is given)."""
+    name = charts.chart_name(figure)
+    drawn = st.plotly_chart(figure, alt=f"Chart: {name}. Its numbers are in the table under it.", **kwargs)
+    with st.expander(f"The numbers of the chart “{name}”", icon=":material/table:"):
+        st.table(charts.numbers(figure), hide_index=True, alt=f"The numbers of the chart “{name}”")
+    return drawn
 
 
 # ---------------------------------------------------------------- choices kept in the URL

@@ -7,8 +7,8 @@ import streamlit as st
 
 from tracker.config import get_settings
 from tracker.models import DEFAULT_CONFIDENTIALITY, Confidentiality, MilestoneKind
-from tracker.services import deadlines
-from tracker.services.access import Actor, effective_level
+from tracker.services.after_visit import deadlines
+from tracker.services.people.access import Actor, effective_level
 from tracker.ui import common
 
 
@@ -113,4 +113,5 @@ def milestones_panel(who: Actor, visit_id: str) -> None:
             form,
             lambda: deadlines.save_milestone(common.engine(), who, values),
             f"Milestone {common.label(values['milestone'] or '').lower()} of {visit_id} recorded.",
+            changed={"milestone"},
         )

@@ -10,10 +10,12 @@ from streamlit.elements.lib.column_types import ColumnConfig
 
 from tracker.errors import TrackerError, ValidationFailed
 from tracker.models import DEFAULT_CONFIDENTIALITY, TRACKABLE_KINDS, FindingKind, Severity, Status
-from tracker.services import records, withdrawal
-from tracker.services.bundle_format import SPECS
-from tracker.services.wording import date_span, label
-from tracker.ui import common, review
+from tracker.services.bundle.files import SPECS
+from tracker.services.bundle.review_guard import ChangedSince
+from tracker.services.presentation.wording import date_span, label
+from tracker.services.records import editing as records
+from tracker.services.records import withdrawal
+from tracker.ui import common, review, tables, written_updates
 
 st.title("Findings")
 who, database = common.actor(), common.url()
@@ -28,6 +30,8 @@ TABS = ("Findings", "Add or edit", "Assess at a follow-up")
 
 
 PAGE_SIZES = (50, 100, 250, 1000)
+# The evidence column of an item's panel, in pixels: its rows are as tall as its longest evidence needs.
+EVIDENCE_WIDTH = 320
 
 
 def open_panel() -> None:
@@ -120,6 +124,8 @@ def browse(frame, total: int, offset: int) -> None:
             "continues": "Continues",
             "confidentiality": "Confidentiality",
         },
+        # Each title whole, in rows as tall as the longest needs (a "large" column is 400 px).
+        row_height=tables.wrapped_row_height(shown["title"], 400),
     )
 
 
@@ -145,6 +151,8 @@ def edit(listed: list[str]) -> None:
     new = not finding_id
     record = {} if new else records.get_finding(common.engine(), who, finding_id)
     form = f"finding:{finding_id or 'new'}"
+    # What the inputs are drawn with, before any is: the save is reviewed against it.
+    before = None if new else review.drawn(form, record)
     fields = SPECS["findings.csv"].columns
     common.form_message(form)
     values = {}
@@ -244,9 +252,11 @@ def edit(listed: list[str]) -> None:
         who,
         submitted,
         values,
-        lambda data, dry_run: records.save_finding(common.engine(), who, data, new=new, dry_run=dry_run),
+        lambda data, dry_run, drawn: records.save_finding(
+            common.engine(), who, data, new=new, dry_run=dry_run, before=drawn
+        ),
         f"Finding {values['finding_id']} {'added' if new else 'saved'}.",
-        reset=new,
+        before=before,
         after=next_one,
     )
 
@@ -297,18 +307,34 @@ def assess() -> None:
         column_config=columns,
     )
     st.caption("For one item at a time, open it from the Findings list: its panel shows the full text.")
-    if st.button("Review changes", type="primary", key="worksheet:save"):
-        changes = records.assessment_changes(source, common.as_entered(edited))
+    # After a refused save: the analyst's changes, made again on the rows as they are now.
+    again = st.session_state.pop(f"{editor}:again", None)
+    if st.button("Review changes", type="primary", key="worksheet:save") or again:
+        if again:
+            changes = records.assessment_changes_again(again["changes"], again["before"], source)
+        else:
+            st.session_state.pop(f"{key}:moved", None)
+            changes = records.assessment_changes(source, common.as_entered(edited))
+        before = records.worksheet_before(source, changes)
         if not changes:
+            review.show_moved(key)
+            st.session_state.pop(f"{key}:moved", None)
             st.info("Nothing has changed since the last save.", icon=":material/info:")
         else:
             try:
                 if review.propose(
                     key,
-                    lambda: records.save_assessments(common.engine(), who, followup, changes, dry_run=True),
-                    changes,
+                    lambda: records.save_assessments(
+                        common.engine(), who, followup, changes, dry_run=True, before=before
+                    ),
+                    {"changes": changes, "before": before},
                 ):
                     st.rerun()
+            except ChangedSince as error:
+                review.moved_since(key, error)
+                st.session_state[f"{editor}:again"] = {"changes": changes, "before": before}
+                common.clear_caches()
+                st.rerun()
             except ValidationFailed as error:
                 common.message(error)
                 common.dataframe(
@@ -323,13 +349,21 @@ def assess() -> None:
     def forget_edits() -> None:
         st.session_state.pop(editor, None)
 
+    def again_on_fresh_rows(error, payload) -> None:
+        # The analyst's changes are reviewed afresh on the rows read again.
+        st.session_state[f"{editor}:again"] = payload
+        forget_edits()
+
     review.confirm(
         key,
-        lambda changes: records.save_assessments(common.engine(), who, followup, changes),
+        lambda payload: records.save_assessments(
+            common.engine(), who, followup, payload["changes"], before=payload["before"]
+        ),
         f"Saved the assessments of {followup}.",
         after=forget_edits,
+        moved=again_on_fresh_rows,
     )
-    review.saved_notice(key, who)
+    review.saved_notice(key, who, after_undo=forget_edits)
 
 
 # ---------------------------------------------------------------- one finding's panel
@@ -373,18 +407,22 @@ def panel(finding_id: str) -> None:
         if assessed.empty:
             st.caption("Not assessed at any later visit yet.")
         else:
+            # The panel is where an item's whole evidence is read: its rows grow to show it.
             common.dataframe(
                 common.in_words(assessed.drop(columns=["start_date"])),
                 hide_index=True,
                 key="panel:assessed",
+                row_height=tables.wrapped_row_height(assessed["evidence"], EVIDENCE_WIDTH),
                 column_config={
                     "visit_id": "Visit",
                     "status": "Status",
-                    "evidence": st.column_config.TextColumn("Evidence", width="large"),
+                    "evidence": st.column_config.TextColumn("Evidence", width=EVIDENCE_WIDTH),
                     "assessed_on": st.column_config.DateColumn("Assessed on", format="YYYY-MM-DD"),
                     "confidentiality": "Confidentiality",
                 },
             )
+    if trackable:
+        written_updates.finding_updates(who, finding)
     if who.can_write and not finding["withdrawn"] and not finding["visit_withdrawn"]:
         if trackable and not later.empty:
             assess_item(finding, assessed, later)
@@ -402,6 +440,9 @@ def assess_item(finding: dict, assessed, later) -> None:
     stored = assessed[assessed["visit_id"] == followup]
     current = stored.iloc[0].to_dict() if not stored.empty else {}
     form = f"assess:{finding['finding_id']}:{followup}"
+    # The assessment as the inputs are drawn with it; None when there is none yet.
+    shown = {name: current.get(name) for name in ("status", "assessed_on", "evidence")}
+    before = review.drawn(form, shown) if current else None
     common.form_message(form)
     with st.form(form):
         values = {"finding_id": finding["finding_id"], "visit_id": followup}
@@ -426,10 +467,16 @@ def assess_item(finding: dict, assessed, later) -> None:
         who,
         submitted,
         values,
-        lambda data, dry_run: records.save_assessments(
-            common.engine(), who, followup, [{k: v for k, v in data.items() if k != "visit_id"}], dry_run=dry_run
+        lambda data, dry_run, drawn: records.save_assessments(
+            common.engine(),
+            who,
+            followup,
+            [{k: v for k, v in data.items() if k != "visit_id"}],
+            dry_run=dry_run,
+            before={finding["finding_id"]: drawn},
         ),
         f"Assessment of {finding['finding_id']} at {followup} saved.",
+        before=before,
     )
 
 
@@ -446,7 +493,7 @@ def restore_item(finding: dict) -> None:
             "message": f"Finding {finding['finding_id']} restored.",
             "changes": saved.changes,
         }
-        common.clear_caches()
+        common.clear_caches({"finding"})
         st.rerun()
 
 

@@ -8,13 +8,12 @@ import streamlit as st
 from tracker.config import get_settings
 from tracker.errors import TrackerError
 from tracker.models import Confidentiality
-from tracker.services import exporter, matrix
-from tracker.services.bundle_format import FILE_NAMES, sources_from_uploads
-from tracker.services.importer import ImportResult, import_bundle
+from tracker.services.bundle import exporter
+from tracker.services.bundle.files import FILE_NAMES, SPECS
+from tracker.services.bundle.importer import ImportResult, import_bundle
+from tracker.services.bundle.review_guard import in_words
+from tracker.services.bundle.sources import sources_from_uploads
 from tracker.ui import common, review
-from tracker.ui.auth import at_click
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 st.title("Import / Export")
 who = common.actor()
@@ -106,16 +105,36 @@ def import_section() -> None:
         st.session_state["import:checked"] = checked
         bar.empty()
     result = checked[1]
+    moved = st.session_state.get("import:moved")
+    if moved and moved[0] == fingerprint:
+        common.message(
+            "Nothing was imported: since your check, "
+            + "; ".join(f"{item.key}: {in_words(item)}" if item.key else in_words(item) for item in moved[1])
+            + ". The check below was made again against the stored values now.",
+            "warning",
+            icon=":material/group:",
+        )
     st.markdown("**What the import would do**")
     show_result(result)
     if result.ok and st.button("Confirm import", type="primary", key="import:confirm"):
         bar, progress = progress_bar("Importing")
-        final = import_bundle(common.engine(), sources, who, progress=progress)
+        # The import must make exactly the changes the check listed.
+        final = import_bundle(common.engine(), sources, who, progress=progress, reviewed=result)
+        if final.moved:
+            # The data moved since the check: nothing was written; check again and say what moved.
+            st.session_state["import:moved"] = (fingerprint, final.moved)
+            st.session_state["import:checked"] = (
+                fingerprint,
+                import_bundle(common.engine(), sources, who, dry_run=True, progress=progress),
+            )
+            common.clear_caches()
+            st.rerun()
         if not final.ok:
             # The database changed since the check, e.g. another user's import.
             show_result(final)
             return
-        common.clear_caches()
+        written = [file for file, counts in final.counts.items() if counts.created or counts.updated]
+        common.clear_caches({SPECS[file].entity for file in written})
         created = sum(c.created for c in final.counts.values())
         updated = sum(c.updated for c in final.counts.values())
         st.session_state["review:import:saved"] = {
@@ -125,6 +144,7 @@ def import_section() -> None:
         }
         st.session_state["import:attempt"] = attempt + 1
         del st.session_state["import:checked"]
+        st.session_state.pop("import:moved", None)
         st.rerun()
 
 
@@ -139,31 +159,30 @@ def export_section() -> None:
     default = min(Confidentiality.committee, who.clearance, key=lambda level: level.rank)
     level = common.choice("Confidentiality level of the recipients", levels, default.value, "export:level", width=420)
     engine = common.engine()
-    user_then = at_click(who, level)
-    st.download_button(
+    common.download_at_click(
         "Download the bundle (.zip)",
-        data=lambda: exporter.bundle_zip_bytes(engine, user_then(), level),
+        lambda user: exporter.bundle_zip_bytes(engine, user, level),
+        who=who,
+        level=level,
         file_name=f"tracker-bundle-{level}-{dt.date.today():%Y-%m-%d}.zip",
         mime="application/zip",
-        on_click="ignore",
         icon=":material/download:",
         key="export:bundle",
     )
-    st.download_button(
+    common.download_at_click(
         "Download the bundle as a workbook (.xlsx)",
-        data=lambda: exporter.bundle_workbook_bytes(engine, who, level),
+        lambda user: exporter.bundle_workbook_bytes(engine, user, level),
+        who=who,
+        level=level,
         file_name=f"tracker-bundle-{level}-{dt.date.today():%Y-%m-%d}.xlsx",
-        mime=XLSX,
-        on_click="ignore",
+        mime=common.XLSX,
         icon=":material/download:",
         key="export:workbook",
     )
-    st.download_button(
+    common.every_state_matrix_download(
+        who,
+        level,
         "Download the tracking matrix of every State (.xlsx)",
-        data=lambda: matrix.matrix_bytes(matrix.all_matrices(engine, who, level)),
-        file_name=f"tracking-matrix-all-{level}-{dt.date.today():%Y-%m-%d}.xlsx",
-        mime=XLSX,
-        on_click="ignore",
         icon=":material/table_view:",
         key="export:matrix",
         disabled=common.followup_visits(common.url(), who).empty,

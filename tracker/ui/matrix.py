@@ -6,12 +6,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from tracker.services import matrix
-from tracker.services.palette import STATUS_GROUP_COLOURS
-from tracker.ui import common
+from tracker.services.bundle import matrix, matrix_model
+from tracker.services.presentation.palette import STATUS_GROUP_COLOURS
+from tracker.ui import common, tables
 
 FINDINGS_PAGE = Path(__file__).resolve().parent / "findings.py"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 st.title("Tracking matrix")
 who, database = common.actor(), common.url()
@@ -35,13 +34,13 @@ if followup is None:
     st.stop()
 
 shown = common.state_matrix(database, who, iso3, followup, level.value)
-latest = matrix.status_header(shown.visits[-1]) if shown.visits else None
+latest = matrix_model.status_header(shown.visits[-1]) if shown.visits else None
 names = common.thematic_area_names(database)
 frame = shown.in_words()
 groups = shown.groups()
 top_areas = frame["Area"].str.split(".").str[0]
 
-by_area, by_kind, by_group, by_priority = st.columns([3, 2, 3, 1], vertical_alignment="bottom")
+by_area, by_kind, by_group, by_priority = st.columns([3, 2, 3, 1.5], vertical_alignment="bottom")
 areas = by_area.multiselect(
     "Thematic area",
     list(dict.fromkeys(top_areas)),
@@ -72,10 +71,16 @@ if priority_only:
 visible = frame[keep].reset_index(drop=True)
 visible_groups = groups[keep].reset_index(drop=True)
 
+what = (
+    f"items under follow-up (of {shown.baseline_visit} and the visits since, each named under Raised at)"
+    if shown.raised_elsewhere
+    else f"baseline shortfalls and recommendations of {shown.baseline_visit}"
+)
 st.caption(
-    f"{len(visible)} of {len(frame)} baseline shortfalls and recommendations of {shown.baseline_visit}, at level "
+    f"{len(visible)} of {len(frame)} {what}, at level "
     f"{common.label(shown.level.value).lower()}. Status colours: closed dark blue, progressing light blue, "
-    "open red, excluded grey. Click a row to open the item; click a column header to sort."
+    "open red, excluded grey. The latest visit comes first. Click a row to open the item with its whole evidence; "
+    "click a column header to sort."
 )
 
 
@@ -92,26 +97,41 @@ def colour(column: pd.Series) -> list[str]:
     return result
 
 
+# At 1280 px the Id, the Finding and the latest visit's status and evidence fit side by side; the
+# earlier visits (newest first) and the item's other columns follow when the table scrolls sideways,
+# with the Id kept in view (a pinned column is drawn faded, too pale for the finding's words).
+FINDING_WIDTH, STATUS_WIDTH, EVIDENCE_WIDTH = 270, 165, 240
 column_config = {
-    "Id": st.column_config.TextColumn("Id", pinned=True),
+    "Id": st.column_config.TextColumn("Id", pinned=True, width=105),
+    "Finding": st.column_config.TextColumn("Finding", width=FINDING_WIDTH),
     "Priority": st.column_config.TextColumn("Priority", width=80),
-    "Finding": st.column_config.TextColumn("Finding", width=330),
     "Thematic area": st.column_config.TextColumn("Thematic area", width=170),
     "Kind": st.column_config.TextColumn("Kind", width=135),
 }
-for visit in shown.visits:
-    column_config[matrix.evidence_header(visit)] = st.column_config.TextColumn(
-        matrix.evidence_header(visit), width="large"
+newest_first = list(reversed(shown.visits))
+for visit in newest_first:
+    column_config[matrix_model.status_header(visit)] = st.column_config.TextColumn(
+        matrix_model.status_header(visit), width=STATUS_WIDTH
     )
+    column_config[matrix_model.evidence_header(visit)] = st.column_config.TextColumn(
+        matrix_model.evidence_header(visit), width=EVIDENCE_WIDTH
+    )
+pairs = [
+    header
+    for visit in newest_first
+    for header in (matrix_model.status_header(visit), matrix_model.evidence_header(visit))
+]
+# The area code and the report paragraph stay in the workbook; on screen the words and statuses need the room.
+rest = [c for c in visible.columns if c not in ("Id", "Finding", "Area", "Source", *pairs)]
 selection = common.dataframe(
     # Priority in words: a checkbox would look editable.
     visible.assign(Priority=visible["Priority"].map({True: "Priority", False: ""})),
     style=lambda safe: safe.style.apply(colour),
     hide_index=True,
     column_config=column_config,
-    # The area code and the report paragraph stay in the workbook; on screen the words and statuses need the room.
-    column_order=[c for c in visible.columns if c not in ("Area", "Source")],
-    row_height=72,
+    column_order=["Id", "Finding", *pairs, *rest],
+    # Each finding whole: the rows are as tall as the longest one needs.
+    row_height=tables.wrapped_row_height(visible["Finding"], FINDING_WIDTH),
     height=620,
     on_select="rerun",
     selection_mode="single-row",
@@ -123,23 +143,19 @@ if rows:
 
 engine = common.engine()
 this_state, every_state = st.columns(2)
-this_state.download_button(
+common.download_at_click(
     f"Download the matrix of {iso3} (.xlsx)",
-    data=lambda: matrix.matrix_bytes([matrix.state_matrix(engine, who, iso3, followup, level)]),
+    lambda user: matrix.matrix_bytes([matrix.state_matrix(engine, user, iso3, followup, level)]),
+    who=who,
+    level=level,
+    container=this_state,
     file_name=f"tracking-matrix-{iso3}-{followup}-{level.value}-{dt.date.today():%Y-%m-%d}.xlsx",
-    mime=XLSX,
-    on_click="ignore",
+    mime=common.XLSX,
     icon=":material/download:",
     key="matrix:download",
 )
-every_state.download_button(
-    "Download the matrix of every State (.xlsx)",
-    data=lambda: matrix.matrix_bytes(matrix.all_matrices(engine, who, level)),
-    file_name=f"tracking-matrix-all-{level.value}-{dt.date.today():%Y-%m-%d}.xlsx",
-    mime=XLSX,
-    on_click="ignore",
-    icon=":material/download:",
-    key="matrix:download-all",
+common.every_state_matrix_download(
+    who, level, container=every_state, icon=":material/download:", key="matrix:download-all"
 )
 st.caption(
     "Edit the status and evidence cells of the workbook and import it on the Import / Export page: "

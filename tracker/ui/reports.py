@@ -6,9 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from tracker.models import Confidentiality
-from tracker.services import reports, snapshots
-from tracker.services.access import effective_level
-from tracker.services.frames import rows_of
+from tracker.services.people.access import effective_level
+from tracker.services.presentation.frames import rows_of
+from tracker.services.reports import documents as reports
+from tracker.services.reports import snapshots
 from tracker.ui import common
 
 FORMATS = {"docx": "Word (DOCX)", "html": "Web page (HTML)", "md": "Markdown"}
@@ -22,35 +23,7 @@ st.caption(
 )
 who, database = common.actor(), common.url()
 
-followups = common.followup_visits_or_stop(database, who, "to report on")
-
-by_state = "A State's follow-up visit"
-scope = st.radio(
-    "Report on", [by_state, "Every follow-up visit that started in a period"], horizontal=True, key="reports:scope"
-)
-if scope == by_state:
-    names = common.visit_names(followups.sort_values("start_date", ascending=False))
-    followup = st.selectbox("Follow-up visit", list(names), format_func=common.named(names), key="reports:followup")
-    period = None
-else:
-    # The current and the previous year: what a periodic report covers, and quick to write.
-    this_year = dt.date.today().year
-    period = st.date_input(
-        "Follow-up visits that started between",
-        value=(dt.date(this_year - 1, 1, 1), dt.date(this_year, 12, 31)),
-        # Streamlit offers only ten years either side by default; visits go back further.
-        min_value=dt.date(1990, 1, 1),
-        max_value=dt.date(this_year + 5, 12, 31),
-        format="YYYY-MM-DD",
-        key="reports:period",
-    )
-    sort = st.radio(
-        "Summary across States in order of",
-        list(reports.PERIOD_SORTS),
-        format_func=common.named({"state": "State name", "index": "Implementation index, highest first"}),
-        horizontal=True,
-        key="reports:sort",
-    )
+common.followup_visits_or_stop(database, who, "to report on")
 
 levels = who.clearance.visible_levels()
 level_column, format_column = st.columns(2)
@@ -65,6 +38,46 @@ level = level_column.selectbox(
 fmt = format_column.radio(
     "Format", list(FORMATS), format_func=common.named(FORMATS), horizontal=True, key="reports:format"
 )
+if fmt == "docx":
+    # The browser that draws the charts starts while the report is being chosen, not once asked for.
+    reports.keep_chart_browser()
+# Only the follow-ups the chosen level shows: a report at that level can be written on each of them.
+followups = common.followup_visits(database, who, level)
+if followups.empty:
+    st.info(
+        f"No follow-up visit with its baseline is visible at level {common.label(level)}; choose a higher level.",
+        icon=":material/info:",
+    )
+    st.stop()
+
+by_state = "A State's follow-up visit"
+scope = st.radio(
+    "Report on", [by_state, "Every follow-up visit that started in a period"], horizontal=True, key="reports:scope"
+)
+if scope == by_state:
+    names = common.visit_names(followups.sort_values("start_date", ascending=False))
+    followup = st.selectbox("Follow-up visit", list(names), format_func=common.named(names), key="reports:followup")
+    period = None
+else:
+    # The year of the latest follow-up visit: the latest period with data, and quick to write.
+    this_year = dt.date.today().year
+    period = st.date_input(
+        "Follow-up visits that started between",
+        value=reports.latest_period(followups["start_date"]),
+        # Streamlit offers only ten years either side by default; visits go back further.
+        min_value=dt.date(1990, 1, 1),
+        max_value=dt.date(this_year + 5, 12, 31),
+        format="YYYY-MM-DD",
+        key="reports:period",
+    )
+    sort = st.radio(
+        "Summary across States in order of",
+        list(reports.PERIOD_SORTS),
+        format_func=common.named({"state": "State name", "index": "Implementation index, highest first"}),
+        horizontal=True,
+        key="reports:sort",
+    )
+
 
 # The period's first and last day, once both are chosen.
 days: tuple[dt.date, dt.date] | None = (
@@ -73,6 +86,10 @@ days: tuple[dt.date, dt.date] | None = (
 incomplete_period = period is not None and days is None
 if incomplete_period:
     st.caption("Choose the last day of the period too.")
+# What the form above asks for: a report written for another choice is not this form's preview.
+form: tuple = ((scope, followup) if period is None else (scope, days, sort)) + (level, fmt)
+if st.session_state.get("reports:last", {}).get("form") not in (None, form):
+    del st.session_state["reports:last"]
 confirmed = True
 if days is not None:
     start, end = days
@@ -106,7 +123,12 @@ if st.button(
 
         if days is None:
             visit = followups.set_index("visit_id").loc[followup]
-            document = reports.build_state_report(common.engine(), who, str(visit["state"]), followup, level)
+            document, content = reports.render_built(
+                lambda: reports.build_state_report(common.engine(), who, str(visit["state"]), followup, level),
+                fmt,
+                tabs=1,
+                progress=advance("Drawing charts"),
+            )
             name = f"report-{followup}-{level}.{fmt}"
         else:
             start, end = days
@@ -114,8 +136,8 @@ if st.button(
                 common.engine(), who, start, end, level, progress=advance("Reading"), sort=reports.period_sort(sort)
             )
             name = f"report-{start}-to-{end}-{level}.{fmt}"
-        bar.progress(0.0, text="Drawing the charts…" if fmt == "docx" else "Writing…")
-        content = reports.render(document, fmt, progress=advance("Drawing charts"))
+            bar.progress(0.0, text="Drawing the charts…" if fmt == "docx" else "Writing…")
+            content = reports.render(document, fmt, progress=advance("Drawing charts"))
         preview = content if fmt == "html" else reports.render(document, "html")
         bar.empty()
         # Kept for the reruns that follow (a download, a change of option) until the next report.
@@ -130,6 +152,7 @@ if st.button(
             "scope": document.scope_key,
             "reported": document.reported,
             "issued": None,
+            "form": form,
         }
 
 
@@ -205,7 +228,10 @@ def archive(who) -> None:
             on_click="ignore",
             key="reports:archive-download",
         )
-        st.caption(f"SHA-256 {snapshot.sha256}, checked against the copy kept when it was issued.")
+        st.caption(
+            f"SHA-256 {snapshot.sha256}; its {snapshot.seal_kind} seal was checked against the copy kept "
+            "when it was issued."
+        )
 
 
 last = st.session_state.get("reports:last")

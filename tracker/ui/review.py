@@ -12,11 +12,12 @@ import pandas as pd
 import streamlit as st
 
 from tracker.errors import TrackerError, ValidationFailed
-from tracker.services import history, withdrawal
-from tracker.services.frames import rows_of
-from tracker.services.importer import Change
-from tracker.services.records import Saved, field_errors
-from tracker.services.wording import label
+from tracker.services.bundle.importer import Change
+from tracker.services.bundle.review_guard import ROW, ChangedSince, same
+from tracker.services.presentation.frames import rows_of
+from tracker.services.presentation.wording import label
+from tracker.services.records import history, withdrawal
+from tracker.services.records.editing import Saved, field_errors
 from tracker.ui import common
 
 _WORDED = {"kind", "status", "severity", "modality", "sector", "confidentiality"}
@@ -28,7 +29,7 @@ def words(field: str, value) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
+        return "; ".join(label(v) if field in _WORDED else str(v) for v in value)
     return label(value) if field in _WORDED else str(value)
 
 
@@ -80,12 +81,59 @@ def pending(key: str) -> dict | None:
     return st.session_state.get(f"{key}:review")
 
 
-def confirm(key: str, save: Callable[[Any], Saved], success: str, *, after: Callable[[], None] | None = None) -> None:
-    """Draw the pending review of `key` (if any) with Confirm and Back; Confirm runs `save(payload)`."""
+def moved_since(key: str, error: ChangedSince) -> None:
+    """Keep what moved since the review of `key`, to show above the fresh review."""
+    st.session_state[f"{key}:moved"] = error
+    st.session_state.pop(f"{key}:review", None)
+
+
+def show_moved(key: str) -> None:
+    """What moved since the last review of `key`: each field, who changed it and when."""
+    error = st.session_state.get(f"{key}:moved")
+    if error is None:
+        return
+    common.message(
+        f"{error.message[0].upper()}{error.message[1:]}. The review below is made against the stored values now.",
+        "warning",
+        icon=":material/group:",
+    )
+    common.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Row": item.key,
+                    "Field": "(the row)" if item.field == ROW else label(item.field),
+                    "Changed by": item.username or "—",
+                    "When (UTC)": f"{item.at:%Y-%m-%d %H:%M}" if item.at else "—",
+                }
+                for item in error.moved
+                if item.key
+            ],
+            columns=["Row", "Field", "Changed by", "When (UTC)"],
+        ),
+        hide_index=True,
+        key=f"{key}:moved:table",
+    )
+
+
+def confirm(
+    key: str,
+    save: Callable[[Any], Saved],
+    success: str,
+    *,
+    after: Callable[[], None] | None = None,
+    moved: Callable[[ChangedSince, Any], None] | None = None,
+) -> None:
+    """Draw the pending review of `key` (if any) with Confirm and Back; Confirm runs `save(payload)`.
+
+    When the stored rows moved since the review, nothing was saved: `moved(error, payload)` prepares a
+    fresh review (the page runs again), and what moved is shown above it.
+    """
     review = pending(key)
     if review is None:
         return
     with st.container(border=True, key=f"{key}-review"):
+        show_moved(key)
         count = len({c.key for c in review["changes"]})
         st.markdown(
             f"**Review before saving:** {len(review['changes'])} change(s) in {count} row(s). Nothing is saved yet."
@@ -95,6 +143,12 @@ def confirm(key: str, save: Callable[[Any], Saved], success: str, *, after: Call
         if yes.button("Confirm and save", type="primary", key=f"{key}:confirm"):
             try:
                 saved = save(review["payload"])
+            except ChangedSince as error:
+                moved_since(key, error)
+                common.clear_caches()
+                if moved:
+                    moved(error, review["payload"])
+                st.rerun()
             except ValidationFailed as error:
                 common.message(error)
                 common.dataframe(pd.DataFrame(error.errors), hide_index=True, key=f"{key}:review:errors")
@@ -103,18 +157,23 @@ def confirm(key: str, save: Callable[[Any], Saved], success: str, *, after: Call
                 common.message(error)
                 return
             st.session_state.pop(f"{key}:review", None)
+            st.session_state.pop(f"{key}:moved", None)
             st.session_state[f"{key}:saved"] = {"message": success, "changes": saved.changes}
-            common.clear_caches()
+            common.clear_caches(common.changed_entities(saved.changes))
             if after:
                 after()
             st.rerun()
         if back.button("Back to editing", key=f"{key}:back"):
             st.session_state.pop(f"{key}:review", None)
+            st.session_state.pop(f"{key}:moved", None)
             st.rerun()
 
 
-def saved_notice(key: str, who) -> None:
-    """The confirmation of the last save of `key`, in place, with Undo."""
+def saved_notice(key: str, who, *, after_undo: Callable[[], None] | None = None) -> None:
+    """The confirmation of the last save of `key`, in place, with Undo.
+
+    `after_undo` runs once the previous values are back, e.g. to draw a form again from them.
+    """
     done = st.session_state.get(f"{key}:saved")
     if not done:
         return
@@ -135,7 +194,33 @@ def saved_notice(key: str, who) -> None:
                 "changes": [],
             }
             common.clear_caches()
+            if after_undo:
+                after_undo()
             st.rerun()
+
+
+def drawn(form: str, record: dict) -> dict:
+    """The stored values a form's inputs were drawn with, which its save is reviewed against.
+
+    An input drawn afresh (no value kept for it) takes the record's value; one the analyst may have
+    edited keeps the value it was drawn with, unless a fresh review asked for the stored one now.
+    """
+    before = st.session_state.setdefault(f"{form}:drawn", {})
+    fresh = st.session_state.pop(f"{form}:fresh", set())
+    for name, value in record.items():
+        if f"{form}:{name}" not in st.session_state or name not in before or name in fresh:
+            before[name] = value
+    return dict(before)
+
+
+def _fresh_form(form: str, values: dict, before: dict | None) -> None:
+    """After a refused save: inputs the analyst left as drawn are drawn again from the stored row;
+    the others keep the analyst's value, now reviewed against the stored one."""
+    for name, value in (before or {}).items():
+        if same(values.get(name), value):
+            st.session_state.pop(f"{form}:{name}", None)
+    st.session_state[f"{form}:fresh"] = set(before or ())
+    st.session_state[f"{form}:again"] = True
 
 
 def form_save(
@@ -143,48 +228,73 @@ def form_save(
     who,
     submitted: bool,
     values: dict,
-    save: Callable[[dict, bool], Saved],
+    save: Callable[[dict, bool, dict | None], Saved],
     success: str,
     *,
-    reset: bool = False,
+    before: dict | None = None,
     after: Callable[[], None] | None = None,
 ) -> None:
     """A form's save in three steps, drawn right below it: check and review, confirm, saved with Undo.
 
-    `save(values, dry_run)` is the service call; problems go beside the fields as before.
+    `save(values, dry_run, before)` is the service call, `before` the stored values the form was
+    drawn with (see `drawn`; None for a new row); problems go beside the fields as before. When
+    the stored row has moved since, a fresh review is drawn, naming what moved.
     """
     key = f"review:{form}"
-    if submitted:
+    again = st.session_state.pop(f"{form}:again", False)
+    if submitted and not again:
+        st.session_state.pop(f"{key}:moved", None)
+    if submitted or again:
         try:
-            proposed = propose(key, lambda: save(values, True), values)
+            proposed = propose(key, lambda: save(values, True, before), {"values": values, "before": before})
+        except ChangedSince as error:
+            moved_since(key, error)
+            _fresh_form(form, values, before)
+            st.rerun()
         except ValidationFailed as error:
             st.session_state.pop(key, None)
             st.session_state[f"{form}:errors"] = field_errors(error)
-            st.session_state[f"{form}:message"] = str(error)
+            st.session_state[f"{form}:message"] = error.on_page()
             st.rerun()
         st.session_state.pop(f"{form}:errors", None)
         st.session_state.pop(f"{form}:message", None)
         if proposed:
             st.rerun()
+        # Nothing left to save once the stored row moved: say what moved, once.
+        show_moved(key)
+        st.session_state.pop(f"{key}:moved", None)
+
+    def redrawn() -> None:
+        # The form is drawn again from the stored row (a new one empty), with what it was drawn with.
+        for name in [k for k in st.session_state if str(k).startswith(f"{form}:")]:
+            del st.session_state[name]
 
     def cleared() -> None:
-        if reset:
-            for name in [k for k in st.session_state if str(k).startswith(f"{form}:")]:
-                del st.session_state[name]
+        redrawn()
         if after:
             after()
 
-    confirm(key, lambda payload: save(payload, False), success, after=cleared)
-    saved_notice(key, who)
+    def refused(error: ChangedSince, payload: dict) -> None:
+        _fresh_form(form, payload["values"], payload["before"])
+
+    confirm(
+        key,
+        lambda payload: save(payload["values"], False, payload["before"]),
+        success,
+        after=cleared,
+        moved=refused,
+    )
+    # After Undo the inputs show the values put back, so the next click does not save the undone ones again.
+    saved_notice(key, who, after_undo=redrawn)
 
 
 # ---------------------------------------------------------------- history, withdrawal and deletion of any row
 
 
 def history_panel(entity: str, key: str, who) -> None:
-    """The row's recorded changes, as far as the reader's clearance goes."""
+    """The row's saves, one line each in plain words, as far as the reader's clearance goes."""
     with st.expander("History", icon=":material/history:"):
-        trail = history.history(common.engine(), who, entity, key)
+        trail = history.saves(common.engine(), who, entity, key)
         if trail.empty:
             st.caption("No recorded change.")
             return
@@ -197,9 +307,7 @@ def history_panel(entity: str, key: str, who) -> None:
                 "username": "Who",
                 "action": "Action",
                 "key": "Row",
-                "field": "Field",
-                "old": st.column_config.TextColumn("Before", width="medium"),
-                "new": st.column_config.TextColumn("After", width="medium"),
+                "change": st.column_config.TextColumn("What changed", width="large"),
             },
         )
 
@@ -224,7 +332,7 @@ def withdraw_panel(entity: str, key: str, who) -> None:
                 "message": f"{label(entity)} {key} withdrawn.",
                 "changes": saved.changes,
             }
-            common.clear_caches()
+            common.clear_caches({entity})
             st.rerun()
     saved_notice(notice, who)
 
@@ -242,7 +350,7 @@ def delete_panel(entity: str, key: str, who, after: Callable[[], object] | None 
             except TrackerError as error:
                 common.message(error)
                 return
-            common.clear_caches()
+            common.clear_caches({entity})
             common.flash(f"{label(entity)} {key} deleted; the audit trail keeps its last values.")
             if after:
                 after()
@@ -265,6 +373,6 @@ def withdrawn_list(who) -> None:
                 except TrackerError as error:
                     common.message(error)
                     return
-                common.clear_caches()
+                common.clear_caches({row.entity})
                 common.flash(f"{label(row.entity)} {row.key} restored.")
                 st.rerun()

@@ -3,20 +3,25 @@
 import pandas as pd
 import streamlit as st
 
-from tracker.services import charts, trends
-from tracker.services.comparison import (
+from tracker.services.presentation import charts
+from tracker.services.presentation.frames import rows_of
+from tracker.services.presentation.palette import STATUS_GROUP_COLOURS
+from tracker.services.presentation.wording import status_words
+from tracker.services.progress import trends
+from tracker.services.progress.compared import areas_frame
+from tracker.services.progress.comparison import (
+    ITEM_ROLES,
     FollowupPriority,
     NewIssue,
     PriorityItem,
-    areas_frame,
     as_frame,
     followup_priorities,
     new_issues,
     priority_items,
 )
-from tracker.services.frames import rows_of
-from tracker.services.palette import STATUS_GROUP_COLOURS
-from tracker.ui import common, deadlines
+from tracker.services.records.editing import footprint_by_sector
+from tracker.services.reports.register_text import raised_words
+from tracker.ui import common, deadlines, tables
 
 st.title("State progress")
 who, database = common.actor(), common.url()
@@ -40,10 +45,23 @@ with common.choices_in_url():
         "Follow-up visit", spans, key="progress:followup", param="followup", container=pick_visit
     )
 
+st.page_link(
+    common.PAGES / "dossier.py",
+    label="Prepare the next visit: open the State's dossier",
+    icon=":material/assignment:",
+    query_params={"state": iso3, "level": level.value},
+)
 result = common.compare(database, who, iso3, followup, level.value)
-areas = areas_frame(result, common.thematic_area_names(database))
-totals = result["totals"]
+names = common.thematic_area_names(database)
+# Over every item under follow-up when some were first raised after the baseline (docs/committee-figures.md).
+headline = result.headline
+areas = areas_frame(headline, names, history=result.wider or headline.totals.carried > 0)
+totals = headline.totals
+items_word = "items under follow-up" if result.wider else "baseline items"
 items = common.item_table(database, who, followup, level.value)
+# What the State said of its items in writing: shown beside the verified status, counted nowhere.
+claims = common.latest_claims(database, who, iso3, level.value)
+claimed = dict(zip(claims["finding_id"], claims["self_reported"], strict=True))
 visits = common.visits(database, who, iso3, level.value).set_index("visit_id")
 resolution_names = common.reference_options(database)["resolutions"]
 
@@ -51,9 +69,10 @@ resolution_names = common.reference_options(database)["resolutions"]
 def visit_card(title: str, visit_id: str) -> None:
     visit = visits.to_dict("index")[visit_id]
     resolutions = [resolution_names.get(int(n), n) for n in visit["resolutions"].split("; ") if n]
+    # One block of text per card: every element is drawn by the browser on its own.
     with st.container(border=True):
-        st.markdown(f"**{title}: {common.plain(visit_id)}**")
         st.markdown(
+            f"**{title}: {common.plain(visit_id)}**\n\n"
             f"{common.date_span(visit['start_date'], visit['end_date'])} · {common.label(visit['kind'])} · "
             f"{common.label(visit['modality']).lower()}  \n"
             f"**Lead:** {common.plain(visit['lead'] or '—')}  \n"
@@ -63,52 +82,87 @@ def visit_card(title: str, visit_id: str) -> None:
         )
 
 
-baseline_card, followup_card = st.columns(2)
-with baseline_card:
-    visit_card("Baseline visit", result["baseline_visit"])
-with followup_card:
-    visit_card("Follow-up visit", result["followup_visit"])
-deadlines.due_panel(who, state=iso3)
+if result.scope is not None:
+    left_out = ", ".join(names.get(code, code) for code in result.out_of_scope_areas) or "none"
+    st.info(
+        f"{common.plain(result.followup_visit)} was focused on "
+        f"{common.plain(', '.join(names.get(code, code) for code in result.scope))}. Out of scope, and neither "
+        f"counted nor listed here: {common.plain(left_out)} ({result.out_of_scope} baseline items).",
+        icon=":material/filter_alt:",
+    )
 
-index, gaps, recs, new, practices = st.columns(5)
-index.metric(
-    "Index (0–100)",
-    common.index_text(totals["implementation_index"]),
-    border=True,
-    help=f"The implementation index: 100 × the mean score (out of 4) of the {totals['scored_items']} baseline gaps and "
-    "recommendations with a scored status; 100 means all fully implemented.",
-)
+if result.wider:
+    # The two named figures and the trend get a row of their own, wide enough for their names.
+    index, baseline_index, trend_box = st.columns(3)
+    index.metric(
+        f"Index, all {result.all_items.item_count} items",
+        common.index_text(totals.implementation_index),
+        border=True,
+        help=f"The implementation index over every item under follow-up ({raised_words(result)}): 100 × the mean "
+        f"score (out of 4) of the {totals.scored_items} with a scored status, {totals.carried} of them carried "
+        "from the earlier visit that last assessed them.",
+    )
+    baseline_index.metric(
+        f"Index, {result.baseline_visit} items",
+        common.index_text(result.totals.implementation_index),
+        border=True,
+        help=f"The index over the baseline visit's items only ({result.totals.scored_items} scored).",
+    )
+    gaps, recs, new, practices = st.columns(4)
+else:
+    index, gaps, recs, new, practices = st.columns(5)
+    index.metric(
+        "Index (0–100)",
+        common.index_text(totals.implementation_index),
+        border=True,
+        help=f"The implementation index: 100 × the mean score (out of 4) of the {totals.scored_items} baseline gaps and "
+        "recommendations with a scored status; 100 means all fully implemented.",
+    )
 gaps.metric(
     "Gaps closed",
-    f"{totals['gaps_closed']} of {totals['baseline_gaps']}",
+    f"{totals.gaps_closed} of {totals.baseline_gaps}",
     border=True,
-    help=f"Baseline gaps closed at the follow-up; {totals['gaps_progressing']} progressing, {totals['gaps_open']} open, {totals['gaps_excluded']} not scored.",
+    help=f"Gaps among the {items_word} closed at the follow-up; {totals.gaps_progressing} progressing, "
+    f"{totals.gaps_open} open, {totals.gaps_excluded} not scored.",
 )
 recs.metric(
     "Recs closed",
-    f"{totals['recs_closed']} of {totals['baseline_recommendations']}",
+    f"{totals.recs_closed} of {totals.baseline_recommendations}",
     border=True,
-    help=f"Baseline recommendations closed at the follow-up; {totals['recs_progressing']} progressing, {totals['recs_open']} open, {totals['recs_excluded']} not scored.",
+    help=f"Recommendations among the {items_word} closed at the follow-up; {totals.recs_progressing} "
+    f"progressing, {totals.recs_open} open, {totals.recs_excluded} not scored.",
 )
 new.metric(
     "New gaps",
-    totals["new_gaps"],
+    totals.new_gaps,
     border=True,
-    help=f"Of {totals['followup_gaps']} gaps found at the follow-up, those that continue no earlier finding. "
+    help=f"Of {totals.followup_gaps} gaps found at the follow-up, those that continue no earlier finding. "
     "They are new requirements or new findings, not regressions.",
 )
 practices.metric(
     "Good practices",
-    totals["good_practices_followup"],
-    delta=f"{totals['good_practices_followup'] - totals['good_practices_baseline']:+d}"
-    if totals["good_practices_followup"] != totals["good_practices_baseline"]
+    totals.good_practices_followup,
+    delta=f"{totals.good_practices_followup - totals.good_practices_baseline:+d}"
+    if totals.good_practices_followup != totals.good_practices_baseline
     else None,
     # Fewer good practices recorded is no decline in implementation, so it is not drawn in red.
     delta_color="off",
     border=True,
-    help=f"At the follow-up; {totals['good_practices_baseline']} at the baseline. Good practices noted at a "
+    help=f"At the follow-up; {totals.good_practices_baseline} at the baseline. Good practices noted at a "
     "visit are examples, not a measure of implementation, so fewer is not shown as a decline.",
 )
+if result.since_previous is not None:
+    where = trend_box if result.wider else st
+    trend = result.since_previous
+    then, now = trend.index_then, trend.index_now
+    where.metric(
+        f"Like for like since {trend.followup}, over the same {trend.item_count} items",
+        f"{common.index_text(then)} → {common.index_text(now)}",
+        delta=None if then is None or now is None else f"{now - then:+.1f}",
+        border=True,
+        help="The index at the previous follow-up visit and at this one over the same items: those followed up "
+        "at both, within both visits' scopes, with a scored status at both.",
+    )
 
 if areas.empty:
     st.info("Neither visit has findings visible to you yet.", icon=":material/info:")
@@ -136,14 +190,14 @@ for column, title, rows in (
     (least, "Least progress", scored.iloc[::-1].head(3)),
 ):
     with column.container(border=True):
-        st.markdown(f"**{title}**")
+        ranking = [
+            f"{rank}. {common.plain(row.area_name[0].upper() + row.area_name[1:])}: "
+            f"**{common.index_text(row.implementation_index)}** (n {row.scored_items})"
+            for rank, row in enumerate(rows_of(rows), start=1)
+        ]
+        st.markdown("\n".join([f"**{title}**", "", *ranking]))
         if rows.empty:
             st.caption("No area has a scored baseline item.")
-        for rank, row in enumerate(rows_of(rows), start=1):
-            st.markdown(
-                f"{rank}. {common.plain(row.area_name[0].upper() + row.area_name[1:])}: "
-                f"**{common.index_text(row.implementation_index)}** (n {row.scored_items})"
-            )
 
 AREA_COLUMNS = {
     "area_name": st.column_config.TextColumn("Thematic area", pinned=True, width="medium"),
@@ -170,6 +224,12 @@ AREA_COLUMNS = {
     "good_practices_followup": st.column_config.NumberColumn("Good practices, follow-up"),
     "ta_needs_baseline": st.column_config.NumberColumn("TA needs, baseline"),
     "ta_needs_followup": st.column_config.NumberColumn("TA needs, follow-up"),
+    "carried": st.column_config.NumberColumn(
+        "Carried", help="Items whose status is carried from an earlier visit that last assessed them"
+    ),
+    "followup_recs": st.column_config.NumberColumn(
+        "Follow-up recs", help="Recommendations made at the follow-up: to follow at the next visit"
+    ),
 }
 st.subheader("Per thematic area")
 common.dataframe(
@@ -184,29 +244,44 @@ st.caption(
     "column stays in view when the table scrolls sideways."
 )
 
-shown = (
-    st.segmented_control(
-        "Baseline items",
-        ["gaps", "recommendations"],
-        default="gaps",
-        key="progress:kind",
-        format_func=common.named({"gaps": "Gaps (shortfalls)", "recommendations": "Recommendations"}),
-    )
-    or "gaps"
-)
-items_chart, index_chart = st.columns([5, 3])
-with items_chart:
-    st.plotly_chart(charts.baseline_items(ranked, shown), key="chart:items")
-with index_chart:
-    st.plotly_chart(charts.area_index(ranked), key="chart:index")
-st.caption(common.level_caption(level))
+baseline_card, followup_card = st.columns(2)
+with baseline_card:
+    visit_card("Baseline visit", result.baseline_visit)
+with followup_card:
+    visit_card("Follow-up visit", result.followup_visit)
+deadlines.due_panel(who, state=iso3)
 
-left, right = st.columns(2)
-with left:
-    st.plotly_chart(charts.status_distribution(result["status_counts"]), key="chart:status")
-with right:
-    st.plotly_chart(charts.good_practices(ranked), key="chart:practices")
-st.caption(common.level_caption(level))
+# The charts repeat the table above in pictures; drawn when asked, they never hold up the figures.
+with_charts = st.toggle(
+    "Show the charts",
+    key="progress:charts",
+    help="Baseline items, the index and the statuses per area, good practices, the index over time and the "
+    "meetings, drawn as charts.",
+)
+if with_charts:
+    shown = (
+        st.segmented_control(
+            "Baseline items",
+            ["gaps", "recommendations"],
+            default="gaps",
+            key="progress:kind",
+            format_func=common.named({"gaps": "Gaps (shortfalls)", "recommendations": "Recommendations"}),
+        )
+        or "gaps"
+    )
+    items_chart, index_chart = st.columns([5, 3])
+    with items_chart:
+        common.chart(charts.baseline_items(ranked, shown), key="chart:items")
+    with index_chart:
+        common.chart(charts.area_index(ranked), key="chart:index")
+    st.caption(common.level_caption(level))
+
+    left, right = st.columns(2)
+    with left:
+        common.chart(charts.status_distribution(headline.status_counts), key="chart:status")
+    with right:
+        common.chart(charts.good_practices(ranked), key="chart:practices")
+    st.caption(common.level_caption(level))
 
 status_columns = {
     "finding_id": st.column_config.TextColumn("Id"),
@@ -233,6 +308,10 @@ def status_in_colour(frame: pd.DataFrame):
 
 
 status_columns["status_group"] = st.column_config.TextColumn("Group", help="Closed, progressing, open or excluded")
+status_columns["self_reported"] = st.column_config.TextColumn(
+    "Latest State update (self-reported)",
+    help="What the State last said of the item in a written update, with its date: never counted in any figure.",
+)
 status_columns["role"] = st.column_config.TextColumn("At the follow-up")
 
 trend = trends.index_per_visit(
@@ -241,26 +320,72 @@ trend = trends.index_per_visit(
 if not trend.empty:
     st.subheader("Index over the State's visits")
     st.caption(
-        "The implementation index at each follow-up visit of the State, against that visit's own baseline, "
-        "overall and per thematic area; " + common.level_caption(level).lower()
+        "The implementation index at each follow-up visit of the State, each over its own items under "
+        "follow-up, overall and per thematic area; the like-for-like change is the figure above. "
+        + common.level_caption(level)
     )
     common.dataframe(trends.trend_table(trend), hide_index=True, width="stretch")
-    st.plotly_chart(charts.index_per_visit(trend), width="stretch")
+    if with_charts:
+        common.chart(charts.index_per_visit(trend), width="stretch")
+
+
+def marked(frame: pd.DataFrame) -> pd.DataFrame:
+    """The status column in words, a carried status marked with the visit it comes from, and beside it
+    the State's latest self-reported status where it gave one."""
+    shown = common.in_words(frame)
+    shown["status"] = [
+        status_words(status, visit, bool(carried))
+        for status, visit, carried in zip(frame["status"], frame["status_visit"], frame["carried"])
+    ]
+    if claimed:
+        shown.insert(
+            list(shown.columns).index("status_group") + 1,
+            "self_reported",
+            [claimed.get(finding_id, "") for finding_id in frame["finding_id"]],
+        )
+    return shown
+
 
 st.subheader("Priority items")
-st.markdown("**Of the baseline**, with their status at the follow-up")
+st.markdown(
+    "**Under follow-up**, with their status at the follow-up"
+    if result.wider
+    else "**Of the baseline**, with their status at the follow-up"
+)
 priority = as_frame(priority_items(items), PriorityItem)
 if priority.empty:
-    st.caption("No baseline item is marked as a priority.")
+    st.caption("No item under follow-up is marked as a priority.")
 else:
-    shown_priority = common.in_words(
-        priority[["finding_id", "area_name", "kind", "title", "status", "status_group", "evidence"]]
-    )
+    shown_priority = marked(
+        priority[
+            [
+                "finding_id",
+                "area_name",
+                "kind",
+                "title",
+                "status",
+                "status_group",
+                "evidence",
+                "status_visit",
+                "carried",
+            ]
+        ]
+    ).drop(columns=["status_visit", "carried"])
+    # The status and evidence right after the finding, readable at 1280 px; the area and kind follow.
     common.dataframe(
         shown_priority,
         style=status_in_colour,
         hide_index=True,
-        column_config=status_columns,
+        column_config=status_columns
+        | {
+            "finding_id": st.column_config.TextColumn("Id", pinned=True, width=105),
+            "title": st.column_config.TextColumn("Finding", width=250),
+            "status": st.column_config.TextColumn("Status at the follow-up", width=170),
+            "status_group": st.column_config.TextColumn("Group", width=95),
+            "evidence": st.column_config.TextColumn("Evidence", width=185),
+        },
+        column_order=["finding_id", "title", "status", "status_group", "evidence", "area_name", "kind"],
+        row_height=tables.wrapped_row_height(shown_priority["title"], 250),
         key="table:priority",
     )
 st.markdown("**Of the follow-up**")
@@ -273,6 +398,39 @@ else:
         hide_index=True,
         column_config=status_columns,
         key="table:followup_priority",
+    )
+
+tracked = items[items["role"].isin(ITEM_ROLES)]
+if result.wider or tracked["carried"].any():
+    st.subheader("Every item under follow-up")
+    st.caption(f"Items: {raised_words(result)}; a status carried from an earlier visit is marked with that visit.")
+    every = tracked[
+        ["finding_id", "visit_id", "area_name", "kind", "title", "status", "status_group", "status_visit", "carried"]
+    ]
+    common.dataframe(
+        marked(every).drop(columns=["status_visit", "carried"]),
+        style=status_in_colour,
+        hide_index=True,
+        column_config=status_columns | {"visit_id": st.column_config.TextColumn("Raised at")},
+        key="table:register",
+    )
+
+self_reported = tracked[tracked["finding_id"].isin(claimed)]
+if not self_reported.empty:
+    st.subheader("What the State reported in writing")
+    st.caption(
+        "The latest status the State gave each item in a written update, marked self-reported with its date, "
+        "beside the status verified at the follow-up. A self-reported status counts in no figure on this page; "
+        "a later visit verifies or corrects it."
+    )
+    common.dataframe(
+        marked(self_reported[["finding_id", "area_name", "title", "status", "status_group", "status_visit", "carried"]])
+        .drop(columns=["status_visit", "carried"])
+        .rename(columns={"status": "verified"}),
+        style=status_in_colour,
+        hide_index=True,
+        column_config=status_columns | {"verified": st.column_config.TextColumn("Verified status at the follow-up")},
+        key="table:self_reported",
     )
 
 st.subheader("New issues since the baseline")
@@ -296,4 +454,18 @@ footprint = common.meeting_footprint(database, who, followup, level.value)
 if footprint.empty:
     st.caption("No meetings of the follow-up visit are recorded.")
 else:
-    st.plotly_chart(charts.meetings(footprint), key="chart:meetings")
+    by_sector = footprint_by_sector(footprint)
+    common.dataframe(
+        by_sector.assign(sector=by_sector["sector"].map(common.label)),
+        hide_index=True,
+        column_config={"sector": "Sector", "meetings": st.column_config.NumberColumn("Meetings")},
+        key="table:meetings",
+    )
+    st.caption(
+        f"{visits.at[result.followup_visit, 'meetings']} meetings at the follow-up visit; a meeting of several "
+        "sectors, such as a roundtable, counts once under each of them."
+    )
+    if with_charts:
+        common.chart(charts.meetings(footprint), key="chart:meetings")
+    else:
+        st.caption("The meetings of the follow-up visit by sector are drawn with Show the charts, above.")

@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from tracker.services import charts
-from tracker.services import ta_pipeline as pipeline
-from tracker.services.access import Actor
-from tracker.services.wording import label
+from tracker.services.after_visit import ta_pipeline as pipeline
+from tracker.services.people.access import Actor
+from tracker.services.presentation import charts
+from tracker.services.presentation.wording import label
 from tracker.ui import common
 
 
@@ -75,9 +75,9 @@ if total == 0:
     st.info("No TA need matches the filters.", icon=":material/filter_alt_off:")
     st.stop()
 
-st.plotly_chart(charts.ta_status_bars(counts), key="chart:ta-status")
+common.chart(charts.ta_status_bars(counts), key="chart:ta-status")
 providers = _by_provider(database, who, level.value, where)
-st.plotly_chart(charts.ta_provider_bars(providers, pipeline.STATUS_ORDER), key="chart:ta-provider")
+common.chart(charts.ta_provider_bars(providers, pipeline.STATUS_ORDER), key="chart:ta-provider")
 
 shown_needs = _pipeline(database, who, level.value, where)
 

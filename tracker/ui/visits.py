@@ -16,16 +16,19 @@ from tracker.models import (
     Modality,
     Sector,
     VisitKind,
+    scope_codes,
 )
-from tracker.services import records
-from tracker.services.bundle_format import SPECS
-from tracker.ui import common, deadlines, review
+from tracker.services.bundle.files import SPECS
+from tracker.services.records import editing as records
+from tracker.ui import common, deadlines, review, written_updates
 
 st.title("Visits and meetings")
 who, database = common.actor(), common.url()
 options = common.reference_options(database)
 visits = common.visits(database, who)
 visit_names = common.visit_names(visits)
+# A scope lists top-level areas: sub-area codes are PARENT.NAME.
+top_areas = {code: name for code, name in options["areas"].items() if "." not in code}
 # Date pickers default to a ten-year window; these offer the range an import accepts.
 EARLIEST, LATEST = EARLIEST_DATE, LATEST_DATE
 
@@ -39,6 +42,8 @@ def visit_form(visit_id: str) -> None:
     new = not visit_id
     record = {} if new else records.get_visit(common.engine(), who, visit_id)
     form = f"visit:{visit_id or 'new'}"
+    # What the inputs are drawn with, before any is: the save is reviewed against it.
+    before = None if new else review.drawn(form, record)
     fields = SPECS["visits.csv"].columns
     states = {code: f"{name} ({code})" for code, name in options["states"].items()}
     common.form_message(form)
@@ -93,6 +98,16 @@ def visit_form(visit_id: str) -> None:
             )
             common.field_error(form, "end_date")
         values["lead"] = st.text_input("Lead (head of delegation)", record.get("lead", ""), key=f"{form}:lead")
+        values["scope"] = st.multiselect(
+            "Scope: the thematic areas the visit covered",
+            list(top_areas),
+            [code for code in scope_codes(record.get("scope")) if code in top_areas],
+            key=f"{form}:scope",
+            format_func=lambda c: f"{c} · {top_areas[c]}",
+            placeholder="Every area",
+            help="Leave empty for a visit that covered every area. A focused visit counts only the items of its areas.",
+        )
+        common.field_error(form, "scope")
         partners, resolutions = st.columns(2)
         with partners:
             values["partners"] = st.multiselect(
@@ -142,9 +157,11 @@ def visit_form(visit_id: str) -> None:
         who,
         submitted,
         values,
-        lambda data, dry_run: records.save_visit(common.engine(), who, data, new=new, dry_run=dry_run),
+        lambda data, dry_run, drawn: records.save_visit(
+            common.engine(), who, data, new=new, dry_run=dry_run, before=drawn
+        ),
         f"Visit {values['visit_id']} {'added' if new else 'saved'}.",
-        reset=new,
+        before=before,
     )
     if not new:
         review.withdraw_panel("visit", visit_id, who)
@@ -155,6 +172,7 @@ def meeting_form(meeting_id: str, visit_id: str | None) -> None:
     new = not meeting_id
     record: dict[str, Any] = {"visit_id": visit_id} if new else records.get_meeting(common.engine(), who, meeting_id)
     form = f"meeting:{meeting_id or 'new'}"
+    before = None if new else review.drawn(form, record)
     fields = SPECS["meetings.csv"].columns
     areas = {"": "—", **{code: f"{code} · {name}" for code, name in options["areas"].items()}}
     common.form_message(form)
@@ -178,20 +196,38 @@ def meeting_form(meeting_id: str, visit_id: str | None) -> None:
         with third:
             values["date"] = st.date_input("Date", in_range(record.get("date")), EARLIEST, LATEST, key=f"{form}:date")
             common.field_error(form, "date")
-        first, second, third = st.columns(3)
+        first, second = st.columns(2)
         with first:
             values["kind"] = common.choice(
                 "Kind", common.enum_words(MeetingKind), record.get("kind"), f"{form}:kind", blank=new
             )
             common.field_error(form, "kind")
         with second:
-            values["sector"] = common.choice(
-                "Sector", common.enum_words(Sector), record.get("sector", DEFAULT_SECTOR.value), f"{form}:sector"
-            )
-        with third:
             values["area"] = common.choice("Thematic area", areas, record.get("area") or "", f"{form}:area")
             common.field_error(form, "area")
         values["counterpart"] = st.text_input("Counterpart", record.get("counterpart", ""), key=f"{form}:counterpart")
+        sectors, partners = st.columns(2)
+        with sectors:
+            sector_words = common.enum_words(Sector)
+            values["sector"] = st.multiselect(
+                "Sectors",
+                list(sector_words),
+                record.get("sector", [DEFAULT_SECTOR.value]),
+                key=f"{form}:sector",
+                format_func=common.named(sector_words),
+                help="Every sector the counterparts came from: a roundtable often brings several together. "
+                "Left empty, the meeting is with the government.",
+            )
+            common.field_error(form, "sector")
+        with partners:
+            values["partners"] = st.multiselect(
+                "Partner organisations that took part",
+                list(options["partners"]),
+                record.get("partners", []),
+                key=f"{form}:partners",
+                format_func=lambda c: f"{c} · {options['partners'][c]}",
+            )
+            common.field_error(form, "partners")
         values["notes"] = st.text_area("Notes", record.get("notes", ""), key=f"{form}:notes")
         values["confidentiality"] = common.choice(
             "Confidentiality",
@@ -207,9 +243,11 @@ def meeting_form(meeting_id: str, visit_id: str | None) -> None:
         who,
         submitted,
         values,
-        lambda data, dry_run: records.save_meeting(common.engine(), who, data, new=new, dry_run=dry_run),
+        lambda data, dry_run, drawn: records.save_meeting(
+            common.engine(), who, data, new=new, dry_run=dry_run, before=drawn
+        ),
         f"Meeting {values['meeting_id']} {'added' if new else 'saved'}.",
-        reset=new,
+        before=before,
     )
     if not new:
         review.withdraw_panel("meeting", meeting_id, who)
@@ -260,7 +298,8 @@ def meetings_tab() -> None:
             "date": st.column_config.DateColumn("Date"),
             "kind": "Kind",
             "counterpart": "Counterpart",
-            "sector": "Sector",
+            "sector": "Sectors",
+            "partners": "Partners",
             "area": "Area",
             "notes": st.column_config.TextColumn("Notes", width="large"),
             "confidentiality": "Confidentiality",
@@ -276,11 +315,16 @@ def meetings_tab() -> None:
         meeting_form(meeting_id, visit_id)
 
 
-visits_panel, meetings_panel = st.tabs(["Visits", "Meetings"], key="visits:tab", on_change="rerun")
+visits_panel, meetings_panel, updates_panel = st.tabs(
+    ["Visits", "Meetings", "Written updates"], key="visits:tab", on_change="rerun"
+)
 if visits_panel.open:
     with visits_panel:
         visits_tab()
 if meetings_panel.open:
     with meetings_panel:
         meetings_tab()
+if updates_panel.open:
+    with updates_panel:
+        written_updates.updates_tab(who, options["states"])
 review.withdrawn_list(who)
