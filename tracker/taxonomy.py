@@ -1,9 +1,11 @@
 """Reference data seeded by `tracker init`: Member States, thematic areas, resolutions, partners."""
 
 import csv
+import datetime as dt
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
+from importlib.util import find_spec
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,26 @@ RESOLUTIONS: list[tuple[int, int, str]] = [
     (2617, 2021, "Renewal of the mandate of CTED"),
 ]
 
+# The day the Security Council adopted each seeded resolution.
+ADOPTED_ON: dict[int, dt.date] = {
+    1373: dt.date(2001, 9, 28),
+    1535: dt.date(2004, 3, 26),
+    1624: dt.date(2005, 9, 14),
+    2129: dt.date(2013, 12, 17),
+    2178: dt.date(2014, 9, 24),
+    2242: dt.date(2015, 10, 13),
+    2309: dt.date(2016, 9, 22),
+    2322: dt.date(2016, 12, 12),
+    2341: dt.date(2017, 2, 13),
+    2354: dt.date(2017, 5, 24),
+    2370: dt.date(2017, 8, 2),
+    2395: dt.date(2017, 12, 21),
+    2396: dt.date(2017, 12, 21),
+    2462: dt.date(2019, 3, 28),
+    2482: dt.date(2019, 7, 19),
+    2617: dt.date(2021, 12, 30),
+}
+
 PARTNERS: list[tuple[str, str]] = [
     ("ICAO", "International Civil Aviation Organization"),
     ("IMO", "International Maritime Organization"),
@@ -152,6 +174,41 @@ PARTNERS: list[tuple[str, str]] = [
     ("AU", "African Union"),
     ("APG", "Asia/Pacific Group on Money Laundering"),
 ]
+
+# The resolutions each top-level area concerns, as the team starts from (docs/dossier.md): the
+# assessment debt also counts every resolution tagged on an area's findings.
+AREA_RESOLUTIONS: dict[str, tuple[int, ...]] = {
+    "STRAT": (1373, 2178, 2396),
+    "LEG": (1373, 1624, 2178, 2396, 2462),
+    "CJ": (1373, 2178, 2322, 2396, 2482),
+    "CFT": (1373, 2178, 2462, 2482),
+    "LE": (1373, 2341, 2370, 2396, 2482),
+    "BM": (1373, 2178, 2309, 2396),
+    "ICT": (2178, 2354, 2396),
+    "CVE": (1624, 2178, 2354, 2396),
+    "HR": (1373, 1624, 2178, 2396),
+    "GEN": (2242, 2178, 2396),
+}
+
+# The partner organisation that specialises in an area or sub-area, suggested for a delegation.
+SPECIALISED_PARTNERS: dict[str, tuple[str, ...]] = {
+    "STRAT": ("UNOCT",),
+    "LEG": ("UNODC",),
+    "CJ": ("UNODC",),
+    "CJ.PRISONS": ("UNODC", "UNICRI"),
+    "CFT": ("UNODC", "FATF"),
+    "LE": ("INTERPOL",),
+    "LE.SALW": ("UNODC", "INTERPOL"),
+    "BM": ("IOM", "INTERPOL"),
+    "BM.AVIATION": ("ICAO",),
+    "BM.MARITIME": ("IMO",),
+    "BM.BORDER_CONTROL": ("IOM", "WCO"),
+    "BM.API_PNR_BIOMETRICS": ("ICAO", "UNOCT"),
+    "ICT": ("UNOCT", "UNICRI"),
+    "CVE": ("UNOCT", "UNDP"),
+    "HR": ("OHCHR",),
+    "GEN": ("UNWOMEN",),
+}
 
 # Names the United Nations uses where the package's short name differs.
 _UN_NAMES = {
@@ -183,7 +240,10 @@ def member_states() -> list[tuple[str, str, str]]:
     The table is read straight from country_converter's data file: its converter class cannot
     load under pandas 3, where Namibia's ISO2 code "NA" is parsed as a missing value.
     """
-    with (files("country_converter") / "country_data.tsv").open(encoding="utf-8") as data:
+    # Found without importing the package, whose __init__ loads pandas: an import checks State codes.
+    spec = find_spec("country_converter")
+    assert spec is not None and spec.submodule_search_locations, "country_converter is a dependency"
+    with (Path(next(iter(spec.submodule_search_locations))) / "country_data.tsv").open(encoding="utf-8") as data:
         rows = list(csv.DictReader(data, delimiter="\t"))
     return sorted(
         (row["ISO3"], _UN_NAMES.get(row["ISO3"], row["name_short"]), row["UNregion"]) for row in rows if row["UNmember"]
