@@ -10,14 +10,20 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from tracker import db
-from tracker.services.access import LOCAL_ADMIN
-from tracker.services.bundle_format import SPECS
-from tracker.services.reference import init_database, seed_reference_data
+from tracker.services.bundle.files import SPECS
+from tracker.services.operations.reference import init_database, seed_reference_data
+from tracker.services.people.access import LOCAL_ADMIN
 
 POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL")
 # The dashboard refuses local mode on any address but 127.0.0.1; AppTest reads this like a server would.
 os.environ.setdefault("STREAMLIT_SERVER_ADDRESS", "127.0.0.1")
+# Issued reports are sealed under this key, so no test writes a key file outside its own folders;
+# the tests of the key file itself unset it.
+os.environ.setdefault("TRACKER_SEAL_KEY", "a seal key for the tests")
 BACKENDS = ["sqlite", "postgresql"]
+# How long one run of a dashboard page may take under AppTest before the test fails: a bound for a
+# loaded machine (the whole suite in parallel with another), not a wait; a run ends when the page does.
+APP_TIMEOUT = 300
 
 
 def _schema(worker: str) -> str:
@@ -31,9 +37,15 @@ def _postgres_url(schema: str) -> str:
 
 
 @pytest.fixture(autouse=True)
+def _log_lines_in_words(monkeypatch):
+    """Tests read what a command says as a person would at a terminal; JSON lines have tests of their own."""
+    monkeypatch.setenv("TRACKER_LOG_FORMAT", "text")
+
+
+@pytest.fixture(autouse=True)
 def _no_failed_sign_ins_carried_over():
     """Failed sign-ins are counted in the process; each test starts with none."""
-    from tracker.services import users
+    from tracker.services.people import users
 
     users._tries.clear()
 
@@ -111,7 +123,7 @@ def engine(database_url):
 
 @pytest.fixture
 def demo_engine(engine):
-    from tracker.services.demo import load_demo
+    from tracker.services.bundle.demo import load_demo
 
     load_demo(engine, LOCAL_ADMIN)
     return engine
@@ -200,3 +212,64 @@ def meeting_row(meeting_id, visit_id="KOR-2023", **overrides) -> dict:
         "confidentiality": "committee",
     }
     return row | overrides
+
+
+# A State with three visits: a baseline, a focused follow-up, a second follow-up.
+HISTORY_VISITS = ("KOR-2011", "KOR-2017", "KOR-2024")
+
+
+def history_bundle() -> dict[str, list[dict]]:
+    """Three visits of KOR, counted by hand in tests/services/test_history.py (its docstring tells them)."""
+    B, P, F = HISTORY_VISITS
+    baseline = [
+        ("B1", "shortfall", "LEG"),
+        ("B2", "recommendation", "LEG.CRIMINALIZATION"),
+        ("B3", "shortfall", "CFT"),
+        ("B4", "recommendation", "CFT.NPO"),
+        ("B5", "shortfall", "BM.AVIATION"),
+        ("B6", "shortfall", "STRAT"),
+        ("B7", "recommendation", "ICT"),
+        ("B8", "recommendation", "HR"),
+        ("B9", "good_practice", "LEG"),
+        ("B10", "ta_need", "ICT"),
+    ]
+    findings = [
+        finding_row(key, visit_id=B, kind=kind, area=area, priority="true" if key == "B2" else "false")
+        for key, kind, area in baseline
+    ]
+    findings += [
+        finding_row("P1", visit_id=P, kind="shortfall", area="CFT", continues="B3"),
+        finding_row("P2", visit_id=P, kind="recommendation", area="BM.MARITIME", priority="true"),
+        finding_row("P3", visit_id=P, kind="shortfall", area="LEG"),
+        finding_row("P4", visit_id=P, kind="recommendation", area="CFT"),
+        finding_row("F1", visit_id=F, kind="recommendation", area="LEG"),
+        finding_row("F2", visit_id=F, kind="recommendation", area="CFT", continues="P4"),
+        finding_row("F3", visit_id=F, kind="shortfall", area="STRAT"),
+    ]
+    at_p = {"B1": "fully_implemented", "B2": "partially_implemented", "B3": "not_implemented"}
+    at_p |= {"B4": "largely_implemented", "B5": "initial_steps"}
+    at_f = {"B2": "largely_implemented", "P1": "partially_implemented", "B5": "fully_implemented"}
+    at_f |= {"B6": "initial_steps", "B7": "not_implemented", "P2": "largely_implemented", "P3": "fully_implemented"}
+    assessments = [assessment_row(key, status, visit_id=P, assessed_on="2017-06-03") for key, status in at_p.items()]
+    assessments += [assessment_row(key, status, visit_id=F, assessed_on="2024-04-03") for key, status in at_f.items()]
+    return {
+        "visits": [
+            visit_row(B, start_date="2011-03-01", end_date="2011-03-04"),
+            followup_row(P, baseline=B, start_date="2017-06-01", end_date="2017-06-03", scope="LEG;CFT;BM"),
+            followup_row(F, baseline=B, start_date="2024-04-01", end_date="2024-04-03"),
+        ],
+        "findings": findings,
+        "assessments": assessments,
+    }
+
+
+@pytest.fixture
+def history_engine(engine, tmp_path):
+    from tracker.services.bundle.importer import import_bundle
+    from tracker.services.bundle.sources import sources_from_paths
+
+    result = import_bundle(
+        engine, sources_from_paths([write_bundle(tmp_path / "history", **history_bundle())]), LOCAL_ADMIN
+    )
+    assert result.ok, result.errors
+    return engine

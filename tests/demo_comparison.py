@@ -5,7 +5,7 @@ excluded split, baseline recommendations and theirs, follow-up gaps, new gaps, g
 (baseline, follow-up), TA needs (baseline, follow-up); then the index and the scored items.
 """
 
-from tracker.services.comparison import COUNT_FIELDS
+from tracker.services.progress.comparison import COUNT_FIELDS
 
 STATUSES = (
     "fully_implemented",
@@ -69,19 +69,43 @@ _BY_LEVEL = {
 }
 
 
-def _counts(values: tuple) -> dict:
+# Recommendations made at KOR-2023 (F09-F17, all committee, none continuing an earlier finding):
+# ICT F09, F10, F11; CFT F12, F13; BM F14; CVE F15; HR F16; GEN F17. None are public.
+FOLLOWUP_RECS = {"ICT": 3, "CFT": 2, "BM": 1, "CVE": 1, "HR": 1, "GEN": 1}
+
+
+def _counts(values: tuple, followup_recs: int) -> dict:
     *counts, index, scored = values
-    return dict(zip(COUNT_FIELDS, counts, strict=True)) | {"implementation_index": index, "scored_items": scored}
+    # With two visits no status is carried from an earlier one.
+    return dict(zip(COUNT_FIELDS, counts, strict=True)) | {
+        "implementation_index": index,
+        "scored_items": scored,
+        "carried": 0,
+        "followup_recs": followup_recs,
+    }
 
 
 def expected_demo_comparison(level: str) -> dict:
-    """The whole §3 object the demo must give at `level` (restricted, committee or public)."""
+    """The whole §3 object the demo must give at `level` (restricted, committee or public).
+
+    With one baseline and one follow-up covering every area, §13 adds a blank scope, nothing out of
+    scope, `all_items` equal to the §3 block (every item raised at KOR-2009) and no `since_previous`.
+    """
     areas, totals, statuses = _BY_LEVEL[level]
+    recs = FOLLOWUP_RECS if level != "public" else {}
+    block = {
+        "areas": [{"area": code} | _counts(values, recs.get(code, 0)) for code, values in areas.items()],
+        "totals": _counts(totals, sum(recs.values())),
+        "status_counts": dict(zip(STATUSES, statuses, strict=True)),
+    }
+    items = sum(statuses)
     return {
         "state": "KOR",
         "baseline_visit": "KOR-2009",
         "followup_visit": "KOR-2023",
-        "areas": [{"area": code} | _counts(values) for code, values in areas.items()],
-        "totals": _counts(totals),
-        "status_counts": dict(zip(STATUSES, statuses, strict=True)),
+        **block,
+        "scope": None,
+        "out_of_scope": 0,
+        "all_items": block | {"totals": block["totals"] | {"items_by_visit": {"KOR-2009": items} if items else {}}},
+        "since_previous": None,
     }

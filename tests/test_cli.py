@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 from tests.conftest import finding_row, visit_row, write_bundle
 from tracker.cli import app
 from tracker.models import Finding, MemberState, PartnerOrg, Resolution, ThematicArea
-from tracker.services.bundle_format import FILE_NAMES
+from tracker.services.bundle.files import FILE_NAMES
 
 runner = CliRunner()
 
@@ -180,6 +180,51 @@ def test_every_command_has_help():
         assert "Usage" in result.output
 
 
+def test_python_dash_m_tracker_is_the_same_command():
+    import subprocess
+    import sys
+    from importlib.metadata import version
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "tracker", "--version"], capture_output=True, text=True, check=False
+    )
+
+    assert (completed.returncode, completed.stdout) == (0, f"tracker {version('cted-followup-tracker')}\n")
+
+
+def test_each_command_group_is_a_short_module():
+    from pathlib import Path
+
+    import tracker.cli
+
+    for module in sorted(Path(tracker.cli.__file__).parent.glob("*.py")):
+        assert len(module.read_text(encoding="utf-8").splitlines()) < 400, module.name
+
+
 def _finding_count(engine) -> int:
     with engine.connect() as connection:
         return connection.execute(select(func.count()).select_from(Finding)).scalar_one()
+
+
+def test_version_is_the_installed_package_version():
+    from importlib.metadata import version
+
+    result = tracker("--version")
+
+    assert result.exit_code == 0
+    assert result.output == f"tracker {version('cted-followup-tracker')}\n"
+
+
+def test_every_bad_setting_is_named_in_one_sentence_before_a_command_acts(engine, monkeypatch):
+    monkeypatch.setenv("TRACKER_SESSION_TIMEOUT_MINUTES", "0")
+    monkeypatch.setenv("TRACKER_MAX_UPLOAD_MB", "-5")
+    monkeypatch.setenv("TRACKER_LOCKOUT_MINUTES", "a quarter")
+
+    result = tracker("init")
+
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: TRACKER_SESSION_TIMEOUT_MINUTES=0 is not allowed: it must be a whole number above 0, e.g. 30. "
+        "TRACKER_LOCKOUT_MINUTES=a quarter is not a whole number; write digits only, e.g. 15. "
+        "TRACKER_MAX_UPLOAD_MB=-5 is not allowed: it must be a whole number above 0, e.g. 200.\n"
+    )

@@ -2,9 +2,11 @@
 
 import openpyxl
 from python_calamine import CalamineWorkbook
+from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from tracker.cli import app
+from tracker.models import Assessment, Finding
 
 runner = CliRunner()
 
@@ -94,3 +96,87 @@ def test_export_to_xlsx_and_import_it_again_changes_nothing(demo_engine, tmp_pat
     again = tracker("import", path, "--dry-run")
     assert again.exit_code == 0, again.output
     assert all(" 0 created, 0 updated," in line for line in again.stdout.splitlines()[:5])
+
+
+def test_a_matrix_with_its_evidence_column_removed_imports_its_statuses_and_keeps_the_evidence(demo_engine, tmp_path):
+    path = tmp_path / "kor.xlsx"
+    tracker("matrix", "KOR", "--out", path, "--level", "committee")
+    book = openpyxl.load_workbook(path)
+    sheet = book["KOR"]
+    assert [sheet.cell(1, column).value for column in (9, 10)] == ["KOR-2023 status", "KOR-2023 evidence"]
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == "KOR-2009-F03")
+    sheet.delete_cols(10)
+    sheet.cell(row, 9).value = "Fully implemented"
+    book.save(path)
+    evidence_before = evidence_of(demo_engine)
+
+    done = tracker("import", path)
+
+    assert (done.exit_code, done.stderr, done.stdout) == (
+        0,
+        "",
+        "assessments.csv: 0 created, 1 updated, 24 unchanged\n",
+    )
+    assert status_of(demo_engine, "KOR-2009-F03") == "fully_implemented"
+    assert evidence_of(demo_engine) == evidence_before
+    assert evidence_before["KOR-2009-F03"]
+
+
+def evidence_of(engine) -> dict[str, str]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(Assessment.finding_id, Assessment.evidence).where(Assessment.visit_id == "KOR-2023")
+        )
+        return dict(rows.all())
+
+
+def status_of(engine, finding_id: str) -> str:
+    with engine.connect() as connection:
+        return connection.execute(
+            select(Assessment.status).where(Assessment.visit_id == "KOR-2023", Assessment.finding_id == finding_id)
+        ).scalar_one()
+
+
+# Each part would read back as another text if written as it is: `A`, `_x0041B`, `_`.
+LOOKS_ESCAPED = "Art. _x0041_, _x0041_x0042_ and _x005F_ as typed"
+
+
+def test_text_that_reads_as_an_excel_escape_comes_back_from_both_workbooks_as_written(demo_engine, tmp_path):
+    with demo_engine.begin() as connection:
+        connection.execute(update(Finding).where(Finding.finding_id == "KOR-2009-F03").values(title=LOOKS_ESCAPED))
+        connection.execute(
+            update(Assessment)
+            .where(Assessment.finding_id == "KOR-2009-F03", Assessment.visit_id == "KOR-2023")
+            .values(evidence=LOOKS_ESCAPED)
+        )
+    bundle, matrix = tmp_path / "bundle.xlsx", tmp_path / "kor.xlsx"
+    assert tracker("export", bundle, "--level", "restricted").exit_code == 0
+    assert tracker("matrix", "KOR", "--out", matrix, "--level", "committee").exit_code == 0
+
+    again = tracker("import", bundle, "--dry-run")
+    assert (again.exit_code, again.stderr) == (0, "")
+    assert again.stdout == (
+        "areas.csv: 0 created, 0 updated, 34 unchanged\n"
+        "states.csv: 0 created, 0 updated, 0 unchanged\n"
+        "resolutions.csv: 0 created, 0 updated, 16 unchanged\n"
+        "partners.csv: 0 created, 0 updated, 20 unchanged\n"
+        "visits.csv: 0 created, 0 updated, 2 unchanged\n"
+        "findings.csv: 0 created, 0 updated, 71 unchanged\n"
+        "assessments.csv: 0 created, 0 updated, 27 unchanged\n"
+        "meetings.csv: 0 created, 0 updated, 20 unchanged\n"
+        "updates.csv: 0 created, 0 updated, 0 unchanged\n"
+        "update_items.csv: 0 created, 0 updated, 0 unchanged\n"
+        "milestones.csv: 0 created, 0 updated, 9 unchanged\n"
+        "ta.csv: 0 created, 0 updated, 6 unchanged\n"
+        "link_decisions.csv: 0 created, 0 updated, 0 unchanged\n"
+        "area_resolutions.csv: 0 created, 0 updated, 40 unchanged\n"
+        "Dry run: nothing was written; these changes would be made.\n"
+    )
+
+    edited = tracker("import", matrix)
+    assert (edited.exit_code, edited.stderr, edited.stdout) == (
+        0,
+        "",
+        "assessments.csv: 0 created, 0 updated, 25 unchanged\n",
+    )
+    assert evidence_of(demo_engine)["KOR-2009-F03"] == LOOKS_ESCAPED

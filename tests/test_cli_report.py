@@ -71,10 +71,11 @@ def test_period_report_shows_its_progress_on_stderr(demo_engine, tmp_path):
         "## II. Summary across States",
         "## III. Technical assistance by provider",
         "## IV. Overdue responses",
-        "## V. France: digest",
-        "## VI. Republic of Korea: digest",
-        "## VII. France: follow-up visit FRA-2022",
-        "## VIII. Republic of Korea: follow-up visit KOR-2023",
+        "## V. Written updates from States",
+        "## VI. France: digest",
+        "## VII. Republic of Korea: digest",
+        "## VIII. France: follow-up visit FRA-2022",
+        "## IX. Republic of Korea: follow-up visit KOR-2023",
     ]
 
 

@@ -2,14 +2,19 @@
 
 import hashlib
 import json
+import zipfile
 
+import pytest
+from sqlalchemy import select, text, update
 from typer.testing import CliRunner
 
+import tracker.services.reports.seal as seal
 from tests.conftest import write_bundle
 from tests.services.test_snapshots import ADDED, CHANGED
 from tracker.cli import app
-from tracker.services import snapshots
-from tracker.services.access import LOCAL_ADMIN
+from tracker.models import ReportSnapshot
+from tracker.services.people.access import LOCAL_ADMIN
+from tracker.services.reports import snapshots
 
 runner = CliRunner()
 
@@ -54,7 +59,7 @@ def test_get_writes_the_issued_bytes_exactly(demo_engine, tmp_path):
     digest = hashlib.sha256(issued).hexdigest()
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
-    assert result.stderr == f"Issued report 1 written to {again} (SHA-256 {digest}).\n"
+    assert result.stderr == f"Issued report 1 written to {again} (SHA-256 {digest}; keyed seal).\n"
     assert again.read_bytes() == issued
     assert snapshots.get(demo_engine, LOCAL_ADMIN, 1).sha256 == digest
 
@@ -62,6 +67,8 @@ def test_get_writes_the_issued_bytes_exactly(demo_engine, tmp_path):
 def test_get_of_an_unknown_or_malformed_id(demo_engine, tmp_path):
     missing = tracker("reports", "get", "7", "--out", tmp_path / "x.md")
     malformed = tracker("reports", "get", "seven", "--out", tmp_path / "x.md")
+    huge = tracker("reports", "get", "99999999999999999999", "--out", tmp_path / "x.md")
+    zero = tracker("reports", "get", "0", "--out", tmp_path / "x.md")
 
     assert (missing.exit_code, malformed.exit_code) == (1, 1)
     assert (
@@ -69,6 +76,15 @@ def test_get_of_an_unknown_or_malformed_id(demo_engine, tmp_path):
         == "Error: there is no issued report 7 that you may see; run 'tracker reports list' to see them.\n"
     )
     assert malformed.stderr == "Error: 'seven' is not an issued report id; run 'tracker reports list' to see them.\n"
+    assert (huge.exit_code, huge.stderr) == (
+        1,
+        "Error: there is no issued report 99999999999999999999 that you may see; "
+        "run 'tracker reports list' to see them.\n",
+    )
+    assert (zero.exit_code, zero.stderr) == (
+        1,
+        "Error: there is no issued report 0 that you may see; run 'tracker reports list' to see them.\n",
+    )
     assert not (tmp_path / "x.md").exists()
 
 
@@ -81,8 +97,9 @@ def test_list_as_table_and_as_json(demo_engine, tmp_path):
 
     assert empty.stdout == "No report has been issued yet.\n"
     lines = table.stdout.splitlines()
-    assert lines[0].split() == ["id", "issued_at", "level", "format", "scope", "issued_by", "title"]
+    assert lines[0].split() == ["id", "issued_at", "level", "format", "scope", "issued_by", "seal", "title"]
     assert lines[1].split()[2:5] == ["committee", "md", "state:KOR:KOR-2023"]
+    assert lines[1].split()[6] == "keyed"
     assert lines[1].endswith("Republic of Korea, 2024") and len(lines) == 2
     [row] = json.loads(listed.stdout)
     content = (tmp_path / "korea.md").read_bytes()
@@ -96,6 +113,7 @@ def test_list_as_table_and_as_json(demo_engine, tmp_path):
         "issued_at": None,
         "sha256": hashlib.sha256(content).hexdigest(),
         "size": len(content),
+        "seal": "keyed",
     }
 
 
@@ -173,3 +191,105 @@ def test_diff_of_two_reports_on_different_scopes(demo_engine, tmp_path):
         "Error: issued reports 1 and 2 cover different scopes (state:KOR:KOR-2023 and period:2023-01-01..2023-12-31); "
         "compare two reports on the same scope, or one report with now.\n"
     )
+
+
+def _damage(engine) -> None:
+    """Write the issued file back as text, as a hand edit of a SQLite database can."""
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE report_snapshot SET content = CAST(content AS TEXT) WHERE id = 1"))
+
+
+def test_a_report_stored_as_text_is_said_damaged_and_a_backup_keeps_it(demo_engine, tmp_path):
+    if demo_engine.dialect.name != "sqlite":
+        pytest.skip("only SQLite can hold text in the column of the issued bytes")
+    issue(tmp_path, "korea.md")
+    issue(tmp_path, "again.md", "Republic of Korea, 2025")
+    _damage(demo_engine)
+
+    got = tracker("reports", "get", "1", "--out", tmp_path / "x.md")
+    other = tracker("reports", "get", "2", "--out", tmp_path / "y.md")
+    listed = tracker("reports", "list", "--format", "json")
+    backed_up = tracker("backup", tmp_path / "backup.zip")
+
+    assert (got.exit_code, got.stderr) == (
+        1,
+        "Error: issued report 1 is damaged: its file is stored as text instead of the bytes issued; "
+        "restore a backup taken before the damage, or issue the report again.\n",
+    )
+    assert not (tmp_path / "x.md").exists()
+    assert other.exit_code == 0, other.output
+    assert [row["id"] for row in json.loads(listed.stdout)] == [2, 1]
+    assert backed_up.exit_code == 0, backed_up.output
+    assert backed_up.stdout.endswith(
+        "\nDamaged issued reports kept as they are stored (their file is text, not the bytes issued): 1; "
+        "restore a backup taken before the damage, or issue them again.\n"
+    )
+    with zipfile.ZipFile(tmp_path / "backup.zip") as archive:
+        kept = snapshots.backup_read(archive.read(snapshots.BACKUP_NAME), seal.ensure_key(demo_engine))
+    assert [row["content"] for row in kept] == [
+        (tmp_path / "korea.md").read_bytes(),
+        (tmp_path / "again.md").read_bytes(),
+    ]
+
+
+def _rewrite(engine, **values) -> None:
+    """Change the issued report behind the tracker's back, sealing it again with a plain SHA-256."""
+    table = ReportSnapshot.__table__
+    with engine.begin() as connection:
+        row = dict(connection.execute(select(table).where(table.c.id == 1)).mappings().one()) | values
+        connection.execute(update(table).where(table.c.id == 1).values(values | {"seal": seal.unkeyed(row)}))
+
+
+def test_a_report_lowered_in_level_and_sealed_again_without_the_key_is_refused(demo_engine, tmp_path):
+    issued = tracker(
+        "report", "--state", "KOR", "--out", tmp_path / "k.md", "--level", "restricted", "--issue", "Korea"
+    )
+    assert issued.exit_code == 0, issued.output
+    _rewrite(demo_engine, level="public")
+
+    got = tracker("reports", "get", "1", "--out", tmp_path / "x.md")
+    listed = tracker("reports", "list", "--format", "json")
+
+    assert (got.exit_code, got.stderr) == (
+        1,
+        "Error: issued report 1 no longer matches its seal: it carries an unkeyed seal, which anyone who can write "
+        "to the database can make, on a server that keys its seals; restore it from a backup and ask an "
+        "administrator to check the audit trail.\n",
+    )
+    assert not (tmp_path / "x.md").exists()
+    assert [(row["level"], row["seal"]) for row in json.loads(listed.stdout)] == [("public", "broken")]
+
+
+def test_a_report_issued_before_keyed_seals_reads_and_init_seals_it_under_a_new_key_file(
+    demo_engine, tmp_path, monkeypatch
+):
+    if demo_engine.dialect.name != "sqlite":
+        pytest.skip("the key file beside the database is SQLite's; PostgreSQL's is in the user's data folder")
+    issue(tmp_path)
+    monkeypatch.delenv("TRACKER_SEAL_KEY")
+    key_file = seal.key_file(demo_engine)
+    key_file.unlink(missing_ok=True)
+    _rewrite(demo_engine)
+
+    before = tracker("reports", "get", "1", "--out", tmp_path / "before.md")
+    initialised = tracker("init")
+    after = tracker("reports", "get", "1", "--out", tmp_path / "after.md")
+    listed = tracker("reports", "list", "--format", "json")
+    monkeypatch.setenv("TRACKER_SEAL_KEY", "another key")
+    other_key = tracker("reports", "get", "1", "--out", tmp_path / "other.md")
+
+    digest = hashlib.sha256((tmp_path / "korea.md").read_bytes()).hexdigest()
+    assert (before.exit_code, before.stderr) == (
+        0,
+        f"Issued report 1 written to {tmp_path / 'before.md'} (SHA-256 {digest}; unkeyed seal).\n",
+    )
+    assert initialised.exit_code == 0, initialised.output
+    assert key_file.parent == tmp_path and key_file.name == "tracker.db.seal-key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert (after.exit_code, after.stderr) == (
+        0,
+        f"Issued report 1 written to {tmp_path / 'after.md'} (SHA-256 {digest}; keyed (issued unkeyed, sealed again) seal).\n",
+    )
+    assert [row["seal"] for row in json.loads(listed.stdout)] == ["keyed (issued unkeyed, sealed again)"]
+    assert other_key.exit_code == 1
+    assert "this server's seal key is not the one it was sealed with" in other_key.stderr

@@ -121,7 +121,7 @@ def test_withdraw_names_what_it_accepts(demo_engine):
 
     assert (entity.exit_code, entity.stderr) == (
         1,
-        "Error: 'recommendation' is not something that can be withdrawn; use one of visit, finding, assessment, meeting.\n",
+        "Error: 'recommendation' is not something that can be withdrawn; use one of visit, finding, assessment, meeting, state_update, update_item.\n",
     )
     assert (key.exit_code, key.stderr) == (
         1,
@@ -153,3 +153,51 @@ def test_delete_asks_first_and_refuses_what_others_depend_on(demo_engine):
         1,
         "Error: there is no meeting KOR-2023-M01 you may see; check the meeting id.\n",
     )
+
+
+def test_delete_refuses_a_finding_with_a_ta_record_and_a_visit_with_milestones(engine, tmp_path):
+    from tests.conftest import finding_row, followup_row, visit_row, write_bundle
+    from tests.services.test_after_visit import milestone_row, ta_row
+
+    bundle = write_bundle(
+        tmp_path / "bundle",
+        visits=[visit_row("KOR-2009"), followup_row("KOR-2023")],
+        findings=[finding_row("KOR-2009-F01", kind="ta_need"), finding_row("KOR-2009-F02")],
+        milestones=[milestone_row("KOR-2023")],
+        ta=[ta_row("KOR-2009-F01", addresses="KOR-2009-F02")],
+    )
+    assert tracker("import", bundle).exit_code == 0
+
+    with_record = tracker("delete", "finding", "KOR-2009-F01", "--yes")
+    addressed = tracker("delete", "finding", "KOR-2009-F02", "--yes")
+    with_milestones = tracker("delete", "visit", "KOR-2023", "--yes")
+
+    assert (with_record.exit_code, with_record.stderr) == (
+        1,
+        "Error: finding KOR-2009-F01 cannot be deleted: other rows (TA records) depend on it; withdraw it instead.\n",
+    )
+    assert (addressed.exit_code, addressed.stderr) == (
+        1,
+        "Error: finding KOR-2009-F02 cannot be deleted: other rows (TA records) depend on it; withdraw it instead.\n",
+    )
+    assert (with_milestones.exit_code, with_milestones.stderr) == (
+        1,
+        "Error: visit KOR-2023 cannot be deleted: other rows (milestones) depend on it; withdraw it instead.\n",
+    )
+
+
+def test_every_key_pointing_at_a_visit_or_a_finding_is_a_dependent_or_deleted_with_it():
+    from sqlmodel import SQLModel
+
+    from tracker.services.records import withdrawal
+
+    for entity, model in (("visit", "visit"), ("finding", "finding")):
+        listed = {(table_of.__tablename__, column) for table_of, column in withdrawal._DEPENDENTS[entity]}
+        deleted_with_it = {link.__tablename__ for link in withdrawal._LINKS[entity]}
+        pointing = {
+            (table.name, key.parent.name)
+            for table in SQLModel.metadata.sorted_tables
+            for key in table.foreign_keys
+            if key.column.table.name == model and key.ondelete != "CASCADE" and table.name not in deleted_with_it
+        }
+        assert pointing == listed, entity

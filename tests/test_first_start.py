@@ -16,6 +16,7 @@ from streamlit import config as streamlit_config
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
+from tests.conftest import APP_TIMEOUT
 from tracker.cli import app
 from tracker.models import Finding, Meeting
 
@@ -82,7 +83,7 @@ def test_the_app_itself_refuses_local_mode_on_another_address(monkeypatch, addre
     monkeypatch.delenv("TRACKER_AUTH", raising=False)
     streamlit_config.set_option("server.address", address)
     try:
-        page = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30).run()
+        page = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=APP_TIMEOUT).run()
     finally:
         streamlit_config.set_option("server.address", "127.0.0.1")
 
@@ -96,7 +97,7 @@ def test_the_app_serves_a_team_on_another_address(engine, monkeypatch):
     monkeypatch.setenv("TRACKER_AUTH", "on")
     streamlit_config.set_option("server.address", "0.0.0.0")
     try:
-        page = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30).run()
+        page = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=APP_TIMEOUT).run()
     finally:
         streamlit_config.set_option("server.address", "127.0.0.1")
 
@@ -163,7 +164,7 @@ def test_export_defaults_to_the_committee_level(demo_engine, tmp_path):
 
 def test_the_download_defaults_to_the_committee_level(demo_engine, monkeypatch):
     monkeypatch.delenv("TRACKER_AUTH", raising=False)
-    page = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30).run()
+    page = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=APP_TIMEOUT).run()
     page.switch_page("tracker/ui/import_export.py").run()
 
     assert page.selectbox(key="export:level").value == "committee"
@@ -198,7 +199,7 @@ def test_make_demo_with_no_terminal_serves_127_0_0_1_and_asks_nothing(tmp_path):
         start_new_session=True,
     )
     try:
-        healthy = _wait_for_health(f"http://127.0.0.1:{port}/_stcore/health", demo, seconds=120)
+        healthy = _wait_for_health(f"http://127.0.0.1:{port}/_stcore/health", demo, seconds=APP_TIMEOUT)
         listening = subprocess.run(["ss", "-ltnH"], capture_output=True, text=True).stdout
     finally:
         os.killpg(demo.pid, 15)
@@ -230,7 +231,7 @@ def test_the_dashboard_command_serves_through_the_loader_of_the_first_page(monke
 
     runner.invoke(app, ["dashboard", "--headless"])
 
-    assert calls[0][1:5] == ["-m", "tracker.serve", "run", str(ROOT / "tracker" / "dashboard.py")]
+    assert calls[0][1:5] == ["-m", "tracker.serve", "run", str(ROOT / "tracker" / "app.py")]
 
 
 def test_the_loader_imports_what_the_first_page_needs_before_a_browser_asks():
@@ -247,3 +248,31 @@ def test_the_loader_imports_what_the_first_page_needs_before_a_browser_asks():
     )
 
     assert loaded.stdout == "True\n"
+
+
+def test_make_demo_installs_the_package_without_the_test_extra_and_make_test_with_it():
+    def recipe(target: str) -> str:
+        # -B: every step, as on a fresh clone; -n: printed, not run.
+        return subprocess.run(["make", "-n", "-B", target], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+
+    demo, test = recipe("demo"), recipe("test")
+
+    assert ".venv/bin/pip install --quiet -c constraints.txt -e .\n" in demo
+    assert "[test]" not in demo
+    assert ".venv/bin/pip install --quiet -c constraints.txt -e '.[test,docs]'\n" in test
+
+
+def test_single_sign_on_refuses_to_start_without_its_settings(monkeypatch):
+    monkeypatch.setenv("TRACKER_AUTH", "oidc")
+    monkeypatch.setenv("TRACKER_OIDC_ISSUER", "https://login.example.org")
+    calls = []
+    monkeypatch.setattr("subprocess.call", lambda *args, **kwargs: calls.append(args) or 0)
+
+    result = runner.invoke(app, ["dashboard", "--address", "0.0.0.0"])
+
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: Single sign-on (TRACKER_AUTH=oidc) needs TRACKER_OIDC_CLIENT_ID, TRACKER_OIDC_CLIENT_SECRET, "
+        "TRACKER_PUBLIC_URL; set them in the server's environment, e.g. /etc/tracker/tracker.env.\n",
+    )
+    assert calls == []

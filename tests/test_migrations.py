@@ -136,6 +136,10 @@ FIRST_REVISION_ROWS = {
 }
 
 
+# Columns a later revision moved to a table of their own: a meeting's sector (0016).
+MOVED = {"meeting": ("sector",)}
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_url(request, tmp_path):
     """A database with no tables at all."""
@@ -175,8 +179,11 @@ def test_a_first_revision_database_upgrades_to_head_with_every_row_intact(empty_
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
         for name, rows in FIRST_REVISION_ROWS.items():
             table = SQLModel.metadata.tables[name]
-            stored = [dict(row) for row in connection.execute(select(*[table.c[c] for c in rows[0]])).mappings()]
-            assert sorted(stored, key=repr) == sorted(rows, key=repr), name
+            kept = [{c: v for c, v in row.items() if c not in MOVED.get(name, ())} for row in rows]
+            stored = [dict(row) for row in connection.execute(select(*[table.c[c] for c in kept[0]])).mappings()]
+            assert sorted(stored, key=repr) == sorted(kept, key=repr), name
+        sectors = connection.execute(text("SELECT meeting_id, sector FROM meeting_sector")).all()
+    assert [tuple(row) for row in sectors] == [("KOR-2023-M01", "government")]
 
 
 def _old_create(at, username, entity, key, values) -> dict:
@@ -224,8 +231,9 @@ def test_earlier_per_row_create_events_become_one_import_event_per_import(empty_
 
     db.upgrade(engine)
 
-    from tracker.services import audit, history
-    from tracker.services.access import LOCAL_ADMIN
+    from tracker.services.people import audit
+    from tracker.services.people.access import LOCAL_ADMIN
+    from tracker.services.records import history
 
     trail = audit.events(engine, LOCAL_ADMIN)
     imports = trail[trail["action"] == "import"].sort_values("at")

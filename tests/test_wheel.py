@@ -7,9 +7,12 @@ import sys
 import sysconfig
 import time
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import APP_TIMEOUT
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,15 +26,20 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
-    """A fresh venv holding the wheel; its dependencies are this environment's, linked in, not the checkout."""
+def wheel(tmp_path_factory) -> Path:
     build = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", build, ROOT],
         check=True,
     )
-    (wheel,) = build.glob("cted_followup_tracker-*.whl")
-    venv = build / "venv"
+    (built,) = build.glob("cted_followup_tracker-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def installed(wheel) -> Path:
+    """A fresh venv holding the wheel; its dependencies are this environment's, linked in, not the checkout."""
+    venv = wheel.parent / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
     packages = Path(sysconfig.get_path("purelib", vars={"base": str(venv), "platbase": str(venv)}))
     # A plain path line: the dependencies become importable, the checkout's editable finder does not.
@@ -49,6 +57,14 @@ def _run(bin_dir: Path, home: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(bin_dir / "tracker"), *args], cwd=home, env=env, capture_output=True, text=True, timeout=300
     )
+
+
+def test_the_wheel_holds_the_tracker_package_only(wheel):
+    """The benchmarks and the tests stay in the checkout: nothing but `tracker` is installed at the top."""
+    with zipfile.ZipFile(wheel) as archive:
+        top = {name.split("/")[0] for name in archive.namelist() if not name.split("/")[0].endswith(".dist-info")}
+
+    assert top == {"tracker"}
 
 
 def test_wheel_runs_from_any_folder(installed, tmp_path):
@@ -88,7 +104,7 @@ def test_wheel_serves_the_dashboard(installed, tmp_path):
         text=True,
     )
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + APP_TIMEOUT
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as answer:
@@ -103,3 +119,16 @@ def test_wheel_serves_the_dashboard(installed, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+    # Stopping the command stops the server it started: nothing answers on the port any more.
+    deadline = time.monotonic() + APP_TIMEOUT
+    while _answers(port):
+        assert time.monotonic() < deadline, "the dashboard's server outlived `tracker dashboard`"
+        time.sleep(0.2)
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            return True
+    except OSError:
+        return False

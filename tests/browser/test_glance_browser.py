@@ -6,9 +6,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from tests.browser import test_dashboard_browser as harness
 from tests.browser.test_dashboard_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
+    PATIENCE,
     SCREENSHOTS,
     assert_no_exception,
     screenshot,
@@ -18,18 +18,14 @@ from tests.browser.test_dashboard_browser import (
 from tests.conftest import assessment_row, finding_row, followup_row, visit_row, write_bundle
 from tracker import db
 from tracker.cli import app as cli
-from tracker.services.access import LOCAL_ADMIN
-from tracker.services.bundle_format import sources_from_paths
-from tracker.services.demo import load_demo
-from tracker.services.importer import import_bundle
-from tracker.services.reference import init_database
+from tracker.services.bundle.demo import load_demo
+from tracker.services.bundle.importer import import_bundle
+from tracker.services.bundle.sources import sources_from_paths
+from tracker.services.operations.reference import init_database
+from tracker.services.people.access import LOCAL_ADMIN
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)"
-    ),
-]
+# The harness's browser and marks: a Chromium is needed.
+browser, pytestmark = harness.browser, harness.pytestmark
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +74,7 @@ def compared(database: str, iso3: str, level: str) -> dict:
 
 
 def metrics_shown(page) -> dict[str, str]:
-    page.wait_for_selector("[data-testid=stMetric]", timeout=60_000)
+    page.wait_for_selector("[data-testid=stMetric]", timeout=PATIENCE * 1000)
     shown = {}
     for metric in page.get_by_test_id("stMetric").all():
         label = metric.get_by_test_id("stMetricLabel").inner_text().strip()
@@ -99,7 +95,7 @@ def expected_metrics(result: dict) -> dict[str, str]:
 
 def ranking(result: dict) -> list[str]:
     """The areas of the 'Most progress' box, as the page words them: best first, three at most."""
-    from tracker.services.comparison import area_names
+    from tracker.services.progress.comparison import area_names
 
     names = area_names()
     scored = [a for a in result["areas"] if a["implementation_index"] is not None]
@@ -110,9 +106,9 @@ def ranking(result: dict) -> list[str]:
     ]
 
 
-def test_a_link_the_ranking_and_a_click_on_the_overview(served, database, browser_glance):
+def test_a_link_the_ranking_and_a_click_on_the_overview(served, database, browser):
     SCREENSHOTS.mkdir(exist_ok=True)
-    page = browser_glance.new_page(viewport={"width": 1400, "height": 900})
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
 
     page.goto(f"{served}/?state=KOR&level=committee")
     settle(page)
@@ -128,25 +124,19 @@ def test_a_link_the_ranking_and_a_click_on_the_overview(served, database, browse
     page.get_by_test_id("stSidebarNav").get_by_text("Overview", exact=True).click()
     page.wait_for_selector("h1:has-text('Overview')")
     settle(page)
-    page.wait_for_selector(".js-plotly-plot .scatterlayer path.point")
+    page.wait_for_selector("[data-testid=stDataFrame] canvas")
+    # The index is a table, not a chart: nothing waits for the charting library before it is read.
+    assert page.locator(".js-plotly-plot").count() == 0
     assert_no_exception(page)
     screenshot(page, "overview_at_committee")
 
-    # France's "All areas" square: find it by its data, then click where the browser drew it.
-    position = page.evaluate(
-        """() => {
-            const chart = document.querySelector('.js-plotly-plot');
-            const cells = chart.data[0].customdata;
-            const i = cells.findIndex(c => c[0] === 'FRA' && c[2] === 'All areas');
-            const point = chart.querySelectorAll('.scatterlayer .trace')[0].querySelectorAll('path.point')[i];
-            // Panels above the chart (the open deadlines) can push it below the window.
-            point.scrollIntoView({block: 'center'});
-            const box = point.getBoundingClientRect();
-            return {x: box.x + box.width / 2, y: box.y + box.height / 2};
-        }"""
-    )
-    page.mouse.click(position["x"], position["y"])
-    page.wait_for_selector("h1:has-text('State progress')", timeout=60_000)
+    # Rows run by State name, so France is the first: its row's selection box opens its progress.
+    # The index table is the one with the scored items (the assessment debt's table follows it).
+    grid = page.get_by_test_id("stDataFrame").filter(has_text="Scored items")
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 15, box["y"] + 35 * 1.5)
+    page.wait_for_selector("h1:has-text('State progress')", timeout=PATIENCE * 1000)
     settle(page)
     assert_no_exception(page)
     assert "state=FRA" in page.url and "level=committee" in page.url
@@ -171,16 +161,6 @@ def test_a_link_the_ranking_and_a_click_on_the_overview(served, database, browse
 
     # The back button returns to the Overview the click came from.
     page.go_back()
-    page.wait_for_selector("h1:has-text('Overview')", timeout=60_000)
+    page.wait_for_selector("h1:has-text('Overview')", timeout=PATIENCE * 1000)
     settle(page)
     assert_no_exception(page)
-
-
-@pytest.fixture(scope="module")
-def browser_glance():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()

@@ -4,8 +4,8 @@ import pytest
 from argon2 import PasswordHasher
 
 from tracker.models import Confidentiality, Role
-from tracker.services import users
-from tracker.services.access import LOCAL_ADMIN, Actor
+from tracker.services.people import users
+from tracker.services.people.access import LOCAL_ADMIN, Actor
 
 PASSWORD = "correct horse battery"
 
@@ -123,8 +123,8 @@ def _hidden_bundle(folder):
 @pytest.fixture
 def guarded_engine(demo_engine, tmp_path):
     """The demo plus rows above `committee` (marked ZZHIDDEN) and committee rows marked VISIBLEMARK."""
-    from tracker.services.bundle_format import sources_from_paths
-    from tracker.services.importer import import_bundle
+    from tracker.services.bundle.importer import import_bundle
+    from tracker.services.bundle.sources import sources_from_paths
 
     result = import_bundle(demo_engine, sources_from_paths([_hidden_bundle(tmp_path / "hidden")]), LOCAL_ADMIN)
     assert result.ok, result.errors

@@ -13,9 +13,10 @@ from tracker.cli import app
 from tracker.db import get_engine, is_sqlite, writing
 from tracker.errors import PermissionDenied, TrackerError
 from tracker.models import Confidentiality, Role, Visit
-from tracker.services import backup, users
-from tracker.services.access import LOCAL_ADMIN, Actor
-from tracker.services.reference import seed_reference_data
+from tracker.services.operations import backup
+from tracker.services.operations.reference import seed_reference_data
+from tracker.services.people import users
+from tracker.services.people.access import LOCAL_ADMIN, Actor
 
 from .conftest import PASSWORD, add_user, dump
 

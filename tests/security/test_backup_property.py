@@ -17,11 +17,13 @@ from sqlmodel import SQLModel
 
 from tests.conftest import assessment_row, finding_row, meeting_row, visit_row, write_bundle
 from tracker.models import Confidentiality, Role
-from tracker.services import backup, exporter
-from tracker.services.access import LOCAL_ADMIN, Actor
-from tracker.services.bundle_format import SPECS, sources_from_paths
-from tracker.services.importer import import_bundle
-from tracker.services.reference import seed_reference_data
+from tracker.services.bundle import exporter
+from tracker.services.bundle.files import SPECS
+from tracker.services.bundle.importer import import_bundle
+from tracker.services.bundle.sources import sources_from_paths
+from tracker.services.operations import backup
+from tracker.services.operations.reference import seed_reference_data
+from tracker.services.people.access import LOCAL_ADMIN, Actor
 
 LEVELS = [level.value for level in Confidentiality]
 # The starting rows' (year, kind, baseline) and (visit, kind, area, continues).

@@ -10,8 +10,11 @@ from typer.testing import CliRunner
 from tracker.cli import app
 from tracker.errors import PermissionDenied, TrackerError
 from tracker.models import Confidentiality, Role
-from tracker.services import audit, comparison, exporter, records
-from tracker.services.access import LOCAL_ADMIN, Actor
+from tracker.services.bundle import exporter
+from tracker.services.people import audit
+from tracker.services.people.access import LOCAL_ADMIN, Actor
+from tracker.services.progress import comparison
+from tracker.services.records import editing as records
 
 from .conftest import COMMITTEE_READER, HIDDEN, VISIBLE
 
@@ -175,9 +178,9 @@ def test_cli_export_at_committee_shows_no_hidden_row(guarded_engine, tmp_path, t
 
 def test_an_export_at_committee_imports_on_its_own(guarded_engine, tmp_path):
     from tracker.db import get_engine
-    from tracker.services.bundle_format import sources_from_paths
-    from tracker.services.importer import import_bundle
-    from tracker.services.reference import init_database
+    from tracker.services.bundle.importer import import_bundle
+    from tracker.services.bundle.sources import sources_from_paths
+    from tracker.services.operations.reference import init_database
 
     exporter.export_bundle(guarded_engine, tmp_path / "out", reader)
     empty = get_engine(f"sqlite:///{tmp_path / 'empty.db'}")
@@ -200,7 +203,7 @@ def test_cli_report_at_committee_shows_no_hidden_row(guarded_engine, tmp_path, f
 def test_a_docx_report_for_the_reader_shows_no_hidden_row(guarded_engine):
     import datetime as dt
 
-    from tracker.services import reports
+    from tracker.services.reports import documents as reports
 
     for document in (
         reports.build_state_report(guarded_engine, reader, "KOR"),

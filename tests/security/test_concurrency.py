@@ -27,8 +27,8 @@ SAVER = textwrap.dedent(
     import sys
     from tracker.db import get_engine
     from tracker.models import Confidentiality, Role
-    from tracker.services import records
-    from tracker.services.access import Actor
+    from tracker.services.records import editing as records
+    from tracker.services.people.access import Actor
 
     analyst = Actor("analyst", Role.analyst, Confidentiality.restricted)
     engine = get_engine()

@@ -5,9 +5,9 @@ import streamlit as st
 
 from tests.conftest import finding_row, followup_row, meeting_row, write_bundle
 from tracker.models import Confidentiality, Role
-from tracker.services.access import LOCAL_ADMIN
-from tracker.services.bundle_format import sources_from_paths
-from tracker.services.importer import import_bundle
+from tracker.services.bundle.importer import import_bundle
+from tracker.services.bundle.sources import sources_from_paths
+from tracker.services.people.access import LOCAL_ADMIN
 
 from .conftest import HIDDEN, VISIBLE, add_user
 from .test_dashboard import READER_PAGES, every_tab, everything_shown, sign_in

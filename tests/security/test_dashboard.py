@@ -9,9 +9,10 @@ import streamlit as st
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import APP_TIMEOUT
 from tracker.models import AuditEvent, Confidentiality, Role
-from tracker.services import users
-from tracker.services.access import LOCAL_ADMIN
+from tracker.services.people import users
+from tracker.services.people.access import LOCAL_ADMIN
 
 from .conftest import HIDDEN, PASSWORD, VISIBLE, add_user
 
@@ -32,7 +33,7 @@ def logins_on(monkeypatch):
 
 
 def dashboard() -> AppTest:
-    return AppTest.from_file(str(DASHBOARD), default_timeout=30)
+    return AppTest.from_file(str(DASHBOARD), default_timeout=APP_TIMEOUT)
 
 
 def sign_in(username: str, password: str = PASSWORD) -> AppTest:
@@ -253,7 +254,7 @@ def test_a_viewer_has_no_admin_page(demo_engine):
 
 def test_the_admin_page_refuses_a_non_administrator_who_reaches_it(demo_engine):
     viewer = add_user(demo_engine, "viewer")
-    app = AppTest.from_file(str(DASHBOARD.parent / ADMIN_PAGE), default_timeout=30)
+    app = AppTest.from_file(str(DASHBOARD.parent / ADMIN_PAGE), default_timeout=APP_TIMEOUT)
     app.session_state["actor"] = viewer
     app.session_state["auth:credential"] = users.credential_stamp(demo_engine, "viewer")
     app.session_state["auth:last_activity"] = time.monotonic()
@@ -297,8 +298,8 @@ def test_an_administrator_changes_a_role_and_reads_the_audit_trail(demo_engine):
 
 
 def test_html_in_user_text_is_never_rendered_as_html(demo_engine):
-    from tracker.services import records
-    from tracker.services.access import LOCAL_ADMIN
+    from tracker.services.people.access import LOCAL_ADMIN
+    from tracker.services.records import editing as records
 
     script = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     records.save_finding(
@@ -338,3 +339,18 @@ def test_html_in_user_text_is_never_rendered_as_html(demo_engine):
                 assert node.type != "html"
                 assert not getattr(proto, "allow_html", False), node
     assert seen
+
+
+def test_five_wrong_passwords_from_one_browser_leave_the_owner_free_to_sign_in_from_another(demo_engine, monkeypatch):
+    from tracker.ui import auth
+
+    add_user(demo_engine, "alice")
+    browser = {"address": "198.51.100.9"}
+    monkeypatch.setattr(auth, "_source", lambda: browser["address"])
+    for _ in range(5):
+        assert signed_in_as(sign_in("alice", "not the password")) is None
+    assert signed_in_as(sign_in("alice")) is None
+
+    browser["address"] = "192.0.2.1"
+
+    assert signed_in_as(sign_in("alice")) == "alice"

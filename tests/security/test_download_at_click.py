@@ -1,6 +1,7 @@
-"""The Import / Export page's bundle download is built when clicked, for the user as they are
-then: after a clearance change, a disabled account, an expired session or a sign-out it is
-refused with one sentence before anything is read."""
+"""Every download built when clicked (the bundle as .zip or workbook and the tracking matrices on the
+Import / Export and Tracking matrix pages) is built for the user as they are then: after a clearance
+change, a disabled account, an expired session or a sign-out it is refused with one sentence before
+anything is read."""
 
 import io
 import time
@@ -12,13 +13,22 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 
 from tracker.errors import PermissionDenied
 from tracker.models import Confidentiality, Role
-from tracker.services import users
-from tracker.services.access import LOCAL_ADMIN
+from tracker.services.people import users
+from tracker.services.people.access import LOCAL_ADMIN
 
 from .conftest import HIDDEN, add_user
 from .test_dashboard import sign_in
 
-PAGE = "tracker/ui/import_export.py"
+IMPORT_EXPORT = "tracker/ui/import_export.py"
+MATRIX = "tracker/ui/matrix.py"
+# Each download built at the click: the page, the select box choosing its level, and its file name's start.
+DOWNLOADS = {
+    "bundle-zip": (IMPORT_EXPORT, "export:level", "tracker-bundle-restricted-", ".zip"),
+    "bundle-workbook": (IMPORT_EXPORT, "export:level", "tracker-bundle-restricted-", ".xlsx"),
+    "all-matrices-import-export": (IMPORT_EXPORT, "export:level", "tracking-matrix-all-restricted-", ".xlsx"),
+    "state-matrix": (MATRIX, "matrix:level", "tracking-matrix-KOR-KOR-2031-ZZHIDDEN-restricted-", ".xlsx"),
+    "all-matrices-matrix-page": (MATRIX, "matrix:level", "tracking-matrix-all-restricted-", ".xlsx"),
+}
 
 
 @pytest.fixture(autouse=True)
@@ -42,26 +52,34 @@ def handed_out(monkeypatch) -> dict[str, object]:
     return callables
 
 
-def _bundle_download(app, handed_out):
-    app.switch_page(PAGE).run()
+def _download(app, handed_out, which: str):
+    page, level_box, start, end = DOWNLOADS[which]
+    app.switch_page(page).run()
     assert not app.exception
-    app.selectbox(key="export:level").set_value("restricted").run()
-    [name] = [n for n in handed_out if n.startswith("tracker-bundle-restricted-") and n.endswith(".zip")]
+    if page == MATRIX:
+        app.selectbox(key="matrix:state").set_value("KOR").run()
+        app.selectbox(key="matrix:followup:KOR").set_value("KOR-2031-ZZHIDDEN").run()
+    app.selectbox(key=level_box).set_value("restricted").run()
+    assert not app.exception
+    [name] = [n for n in handed_out if n.startswith(start) and n.endswith(end)]
     return handed_out[name]
 
 
 def _holds_hidden_rows(data: bytes) -> bool:
+    """Whether any part of the .zip bundle or .xlsx workbook (itself a zip of XML parts) holds a hidden row."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return any(HIDDEN in archive.read(name).decode() for name in archive.namelist())
 
 
-def test_the_download_holds_what_the_user_may_see_when_clicked(guarded_engine, handed_out):
+@pytest.mark.parametrize("which", list(DOWNLOADS))
+def test_the_download_holds_what_the_user_may_see_when_clicked(guarded_engine, handed_out, which):
     add_user(guarded_engine, "reader", Role.analyst, Confidentiality.restricted)
-    download = _bundle_download(sign_in("reader"), handed_out)
+    download = _download(sign_in("reader"), handed_out, which)
 
     assert _holds_hidden_rows(download())
 
 
+@pytest.mark.parametrize("which", list(DOWNLOADS))
 @pytest.mark.parametrize(
     ("change", "sentence"),
     [
@@ -81,9 +99,11 @@ def test_the_download_holds_what_the_user_may_see_when_clicked(guarded_engine, h
     ],
     ids=["clearance-lowered", "account-disabled", "session-expired"],
 )
-def test_the_download_is_refused_once_the_user_may_no_longer(guarded_engine, handed_out, monkeypatch, change, sentence):
+def test_the_download_is_refused_once_the_user_may_no_longer(
+    guarded_engine, handed_out, monkeypatch, change, sentence, which
+):
     add_user(guarded_engine, "reader", Role.analyst, Confidentiality.restricted)
-    download = _bundle_download(sign_in("reader"), handed_out)
+    download = _download(sign_in("reader"), handed_out, which)
 
     change(guarded_engine, monkeypatch)
 
@@ -92,10 +112,11 @@ def test_the_download_is_refused_once_the_user_may_no_longer(guarded_engine, han
     assert str(refused.value) == sentence
 
 
-def test_the_download_is_refused_after_signing_out(guarded_engine, handed_out):
+@pytest.mark.parametrize("which", list(DOWNLOADS))
+def test_the_download_is_refused_after_signing_out(guarded_engine, handed_out, which):
     add_user(guarded_engine, "reader", Role.analyst, Confidentiality.restricted)
     app = sign_in("reader")
-    download = _bundle_download(app, handed_out)
+    download = _download(app, handed_out, which)
 
     [sign_out] = [b for b in app.button if b.label == "Sign out"]
     sign_out.click().run()

@@ -9,10 +9,13 @@ import pytest
 from tests.conftest import assessment_row, finding_row, followup_row, visit_row, write_bundle
 from tracker.errors import PermissionDenied, ValidationFailed
 from tracker.models import Confidentiality, Role
-from tracker.services import comparison, exporter, records, users
-from tracker.services.access import LOCAL_ADMIN, Actor
-from tracker.services.bundle_format import sources_from_paths, sources_from_uploads
-from tracker.services.importer import import_bundle
+from tracker.services.bundle import exporter
+from tracker.services.bundle.importer import import_bundle
+from tracker.services.bundle.sources import sources_from_paths, sources_from_uploads
+from tracker.services.people import users
+from tracker.services.people.access import LOCAL_ADMIN, Actor
+from tracker.services.progress import comparison
+from tracker.services.records import editing as records
 
 from .conftest import PASSWORD, add_user, dump
 
@@ -197,6 +200,23 @@ def test_nobody_grants_a_clearance_above_their_own(engine):
         users.set_password(engine, chief, "secret", "another long passphrase")
     users.set_clearance(engine, chief, "plain", "member_states")
     users.set_password(engine, chief, "plain", "another long passphrase")
+
+
+def test_an_administrator_changes_no_role_or_sign_in_of_an_account_cleared_above_their_own(engine):
+    chief = add_user(engine, "chief", Role.admin, Confidentiality.public)
+    add_user(engine, "secret", Role.admin, Confidentiality.restricted)
+    add_user(engine, "plain", Role.analyst, Confidentiality.public)
+
+    with pytest.raises(PermissionDenied, match=r"^chief may not change an account cleared above their own clearance;"):
+        users.set_role(engine, chief, "secret", "viewer")
+    with pytest.raises(PermissionDenied, match=r"^chief may not change an account cleared above their own clearance;"):
+        users.set_disabled(engine, chief, "secret")
+    with pytest.raises(PermissionDenied, match=r"^chief may not change an account cleared above their own clearance;"):
+        users.set_disabled(engine, chief, "secret", False)
+    assert users.active_actor(engine, "secret") == Actor("secret", Role.admin, Confidentiality.restricted)
+    users.set_role(engine, chief, "plain", "viewer")
+    users.set_disabled(engine, chief, "plain")
+    assert users.active_actor(engine, "plain") is None
 
 
 def test_a_download_built_later_reads_the_account_again(engine):

@@ -11,10 +11,11 @@ from sqlalchemy import func, select, text
 from tests.conftest import assessment_row, write_bundle
 from tracker.db import is_sqlite
 from tracker.models import Confidentiality, Finding, Role
-from tracker.services import importer, records
-from tracker.services.access import LOCAL_ADMIN, Actor
-from tracker.services.bundle_format import sources_from_paths
-from tracker.services.importer import ImportResult, import_bundle
+from tracker.services.bundle.importer import ImportResult, import_bundle
+from tracker.services.bundle.importer import run as import_run
+from tracker.services.bundle.sources import sources_from_paths
+from tracker.services.people.access import LOCAL_ADMIN, Actor
+from tracker.services.records import editing as records
 
 from .test_concurrency import BIG, big_bundle
 
@@ -86,7 +87,7 @@ def test_a_save_during_a_large_sqlite_import_waits_and_then_succeeds(demo_engine
         pytest.skip("PostgreSQL writers do not share one lock")
     folder = big_bundle(tmp_path / "big")
     reading, saved, writing, waiting = (threading.Event() for _ in range(4))
-    replay = importer._Spool.replay
+    replay = import_run._Spool.replay
 
     def replay_once_a_save_waits(self, connection, event) -> None:
         # The large import holds the write lock from here: let a save start and queue behind it.
@@ -96,7 +97,7 @@ def test_a_save_during_a_large_sqlite_import_waits_and_then_succeeds(demo_engine
             time.sleep(0.3)
         replay(self, connection, event)
 
-    monkeypatch.setattr(importer._Spool, "replay", replay_once_a_save_waits)
+    monkeypatch.setattr(import_run._Spool, "replay", replay_once_a_save_waits)
     progress = _hold_in_read_phase(reading, saved)
     thread, outcome = _in_thread(
         lambda: import_bundle(demo_engine, sources_from_paths([folder]), LOCAL_ADMIN, progress=progress)

@@ -12,14 +12,15 @@ from sqlalchemy import func, insert, select, update
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
-from tests.conftest import finding_row, meeting_row, visit_row, write_bundle
+from tests.conftest import APP_TIMEOUT, finding_row, meeting_row, visit_row, write_bundle
 from tracker.cli import app
 from tracker.errors import TrackerError, ValidationFailed
 from tracker.models import AuditEvent, Confidentiality, Finding, Meeting, Visit
-from tracker.services import records, reports
-from tracker.services.access import LOCAL_ADMIN
-from tracker.services.bundle_format import sources_from_paths
-from tracker.services.importer import import_bundle
+from tracker.services.bundle.importer import import_bundle
+from tracker.services.bundle.sources import sources_from_paths
+from tracker.services.people.access import LOCAL_ADMIN
+from tracker.services.records import editing as records
+from tracker.services.reports import documents as reports
 from tracker.services.reports.model import Document, Section
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard.py"
@@ -136,7 +137,7 @@ def test_a_stored_date_outside_the_pickers_range_does_not_break_the_visit_form(d
     with demo_engine.begin() as connection:
         connection.execute(update(Visit).where(Visit.visit_id == "KOR-2009").values(start_date=dt.date(1999, 9, 14)))
         connection.execute(update(Meeting).where(Meeting.meeting_id == "KOR-2023-M01").values(date=dt.date(2150, 1, 1)))
-    page = AppTest.from_file(str(DASHBOARD), default_timeout=30).run()
+    page = AppTest.from_file(str(DASHBOARD), default_timeout=APP_TIMEOUT).run()
     page.switch_page("tracker/ui/visits.py").run()
 
     page.selectbox(key="visits:edit").select("KOR-2009").run()
@@ -190,6 +191,22 @@ def test_two_rows_of_one_bundle_whose_keys_differ_only_in_case_are_refused(engin
         1,
         "visits.csv:3: visit_id: kor-2009 differs from KOR-2009 (line 2) only in letter case; write each key one way\n"
         + NOTHING_WRITTEN.format(1),
+    )
+
+
+def test_keys_in_capitals_lower_case_and_mixed_are_one_key(engine, tmp_path):
+    write_bundle(
+        tmp_path / "b",
+        visits=[visit_row("KOR-2009"), visit_row("kor-2009"), visit_row("Kor-2017"), visit_row("KOR-2017")],
+    )
+
+    result = tracker("import", tmp_path / "b")
+
+    assert (result.exit_code, result.output) == (
+        1,
+        "visits.csv:3: visit_id: kor-2009 differs from KOR-2009 (line 2) only in letter case; write each key one way\n"
+        "visits.csv:5: visit_id: KOR-2017 differs from Kor-2017 (line 4) only in letter case; write each key one way\n"
+        + NOTHING_WRITTEN.format(2),
     )
 
 
@@ -276,7 +293,7 @@ def test_a_damaged_or_encrypted_zip_is_one_sentence(engine, tmp_path, kind):
 
 
 def test_a_damaged_upload_is_one_sentence_too(tmp_path):
-    from tracker.services.bundle_format import sources_from_uploads
+    from tracker.services.bundle.sources import sources_from_uploads
 
     data = _damaged(tmp_path / "x.zip", "encrypted").read_bytes()
 

@@ -8,8 +8,8 @@ from typer.testing import CliRunner
 from tracker.cli import app
 from tracker.errors import PermissionDenied, TrackerError
 from tracker.models import AuditEvent, Confidentiality, Role, User
-from tracker.services import audit, users
-from tracker.services.access import LOCAL_ADMIN, Actor
+from tracker.services.people import audit, users
+from tracker.services.people.access import LOCAL_ADMIN, Actor
 
 from .conftest import PASSWORD, add_user
 
@@ -293,3 +293,78 @@ def test_cli_audit_filters_by_entity_key_and_day(engine):
     tomorrow = (dt.date.today() + dt.timedelta(days=2)).isoformat()
     assert "No audit events" in runner.invoke(app, ["audit", "--since", tomorrow]).stdout
     assert runner.invoke(app, ["audit", "--since", "yesterday"]).exit_code == 1
+
+
+def test_five_wrong_passwords_from_one_source_do_not_stop_the_owner_signing_in_from_another(engine):
+    add_user(engine, "alice")
+    for _ in range(5):
+        with pytest.raises(TrackerError):
+            users.authenticate(engine, "alice", "wrong password", source="10.0.0.66")
+    with pytest.raises(TrackerError):
+        users.authenticate(engine, "alice", PASSWORD, source="10.0.0.66")
+
+    assert users.authenticate(engine, "alice", PASSWORD, source="10.0.0.5").username == "alice"
+
+
+def test_the_wait_grows_with_each_further_failure_up_to_its_limit(engine, monkeypatch):
+    add_user(engine, "alice")
+    start = audit.now()
+    clock = {"now": start}
+    monkeypatch.setattr(audit, "now", lambda: clock["now"])
+    waits = []
+    for _ in range(11):
+        with pytest.raises(TrackerError):
+            users.authenticate(engine, "alice", "wrong password", source="10.0.0.66")
+        until = users._tries[("10.0.0.66", "alice")].locked_until
+        waits.append(round((until - clock["now"]).total_seconds()) if until else 0)
+        clock["now"] = max(clock["now"], until or clock["now"])
+
+    assert waits == [0, 0, 0, 0, 30, 60, 120, 240, 480, 900, 900]
+    assert users.authenticate(engine, "alice", PASSWORD, source="10.0.0.66").username == "alice"
+
+
+def test_a_waiting_source_is_refused_before_its_wait_is_over(engine, monkeypatch):
+    add_user(engine, "alice")
+    for _ in range(5):
+        with pytest.raises(TrackerError):
+            users.authenticate(engine, "alice", "wrong password", source="10.0.0.66")
+    later = audit.now() + dt.timedelta(seconds=29)
+    monkeypatch.setattr(audit, "now", lambda: later)
+
+    with pytest.raises(TrackerError):
+        users.authenticate(engine, "alice", PASSWORD, source="10.0.0.66")
+    assert json.loads(_events(engine)[-1].changes)["outcome"] == [None, "throttled"]
+
+
+def test_a_first_single_sign_on_creates_a_viewer_cleared_for_public(engine):
+    actor = users.signed_on(engine, "Ana@Example.org")
+
+    assert actor == Actor("ana@example.org", Role.viewer, Confidentiality.public)
+    assert users.active_actor(engine, "ana@example.org") == actor
+    outcomes = [json.loads(event.changes).get("outcome") for event in _events(engine)]
+    assert [event.action for event in _events(engine)] == ["create", "login"]
+    assert outcomes[-1] == [None, "signed_in"]
+
+
+def test_a_signed_on_user_keeps_the_role_and_clearance_an_administrator_gave(engine):
+    users.signed_on(engine, "ana@example.org")
+    users.set_role(engine, LOCAL_ADMIN, "ana@example.org", "analyst")
+    users.set_clearance(engine, LOCAL_ADMIN, "ana@example.org", "committee")
+
+    assert users.signed_on(engine, "ana@example.org") == Actor(
+        "ana@example.org", Role.analyst, Confidentiality.committee
+    )
+
+
+def test_a_disabled_account_is_not_signed_on(engine):
+    users.signed_on(engine, "ana@example.org")
+    users.set_disabled(engine, LOCAL_ADMIN, "ana@example.org")
+
+    assert users.signed_on(engine, "ana@example.org") is None
+
+
+def test_an_account_made_by_single_sign_on_has_no_password(engine):
+    users.signed_on(engine, "ana@example.org")
+
+    with pytest.raises(TrackerError):
+        users.authenticate(engine, "ana@example.org", users.NO_PASSWORD)

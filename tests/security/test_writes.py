@@ -9,10 +9,13 @@ from sqlmodel import SQLModel
 from tests.conftest import finding_row, write_bundle
 from tracker.errors import PermissionDenied, ValidationFailed
 from tracker.models import AuditEvent, Confidentiality, Role
-from tracker.services import audit, backup, demo, records, users
-from tracker.services.access import LOCAL_ADMIN, Actor
-from tracker.services.bundle_format import sources_from_paths, sources_from_uploads
-from tracker.services.importer import import_bundle
+from tracker.services.bundle import demo
+from tracker.services.bundle.importer import import_bundle
+from tracker.services.bundle.sources import sources_from_paths, sources_from_uploads
+from tracker.services.operations import backup
+from tracker.services.people import audit, users
+from tracker.services.people.access import LOCAL_ADMIN, Actor
+from tracker.services.records import editing as records
 
 from .conftest import PASSWORD, dump
 

@@ -13,12 +13,16 @@ from typer.testing import CliRunner
 from tests.conftest import assessment_row, finding_row, followup_row, meeting_row, visit_row, write_bundle
 from tracker.cli import app
 from tracker.models import Milestone, Role, TAProvider, TARecord, Visit
-from tracker.services import audit, comparison, deadlines, records, ta_pipeline
-from tracker.services.access import LOCAL_ADMIN, Actor
-from tracker.services.bundle_format import FILES, sources_from_paths
-from tracker.services.exporter import export_bundle
-from tracker.services.importer import import_bundle
-from tracker.services.reports import build_period_report, build_state_report, render
+from tracker.services.after_visit import deadlines, ta_pipeline
+from tracker.services.bundle.exporter import export_bundle
+from tracker.services.bundle.files import FILES
+from tracker.services.bundle.importer import import_bundle
+from tracker.services.bundle.sources import sources_from_paths
+from tracker.services.people import audit
+from tracker.services.people.access import LOCAL_ADMIN, Actor
+from tracker.services.progress import comparison
+from tracker.services.records import editing as records
+from tracker.services.reports.documents import build_period_report, build_state_report, render
 
 runner = CliRunner()
 
@@ -28,7 +32,7 @@ def _fresh_database(engine, request, tmp_path):
     from sqlalchemy import text
 
     from tracker import db
-    from tracker.services.reference import seed_reference_data
+    from tracker.services.operations.reference import seed_reference_data
 
     if engine.dialect.name == "sqlite":
         other = db.get_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
@@ -126,9 +130,9 @@ def test_milestones_ta_and_consent_round_trip_byte_identical(engine, tmp_path, r
         "KOR-2023-T2,identified,,,,,state_and_cted\n"
     )
     assert (first / "milestones.csv").read_text() == (
-        "visit_id,milestone,date,note,confidentiality\n"
-        'KOR-2023,draft_sent,2023-08-14,"Sent by e-mail\nto the mission",committee\n'
-        "KOR-2023,observations_received,2023-09-11,'-late by a day,committee\n"
+        "visit_id,milestone,date,note,confidentiality,update_id\n"
+        'KOR-2023,draft_sent,2023-08-14,"Sent by e-mail\nto the mission",committee,\n'
+        "KOR-2023,observations_received,2023-09-11,'-late by a day,committee,\n"
     )
     visits = (first / "visits.csv").read_text().splitlines()
     assert visits[0].endswith(",confidentiality,consent,consent_date,withdrawn")
@@ -531,3 +535,50 @@ def test_a_workbook_bundle_at_un_platform_follows_the_states_consent(consented, 
     for name, keys in EXPECTED[consent].items():
         rows = sheets.get_sheet_by_name(name.removesuffix(".csv")).to_python()[1:]
         assert sorted(str(row[0]) for row in rows) == keys, name
+
+
+def test_a_period_without_follow_up_visits_lists_no_technical_assistance(engine, tmp_path):
+    assert run_import(engine, after_visit_bundle(tmp_path / "bundle")).ok
+
+    empty = render(build_period_report(engine, LOCAL_ADMIN, dt.date(2030, 1, 1), dt.date(2030, 12, 31)), "md").decode()
+    covered = render(
+        build_period_report(engine, LOCAL_ADMIN, dt.date(2023, 1, 1), dt.date(2023, 12, 31)), "md"
+    ).decode()
+
+    assert "United Nations Office on Drugs and Crime" in covered
+    assert "United Nations Office on Drugs and Crime" not in empty
+    provider_section = empty[empty.index("Technical assistance by provider") :]
+    assert provider_section.split("\n\n")[1] == "3\\. None recorded at the Restricted level."
+
+
+def _due(days_overdue: int, today: dt.date) -> deadlines.Due:
+    due_date = today - dt.timedelta(days=days_overdue)
+    return deadlines.Due(
+        visit_id="KOR-2025",
+        state="KOR",
+        state_name="Republic of Korea",
+        due=deadlines.DueKind.observations,
+        since=due_date - dt.timedelta(days=30),
+        due_date=due_date,
+        days_overdue=days_overdue,
+    )
+
+
+def test_an_overdue_deadline_goes_into_the_calendar_today_with_a_reminder():
+    from icalendar import Calendar
+
+    stamp = dt.datetime(2026, 12, 7, 8, 0, tzinfo=dt.UTC)
+    content = deadlines.dues_calendar([_due(12, stamp.date()), _due(-20, stamp.date())], stamp=stamp)
+    overdue, ahead = Calendar.from_ical(content).walk("VEVENT")
+
+    assert overdue.decoded("dtstart") == dt.date(2026, 12, 7)
+    assert str(overdue["summary"]) == (
+        "KOR-2025: Republic of Korea's factual observations on the draft report overdue since 2026-11-25"
+    )
+    assert [alarm.decoded("trigger") for alarm in overdue.walk("VALARM")] == [dt.timedelta(hours=9)]
+    assert ahead.decoded("dtstart") == dt.date(2026, 12, 27)
+    assert str(ahead["summary"]) == "KOR-2025: Republic of Korea's factual observations on the draft report due"
+    assert [alarm.decoded("trigger") for alarm in ahead.walk("VALARM")] == [
+        dt.timedelta(hours=9),
+        dt.timedelta(days=-7, hours=9),
+    ]

@@ -10,10 +10,12 @@ from sqlalchemy import select
 
 from bench.generate import generate
 from tracker.models import Confidentiality, Role
-from tracker.services import audit, history
-from tracker.services.access import Actor
-from tracker.services.bundle_format import SPECS, sources_from_paths
-from tracker.services.importer import import_bundle
+from tracker.services.bundle.files import SPECS
+from tracker.services.bundle.importer import import_bundle
+from tracker.services.bundle.sources import sources_from_paths
+from tracker.services.people import audit
+from tracker.services.people.access import Actor
+from tracker.services.records import history
 
 FINDINGS = 100_000
 IMPORTER = Actor("ines", Role.analyst, Confidentiality.restricted)

@@ -1,4 +1,4 @@
-"""CSV bundle import and export (DESIGN §4) through the services."""
+"""CSV bundle import and export through the services."""
 
 import io
 import uuid
@@ -17,12 +17,13 @@ from tests.conftest import (
     write_bundle,
 )
 from tracker.models import Assessment, AuditEvent, Finding, FindingResolution, MemberState, Visit, VisitPartner
-from tracker.services.access import LOCAL_ADMIN, Actor
-from tracker.services.bundle_format import FILES, escape_cell, sources_from_paths, sources_from_uploads, unescape_cell
-from tracker.services.demo import demo_bundle_path
-from tracker.services.exporter import bundle_zip_bytes, export_bundle, template_bytes
-from tracker.services.importer import import_bundle
-from tracker.services.reference import seed_reference_data
+from tracker.services.bundle.demo import demo_bundle_path
+from tracker.services.bundle.exporter import bundle_zip_bytes, export_bundle, template_bytes
+from tracker.services.bundle.files import FILES, escape_cell, unescape_cell
+from tracker.services.bundle.importer import import_bundle
+from tracker.services.bundle.sources import sources_from_paths, sources_from_uploads
+from tracker.services.operations.reference import seed_reference_data
+from tracker.services.people.access import LOCAL_ADMIN, Actor
 
 
 def run_import(engine, *paths, dry_run=False, actor=LOCAL_ADMIN):
@@ -253,6 +254,21 @@ def test_rows_may_point_at_rows_later_in_the_same_file(engine, tmp_path):
     assert count(engine, Visit) == 2
 
 
+def test_every_key_met_again_names_the_line_it_was_first_on(engine, tmp_path):
+    """Lines are found for keys met before and after the first repeat, and for a key in another case."""
+    visits = ["KOR-2009", "KOR-2009", "KOR-2017", "KOR-2023", "KOR-2017", "kor-2023", "KOR-2023"]
+    write_bundle(tmp_path / "b", visits=[visit_row(visit_id) for visit_id in visits])
+
+    messages = [str(e) for e in run_import(engine, tmp_path / "b").errors]
+
+    assert messages == [
+        "visits.csv:3: visit_id: KOR-2009 appears again (first on line 2); keep one row per key",
+        "visits.csv:6: visit_id: KOR-2017 appears again (first on line 4); keep one row per key",
+        "visits.csv:7: visit_id: kor-2023 differs from KOR-2023 (line 5) only in letter case; write each key one way",
+        "visits.csv:8: visit_id: KOR-2023 appears again (first on line 5); keep one row per key",
+    ]
+
+
 def test_duplicate_keys_and_missing_required_columns_are_reported(engine, tmp_path):
     folder = tmp_path / "b"
     write_bundle(folder, visits=[visit_row(), visit_row()])
@@ -376,6 +392,7 @@ def test_zip_bundle_round_trips_through_the_upload_path(demo_engine):
 
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert sorted(archive.namelist()) == [
+            "area_resolutions.csv",
             "areas.csv",
             "assessments.csv",
             "datapackage.json",
@@ -383,7 +400,12 @@ def test_zip_bundle_round_trips_through_the_upload_path(demo_engine):
             "link_decisions.csv",
             "meetings.csv",
             "milestones.csv",
+            "partners.csv",
+            "resolutions.csv",
+            "states.csv",
             "ta.csv",
+            "update_items.csv",
+            "updates.csv",
             "visits.csv",
         ]
     result = import_bundle(demo_engine, sources_from_uploads([("bundle.zip", data)]), LOCAL_ADMIN, dry_run=True)

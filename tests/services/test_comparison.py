@@ -13,11 +13,11 @@ from tests.demo_comparison import STATUSES, expected_demo_comparison
 from tracker.db import writing
 from tracker.errors import TrackerError
 from tracker.models import Assessment, AuditEvent, Confidentiality, Finding, FindingKind, Role, Visit
-from tracker.services import comparison
-from tracker.services.access import LOCAL_ADMIN, Actor
-from tracker.services.bundle_format import sources_from_paths
-from tracker.services.comparison import COUNT_FIELDS, implementation_index
-from tracker.services.importer import import_bundle
+from tracker.services.bundle.importer import import_bundle
+from tracker.services.bundle.sources import sources_from_paths
+from tracker.services.people.access import LOCAL_ADMIN, Actor
+from tracker.services.progress import comparison
+from tracker.services.progress.comparison import COUNT_FIELDS, implementation_index
 
 LEVELS = [level.value for level in Confidentiality]
 
@@ -44,10 +44,24 @@ def test_demo_comparison_matches_the_hand_count_area_by_area(demo_engine, level)
 def test_comparison_keys_come_in_the_design_order(demo_engine):
     result = comparison.compare(demo_engine, LOCAL_ADMIN, "kor")
 
-    assert list(result) == ["state", "baseline_visit", "followup_visit", "areas", "totals", "status_counts"]
-    assert list(result["areas"][0]) == ["area", *COUNT_FIELDS, "implementation_index", "scored_items"]
-    assert list(result["totals"]) == [*COUNT_FIELDS, "implementation_index", "scored_items"]
+    assert list(result) == [
+        "state",
+        "baseline_visit",
+        "followup_visit",
+        "areas",
+        "totals",
+        "status_counts",
+        "scope",
+        "out_of_scope",
+        "all_items",
+        "since_previous",
+    ]
+    counts = [*COUNT_FIELDS, "implementation_index", "scored_items", "carried", "followup_recs"]
+    assert list(result["areas"][0]) == ["area", *counts]
+    assert list(result["totals"]) == counts
     assert list(result["status_counts"]) == list(STATUSES)
+    assert list(result["all_items"]) == ["areas", "totals", "status_counts"]
+    assert list(result["all_items"]["totals"]) == [*counts, "items_by_visit"]
 
 
 def test_reader_clearance_caps_the_level_asked_for(demo_engine):
@@ -141,6 +155,24 @@ def test_a_baseline_above_the_level_is_an_error(engine, tmp_path):
     with pytest.raises(TrackerError, match=r"^visit KOR-2023 has no baseline visit that you may see to compare with;"):
         comparison.compare(engine, LOCAL_ADMIN, "KOR", level="member_states")
     assert comparison.compare(engine, LOCAL_ADMIN, "KOR", level="state_and_cted")["baseline_visit"] == "KOR-2009"
+
+
+def test_a_page_words_the_comparisons_refusals_without_command_line_options(engine, tmp_path):
+    load(engine, tmp_path, visits=[visit_row(confidentiality="public"), followup_row(confidentiality="restricted")])
+
+    with pytest.raises(TrackerError) as hidden:
+        comparison.compare(engine, LOCAL_ADMIN, "KOR", "KOR-2023", level="committee")
+    with pytest.raises(TrackerError) as none:
+        comparison.compare(engine, LOCAL_ADMIN, "KOR", level="committee")
+
+    assert hidden.value.on_page() == (
+        "there is no visit KOR-2023 that you may see; "
+        "choose one of the follow-up visits offered, or a higher confidentiality level."
+    )
+    assert none.value.on_page() == (
+        "Republic of Korea (KOR) has no follow-up visit that you may see; record a follow-up visit with its "
+        "baseline visit on the Visits and meetings page, or choose a higher confidentiality level."
+    )
 
 
 # ---------------------------------------------------------------- choosing the visits
@@ -309,8 +341,17 @@ def test_table_rendering_fits_100_columns_and_csv_ends_with_totals(demo_engine):
 
     assert max(len(line) for line in table.splitlines()) <= 100
     assert "TOTAL |   14  4  8  1  1 |   13  5  5  1  2 |" in table
-    assert lines[0].split(",") == ["area", "area_name", *COUNT_FIELDS, "implementation_index", "scored_items"]
-    assert lines[-1] == "TOTAL,All areas,14,4,8,1,1,13,5,5,1,2,8,5,4,6,3,3,67.7,24"
+    assert lines[0].split(",") == [
+        "area",
+        "area_name",
+        *COUNT_FIELDS,
+        "implementation_index",
+        "scored_items",
+        "carried",
+        "followup_recs",
+    ]
+    # Nothing is carried with two visits; KOR-2023 made nine recommendations of its own.
+    assert lines[-1] == "TOTAL,All areas,14,4,8,1,1,13,5,5,1,2,8,5,4,6,3,3,67.7,24,0,9"
     assert len(lines) == 12
 
 

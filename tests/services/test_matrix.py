@@ -1,4 +1,4 @@
-"""The tracking matrix and workbook bundles (DESIGN §9): written, opened elsewhere, edited and read back."""
+"""The tracking matrix and workbook bundles: written, opened elsewhere, edited and read back."""
 
 import json
 import shutil
@@ -14,13 +14,14 @@ from sqlalchemy import func, select, update
 
 from tests.services.test_bundle import _fresh_database
 from tracker.models import Assessment, AuditEvent, Finding
-from tracker.services import comparison, matrix
-from tracker.services.access import LOCAL_ADMIN
-from tracker.services.bundle_format import sources_from_paths, sources_from_uploads
-from tracker.services.exporter import export_bundle
-from tracker.services.importer import import_bundle
-from tracker.services.palette import STATUS_GROUP_COLOURS
-from tracker.services.wording import label
+from tracker.services.bundle import matrix
+from tracker.services.bundle.exporter import export_bundle
+from tracker.services.bundle.importer import import_bundle
+from tracker.services.bundle.sources import sources_from_paths, sources_from_uploads
+from tracker.services.people.access import LOCAL_ADMIN
+from tracker.services.presentation.palette import STATUS_GROUP_COLOURS
+from tracker.services.presentation.wording import label
+from tracker.services.progress import comparison
 
 STATUS_WORDS = [
     "Fully implemented",
@@ -86,6 +87,8 @@ def test_the_state_sheet_has_the_design_header_and_every_visible_item_with_its_s
         "Source",
         "KOR-2023 status",
         "KOR-2023 evidence",
+        "KOR-2023 assessed on",
+        "Latest State update",
     ]
     stored = stored_assessments(demo_engine)
     trackable = comparison.compare(demo_engine, LOCAL_ADMIN, "KOR", level="committee")["status_counts"]
@@ -261,13 +264,19 @@ def test_a_workbook_bundle_imported_into_an_empty_database_exports_the_same_csv_
     export_bundle(demo_engine, workbook, LOCAL_ADMIN)
     assert list(CalamineWorkbook.from_path(str(workbook)).sheet_names) == [
         "areas",
+        "states",
+        "resolutions",
+        "partners",
         "visits",
         "findings",
         "assessments",
         "meetings",
+        "updates",
+        "update_items",
         "milestones",
         "ta",
         "link_decisions",
+        "area_resolutions",
     ]
     fresh = _fresh_database(demo_engine, request, tmp_path)
 
@@ -348,15 +357,21 @@ def test_a_zip_export_carries_the_data_package_and_imports_without_it_complainin
         package = json.loads(bundle.read("datapackage.json"))
     assert [r["path"] for r in package["resources"]] == [
         "areas.csv",
+        "states.csv",
+        "resolutions.csv",
+        "partners.csv",
         "visits.csv",
         "findings.csv",
         "assessments.csv",
         "meetings.csv",
+        "updates.csv",
+        "update_items.csv",
         "milestones.csv",
         "ta.csv",
         "link_decisions.csv",
+        "area_resolutions.csv",
     ]
-    status = next(f for f in package["resources"][3]["schema"]["fields"] if f["name"] == "status")
+    status = next(f for f in package["resources"][6]["schema"]["fields"] if f["name"] == "status")
     assert status["constraints"] == {"required": True, "enum": [s.replace(" ", "_").lower() for s in STATUS_WORDS]}
 
     result = import_bundle(demo_engine, sources_from_paths([tmp_path / "bundle.zip"]), LOCAL_ADMIN)
@@ -404,7 +419,7 @@ def test_the_matrix_of_every_state_has_a_sheet_per_state_and_each_in_the_summary
     matrix.save_matrix(matrix.all_matrices(demo_engine, LOCAL_ADMIN, "committee"), path)
 
     sheets = cells_of(path)
-    assert list(sheets) == ["Summary", "FIN", "KOR"]
+    assert list(sheets) == ["All States", "Summary", "FIN", "KOR"]
     assert sheets["FIN"][1:] == [
         [
             "FIN-2010-F01",
@@ -417,6 +432,8 @@ def test_the_matrix_of_every_state_has_a_sheet_per_state_and_each_in_the_summary
             "",
             "Initial steps",
             "",
+            "2023-05-25",
+            "",
         ],
         [
             "FIN-2010-F02",
@@ -426,6 +443,8 @@ def test_the_matrix_of_every_state_has_a_sheet_per_state_and_each_in_the_summary
             "No",
             "",
             "Finding FIN-2010-F02",
+            "",
+            "",
             "",
             "",
             "",

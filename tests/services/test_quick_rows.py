@@ -17,10 +17,10 @@ from tracker.models import (
     Status,
     VisitKind,
 )
-from tracker.services import quick_rows
-from tracker.services.bundle_format import SPECS
-from tracker.services.importer import _plain
-from tracker.services.quick_rows import quick_values
+from tracker.services.bundle import quick_rows
+from tracker.services.bundle.files import SPECS
+from tracker.services.bundle.importer.reading import plain as _plain
+from tracker.services.bundle.quick_rows import quick_values
 
 # Python's str.strip and pydantic's own stripping disagree on some of these.
 PADDING = ["", " ", "\t", "\n", "\u00a0", "\u2003", "\u3000", "\x1c", "\x85", "\u180e", "\u200b", "\ufeff"]
@@ -63,6 +63,7 @@ SAMPLES = {
     "priority": BOOLEANS,
     "resolutions": RESOLUTIONS,
     "partners": ["ICAO;unodc", "CoE", "ICAO;;IMO"],
+    "scope": ["LEG;CFT;bm", "ICT", "BM;;LEG", "BM.AVIATION"],
     "modality": _values(Modality),
     "severity": _values(Severity),
     "status": _values(Status),

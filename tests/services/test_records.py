@@ -13,10 +13,11 @@ from sqlalchemy import func, select
 from tests.conftest import assessment_row, finding_row, followup_row, visit_row, write_bundle
 from tracker.errors import NotFound, PermissionDenied, ValidationFailed
 from tracker.models import Assessment, AuditEvent, Confidentiality, Finding, Meeting, Role, Visit
-from tracker.services import audit, records
-from tracker.services.access import LOCAL_ADMIN, Actor
-from tracker.services.bundle_format import sources_from_paths
-from tracker.services.importer import import_bundle
+from tracker.services.bundle.importer import import_bundle
+from tracker.services.bundle.sources import sources_from_paths
+from tracker.services.people import audit
+from tracker.services.people.access import LOCAL_ADMIN, Actor
+from tracker.services.records import editing as records
 
 ANALYST = Actor("ana", Role.analyst, Confidentiality.restricted)
 VIEWER = Actor("vic", Role.viewer, Confidentiality.restricted)
@@ -133,7 +134,7 @@ def test_meeting_footprint_counts_every_meeting_once_by_kind_and_sector(demo_eng
 
 
 def test_assessment_worksheet_lists_the_baseline_items_the_comparison_counts(demo_engine):
-    from tracker.services.comparison import compare
+    from tracker.services.progress.comparison import compare
 
     sheet = records.assessment_worksheet(demo_engine, LOCAL_ADMIN, "KOR-2023")
     totals = compare(demo_engine, LOCAL_ADMIN, "KOR")["totals"]

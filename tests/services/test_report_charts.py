@@ -3,15 +3,15 @@
 import itertools
 
 from tracker.models import Sector
-from tracker.services import charts as dashboard_charts
-from tracker.services import comparison
-from tracker.services.access import LOCAL_ADMIN
-from tracker.services.palette import (
+from tracker.services.people.access import LOCAL_ADMIN
+from tracker.services.presentation import charts as dashboard_charts
+from tracker.services.presentation.palette import (
     GREYSCALE_MARGIN,
     SECTOR_COLOURS,
     STATUS_GROUP_COLOURS,
     lightness,
 )
+from tracker.services.progress import comparison
 from tracker.services.reports import charts
 
 
@@ -82,3 +82,32 @@ def test_area_names_come_from_the_database(demo_engine):
 
     assert names["LE"] == "Policing"
     assert "Policing" in comparison.areas_frame(result, names)["area_name"].tolist()
+
+
+def _report_figures(engine) -> list:
+    """Every kind of chart a report draws on the demo: the State report's area progress and the period heatmap."""
+    import datetime as dt
+
+    from tracker.services.reports.documents import build_period_report, build_state_report
+
+    reports = (
+        build_state_report(engine, LOCAL_ADMIN, "KOR"),
+        build_period_report(engine, LOCAL_ADMIN, dt.date(2000, 1, 1), dt.date(2030, 12, 31)),
+    )
+    return [chart.figure.to_json() for report in reports for section, _, _ in report.walk() for chart in section.charts]
+
+
+def test_report_charts_are_the_same_under_the_dashboards_plotly_theme(demo_engine, monkeypatch):
+    import plotly.io as pio
+    import streamlit  # noqa: F401  (registers Streamlit's theme as Plotly's default, as in the dashboard)
+
+    monkeypatch.setattr(pio.templates, "default", "plotly")
+    charts._area_progress_grid.cache_clear()
+    from_the_cli = _report_figures(demo_engine)
+    monkeypatch.setattr(pio.templates, "default", "streamlit")
+    charts._area_progress_grid.cache_clear()
+
+    in_the_dashboard = _report_figures(demo_engine)
+
+    assert len(from_the_cli) == 2
+    assert in_the_dashboard == from_the_cli

@@ -9,7 +9,7 @@ import datetime as dt
 import io
 import os
 import struct
-import time
+import threading
 from importlib import import_module
 from pathlib import Path
 
@@ -18,14 +18,15 @@ import kaleido
 import plotly.graph_objects as go
 import pytest
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.oxml.ns import qn
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Length
 from kaleido._kaleido_tab import _KaleidoTab
 
+from tests.conftest import APP_TIMEOUT as WAIT
 from tracker.errors import TrackerError
 from tracker.models import Confidentiality
-from tracker.services import chart_browser
-from tracker.services.reports import charts
+from tracker.services.reports import chart_browser, charts, paper
 from tracker.services.reports.model import Chart, Document, Section, Table
 
 # The module, not the function of the same name that the package exports.
@@ -81,7 +82,9 @@ def _python_docx_table(table: Table, widths: list[int]):
 def test_a_table_is_what_python_docx_would_write_cell_by_cell():
     cells = render_docx._Cells.of(TABLE)
     widths = render_docx._column_widths(cells, Length(9000 * 635))
-    written = render_docx.parse_xml(render_docx._table_xml(TABLE, cells, widths, "TableGrid"))
+    # Written into the body as it is; the document's root declares the namespace.
+    xml = render_docx._table_xml(TABLE, cells, widths, "TableGrid")
+    written = parse_xml(xml.replace(b"<w:tbl>", f"<w:tbl {nsdecls('w')}>".encode(), 1))
     expected = _python_docx_table(TABLE, widths)
 
     def shape(tbl):
@@ -210,8 +213,11 @@ def test_charts_drawn_at_once_land_in_their_own_slots_in_order(monkeypatch):
 
 
 def test_a_reused_tab_draws_the_same_picture_as_kaleido_with_a_fresh_page():
-    figure = go.Figure(
-        go.Heatmap(z=[[1, 50, 100], [20, 70, 0]], texttemplate="%{z}"), layout=dict(height=300, title="Heatmap")
+    # In the report's own template, as every chart of a report is drawn, whatever the process's default.
+    figure = paper.on_paper(
+        go.Figure(
+            go.Heatmap(z=[[1, 50, 100], [20, 70, 0]], texttemplate="%{z}"), layout=dict(height=300, title="Heatmap")
+        )
     )
     options = charts._options(figure)
     fresh = asyncio.run(kaleido.calc_fig(figure, opts=options))
@@ -255,7 +261,161 @@ def test_an_abandoned_document_stops_drawing(monkeypatch):
         next(iter(images))
         images.close()
         at_close = started
-        time.sleep(1)
+        # The thread handing figures in ends once it sees the stop: after that nothing more can start.
+        for hand_in in [t for t in threading.enumerate() if t.name == "report-charts"]:
+            hand_in.join(WAIT)
+            assert not hand_in.is_alive()
 
         assert started == at_close < 10
+    assert _browsers_of_this_process() == []
+
+
+def _png(width: int) -> bytes:
+    from PIL import Image as PillowImage
+
+    output = io.BytesIO()
+    PillowImage.new("RGB", (width, 10), "white").save(output, "PNG")
+    return output.getvalue()
+
+
+def test_pictures_are_hashed_once_when_added_and_the_same_bytes_are_one_image(monkeypatch):
+    from docx.parts.image import ImagePart
+
+    word = docx.Document()
+    pictures = render_docx._Pictures(word)
+    hashed = []
+    # python-docx's own lookup reads every earlier image part's hash for each new picture.
+    monkeypatch.setattr(ImagePart, "sha1", property(lambda part: hashed.append(part.partname) or ""))
+    for shape, width in enumerate((10, 20, 30, 10), start=1):
+        run = render_docx._picture(pictures, shape, _png(width), f"Chart {shape}", f"Alt {shape}")
+        word.add_paragraph()._p.append(run)
+
+    assert hashed == []
+    assert len(word.part.package.image_parts) == 3
+    saved = io.BytesIO()
+    word.save(saved)
+    reopened = docx.Document(saved)
+    assert len(reopened.inline_shapes) == 4
+    described = [shape._inline.docPr.get("descr") for shape in reopened.inline_shapes]
+    assert described == ["Alt 1", "Alt 2", "Alt 3", "Alt 4"]
+    assert len({part.partname for part in reopened.part.package.image_parts}) == 3
+
+
+class _Drawn:
+    """Charts "drawn" as plain PNGs of their own width, in order, with no browser."""
+
+    def __init__(self, drawing: list[Chart]):
+        self.images = [_png(int(chart.title.split()[-1])) for chart in drawing]
+
+    def __iter__(self):
+        return iter(self.images)
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_body_written_through_a_temporary_file_keeps_its_blocks_and_pictures_in_order(monkeypatch):
+    from contextlib import nullcontext
+    from zipfile import ZipFile
+
+    from tracker.services.reports import docx_stream
+
+    # A body this small spills to a file and is copied back a few bytes at a time.
+    monkeypatch.setattr(docx_stream, "_IN_MEMORY", 64)
+    monkeypatch.setattr(docx_stream, "_CHUNK", 7)
+    monkeypatch.setattr(render_docx.chart_browser, "image_server", lambda *_: nullcontext())
+    monkeypatch.setattr(render_docx.chart_images, "BackgroundImages", _Drawn)
+    wide = Table(header=[f"Column {n}" for n in range(12)], rows=[["a-rather-long-word"] * 12])
+
+    def chart(width: int) -> Chart:
+        return Chart(lambda: go.Figure(), f"Alt {width}", f"Chart {width}")
+
+    sections = [
+        Section("Narrow", paragraphs=["First"], tables=[TABLE], charts=[chart(10), chart(20)]),
+        Section("Wide", tables=[wide], charts=[chart(30)]),
+        Section("Last", paragraphs=["Second ünïcode – text"], charts=[chart(10)]),
+    ]
+    content = render_docx.render_docx(_document(sections))
+    document = _opened(content)
+
+    blocks = []
+    for block in document.iter_inner_content():
+        if isinstance(block, docx.table.Table):
+            blocks.append(("table", block.rows[0].cells[0].text))
+        elif block._p.xpath(".//wp:docPr"):
+            blocks.append(("picture", block._p.xpath("string(.//wp:docPr/@descr)")))
+        elif block.text and block.style.name.startswith(("Heading", "Body")):
+            blocks.append((block.style.name, block.text))
+    assert blocks[-11:] == [
+        ("Heading 1", "I. Narrow"),
+        ("Body Numbered", "1.\tFirst"),
+        ("table", "Area"),
+        ("picture", "Alt 10"),
+        ("picture", "Alt 20"),
+        ("Heading 1", "II. Wide"),
+        ("table", "Column 0"),
+        ("picture", "Alt 30"),
+        ("Heading 1", "III. Last"),
+        ("Body Numbered", "2.\tSecond ünïcode – text"),
+        ("picture", "Alt 10"),
+    ]
+    # The same bytes twice are one image; every shape has its own id.
+    assert len(document.part.package.image_parts) == 3
+    assert len({shape._inline.docPr.id for shape in document.inline_shapes}) == 4
+    assert [s.orientation == 1 for s in document.sections][-3:] == [False, True, False]
+    body = ZipFile(io.BytesIO(content)).read("word/document.xml")
+    # Declared once, on the document, as python-docx writes it; the text is UTF-8 as it is.
+    assert body.count(b'xmlns:w="') == 1
+    assert "Second ünïcode – text".encode() in body
+
+
+def test_characters_xml_cannot_hold_are_left_out_of_tables_and_paragraphs():
+    # A vertical tab or a form feed pasted from another program; Word cannot open a file holding them.
+    pasted = Table(header=["Finding", "Note"], rows=[["Border\x0bcontrols", "one\x0ctwo & <three>"], ["\x00", 2]])
+    section = Section("Pasted", paragraphs=["Seen\x0b at the visit"], tables=[pasted])
+    document = _opened(render_docx.render_docx(_document([section]), charts=False))
+
+    assert [[cell.text for cell in row.cells] for row in document.tables[0].rows] == [
+        ["Finding", "Note"],
+        ["Bordercontrols", "onetwo & <three>"],
+        ["", "2"],
+    ]
+    assert "1.\tSeen at the visit" in [p.text for p in document.paragraphs]
+
+
+def test_a_browser_kept_open_serves_the_reports_asked_for_meanwhile_and_ends_with_its_hold():
+    chart_browser.keep_open(600)
+    try:
+        kept = chart_browser.running()
+        assert kept is not None
+        with chart_browser.image_server(1):
+            images = charts.BackgroundImages([_bars(200)])
+            assert _png_height(next(iter(images))) == 400
+            assert chart_browser.running() is kept
+        # The report is done; the hold keeps the browser, and a second call renews it without another.
+        assert chart_browser.running() is kept
+        chart_browser.keep_open(600)
+        assert chart_browser.running() is kept
+    finally:
+        # What the process's exit does with a hold still running.
+        chart_browser._close_at_exit()
+    assert chart_browser.running() is None
+    assert _browsers_of_this_process() == []
+
+
+def test_a_word_report_starts_its_browser_before_the_document_is_built(demo_engine):
+    from tracker.services.people.access import LOCAL_ADMIN
+    from tracker.services.reports.documents import build_state_report, render_built
+
+    started = []
+
+    def build() -> Document:
+        started.append(chart_browser.running() is not None)
+        return build_state_report(demo_engine, LOCAL_ADMIN, "KOR")
+
+    document, content = render_built(build, "docx", tabs=1)
+
+    assert started == [True]
+    assert content.startswith(b"PK") and document.chart_count >= 1
+    assert chart_browser.running() is None
     assert _browsers_of_this_process() == []

@@ -18,11 +18,12 @@ import pytest
 from tests.conftest import assessment_row, finding_row, followup_row, meeting_row, visit_row, write_bundle
 from tracker.errors import TrackerError
 from tracker.models import Confidentiality, Role
-from tracker.services import comparison, reports
-from tracker.services.access import LOCAL_ADMIN, Actor
-from tracker.services.bundle_format import sources_from_paths
-from tracker.services.demo import demo_bundle_path
-from tracker.services.importer import import_bundle
+from tracker.services.bundle.demo import demo_bundle_path
+from tracker.services.bundle.importer import import_bundle
+from tracker.services.bundle.sources import sources_from_paths
+from tracker.services.people.access import LOCAL_ADMIN, Actor
+from tracker.services.progress import comparison
+from tracker.services.reports import documents as reports
 from tracker.services.reports.builder import AREA_TABLES, GROUPS
 from tracker.services.reports.model import Document, Section, Table
 
@@ -39,7 +40,7 @@ STATE_SECTIONS = [
     "Annex: all items",
 ]
 # What a period report shows after its summary and before one section per follow-up.
-AFTER_THE_VISIT = ["Technical assistance by provider", "Overdue responses"]
+AFTER_THE_VISIT = ["Technical assistance by provider", "Overdue responses", "Written updates from States"]
 
 
 def add_second_state(engine, folder: Path, title: str = "Terrorist financing offence is too narrow") -> None:
@@ -258,8 +259,8 @@ def test_period_report_has_a_summary_then_one_section_per_follow_up(demo_engine,
         "Republic of Korea: follow-up visit KOR-2023",
     ]
     detail = [name for name in STATE_SECTIONS if name not in ("Since the last report", "Executive summary")]
-    assert [[s.heading for s in part.subsections] for part in document.sections[6:]] == [detail] * 2
-    assert all(part.new_page for part in document.sections[4:])
+    assert [[s.heading for s in part.subsections] for part in document.sections[7:]] == [detail] * 2
+    assert all(part.new_page for part in document.sections[5:])
     assert steps == [(1, 2, "France"), (2, 2, "Republic of Korea")]
     summary = document.sections[1]
     for row, iso3 in zip(summary.tables[0].rows, ["FRA", "KOR"]):

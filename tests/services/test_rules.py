@@ -3,10 +3,11 @@
 import pytest
 
 from tracker.models import Confidentiality, Role
-from tracker.services import comparison, records
-from tracker.services.access import LOCAL_ADMIN, Actor, has_full_clearance
-from tracker.services.glance import OverviewFigures, overview_figures
-from tracker.services.users import changes_sign_in
+from tracker.services.people.access import LOCAL_ADMIN, Actor, has_full_clearance
+from tracker.services.people.users import changes_sign_in
+from tracker.services.progress import comparison
+from tracker.services.progress.glance import OverviewFigures, overview_figures
+from tracker.services.records import editing as records
 
 
 def test_overview_figures_are_those_of_the_comparison(demo_engine):
@@ -54,9 +55,9 @@ def test_help_lists_come_from_the_definitions(demo_engine):
     from sqlmodel import SQLModel
 
     from tracker.models import WITHDRAWABLE
-    from tracker.services import withdrawal
-    from tracker.services.audit import AUDITED_ENTITIES, IMPORT_ENTITY, audit_table
-    from tracker.services.bundle_format import SPECS
+    from tracker.services.bundle.files import SPECS
+    from tracker.services.people.audit import AUDITED_ENTITIES, IMPORT_ENTITY, audit_table
+    from tracker.services.records import withdrawal
 
     assert set(WITHDRAWABLE) == set(withdrawal.ENTITIES)
     assert set(WITHDRAWABLE) == {t.name for t in SQLModel.metadata.sorted_tables if "withdrawn" in t.c}

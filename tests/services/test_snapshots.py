@@ -13,10 +13,11 @@ from tests.conftest import assessment_row, finding_row, followup_row, write_bund
 from tests.services.test_reports import rendered_text
 from tracker.errors import NotFound, PermissionDenied, TrackerError
 from tracker.models import AuditEvent, Confidentiality, ReportSnapshot, Role
-from tracker.services import reports, snapshots
-from tracker.services.access import LOCAL_ADMIN, Actor
-from tracker.services.bundle_format import sources_from_paths
-from tracker.services.importer import import_bundle
+from tracker.services.bundle.importer import import_bundle
+from tracker.services.bundle.sources import sources_from_paths
+from tracker.services.people.access import LOCAL_ADMIN, Actor
+from tracker.services.reports import documents as reports
+from tracker.services.reports import snapshots
 from tracker.services.reports.since_last import NO_EARLIER_REPORT
 
 # Two assessments of the demo change and a finding is added, by import.
@@ -104,24 +105,41 @@ def test_the_next_report_opens_with_the_changes_since_the_last_one(demo_engine, 
             tuple(c.text for c in t.rows[0].cells): [[c.text for c in r.cells] for r in t.rows[1:]]
             for t in opened.tables
         }
-        moved = tables[("Id", "Follow-up visit", "Item", "Status at the last report", "Status now")]
+        moved = tables[
+            ("Id", "Follow-up visit", "Item", "Status at the last report", "Status now", "Evidence", "Assessed on")
+        ]
         added = tables[("Id", "Visit", "Kind", "Thematic area", "Item")]
+        areas = tables[("Thematic area", "At the last report", "Now", "Change")]
     else:
         text = rendered_text(document, fmt)
         opening = text[text.index("The last report on this scope") : text.index("Member State: Republic of Korea")]
-        moved = added = None
+        moved = added = areas = None
     assert "“Korea, first report” (issued report 1)" in opening
     assert "Since then, 2 baseline items changed status; 1 item added and no item withdrawn" in opening
     if moved is None:
-        for expected in ("KOR-2009-F02", "KOR-2009-F03", "KOR-2023-F99", "Largely implemented", "Not implemented"):
+        for expected in (
+            "KOR-2009-F02",
+            "KOR-2009-F03",
+            "KOR-2023-F99",
+            "Largely implemented",
+            "Not implemented",
+            "All offences now covered.",
+            "The provision was repealed.",
+            "25 May 2023",
+            "\N{MINUS SIGN}8.3",
+        ):
             assert expected in opening
+        assert "0.0" not in opening
         assert "No offence of travelling for terrorist training" in opening
     else:
         assert [row[0] for row in moved] == ["KOR-2009-F02", "KOR-2009-F03"]
         assert [row[3:] for row in moved] == [
-            ["Largely implemented", "Fully implemented"],
-            ["Partially implemented", "Not implemented"],
+            ["Largely implemented", "Fully implemented", "All offences now covered.", "25 May 2023"],
+            ["Partially implemented", "Not implemented", "The provision was repealed.", "25 May 2023"],
         ]
+        # Only the area that moved, and all areas, each with a signed change.
+        assert [row[0] for row in areas] == ["Counter-terrorism legislation", "All areas"]
+        assert areas[0][1:] == ["75.0", "66.7", "\N{MINUS SIGN}8.3"]
         assert added == [["KOR-2023-F99", "KOR-2023", "Shortfall", "Counter-terrorism legislation", ADDED["title"]]]
 
 
@@ -163,7 +181,8 @@ def test_a_changed_snapshot_row_is_detected_by_its_hash(demo_engine, column, val
         snapshots.get(demo_engine, LOCAL_ADMIN, snapshot_id)
 
     assert str(refused.value) == (
-        f"issued report {snapshot_id} no longer matches its seal: it was changed after it was issued; "
+        f"issued report {snapshot_id} no longer matches its seal: it was changed after it was issued, "
+        "or this server's seal key is not the one it was sealed with; "
         "restore it from a backup and ask an administrator to check the audit trail."
     )
 
@@ -253,7 +272,7 @@ def test_a_period_report_is_issued_with_every_follow_up_in_scope(demo_engine, tm
 
 
 def test_a_withdrawn_finding_is_listed_as_withdrawn_and_no_longer_counted(demo_engine):
-    from tracker.services import withdrawal
+    from tracker.services.records import withdrawal
 
     snapshot_id, _ = issue_state_report(demo_engine)
     withdrawal.withdraw(demo_engine, LOCAL_ADMIN, "finding", "KOR-2009-F03", "recorded twice")
@@ -263,14 +282,40 @@ def test_a_withdrawn_finding_is_listed_as_withdrawn_and_no_longer_counted(demo_e
     assert result["withdrawn"] == [{"finding_id": "KOR-2009-F03"}]
     assert result["status_changes"] == [] and result["added"] == []
     document = reports.build_state_report(demo_engine, LOCAL_ADMIN, "KOR", level="committee")
-    assert any("KOR-2009-F03" in paragraph for paragraph in document.sections[0].paragraphs)
+    withdrawn_table = next(t for t in document.sections[0].tables if t.header[-1] == "Why it is no longer counted")
+    title = snapshots.described(demo_engine, LOCAL_ADMIN, result, Confidentiality.committee)["withdrawn"][0]["title"]
+    assert withdrawn_table.rows == [["KOR-2009-F03", title, "recorded twice"]]
+    assert title
+    assert "KOR-2009-F03" in rendered_text(document, "md")
+    assert "recorded twice" in rendered_text(document, "md")
+
+
+def test_since_the_last_report_lists_only_the_areas_that_moved_with_a_signed_change(demo_engine, tmp_path):
+    issue_state_report(demo_engine)
+    nothing = reports.build_state_report(demo_engine, LOCAL_ADMIN, "KOR", level="committee").sections[0]
+    change_by_import(demo_engine, tmp_path / "changes")
+
+    moved = reports.build_state_report(demo_engine, LOCAL_ADMIN, "KOR", level="committee").sections[0]
+
+    assert nothing.tables == []
+    assert any(p.startswith("No thematic area's implementation index moved") for p in nothing.paragraphs)
+    areas = next(t for t in moved.tables if t.header[-1] == "Change")
+    assert [row[0] for row in areas.rows] == ["Counter-terrorism legislation", "All areas"]
+    assert all(row[3] != "0.0" for row in areas.rows[:-1])
+    assert areas.rows[0][3] == "\N{MINUS SIGN}8.3"
+
+
+def test_a_signed_change_reads_with_its_sign():
+    from tracker.services.presentation.wording import signed
+
+    assert [signed(4.2), signed(-1.0), signed(None)] == ["+4.2", "\N{MINUS SIGN}1.0", "—"]
 
 
 def _wipe(engine) -> None:
     from sqlalchemy import delete
     from sqlmodel import SQLModel
 
-    from tracker.services.reference import seed_reference_data
+    from tracker.services.operations.reference import seed_reference_data
 
     with engine.begin() as connection:
         for table in reversed(SQLModel.metadata.sorted_tables):
@@ -279,7 +324,7 @@ def _wipe(engine) -> None:
 
 
 def test_a_portable_backup_carries_the_issued_reports_sealed(demo_engine, tmp_path):
-    from tracker.services import backup
+    from tracker.services.operations import backup
 
     snapshot_id, _ = issue_state_report(demo_engine, fmt="html")
     before = snapshots.get(demo_engine, LOCAL_ADMIN, snapshot_id)
@@ -298,7 +343,7 @@ def test_a_portable_backup_carries_the_issued_reports_sealed(demo_engine, tmp_pa
 def test_a_backup_whose_issued_report_was_changed_restores_nothing(demo_engine, tmp_path):
     import zipfile
 
-    from tracker.services import backup
+    from tracker.services.operations import backup
 
     issue_state_report(demo_engine)
     backup.backup(demo_engine, tmp_path / "backup.zip", LOCAL_ADMIN)
@@ -319,7 +364,9 @@ def test_a_backup_whose_issued_report_was_changed_restores_nothing(demo_engine, 
         backup.restore(demo_engine, tmp_path / "changed.zip", LOCAL_ADMIN)
 
     assert str(refused.value) == (
-        "issued report 1 in the backup no longer matches its seal; nothing was restored; restore from another backup."
+        "issued report 1 in the backup does not match its seal under this server's seal key, so nothing was "
+        "restored; if the backup was taken on another server, give this one that server's seal key "
+        "(TRACKER_SEAL_KEY or its key file), else restore from another backup."
     )
     assert snapshots.listing(demo_engine, LOCAL_ADMIN).empty
     with demo_engine.connect() as connection:

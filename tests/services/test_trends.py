@@ -7,11 +7,12 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import assessment_row, followup_row, write_bundle
-from tracker.services import comparison, reports, trends
-from tracker.services.access import LOCAL_ADMIN
-from tracker.services.bundle_format import sources_from_paths
-from tracker.services.importer import import_bundle
+from tests.conftest import APP_TIMEOUT, assessment_row, followup_row, write_bundle
+from tracker.services.bundle.importer import import_bundle
+from tracker.services.bundle.sources import sources_from_paths
+from tracker.services.people.access import LOCAL_ADMIN
+from tracker.services.progress import comparison, trends
+from tracker.services.reports import documents as reports
 
 DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 TREND_HEADING = "Index over the State's visits"
@@ -67,11 +68,13 @@ def test_the_state_report_and_the_period_summary_show_the_trend(demo_engine, tmp
     assert headings.index(TREND_HEADING) == headings.index("Executive summary") + 1
     trend = state.sections[headings.index(TREND_HEADING)]
     assert trend.tables[0].header == ["Thematic area", "KOR-2023 (2023)", "KOR-2026 (2026)"]
-    assert trend.tables[0].rows[0] == ["All areas", 66.3, 81.3]
+    # KOR-2026 re-assesses F01-F04 and carries every other status from KOR-2023: F02
+    # and F03 gain a point, F04 loses one, so 61 + 1 = 62 points over the same 23 items: 67.4.
+    assert trend.tables[0].rows[0] == ["All areas", 66.3, 67.4]
     assert len(trend.charts) == 1 and len(trend.charts[0].figure.data) == len(trend.tables[0].rows)
     summary = next(section for section in period.sections if section.heading == "Summary across States")
     successive = next(t for t in summary.tables if t.title == "Implementation index over successive follow-up visits")
-    assert successive.rows == [["Republic of Korea", 2, "KOR-2023 (2023): 66.3 → KOR-2026 (2026): 81.3", 15.0]]
+    assert successive.rows == [["Republic of Korea", 2, "KOR-2023 (2023): 66.3 → KOR-2026 (2026): 67.4", 1.1]]
 
 
 @pytest.fixture
@@ -83,10 +86,15 @@ def fresh_caches():
 def test_state_progress_shows_the_trend_table_and_line_chart(demo_engine, tmp_path, fresh_caches):
     add_second_follow_up(demo_engine, tmp_path / "third")
 
-    app = AppTest.from_file(DASHBOARD, default_timeout=60).run().switch_page("tracker/ui/state_progress.py").run()
+    app = (
+        AppTest.from_file(DASHBOARD, default_timeout=APP_TIMEOUT)
+        .run()
+        .switch_page("tracker/ui/state_progress.py")
+        .run()
+    )
 
     assert not app.exception and not app.error
     assert TREND_HEADING in [header.value for header in app.subheader]
     tables = [frame.value for frame in app.dataframe if "Thematic area" in frame.value.columns]
     trend = next(t for t in tables if "KOR-2026 (2026)" in t.columns)
-    assert trend.iloc[0].tolist() == ["All areas", 66.3, 81.3]
+    assert trend.iloc[0].tolist() == ["All areas", 66.3, 67.4]

@@ -7,15 +7,17 @@ import docx
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import finding_row, followup_row, visit_row, write_bundle
+from tests.conftest import assessment_row, finding_row, followup_row, visit_row, write_bundle
 from tracker.errors import NotFound, PermissionDenied, TrackerError
 from tracker.models import AuditEvent, Confidentiality, Finding, Meeting, Role
-from tracker.services import comparison, history, records, withdrawal
-from tracker.services.access import LOCAL_ADMIN, Actor
-from tracker.services.bundle_format import sources_from_paths
-from tracker.services.exporter import export_bundle
-from tracker.services.importer import Change, import_bundle
-from tracker.services.reports import build_state_report, render
+from tracker.services.bundle.exporter import export_bundle
+from tracker.services.bundle.importer import Change, import_bundle
+from tracker.services.bundle.sources import sources_from_paths
+from tracker.services.people.access import LOCAL_ADMIN, Actor
+from tracker.services.progress import comparison
+from tracker.services.records import editing as records
+from tracker.services.records import history, withdrawal
+from tracker.services.reports.documents import build_state_report, render
 
 ITEM = "KOR-2009-F15"  # a baseline recommendation, largely implemented at KOR-2023
 ANALYST = Actor("ann", Role.analyst, Confidentiality.committee)
@@ -237,7 +239,7 @@ def test_an_import_review_names_each_changed_field(demo_engine, tmp_path):
 
 
 def test_a_withdrawn_recommendation_leaves_the_tracking_matrix_and_comes_back(demo_engine):
-    from tracker.services import matrix
+    from tracker.services.bundle import matrix
 
     def rows_of_the_matrix() -> list[str]:
         [kor] = matrix.all_matrices(demo_engine, LOCAL_ADMIN, "committee")
@@ -250,3 +252,54 @@ def test_a_withdrawn_recommendation_leaves_the_tracking_matrix_and_comes_back(de
 
     withdrawal.restore(demo_engine, LOCAL_ADMIN, "finding", ITEM)
     assert ITEM in rows_of_the_matrix()
+
+
+PUBLIC_ANALYST = Actor("pia", Role.analyst, Confidentiality.public)
+
+
+def _public_visit_holding_restricted_rows(engine, folder) -> None:
+    bundle = write_bundle(
+        folder,
+        visits=[
+            visit_row("KOR-2009", confidentiality="public"),
+            followup_row("KOR-2023", confidentiality="public"),
+        ],
+        findings=[
+            finding_row("KOR-2009-F01", confidentiality="public"),
+            finding_row("KOR-2009-F02", confidentiality="restricted"),
+            finding_row("KOR-2009-F03", confidentiality="public"),
+        ],
+        assessments=[
+            assessment_row("KOR-2009-F01", "initial_steps", confidentiality="restricted"),
+            assessment_row("KOR-2009-F03", "initial_steps", confidentiality="public"),
+        ],
+    )
+    assert import_bundle(engine, sources_from_paths([bundle]), LOCAL_ADMIN).ok
+
+
+@pytest.mark.parametrize(("entity", "key"), [("visit", "KOR-2009"), ("visit", "KOR-2023"), ("finding", "KOR-2009-F01")])
+def test_withdrawing_a_row_that_holds_rows_above_the_users_clearance_is_refused(engine, tmp_path, entity, key):
+    _public_visit_holding_restricted_rows(engine, tmp_path / "bundle")
+    before = comparison.compare(engine, LOCAL_ADMIN, "KOR")
+
+    with pytest.raises(PermissionDenied) as refused:
+        withdrawal.withdraw(engine, PUBLIC_ANALYST, entity, key, "entered twice")
+
+    assert str(refused.value) == (
+        f"{entity} {key} holds rows above your clearance, which withdrawing it would hide as well; "
+        "ask a user cleared for all of its rows to withdraw it."
+    )
+    assert withdrawal.withdrawn_rows(engine, LOCAL_ADMIN).empty
+    assert comparison.compare(engine, LOCAL_ADMIN, "KOR") == before
+
+
+def test_withdrawing_a_row_whose_rows_the_user_all_sees_is_allowed(engine, tmp_path):
+    _public_visit_holding_restricted_rows(engine, tmp_path / "bundle")
+
+    withdrawal.withdraw(engine, PUBLIC_ANALYST, "finding", "KOR-2009-F03", "entered twice")
+    withdrawal.withdraw(engine, LOCAL_ADMIN, "visit", "KOR-2023", "entered twice")
+
+    assert withdrawal.withdrawn_rows(engine, LOCAL_ADMIN).to_dict("records") == [
+        {"entity": "finding", "key": "KOR-2009-F03", "reason": "entered twice"},
+        {"entity": "visit", "key": "KOR-2023", "reason": "entered twice"},
+    ]

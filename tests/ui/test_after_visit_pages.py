@@ -7,9 +7,9 @@ import streamlit as st
 
 from tests.conftest import visit_row, write_bundle
 from tests.ui.test_pages import assert_clean, charts, numbers, open_page
-from tracker.services.access import LOCAL_ADMIN
-from tracker.services.bundle_format import sources_from_paths
-from tracker.services.importer import import_bundle
+from tracker.services.bundle.importer import import_bundle
+from tracker.services.bundle.sources import sources_from_paths
+from tracker.services.people.access import LOCAL_ADMIN
 
 
 @pytest.fixture(autouse=True)
@@ -117,7 +117,7 @@ def test_recording_observations_on_the_visits_page_clears_the_overdue_deadline(e
     from sqlalchemy import select
 
     from tracker.models import Milestone
-    from tracker.services import audit
+    from tracker.services.people import audit
 
     sent = dt.date.today() - dt.timedelta(days=40)
     start = sent - dt.timedelta(days=60)

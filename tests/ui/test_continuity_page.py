@@ -9,8 +9,8 @@ from tests.services.test_bundle import run_import
 from tests.services.test_continuity import _clear_links
 from tests.ui.test_pages import assert_clean, local_mode, open_page  # noqa: F401  (fixture)
 from tracker.models import AuditEvent, LinkDecision
-from tracker.services import records
-from tracker.services.access import LOCAL_ADMIN
+from tracker.services.people.access import LOCAL_ADMIN
+from tracker.services.records import editing as records
 
 PAGE = "tracker/ui/continuity.py"
 
@@ -33,17 +33,25 @@ def test_the_page_shows_each_unlinked_finding_beside_its_candidates(demo_engine)
     shown = _markdown(app)
     assert "##### KOR-2023-F06" in shown
     assert "##### KOR-2009-F03 · score 0.48" in shown
+    captions = "\n".join(c.value for c in app.caption).replace("\\", "")
+    assert "Why: commit, offence, incitement, acts, terrorist · same area · shortfall" in captions
     assert "**Incitement to commit terrorist acts is still not a specific offence**" in shown
     assert "**Incitement to commit terrorist acts is not criminalized as such**" in shown
-    assert {m.label: m.value for m in app.metric}["Findings with no link"] == "32"
+    metrics = {m.label: m.value for m in app.metric}
+    assert (metrics["Findings with no link"], metrics["Look new"]) == ("32", "19")
     assert _button(app, "accept", "KOR-2023-F06", "KOR-2009-F03").label == "Accept"
 
 
-def test_accepting_on_the_page_sets_the_link_and_says_so(demo_engine):
+def test_accepting_on_the_page_is_reviewed_with_the_new_gaps_then_saved_and_undone(demo_engine):
     _clear_links(demo_engine, "KOR-2023-F06")
     app = open_page(PAGE)
 
     _button(app, "accept", "KOR-2023-F06", "KOR-2009-F03").click().run()
+
+    assert_clean(app)
+    assert "**If confirmed:** New gaps at KOR-2023: 6 → 5." in _markdown(app)
+    assert records.get_finding(demo_engine, LOCAL_ADMIN, "KOR-2023-F06")["continues"] is None
+    app.button(key="review:continuity:confirm").click().run()
 
     assert_clean(app)
     assert [s.value for s in app.success] == ["KOR-2023-F06 now continues KOR-2009-F03."]
@@ -59,12 +67,33 @@ def test_accepting_on_the_page_sets_the_link_and_says_so(demo_engine):
         {"continues": [None, "KOR-2009-F03"]},
     )
 
+    app.button(key="review:continuity:undo").click().run()
 
-def test_rejecting_on_the_page_stores_the_pair_and_it_disappears(demo_engine):
+    assert_clean(app)
+    assert [s.value for s in app.success] == ["Undone: the link is as it was before."]
+    assert records.get_finding(demo_engine, LOCAL_ADMIN, "KOR-2023-F06")["continues"] is None
+    assert "##### KOR-2023-F06" in _markdown(app)
+
+
+def test_back_from_the_review_saves_nothing(demo_engine):
+    _clear_links(demo_engine, "KOR-2023-F06")
+    app = open_page(PAGE)
+    _button(app, "accept", "KOR-2023-F06", "KOR-2009-F03").click().run()
+
+    app.button(key="review:continuity:back").click().run()
+
+    assert_clean(app)
+    assert "**If confirmed:**" not in _markdown(app)
+    assert records.get_finding(demo_engine, LOCAL_ADMIN, "KOR-2023-F06")["continues"] is None
+
+
+def test_rejecting_on_the_page_stores_the_pair_it_disappears_and_undo_brings_it_back(demo_engine):
     _clear_links(demo_engine, "KOR-2023-F06")
     app = open_page(PAGE)
 
     _button(app, "reject", "KOR-2023-F06", "KOR-2009-F03").click().run()
+    assert "**If confirmed:** New gaps at KOR-2023: 6 (unchanged)." in _markdown(app)
+    app.button(key="review:continuity:confirm").click().run()
 
     assert_clean(app)
     assert [s.value for s in app.success] == [
@@ -75,6 +104,15 @@ def test_rejecting_on_the_page_stores_the_pair_and_it_disappears(demo_engine):
         assert connection.execute(select(LinkDecision.finding_id, LinkDecision.baseline_id)).all() == [
             ("KOR-2023-F06", "KOR-2009-F03")
         ]
+
+    app.button(key="review:continuity:undo").click().run()
+
+    assert_clean(app)
+    assert "##### KOR-2009-F03 · score 0.48" in _markdown(app)
+    with demo_engine.connect() as connection:
+        assert connection.execute(select(LinkDecision.finding_id)).all() == []
+        event = connection.execute(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert (event.action, event.entity, event.key) == ("delete", "link_decision", "KOR-2023-F06/KOR-2009-F03")
 
 
 def test_a_failed_accept_is_one_sentence_on_the_page(demo_engine):
@@ -91,6 +129,8 @@ def test_a_failed_accept_is_one_sentence_on_the_page(demo_engine):
     button.click().run()
 
     assert not app.exception
+    if not app.error:
+        app.button(key="review:continuity:confirm").click().run()
     assert [e.value for e in app.error] == [
         "nothing was saved: finding KOR-2009-F03 is not from an earlier visit; a finding continues an earlier one."
     ]

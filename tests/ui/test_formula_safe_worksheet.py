@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from tests.ui.test_pages import assert_clean, open_page
 from tracker.models import Assessment
-from tracker.services import records
-from tracker.services.access import LOCAL_ADMIN
+from tracker.services.people.access import LOCAL_ADMIN
+from tracker.services.records import editing as records
 from tracker.ui.common import as_entered, formula_safe
 
 FORMULA = '=HYPERLINK("http://example.org/x","open")'

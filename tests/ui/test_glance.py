@@ -1,21 +1,24 @@
 """The pages that count, at a glance: the level they read at, their choices in the URL, the area
 table and ranking of State progress, and the Overview at many States."""
 
+import json
+
 import pandas as pd
 import pytest
 import streamlit as st
 from argon2 import PasswordHasher
 from streamlit.proto.Metric_pb2 import Metric
 
-from tests.conftest import assessment_row, finding_row, followup_row, visit_row, write_bundle
-from tests.ui.test_pages import assert_clean, charts, grid_cells, metrics, open_page, table
+from tests.conftest import APP_TIMEOUT, assessment_row, finding_row, followup_row, visit_row, write_bundle
+from tests.ui.test_pages import OVERVIEW_VISIT_COLUMNS, assert_clean, charts, index_cells, metrics, open_page, table
 from tracker.models import Confidentiality, Role
-from tracker.services import users
-from tracker.services.access import LOCAL_ADMIN
-from tracker.services.bundle_format import sources_from_paths
-from tracker.services.comparison import area_names, areas_frame, compare
-from tracker.services.importer import import_bundle
-from tracker.services.wording import label
+from tracker.services.bundle.importer import import_bundle
+from tracker.services.bundle.sources import sources_from_paths
+from tracker.services.people import users
+from tracker.services.people.access import LOCAL_ADMIN
+from tracker.services.presentation.palette import INDEX_BAR
+from tracker.services.presentation.wording import label
+from tracker.services.progress.comparison import area_names, areas_frame, compare
 
 PROGRESS = "tracker/ui/state_progress.py"
 OVERVIEW = "tracker/ui/overview.py"
@@ -57,7 +60,7 @@ def open_page_with_query(page: str, **query):
 
     from tests.ui.test_pages import DASHBOARD
 
-    app = AppTest.from_file(str(DASHBOARD), default_timeout=30).run()
+    app = AppTest.from_file(str(DASHBOARD), default_timeout=APP_TIMEOUT).run()
     app.switch_page(page)
     for key, value in query.items():
         app.query_params[key] = value
@@ -81,6 +84,7 @@ def test_state_progress_opens_at_committee_level_and_says_so(demo_engine):
 def test_the_level_selector_changes_every_count_to_compares_at_that_level(demo_engine, level):
     result = compare(demo_engine, LOCAL_ADMIN, "KOR", level=level)
     app = open_page(PROGRESS)
+    app.toggle(key="progress:charts").set_value(True).run()
 
     level_box(app).set_value(level).run()
 
@@ -107,11 +111,8 @@ def test_the_overview_counts_at_the_chosen_level(demo_engine):
         level_box(app).set_value(level).run()
         assert_clean(app)
         assert metrics(app)["Mean index (0–100)"] == f"{result['totals']['implementation_index']:.1f}"
-        cells = grid_cells(next(iter(charts(app).values())))
-        assert cells[("KOR-2023", "All areas")] == (
-            result["totals"]["implementation_index"],
-            result["totals"]["scored_items"],
-        )
+        assert index_cells(app)[("KOR-2023", "All areas")] == result["totals"]["implementation_index"]
+        assert table(app, "All areas")["scored"].tolist() == [result["totals"]["scored_items"]]
 
 
 @pytest.fixture
@@ -128,7 +129,7 @@ def signed_in(username: str, **query):
 
     from tests.ui.test_pages import DASHBOARD
 
-    app = AppTest.from_file(str(DASHBOARD), default_timeout=30)
+    app = AppTest.from_file(str(DASHBOARD), default_timeout=APP_TIMEOUT)
     for key, value in query.items():
         app.query_params[key] = value
     app.run()
@@ -227,6 +228,7 @@ def test_most_and_least_progress_name_the_best_and_worst_scored_areas(demo_engin
     best, worst = scored.iloc[0], scored.iloc[-1]
     app = open_page(PROGRESS)
 
+    app.toggle(key="progress:charts").set_value(True).run()
     text = shown_text(app)
     assert f"1. {best['area_name'][0].upper() + best['area_name'][1:]}: **{best['implementation_index']:.1f}**" in text
     assert f"1. {worst['area_name'][0].upper() + worst['area_name'][1:]}: **{worst['implementation_index']:.1f}**" in (
@@ -274,13 +276,9 @@ def many_states(demo_engine, tmp_path):
     return demo_engine
 
 
-def rows_drawn(app) -> list[str]:
-    """The States of the Overview's charts, top to bottom, chart after chart."""
-    drawn = []
-    for title, figure in charts(app).items():
-        if title.startswith("Implementation index"):
-            drawn += figure["layout"]["yaxis"]["categoryarray"]
-    return drawn
+def rows_drawn(app, key: str = "table:index") -> list[str]:
+    """The States of an Overview index table, top to bottom."""
+    return app.dataframe(key=key).value["row"].tolist()
 
 
 def test_the_overview_names_states_and_sorts_by_name_region_or_index(many_states):
@@ -299,24 +297,32 @@ def test_the_overview_names_states_and_sorts_by_name_region_or_index(many_states
     assert app.query_params["sort"] == "region"
 
 
-def grid_cells_all(app) -> dict[str, float | None]:
-    """{row label: overall index} over every Overview chart."""
-    overall = {}
-    for title, figure in charts(app).items():
-        if not title.startswith("Implementation index"):
-            continue
-        for part in figure["data"]:
-            from tests.ui.test_pages import numbers
+def grid_cells_all(app, key: str = "table:index") -> dict[str, float | None]:
+    """{row label: overall index} of an Overview index table."""
+    frame = app.dataframe(key=key).value
+    return {row: None if pd.isna(index) else float(index) for row, index in zip(frame["row"], frame["All areas"])}
 
-            values = numbers(part["marker"]["color"]) if part["name"] == "Implementation index" else None
-            for position, (row, data) in enumerate(zip(part["y"], part["customdata"])):
-                if data[2] == "All areas":
-                    overall[row] = round(values[position], 1) if values else None
-    return overall
+
+def test_the_overview_index_is_a_number_with_a_bar_drawn_by_the_table_itself(many_states):
+    app = open_page(OVERVIEW)
+
+    table = app.dataframe(key="table:index")
+    columns = json.loads(table.proto.columns)
+    areas = [c for c in table.value.columns if c not in OVERVIEW_VISIT_COLUMNS]
+    assert areas[0] == "All areas" and len(areas) > 1
+    for area in areas:
+        bar = columns[area]["type_config"]
+        assert (bar["type"], bar["min_value"], bar["max_value"], bar["color"]) == ("progress", 0, 100, INDEX_BAR)
+        assert columns[area]["help"]
+    # No per-cell styling to send and parse again at every sort: the bar and its number say it all.
+    assert not table.proto.arrow_data.styler.styles
 
 
 def test_an_area_with_no_scored_item_is_a_hollow_square_not_a_colour(many_states):
     app = open_page(OVERVIEW)
+    cft = area_names()["CFT"]
+    assert index_cells(app)[("ARG-2022", cft[0].upper() + cft[1:])] is None
+    app.toggle(key="overview:charts").set_value(True).run()
 
     figure = next(iter(charts(app).values()))
     hollow = next(part for part in figure["data"] if part["name"] == "No scored item")
@@ -332,11 +338,11 @@ def test_the_top_and_bottom_ten_show_the_highest_and_the_lowest(many_states):
     app.segmented_control(key="overview:view").set_value("ends").run()
 
     assert_clean(app)
+    top, bottom = grid_cells_all(app, "table:top"), grid_cells_all(app, "table:bottom")
+    assert len(top) == len(bottom) == 10
+    assert min(top.values()) >= max(bottom.values())
+    # Asked for, the charts show the same States, one block below the other.
+    app.toggle(key="overview:charts").set_value(True).run()
     figures = charts(app)
-    top = next(f for t, f in figures.items() if t.endswith("the 10 highest"))
-    bottom = next(f for t, f in figures.items() if t.endswith("the 10 lowest"))
-    assert len(top["layout"]["yaxis"]["categoryarray"]) == len(bottom["layout"]["yaxis"]["categoryarray"]) == 10
-    overall = grid_cells_all(app)
-    assert min(overall[row] for row in top["layout"]["yaxis"]["categoryarray"]) >= max(
-        overall[row] for row in bottom["layout"]["yaxis"]["categoryarray"]
-    )
+    drawn = next(f for t, f in figures.items() if t.endswith("the 10 highest"))["layout"]["yaxis"]["categoryarray"]
+    assert drawn == list(top)

@@ -6,10 +6,12 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import APP_TIMEOUT
 from tests.services.test_snapshots import ADDED, change_by_import, issue_state_report
 from tracker.models import Confidentiality, Role
-from tracker.services import snapshots, users
-from tracker.services.access import LOCAL_ADMIN
+from tracker.services.people import users
+from tracker.services.people.access import LOCAL_ADMIN
+from tracker.services.reports import snapshots
 
 DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 PASSWORD = "correct horse battery"
@@ -22,14 +24,14 @@ def fresh_caches():
 
 
 def page(path: str) -> AppTest:
-    app = AppTest.from_file(DASHBOARD, default_timeout=60).run()
+    app = AppTest.from_file(DASHBOARD, default_timeout=APP_TIMEOUT).run()
     return app.switch_page(path).run()
 
 
 def signed_in(demo_engine, monkeypatch, clearance: Confidentiality, path: str) -> AppTest:
     monkeypatch.setenv("TRACKER_AUTH", "on")
     users.add_user(demo_engine, LOCAL_ADMIN, users.validated_user("reader", PASSWORD, Role.analyst, clearance))
-    app = AppTest.from_file(DASHBOARD, default_timeout=60).run()
+    app = AppTest.from_file(DASHBOARD, default_timeout=APP_TIMEOUT).run()
     app.text_input[0].input("reader")
     app.text_input[1].input(PASSWORD)
     return app.button[0].click().run().switch_page(path).run()
@@ -83,6 +85,27 @@ def test_the_changes_page_shows_the_changes_since_an_issued_report(demo_engine, 
         assert expected in text
     assert ADDED["title"] in text
     assert len(app.get("plotly_chart")) == 1
+    for expected in ("All offences now covered.", "The provision was repealed.", "25 May 2023"):
+        assert expected in text
+    [areas] = [frame.value for frame in app.dataframe if "Change" in frame.value.columns]
+    assert list(areas["Thematic area"]) == ["Counter-terrorism legislation"]
+    # A number shown with its sign (format %+.1f), not text a formula guard would prefix.
+    assert list(areas["Change"]) == [-8.3]
+
+
+def test_the_changes_page_names_a_withdrawn_item_and_why(demo_engine):
+    from tracker.services.records import withdrawal
+
+    issue_state_report(demo_engine, title="Korea, first report")
+    withdrawal.withdraw(demo_engine, LOCAL_ADMIN, "finding", "KOR-2009-F03", "recorded twice")
+
+    app = page("tracker/ui/changes.py")
+
+    assert not app.exception and not app.error
+    [withdrawn] = [frame.value for frame in app.dataframe if "Why it is no longer counted" in frame.value.columns]
+    assert list(withdrawn["Id"]) == ["KOR-2009-F03"]
+    assert list(withdrawn["Why it is no longer counted"]) == ["recorded twice"]
+    assert withdrawn["Item"].iloc[0]
 
 
 def test_the_changes_page_by_date_takes_the_last_report_issued_by_then(demo_engine, tmp_path):

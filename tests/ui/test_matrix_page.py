@@ -7,8 +7,8 @@ from sqlalchemy import select, update
 
 from tests.ui.test_pages import assert_clean, local_mode, open_page, table
 from tracker.models import Assessment, Finding
-from tracker.services import matrix
-from tracker.services.access import LOCAL_ADMIN
+from tracker.services.bundle import matrix
+from tracker.services.people.access import LOCAL_ADMIN
 
 __all__ = ["local_mode"]
 PAGE = "tracker/ui/matrix.py"

@@ -12,13 +12,13 @@ import streamlit as st
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import finding_row, followup_row, visit_row, write_bundle
+from tests.conftest import APP_TIMEOUT, finding_row, followup_row, visit_row, write_bundle
 from tracker.models import Assessment, Confidentiality, Finding, FindingKind, Meeting, Visit
-from tracker.services import records
-from tracker.services.access import LOCAL_ADMIN
-from tracker.services.bundle_format import sources_from_paths
-from tracker.services.comparison import area_names, areas_frame, compare
-from tracker.services.importer import import_bundle
+from tracker.services.bundle.importer import import_bundle
+from tracker.services.bundle.sources import sources_from_paths
+from tracker.services.people.access import LOCAL_ADMIN
+from tracker.services.progress.comparison import area_names, areas_frame, compare
+from tracker.services.records import editing as records
 
 COMMITTEE = Confidentiality.committee
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard.py"
@@ -47,7 +47,7 @@ def local_mode(monkeypatch):
 
 
 def open_page(page: str | None = None, **state) -> AppTest:
-    app = AppTest.from_file(str(DASHBOARD), default_timeout=30).run()
+    app = AppTest.from_file(str(DASHBOARD), default_timeout=APP_TIMEOUT).run()
     if page:
         app.switch_page(page)
     for key, value in state.items():
@@ -63,7 +63,7 @@ def assert_clean(app: AppTest) -> None:
 def charts(app: AppTest) -> dict[str, dict]:
     """The Plotly figures on the page by title, as the browser receives them."""
     figures = [json.loads(element.proto.spec) for element in app.get("plotly_chart")]
-    return {figure["layout"]["title"]["text"]: figure for figure in figures}
+    return {figure["layout"]["title"]["text"].replace("<br>", " "): figure for figure in figures}
 
 
 def numbers(data) -> list:
@@ -86,6 +86,20 @@ def grid_cells(figure: dict) -> dict[tuple[str, str], tuple[float | None, int]]:
         for position, (_, followup, area, scored, _) in enumerate(part.get("customdata", [])):
             cells[(followup, area)] = (round(values[position], 1) if values else None, scored)
     return cells
+
+
+def index_cells(app: AppTest, key: str = "table:index") -> dict[tuple[str, str], float | None]:
+    """{(follow-up visit, area column): index} of an Overview index table; no index is None."""
+    frame = app.dataframe(key=key).value
+    areas = [c for c in frame.columns if c not in OVERVIEW_VISIT_COLUMNS]
+    return {
+        (row["visit_id"], area): None if pd.isna(row[area]) else float(row[area])
+        for _, row in frame.iterrows()
+        for area in areas
+    }
+
+
+OVERVIEW_VISIT_COLUMNS = {"row", "region", "scored", "visit_id", "dates", "baseline_visit_id", "lead"}
 
 
 def count(engine, table, *where) -> int:
@@ -118,7 +132,7 @@ def test_the_sidebar_names_the_database_and_says_there_is_no_login(demo_engine, 
 
     shown = " ".join(c.value for c in app.sidebar.caption)
     assert "Local mode: no login, full access" in shown
-    assert app.sidebar.text[0].value.startswith(database_url.split("://")[0])
+    assert "Database: SQLite database tracker.db" in shown or "Database: PostgreSQL database" in shown
 
 
 def test_a_database_without_the_schema_is_one_sentence_on_the_page(tmp_path, monkeypatch):
@@ -178,7 +192,10 @@ def test_state_progress_charts_draw_the_comparison_counts(demo_engine):
     result = compare(demo_engine, LOCAL_ADMIN, "KOR", level="committee")
     areas = areas_frame(result)
 
-    figures = charts(open_page("tracker/ui/state_progress.py"))
+    app = open_page("tracker/ui/state_progress.py")
+    assert not app.get("plotly_chart")
+    app.toggle(key="progress:charts").set_value(True).run()
+    figures = charts(app)
 
     gaps = figures["Baseline gaps closed, progressing and open, and new gaps, per thematic area"]
     shown = areas[(areas["baseline_gaps"] > 0) | (areas["new_gaps"] > 0)]
@@ -205,6 +222,7 @@ def test_state_progress_charts_draw_the_comparison_counts(demo_engine):
 def test_state_progress_shows_recommendations_on_request(demo_engine):
     areas = areas_frame(compare(demo_engine, LOCAL_ADMIN, "KOR", level="committee"))
     app = open_page("tracker/ui/state_progress.py")
+    app.toggle(key="progress:charts").set_value(True).run()
 
     app.segmented_control(key="progress:kind").set_value("recommendations").run()
 
@@ -226,7 +244,8 @@ def test_state_progress_lists_priority_items_and_new_issues(demo_engine):
 
 
 def test_state_progress_new_issues_are_those_of_the_report(demo_engine):
-    from tracker.services import comparison, reports
+    from tracker.services.progress import comparison
+    from tracker.services.reports import documents as reports
 
     app = open_page("tracker/ui/state_progress.py")
 
@@ -246,7 +265,8 @@ def test_state_progress_new_issues_are_those_of_the_report(demo_engine):
 
 def test_state_progress_priority_items_are_those_of_the_report(demo_engine):
     """Both priority lists come from comparison's definitions, read at Committee like the report."""
-    from tracker.services import comparison, reports
+    from tracker.services.progress import comparison
+    from tracker.services.reports import documents as reports
 
     app = open_page("tracker/ui/state_progress.py")
 
@@ -280,15 +300,22 @@ def test_overview_counts_follow_ups_findings_and_the_mean_index(demo_engine):
         "Findings": str(count(demo_engine, Finding, Finding.confidentiality.in_(COMMITTEE.visible_levels()))),
         "Mean index (0–100)": f"{result['totals']['implementation_index']:.1f}",
     }
-    cells = grid_cells(next(iter(charts(app).values())))
     names = area_names()
-    expected = {("KOR-2023", "All areas"): (result["totals"]["implementation_index"], result["totals"]["scored_items"])}
-    expected |= {
-        ("KOR-2023", names[area["area"]]): (area["implementation_index"], area["scored_items"])
+    shown = {
+        names[area["area"]]: area["implementation_index"]
         for area in result["areas"]
         if area["baseline_gaps"] + area["baseline_recommendations"]
     }
-    assert cells == expected
+    expected = {("KOR-2023", "All areas"): result["totals"]["implementation_index"]}
+    assert index_cells(app) == expected | {("KOR-2023", n[0].upper() + n[1:]): i for n, i in shown.items()}
+    assert table(app, "All areas")["scored"].tolist() == [result["totals"]["scored_items"]]
+    # The charts are drawn only when asked for, and then show the same indexes.
+    assert not app.get("plotly_chart")
+    app.toggle(key="overview:charts").set_value(True).run()
+    cells = grid_cells(next(iter(charts(app).values())))
+    assert {key: index for key, (index, _) in cells.items()} == expected | {
+        ("KOR-2023", n): i for n, i in shown.items()
+    }
 
 
 def test_overview_filters_follow_ups_by_region_and_period(demo_engine, tmp_path):
@@ -455,12 +482,17 @@ def test_adding_a_visit_and_a_meeting(demo_engine):
     app.text_input(key=f"{form}:meeting_id").set_value("KOR-2030-M01")
     app.selectbox(key=f"{form}:visit_id").set_value("KOR-2030")
     app.selectbox(key=f"{form}:kind").set_value("roundtable")
-    app.selectbox(key=f"{form}:sector").set_value("civil_society")
+    app.multiselect(key=f"{form}:sector").set_value(["civil_society", "private_sector", "academia"])
+    app.multiselect(key=f"{form}:partners").set_value(["UNODC", "IOM"])
     app.button(key=f"FormSubmitter:{form}-Review and add").click().run()
     app.button(key=f"review:{form}:confirm").click().run()
 
     assert_clean(app)
-    assert records.get_meeting(demo_engine, LOCAL_ADMIN, "KOR-2030-M01")["sector"] == "civil_society"
+    meeting = records.get_meeting(demo_engine, LOCAL_ADMIN, "KOR-2030-M01")
+    assert (meeting["sector"], meeting["partners"]) == (
+        ["academia", "civil_society", "private_sector"],
+        ["IOM", "UNODC"],
+    )
 
 
 def test_a_visit_ending_before_it_starts_is_refused_beside_the_dates(demo_engine):
@@ -539,13 +571,19 @@ def test_export_offers_the_bundle_and_each_blank_template(demo_engine):
         "Download the bundle as a workbook (.xlsx)",
         "Download the tracking matrix of every State (.xlsx)",
         "areas.csv",
+        "states.csv",
+        "resolutions.csv",
+        "partners.csv",
         "visits.csv",
         "findings.csv",
         "assessments.csv",
         "meetings.csv",
+        "updates.csv",
+        "update_items.csv",
         "milestones.csv",
         "ta.csv",
         "link_decisions.csv",
+        "area_resolutions.csv",
     ]
 
 
@@ -558,3 +596,15 @@ def test_pages_that_need_a_follow_up_say_how_to_get_one_on_an_empty_database(eng
     assert_clean(app)
     assert any("There is no follow-up visit" in info.value and "tracker demo" in info.value for info in app.info)
     assert not app.get("plotly_chart")
+
+
+def test_the_dashboard_names_a_bad_setting_and_draws_nothing_else(demo_engine, monkeypatch):
+    monkeypatch.setenv("TRACKER_SESSION_TIMEOUT_MINUTES", "0")
+
+    app = AppTest.from_file(str(DASHBOARD), default_timeout=30).run()
+
+    assert not app.exception
+    assert [e.value for e in app.error] == [
+        "TRACKER_SESSION_TIMEOUT_MINUTES=0 is not allowed: it must be a whole number above 0, e.g. 30."
+    ]
+    assert not app.title

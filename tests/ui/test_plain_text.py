@@ -3,6 +3,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import APP_TIMEOUT
 from tracker.ui.common import plain
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard.py"
@@ -36,7 +37,7 @@ def test_every_kind_of_message_is_drawn_as_plain_text():
         for kind in ("error", "warning", "info", "success"):
             common.message(f"{kind}: bundle ![p](http://evil.example/p.png).zip")
 
-    app = AppTest.from_function(page).run()
+    app = AppTest.from_function(page, default_timeout=APP_TIMEOUT).run()
 
     drawn = [m.value for m in (*app.error, *app.warning, *app.info, *app.success)]
     assert drawn == [
@@ -46,7 +47,7 @@ def test_every_kind_of_message_is_drawn_as_plain_text():
 
 def test_a_message_quoting_a_file_name_on_the_dashboard_stays_plain_text(demo_engine, monkeypatch):
     monkeypatch.delenv("TRACKER_AUTH", raising=False)
-    app = AppTest.from_file(str(DASHBOARD), default_timeout=30)
+    app = AppTest.from_file(str(DASHBOARD), default_timeout=APP_TIMEOUT)
     app.session_state["flash"] = f"Imported {HOSTILE}"
 
     app.run()

@@ -7,10 +7,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import APP_TIMEOUT
 from tests.services.test_reports import STATE_SECTIONS, above
 from tracker.models import Confidentiality, Role
-from tracker.services import users
-from tracker.services.access import LOCAL_ADMIN
+from tracker.services.people import users
+from tracker.services.people.access import LOCAL_ADMIN
 from tracker.services.reports import estimate
 from tracker.services.reports.model import numbered, section_number
 
@@ -26,7 +27,7 @@ def fresh_caches():
 
 
 def reports_page() -> AppTest:
-    app = AppTest.from_file(DASHBOARD, default_timeout=60).run()
+    app = AppTest.from_file(DASHBOARD, default_timeout=APP_TIMEOUT).run()
     return app.switch_page(PAGE).run()
 
 
@@ -56,13 +57,33 @@ def test_the_page_generates_a_state_report_previews_it_and_offers_the_file(demo_
     assert [d.proto.label for d in app.get("download_button")] == ["Download report-KOR-2023-committee.md"]
 
 
-def test_the_period_defaults_to_the_current_and_previous_year(demo_engine):
+def test_the_period_defaults_to_the_year_of_the_latest_follow_up(demo_engine):
     app = reports_page()
     app.radio(key="reports:scope").set_value("Every follow-up visit that started in a period").run()
 
-    this_year = dt.date.today().year
-    assert app.date_input(key="reports:period").value == (dt.date(this_year - 1, 1, 1), dt.date(this_year, 12, 31))
+    # The demo's latest follow-up visit, KOR-2023, started in 2023: the period has data.
+    assert app.date_input(key="reports:period").value == (dt.date(2023, 1, 1), dt.date(2023, 12, 31))
     assert app.radio(key="reports:sort").value == "state"
+    assert not any(c.value.startswith("No follow-up visit started") for c in app.caption)
+
+
+def test_a_changed_form_clears_the_preview_of_the_report_written_before(demo_engine):
+    app = generate(reports_page())
+    assert last_report(app) and len(app.get("iframe")) == 1
+
+    app.selectbox(key="reports:level").set_value("public").run()
+
+    assert not app.exception and not app.error
+    assert "reports:last" not in app.session_state
+    assert app.get("iframe") == [] and app.get("download_button") == []
+
+
+def test_the_preview_stays_while_the_form_is_unchanged(demo_engine):
+    app = generate(reports_page())
+
+    app.run()
+
+    assert last_report(app) and len(app.get("iframe")) == 1
 
 
 def test_the_page_generates_a_period_report(demo_engine):
@@ -115,7 +136,7 @@ def test_the_page_offers_no_level_above_the_readers_clearance(demo_engine, monke
     users.add_user(
         demo_engine, LOCAL_ADMIN, users.validated_user("reader", PASSWORD, Role.viewer, Confidentiality.member_states)
     )
-    app = AppTest.from_file(DASHBOARD, default_timeout=60).run()
+    app = AppTest.from_file(DASHBOARD, default_timeout=APP_TIMEOUT).run()
     app.text_input[0].input("reader")
     app.text_input[1].input(PASSWORD)
     app = app.button[0].click().run().switch_page(PAGE).run()
@@ -129,3 +150,23 @@ def test_the_page_offers_no_level_above_the_readers_clearance(demo_engine, monke
     text = last_report(app)["data"].decode()
     assert "**Confidentiality level: Member States**" in text
     assert [hidden for hidden in above("member_states") if hidden in text] == []
+
+
+def test_the_page_offers_only_the_follow_ups_the_chosen_level_shows(demo_engine, tmp_path):
+    from tests.conftest import followup_row, write_bundle
+    from tracker.services.bundle.importer import import_bundle
+    from tracker.services.bundle.sources import sources_from_paths
+
+    later = followup_row("KOR-2030", "KOR-2009", start_date="2030-03-01", end_date="2030-03-04")
+    bundle = write_bundle(tmp_path / "later", visits=[later | {"confidentiality": "restricted"}])
+    assert import_bundle(demo_engine, sources_from_paths([bundle]), LOCAL_ADMIN).ok
+    app = reports_page()
+    app.radio(key="reports:format").set_value("md").run()
+
+    assert app.selectbox(key="reports:followup").options == ["KOR-2023 · Republic of Korea, 22–25 May 2023"]
+    app = generate(app)
+    assert not app.exception and not app.error
+    assert last_report(app)["name"] == "report-KOR-2023-committee.md"
+
+    app.selectbox(key="reports:level").set_value("restricted").run()
+    assert app.selectbox(key="reports:followup").options[0].startswith("KOR-2030 · Republic of Korea")

@@ -2,10 +2,12 @@
 
 from sqlalchemy import select
 
+from tests.conftest import APP_TIMEOUT
 from tests.ui.test_pages import assert_clean, count, open_page, table
 from tracker.models import Assessment, Finding
-from tracker.services import records, withdrawal
-from tracker.services.access import LOCAL_ADMIN
+from tracker.services.people.access import LOCAL_ADMIN
+from tracker.services.records import editing as records
+from tracker.services.records import withdrawal
 
 ITEM = "KOR-2009-F15"
 
@@ -15,7 +17,7 @@ def open_panel(finding_id: str):
 
     from tests.ui.test_pages import DASHBOARD
 
-    app = AppTest.from_file(str(DASHBOARD), default_timeout=30)
+    app = AppTest.from_file(str(DASHBOARD), default_timeout=APP_TIMEOUT)
     app.query_params["finding"] = finding_id
     app.run()
     app.switch_page("tracker/ui/findings.py")
@@ -52,7 +54,8 @@ def test_the_panel_shows_the_whole_finding_its_later_status_and_its_history(demo
     assessed = table(app, "evidence")
     assert assessed[["visit_id", "status"]].values.tolist() == [["KOR-2023", "Largely implemented"]]
     history = table(app, "action")
-    assert {"create"} == set(history["action"])
+    # One row per save: the finding's creation and its assessment's, not one per field.
+    assert sorted(history[["action", "key"]].values.tolist()) == [["created", ITEM], ["created", f"{ITEM}/KOR-2023"]]
 
 
 def test_assessing_in_the_panel_reviews_saves_and_undoes(demo_engine):
@@ -83,6 +86,29 @@ def test_assessing_in_the_panel_reviews_saves_and_undoes(demo_engine):
     assert_clean(app)
     assert _status(demo_engine) == "largely_implemented"
     assert app.success[0].value.startswith("Undone")
+    app.run()
+    assert table(app, "action")["action"].tolist()[:2] == ["undone", "changed"]
+
+
+def test_after_undo_the_form_shows_the_values_put_back_and_a_click_saves_nothing(demo_engine):
+    stored = records.finding_panel(demo_engine, LOCAL_ADMIN, ITEM)[1]["evidence"][0]
+    app = open_panel(ITEM)
+    form = f"assess:{ITEM}:KOR-2023"
+    app.selectbox(key=f"{form}:status").set_value("fully_implemented")
+    app.text_area(key=f"{form}:evidence").set_value("The strategy is adopted and public.")
+    app.button(key=f"FormSubmitter:{form}-Review assessment").click().run()
+    app.button(key=f"review:{form}:confirm").click().run()
+    app.button(key=f"review:{form}:undo").click().run()
+
+    assert_clean(app)
+    assert app.selectbox(key=f"{form}:status").value == "largely_implemented"
+    assert app.text_area(key=f"{form}:evidence").value == stored
+
+    app.button(key=f"FormSubmitter:{form}-Review assessment").click().run()
+
+    assert_clean(app)
+    assert [i.value for i in app.info] == ["Nothing has changed since the last save."]
+    assert _status(demo_engine) == "largely_implemented"
 
 
 def test_withdrawing_in_the_panel_hides_the_finding_from_the_list_and_restore_brings_it_back(demo_engine):
@@ -138,7 +164,7 @@ def _status(engine) -> str:
 
 def test_a_visit_shows_its_history_and_can_be_withdrawn_and_restored_from_the_list(demo_engine):
     app = open_page("tracker/ui/visits.py", **{"visits:edit": "KOR-2023"})
-    assert "create" in set(table(app, "action")["action"])
+    assert table(app, "action")["action"].tolist() == ["created"]
 
     app.text_input(key="withdraw:visit:KOR-2023:reason").set_value("recorded twice")
     app.button(key="withdraw:visit:KOR-2023:go").click().run()
