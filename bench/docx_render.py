@@ -14,8 +14,8 @@ import sys
 import time
 
 from tracker.db import get_engine
-from tracker.services.access import LOCAL_ADMIN
-from tracker.services.reports import build_period_report, render
+from tracker.services.people.access import LOCAL_ADMIN
+from tracker.services.reports.documents import build_period_report, render
 
 
 def _load() -> str:

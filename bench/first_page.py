@@ -1,8 +1,9 @@
-"""The first page after `tracker dashboard` starts, on the demo, drawn with its charts, in headless Chromium.
+"""The first page after `tracker dashboard` starts, on the demo, drawn whole, in headless Chromium.
 
-Two figures per run: from starting the command to the default page (State progress) drawn with every
-chart, and the same page from the browser's request once the server answers. The browser is started
-beforehand, as a user's browser is already open.
+Two figures per run: from starting the command to the default page (State progress) drawn whole
+(its script finished, every figure, table and chart it shows drawn), and the same page from the
+browser's request once the server answers. The browser is started beforehand, as a user's browser
+is already open.
 """
 
 import os
@@ -16,9 +17,30 @@ from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync"]
-# The default page draws its charts as Plotly figures; it is done when they are drawn and Streamlit is idle.
-_CHART = "[data-testid=stPlotlyChart] .main-svg"
-_RUNNING = "[data-testid=stStatusWidget]"
+VIEWPORT = {"width": 1400, "height": 900}
+# Done: the script has run to its end, nothing is stale, and every figure, grid and chart on the
+# page is drawn (a Plotly chart has its SVG, a table its canvas).
+_DRAWN = """
+([metrics, grids, charts]) => {
+  const app = document.querySelector('[data-testid=stApp]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (document.querySelector('[data-stale=true]')) return false;
+  const plots = document.querySelectorAll('[data-testid=stPlotlyChart]');
+  const tables = document.querySelectorAll('[data-testid=stDataFrame]');
+  if (document.querySelectorAll('[data-testid=stMetric]').length < metrics) return false;
+  if (tables.length < grids || plots.length < charts) return false;
+  for (const plot of plots) if (!plot.querySelector('.main-svg')) return false;
+  for (const table of tables) if (!table.querySelector('canvas')) return false;
+  return true;
+}
+"""
+_COUNTS = """
+() => [
+  document.querySelectorAll('[data-testid=stMetric]').length,
+  document.querySelectorAll('[data-testid=stDataFrame]').length,
+  document.querySelectorAll('[data-testid=stPlotlyChart]').length,
+]
+"""
 
 
 def _free_port() -> int:
@@ -41,13 +63,21 @@ def _healthy(url: str, server: subprocess.Popen, seconds: float = 60) -> None:
     raise RuntimeError(f"tracker dashboard did not answer on {url} within {seconds} s")
 
 
-def _drawn(page, charts: int, seconds: float = 60) -> None:
-    """Until the page shows `charts` drawn charts and no script is running."""
-    page.wait_for_function(
-        f"document.querySelectorAll('{_CHART}').length >= {charts} && !document.querySelector('{_RUNNING}')",
-        timeout=seconds * 1000,
-        polling=20,
-    )
+def _wait_drawn(page, counts: list[int], seconds: float = 120) -> None:
+    page.wait_for_function(_DRAWN, arg=counts, timeout=seconds * 1000, polling=20)
+
+
+def _settled_counts(browser, url: str) -> list[int]:
+    """What the page shows once it has been idle a while: the timed loads wait for as much."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.goto(url)
+    _wait_drawn(page, [1, 1, 0])
+    page.wait_for_timeout(3000)
+    _wait_drawn(page, [1, 1, 0])
+    counts = page.evaluate(_COUNTS)
+    context.close()
+    return counts
 
 
 @contextmanager
@@ -77,39 +107,29 @@ def _dashboard(tracker: str, database_url: str) -> Iterator[tuple[str, float]]:
             server.wait()
 
 
-def _one_run(tracker: str, database_url: str, browser, charts: int) -> tuple[float, float]:
+def _one_run(tracker: str, database_url: str, browser, counts: list[int]) -> tuple[float, float]:
     with _dashboard(tracker, database_url) as (url, started):
         requested = time.perf_counter()
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        context = browser.new_context(viewport=VIEWPORT)
+        page = context.new_page()
         page.goto(url)
-        _drawn(page, charts)
+        _wait_drawn(page, counts)
         finished = time.perf_counter()
-        page.close()
+        context.close()
     return finished - started, finished - requested
 
 
-def charts_on_first_page(tracker: str, database_url: str, browser) -> int:
-    """How many charts the default page draws once it is idle (counted, so the timing waits for all)."""
-    with _dashboard(tracker, database_url) as (url, _):
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(url)
-        _drawn(page, 1)
-        page.wait_for_timeout(3000)
-        _drawn(page, 1)
-        count = page.locator(_CHART).count()
-        page.close()
-        return count
-
-
-def first_page(tracker: str, database_url: str, runs: int) -> tuple[list[float], list[float], int]:
-    """Per run: seconds from `tracker dashboard` to the first page drawn, and from the page request."""
+def first_page(tracker: str, database_url: str, runs: int) -> tuple[list[float], list[float], list[int]]:
+    """Per run: seconds from `tracker dashboard` to the first page drawn, and from the page request;
+    then what the page draws (figures, tables, charts), which every timed load waits for."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            charts = charts_on_first_page(tracker, database_url, browser)
-            whole, page = zip(*(_one_run(tracker, database_url, browser, charts) for _ in range(runs)), strict=True)
+            with _dashboard(tracker, database_url) as (url, _):
+                counts = _settled_counts(browser, url)
+            whole, page = zip(*(_one_run(tracker, database_url, browser, counts) for _ in range(runs)), strict=True)
         finally:
             browser.close()
-    return list(whole), list(page), charts
+    return list(whole), list(page), counts

@@ -22,7 +22,7 @@ from tracker.models import (
     Severity,
     Status,
 )
-from tracker.services.bundle_format import SPECS
+from tracker.services.bundle.files import SPECS
 
 FILES = ("visits.csv", "findings.csv", "assessments.csv", "meetings.csv")
 
@@ -179,6 +179,8 @@ def _meeting_rows(rng, visit_id, start, areas) -> list[list]:
                 kind.value,
                 f"Counterpart {rng.randint(1, 200)}",
                 rng.choice(list(Sector)).value,
+                # No partner organisation took part: the random draws, and so the data, stay as they were.
+                "",
                 rng.choice(areas) if rng.random() < 0.6 else "",
                 _text(rng),
                 _weighted(rng, LEVEL_WEIGHTS).value,
@@ -189,7 +191,7 @@ def _meeting_rows(rng, visit_id, start, areas) -> list[list]:
 
 # Columns the generated rows leave out: a left-out column keeps its default (no consent recorded,
 # nothing withdrawn), as in a bundle an analyst writes by hand.
-_LEFT_OUT = {"consent", "consent_date", "withdrawn"}
+_LEFT_OUT = {"scope", "consent", "consent_date", "withdrawn"}
 
 
 def columns(name: str) -> list[str]:

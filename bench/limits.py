@@ -11,9 +11,9 @@ import sqlite3
 from operator import itemgetter
 from pathlib import Path
 
-from tracker.services import audit
-from tracker.services.access import Actor
-from tracker.services.bundle_format import FILES
+from tracker.services.bundle.files import FILES
+from tracker.services.people import audit
+from tracker.services.people.access import Actor
 
 _CONNECTION_PRAGMAS = ("PRAGMA foreign_keys=ON", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
 BATCH = 5000

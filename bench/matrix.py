@@ -12,11 +12,11 @@ from pathlib import Path
 
 from bench.__main__ import DATA, Figure, _dispose, _fresh_copy, _largest_state, _log, _seconds, _template, _url, bundle
 from tracker import db
-from tracker.services import matrix
-from tracker.services.access import LOCAL_ADMIN
-from tracker.services.bundle_format import sources_from_paths
-from tracker.services.exporter import export_bundle
-from tracker.services.importer import import_bundle
+from tracker.services.bundle import matrix
+from tracker.services.bundle.exporter import export_bundle
+from tracker.services.bundle.importer import import_bundle
+from tracker.services.bundle.sources import sources_from_paths
+from tracker.services.people.access import LOCAL_ADMIN
 
 
 def measure_matrix(database: Path, runs: int) -> list[Figure]:

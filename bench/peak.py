@@ -11,16 +11,17 @@ import time
 from pathlib import Path
 
 from tracker.db import get_engine
-from tracker.services.access import LOCAL_ADMIN
-from tracker.services.bundle_format import sources_from_paths
-from tracker.services.importer import import_bundle
+from tracker.services.bundle.importer import import_bundle
+from tracker.services.bundle.sources import sources_from_paths
+from tracker.services.people.access import LOCAL_ADMIN
 
 
 def _status_megabytes(field: str) -> float:
+    """In decimal megabytes, as the targets are: /proc gives kibibytes."""
     # VmHWM is this process's own peak; getrusage's ru_maxrss would carry over the parent's across exec.
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(f"{field}:"):
-            return int(line.split()[1]) / 1024
+            return int(line.split()[1]) * 1024 / 1e6
     raise RuntimeError(f"/proc/self/status has no {field}")
 
 

@@ -20,8 +20,8 @@ from sqlalchemy.engine import make_url
 
 from tracker.db import get_engine
 from tracker.models import Confidentiality, Role
-from tracker.services import records
-from tracker.services.access import Actor
+from tracker.services.people.access import Actor
+from tracker.services.records import editing as records
 
 ANALYST = Actor("analyst", Role.analyst, Confidentiality.restricted)
 TRACKER = str(Path(sys.executable).with_name("tracker"))
