@@ -2,21 +2,29 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Two stamps: the dashboard and the command line need only the package (RUNTIME); tests, lint and
+# the benchmarks also need the test extra (STAMP: browser driver, type checker, ...).
+RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 # The demo has its own database, so it never touches db/tracker.db; DEMO_PORT if 8501 is taken.
 DEMO_DATABASE_URL ?= sqlite:///$(CURDIR)/db/demo.db
 DEMO_PORT ?= 8501
 
-.PHONY: demo test test-postgres lint format bench clean
+.PHONY: demo test test-postgres lint format docs bench clean
 
-$(STAMP): pyproject.toml
+$(RUNTIME): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	# The versions the tests passed with (constraints.txt), so every machine installs the same ones.
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	touch $(RUNTIME)
+
+$(STAMP): $(RUNTIME)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,docs]'
 	touch $(STAMP)
 
 ## demo: set up, load the Republic of Korea example into db/demo.db and serve the dashboard on 127.0.0.1
-demo: $(STAMP)
+demo: $(RUNTIME)
 	@# When demo rows hold someone's edits, the demo is not loaded again (the message names them)
 	@# and the dashboard starts on the data as it is.
 	-TRACKER_DATABASE_URL=$(DEMO_DATABASE_URL) $(BIN)/tracker demo
@@ -42,8 +50,12 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## docs: the documentation site from docs/ into site/, failing on any broken link or missing page
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build site *.egg-info
