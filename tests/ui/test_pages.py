@@ -409,6 +409,15 @@ def test_editing_a_finding_starts_from_its_stored_values(demo_engine):
     }
 
 
+def test_the_worksheet_sends_its_edits_with_review_not_one_rerun_per_cell(demo_engine):
+    # A rerun per edited cell would close the next cell's editor, with what was typed in it, when it
+    # lands while the analyst types on: the sheet and its button are one form.
+    app = open_page("tracker/ui/findings.py", **{"findings:tab": "Assess at a follow-up"})
+
+    form = app.button(key="worksheet:save").form_id
+    assert form == app.data_editor(key="worksheet:KOR-2023").proto.form_id == "form:worksheet:KOR-2023"
+
+
 def test_the_worksheet_saves_changed_statuses_together(demo_engine):
     app = open_page("tracker/ui/findings.py", **{"findings:tab": "Assess at a follow-up"})
     sheet = app.data_editor(key="worksheet:KOR-2023").value

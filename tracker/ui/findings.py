@@ -295,21 +295,25 @@ def assess() -> None:
         return
     editor = f"worksheet:{followup}"
     key = f"review:{editor}"
-    # Drawn formula-safe for the toolbar's "Download as CSV"; the marks come off again before the diff.
-    edited = st.data_editor(
-        common.formula_safe(source),
-        key=editor,
-        hide_index=True,
-        num_rows="fixed",
-        column_order=order,
-        # While a review is open the sheet is read-only, so what is confirmed is what was reviewed.
-        disabled=True if review.pending(key) else [c for c in source.columns if c not in ("status", "evidence")],
-        column_config=columns,
-    )
-    st.caption("For one item at a time, open it from the Findings list: its panel shows the full text.")
+    # In a form, the edits reach the server together with Review, not one rerun per cell: a rerun
+    # landing while the next cell's editor is open would close it with what was typed in it.
+    with st.form(f"form:{editor}", border=False, enter_to_submit=False):
+        # Drawn formula-safe for the toolbar's "Download as CSV"; the marks come off again before the diff.
+        edited = st.data_editor(
+            common.formula_safe(source),
+            key=editor,
+            hide_index=True,
+            num_rows="fixed",
+            column_order=order,
+            # While a review is open the sheet is read-only, so what is confirmed is what was reviewed.
+            disabled=True if review.pending(key) else [c for c in source.columns if c not in ("status", "evidence")],
+            column_config=columns,
+        )
+        st.caption("For one item at a time, open it from the Findings list: its panel shows the full text.")
+        submitted = st.form_submit_button("Review changes", type="primary", key="worksheet:save")
     # After a refused save: the analyst's changes, made again on the rows as they are now.
     again = st.session_state.pop(f"{editor}:again", None)
-    if st.button("Review changes", type="primary", key="worksheet:save") or again:
+    if submitted or again:
         if again:
             changes = records.assessment_changes_again(again["changes"], again["before"], source)
         else:
