@@ -12,6 +12,7 @@ from tracker.errors import NotFound, PermissionDenied, TrackerError, ValidationF
 from tracker.models import AuditEvent, Confidentiality, Finding, LinkDecision, Role
 from tracker.services.bundle.exporter import export_bundle
 from tracker.services.continuity import suggestions as continuity
+from tracker.services.continuity.scoring import scores, similarity
 from tracker.services.continuity.suggestions import (
     DEFAULT_MIN_SCORE,
     Text,
@@ -458,19 +459,28 @@ def test_kinds_never_mix(later_kind):
 
 def test_the_pairing_never_gives_one_earlier_finding_to_two_follow_up_findings():
     # Both follow-up findings are closest to B1; the whole-visit pairing gives B1 to the closer one
-    # and its sibling B2 to the other, instead of B1 twice.
+    # and B2 to the other, instead of B1 twice.
     earlier = [
         Text("B1", "CJ", "Mutual legal assistance is slow", "Requests go through diplomatic channels"),
-        Text("B2", "CJ", "No central authority for mutual legal assistance", "Requests are slow"),
+        Text("B2", "CJ", "Extradition has no central authority", "Files wait at the ministry"),
     ]
     later = [
         Text("F1", "CJ", "Mutual legal assistance is still slow", "Requests still go through diplomatic channels"),
-        Text("F2", "CJ", "Mutual legal assistance still lacks a central authority", "Requests are slow"),
+        Text(
+            "F2",
+            "CJ",
+            "Mutual legal assistance and extradition are slow",
+            "Requests go through diplomatic channels; files wait at the ministry",
+        ),
     ]
+    weights = Weights(min_score=0.05)
+    score = scores(later, earlier, similarity(later, earlier), weights)
+    assert score[0, 0] > score[1, 0] > score[1, 1] >= weights.min_score
 
-    ranked = suggest(later, earlier, weights=Weights(min_score=0.05))
+    ranked = suggest(later, earlier, weights=weights)
 
     assert [item.candidates[0].baseline_id for item in ranked] == ["B1", "B2"]
+    assert [c.baseline_id for c in ranked[1].candidates] == ["B2"]
 
 
 def test_the_assignment_uses_each_earlier_finding_at_most_once_and_nothing_below_the_threshold():
