@@ -1,10 +1,12 @@
-"""Two analysts in two real browser sessions on a team server (logins on): a link opened before
-signing in lands on its page after sign-in, and a confirmation made after the other analyst's
-save puts nothing back but shows a fresh review naming what moved, who and when."""
+"""Two analysts in two real browser sessions on a team server (logins on), on each database: a
+link opened before signing in lands on its page after sign-in, and a confirmation made after the
+other analyst's save puts nothing back but shows a fresh review naming what moved, who and when."""
+
+import os
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from tests.browser import test_dashboard_browser as harness
 from tests.browser.test_dashboard_browser import (
@@ -13,6 +15,7 @@ from tests.browser.test_dashboard_browser import (
     served_on,
     settle,
 )
+from tests.conftest import BACKENDS, POSTGRES_URL, _postgres_url
 from tracker import db
 from tracker.models import Assessment, Confidentiality, Finding, Role
 from tracker.services.bundle.demo import load_demo
@@ -26,10 +29,21 @@ ITEM = "KOR-2009-F15"
 FINDING = "KOR-2009-F01"
 
 
-@pytest.fixture(scope="module")
-def team_server(tmp_path_factory):
-    """The demo served with logins on, with two analysts; yields (address, database URL)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('team') / 'tracker.db'}"
+@pytest.fixture(scope="module", params=BACKENDS)
+def team_server(request, tmp_path_factory, worker_id):
+    """The demo served with logins on, with two analysts, on each database; yields (address, database URL).
+
+    On PostgreSQL the server has a schema of its own: the worker's is emptied by other tests meanwhile."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('team') / 'tracker.db'}"
+    else:
+        if not POSTGRES_URL:
+            request.getfixturevalue("postgres_base")  # skips, with its reason
+        schema = f"tracker_team_{worker_id}_{os.getpid()}"
+        with db.get_engine(POSTGRES_URL).begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+        url = _postgres_url(schema)
     engine = db.get_engine(url)
     init_database(engine)
     load_demo(engine, LOCAL_ADMIN)
@@ -40,6 +54,10 @@ def team_server(tmp_path_factory):
     engine.dispose()
     with served_on(url, TRACKER_AUTH="on") as address:
         yield address, url
+    if request.param == "postgresql":
+        db.get_engine(url).dispose()
+        with db.get_engine(POSTGRES_URL).begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
 
 
 def signed_in_at(browser, address: str, username: str):
