@@ -73,7 +73,7 @@ def test_the_dossier_as_word_reads_back_with_each_item_in_its_section(history_en
     assert "K1" not in opened
     assert "KOR-U-2025" in claims and "Largely implemented (self-reported)" in claims
     assert "T1" in claims and "Training on NPO supervision" in claims and "T2" not in claims
-    assert "1 were confirmed, 1 were verified lower and 1 verified higher" in record
+    assert "1 was confirmed, 1 was verified lower and 1 verified higher" in record
     assert "Verified lower" in record and "Verified higher" in record and "Confirmed" in record
     assert "2750 (2024)" in debt and "2617" not in debt and "Gender and the role of women" in debt
     assert "never covered" in debt

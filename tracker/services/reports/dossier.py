@@ -59,7 +59,7 @@ def _open_items(dossier: Dossier) -> Section:
         HEADINGS[0],
         paragraphs=[
             f"{len(items)} of the {dossier.item_count} items under follow-up are not verified closed, {priority} of "
-            "them priority items, listed first. Each shows its latest verified status, the visit that gave it and "
+            f"them {'a priority item' if priority == 1 else 'priority items'}, listed first. Each shows its latest verified status, the visit that gave it and "
             "how many years ago."
         ],
         tables=[Table(["Id", "Area", "Item", "Priority", "Status", "Given at", "Since", "Years ago"], rows)],
@@ -152,7 +152,8 @@ def _track_record(dossier: Dossier) -> Section:
         )
     summary = (
         f"Of the State's {len(record.claims)} self-reported statuses that a later visit verified, "
-        f"{record.confirmed} were confirmed, {record.lower} were verified lower and {record.higher} verified higher."
+        f"{record.confirmed} {_was(record.confirmed)} confirmed, {record.lower} {_was(record.lower)} verified lower "
+        f"and {record.higher} verified higher."
     )
     ordered = sorted(record.claims, key=lambda c: (OUTCOMES.index(c.outcome), c.finding_id, c.received_on))
     rows: list[list[Any]] = [
@@ -273,3 +274,7 @@ def build_dossier(
 ) -> Document:
     author = "CTED" if actor.username == "local" or actor.username.startswith("cli:") else actor.username
     return dossier_document(compute_dossier(engine, actor, iso3, level, today=today), author)
+
+
+def _was(count: int) -> str:
+    return "was" if count == 1 else "were"
