@@ -22,7 +22,8 @@ def pins() -> dict[str, str]:
 
 def declared() -> list[Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return [Requirement(text) for text in project["dependencies"] + project["optional-dependencies"]["test"]]
+    extras = project["optional-dependencies"]
+    return [Requirement(text) for text in project["dependencies"] + extras["test"] + extras["docs"]]
 
 
 def test_every_declared_dependency_is_pinned_within_its_range():
