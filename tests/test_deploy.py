@@ -14,7 +14,7 @@ from tracker.services.bundle.demo import load_demo
 from tracker.services.people.access import LOCAL_ADMIN
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
-# Where deploy/README and the units expect the tracker to be installed.
+# Where the units (and the administrator guide's installation steps) expect the tracker to be installed.
 INSTALLED = "/opt/tracker/.venv"
 UNITS = ("tracker-dashboard.service", "tracker-backup.service", "tracker-backup.timer")
 
