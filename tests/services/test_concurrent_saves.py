@@ -7,15 +7,16 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from tracker.errors import TrackerError
-from tracker.models import Assessment, Confidentiality, Finding, Role
+from tests.services.test_between_visits import update_row
+from tracker.errors import TrackerError, ValidationFailed
+from tracker.models import Assessment, Confidentiality, Finding, Role, Update
 from tracker.services.bundle.importer import import_bundle
 from tracker.services.bundle.review_guard import ChangedSince
 from tracker.services.bundle.sources import sources_from_uploads
 from tracker.services.continuity import suggestions as continuity
 from tracker.services.people.access import Actor
 from tracker.services.records import editing as records
-from tracker.services.records import history
+from tracker.services.records import history, updates
 
 ANA = Actor("ana", Role.analyst, Confidentiality.restricted)
 BOB = Actor("bob", Role.analyst, Confidentiality.restricted)
@@ -331,3 +332,24 @@ def test_saving_and_undoing_different_fields_of_two_rows_leaves_each_rows_other_
             shown[item]["status"],
             shown[item]["evidence"],
         )
+
+
+def test_two_analysts_adding_a_written_update_under_one_id_keep_the_first(engine):
+    ana, bob = update_row(summary="Ana's summary"), update_row(summary="Bob's summary")
+    # Both reviewed while the id was free; Ana confirms first.
+    updates.save_update(engine, ANA, ana, new=True, dry_run=True)
+    updates.save_update(engine, BOB, bob, new=True, dry_run=True)
+    updates.save_update(engine, ANA, ana, new=True)
+
+    with pytest.raises(ValidationFailed) as refused:
+        updates.save_update(engine, BOB, bob, new=True)
+
+    assert refused.value.errors == [
+        {
+            "key": "KOR-U-2016",
+            "field": "update_id",
+            "message": "KOR-U-2016 already exists; choose another id or edit that state update",
+        }
+    ]
+    with engine.connect() as connection:
+        assert connection.execute(select(Update.summary)).scalars().all() == ["Ana's summary"]

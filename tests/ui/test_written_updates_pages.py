@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from tests.ui.test_pages import assert_clean, open_page, table
 from tests.ui.test_safe_editing import open_panel
-from tracker.models import UpdateItem
+from tracker.models import Update, UpdateItem
 from tracker.services.bundle import matrix
 from tracker.services.people.access import LOCAL_ADMIN
 from tracker.services.progress.comparison import compare
@@ -47,6 +47,28 @@ def test_an_update_recorded_on_the_visits_page_then_an_item_on_the_panel(demo_en
     assert shown.loc[ITEM, "Latest State update"].startswith("Fully implemented (self-reported, ")
     assert shown.loc[ITEM, "Latest State update"].endswith(", KOR-U-2024)")
     assert compare(demo_engine, LOCAL_ADMIN, "KOR") == before
+
+
+def test_an_update_added_under_a_taken_id_is_refused_beside_the_field_and_the_first_kept(demo_engine):
+    def add(reference: str):
+        app = open_page("tracker/ui/visits.py", **{"visits:tab": "Written updates", "updates:state": "KOR"})
+        app.text_input(key=f"{form}:update_id").set_value("KOR-U-2024")
+        app.text_input(key=f"{form}:reference").set_value(reference)
+        return app.button(key=f"FormSubmitter:{form}-Review and add").click().run()
+
+    form = "update:new:KOR"
+    add("Note verbale 12/2024").button(key=f"review:{form}:confirm").click().run()
+
+    app = add("Note verbale 13/2024")
+
+    assert not app.exception
+    # The page's message, and the same beside the id.
+    assert [e.value for e in app.error] == [
+        "nothing was saved: KOR-U-2024 already exists; choose another id.",
+        "KOR-U-2024 already exists; choose another id or edit that state update",
+    ]
+    with demo_engine.connect() as connection:
+        assert connection.execute(select(Update.reference)).scalars().all() == ["Note verbale 12/2024"]
 
 
 def test_the_admin_page_adds_a_partner_and_renames_a_seeded_resolution(engine):

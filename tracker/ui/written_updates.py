@@ -87,7 +87,7 @@ def updates_tab(who: Actor, states: dict[str, str]) -> None:
 
 
 def _saved_update(who: Actor, data: dict, dry_run: bool) -> Saved:
-    return updates_service.save_update(common.engine(), who, data, dry_run=dry_run)
+    return updates_service.save_update(common.engine(), who, data, new=True, dry_run=dry_run)
 
 
 def finding_updates(who: Actor, finding: dict) -> None:

@@ -112,6 +112,15 @@ def save_assessments(
     )
 
 
+def save_row(
+    engine: Engine, actor: Actor, file_name: str, data: dict[str, Any], *, new: bool | None, dry_run: bool = False
+) -> Saved:
+    """Write one row of a bundle file keyed by one column. `new` True: its key must be free, and is
+    refused if another analyst took it between the review and the save; False: the row must exist;
+    None: either. `dry_run`: only review."""
+    return _save(engine, actor, file_name, [data], new=new, dry_run=dry_run)
+
+
 def guarded_row(
     spec: FileSpec, data: dict[str, Any], before: dict[str, Any] | None
 ) -> tuple[dict[str, Any], tuple[tuple[str, str], dict[str, Any] | None]]:

@@ -14,6 +14,7 @@ from tracker.models import Confidentiality, Finding, Update, Visit
 from tracker.services.people.access import Actor, effective_level, finding_visible, update_visible
 from tracker.services.progress import self_reported
 from tracker.services.records.editing import Saved, save_files
+from tracker.services.records.saving import save_row
 
 UPDATE_COLUMNS = ["update_id", "received_on", "reference", "summary", "items", "confidentiality"]
 CLAIM_COLUMNS = ["update_id", "received_on", "status", "evidence"]
@@ -73,9 +74,12 @@ def finding_claims(
     return said, choices
 
 
-def save_update(engine: Engine, actor: Actor, values: dict[str, Any], *, dry_run: bool = False) -> Saved:
-    """Add or change a written update (a row of updates.csv)."""
-    return save_files(engine, actor, {"updates.csv": [values]}, dry_run=dry_run)
+def save_update(
+    engine: Engine, actor: Actor, values: dict[str, Any], *, new: bool | None = None, dry_run: bool = False
+) -> Saved:
+    """Add or change a written update (a row of updates.csv); `new`: an added one, whose id must be
+    free, so that an update another analyst added under it is refused, never overwritten."""
+    return save_row(engine, actor, "updates.csv", values, new=new, dry_run=dry_run)
 
 
 def save_update_item(engine: Engine, actor: Actor, values: dict[str, Any], *, dry_run: bool = False) -> Saved:
