@@ -59,8 +59,8 @@ def _open_items(dossier: Dossier) -> Section:
         HEADINGS[0],
         paragraphs=[
             f"{len(items)} of the {dossier.item_count} items under follow-up are not verified closed, {priority} of "
-            f"them {'a priority item' if priority == 1 else 'priority items'}, listed first. Each shows its latest verified status, the visit that gave it and "
-            "how many years ago."
+            f"them {'a priority item' if priority == 1 else 'priority items'}, listed first. Each shows its latest "
+            "verified status, the visit that gave it and how many years ago."
         ],
         tables=[Table(["Id", "Area", "Item", "Priority", "Status", "Given at", "Since", "Years ago"], rows)],
     )
