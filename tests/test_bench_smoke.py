@@ -124,8 +124,9 @@ def test_the_history_bench_gives_every_state_a_focused_middle_visit(tmp_path):
     assert sum(result.wider for result in results.values()) > 150
 
 
-@pytest.mark.skipif(POSTGRES_URL is None, reason="the ANALYZE figures are PostgreSQL's (TRACKER_TEST_POSTGRES_URL)")
-def test_the_analyze_figures_run_on_a_small_bundle(capsys, worker_id):
+# Named for PostgreSQL, so that `make test-postgres` (-k postgresql) runs it; skipped when no server is set.
+@pytest.mark.skipif(not POSTGRES_URL, reason="the ANALYZE figures are PostgreSQL's (TRACKER_TEST_POSTGRES_URL)")
+def test_the_analyze_figures_run_on_a_small_bundle_on_postgresql(capsys, worker_id):
     analyze.main([POSTGRES_URL, "--findings", "300", "--schema", f"bench_analyze_{worker_id}"])
 
     figures = json.loads(capsys.readouterr().out)
