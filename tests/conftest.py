@@ -3,6 +3,7 @@
 import csv
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,16 @@ def _no_failed_sign_ins_carried_over():
     from tracker.services.people import users
 
     users._tries.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_chart_browser_kept():
+    """The Reports page keeps a chart browser open for minutes once Word is offered (its default);
+    each test starts without one, so that a test of the browser's life sees only its own."""
+    yield
+    chart_browser = sys.modules.get("tracker.services.reports.chart_browser")
+    if chart_browser is not None:
+        chart_browser._close_at_exit()
 
 
 @pytest.fixture(scope="session")
