@@ -16,30 +16,22 @@ import argparse
 import datetime as dt
 import random
 import statistics
-import sys
 from contextlib import closing
 from pathlib import Path
 
 from bench.__main__ import (
-    DATA,
     HERE,
     Figure,
-    _dispose,
-    _fresh_copy,
     _largest_state,
     _load,
     _log,
     _seconds,
-    _template,
     _url,
     _write_section,
-    bundle,
 )
-from bench.history import STATUSES, add_middle_visits
+from bench.history import STATUSES, add_middle_visits, imported
 from bench.limits import connect
 from tracker import db
-from tracker.services.bundle.importer import import_bundle
-from tracker.services.bundle.sources import sources_from_paths
 from tracker.services.dossier.build import compute_dossier
 from tracker.services.dossier.debt import debt_by_state
 from tracker.services.people.access import LOCAL_ADMIN
@@ -130,13 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args(argv)
     load_before = _load()
-    DATA.mkdir(parents=True, exist_ok=True)
-    folder = bundle(args.findings)
-    database = _fresh_copy(_template(), "dossier.db")
-    _log(f"importing {args.findings:,} findings")
-    if not import_bundle(db.get_engine(_url(database)), sources_from_paths([folder]), LOCAL_ADMIN).ok:
-        sys.exit("the synthetic bundle did not import")
-    _dispose(database)
+    database = imported(args.findings, "dossier.db")
     states = add_middle_visits(database)
     claims = add_written_updates(database)
     figures = measure(database, args.runs)

@@ -244,6 +244,18 @@ def measure_history(database: Path, runs: int) -> list[Figure]:
     ]
 
 
+def imported(findings: int, name: str) -> Path:
+    """A fresh database under bench/data named `name`, holding the synthetic bundle of `findings`."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    folder = bundle(findings)
+    database = _fresh_copy(_template(), name)
+    _log(f"importing {findings:,} findings")
+    if not import_bundle(db.get_engine(_url(database)), sources_from_paths([folder]), LOCAL_ADMIN).ok:
+        sys.exit("the synthetic bundle did not import")
+    _dispose(database)
+    return database
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.history", description=__doc__.splitlines()[0])
     parser.add_argument("--findings", type=int, default=100_000)
@@ -251,13 +263,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args(argv)
     load_before = _load()
-    DATA.mkdir(parents=True, exist_ok=True)
-    folder = bundle(args.findings)
-    database = _fresh_copy(_template(), "history.db")
-    _log(f"importing {args.findings:,} findings")
-    if not import_bundle(db.get_engine(_url(database)), sources_from_paths([folder]), LOCAL_ADMIN).ok:
-        sys.exit("the synthetic bundle did not import")
-    _dispose(database)
+    database = imported(args.findings, "history.db")
     two_visits = measure_two_visits(database, args.runs)
     _dispose(database)
     states = add_middle_visits(database)
