@@ -3,7 +3,19 @@
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, ColumnElement, ForeignKey, Index, LargeBinary, Table, Text, case
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    Table,
+    Text,
+    case,
+    text,
+)
 from sqlalchemy import false as sa_false
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import true as sa_true
@@ -330,6 +342,66 @@ class LinkDecision(SQLModel, table=True):
     decided_on: dt.date | None = None
     note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_in: int | None = _created_in("link_decision")
+
+
+# ---------------------------------------------------------------- the kept cross-State index
+
+
+class RegisterChange(SQLModel, table=True):
+    """A write to a State's visits, findings or assessments, left by the database's own triggers
+    (migration 0017), so that no write path can miss it: the kept index scores of the State are
+    worked out again when one is newer than them. `stamp` orders the writes: the row's id on SQLite,
+    where writes take turns, and the writing transaction's id on PostgreSQL."""
+
+    __tablename__ = "register_change"
+    # On SQLite the id is the stamp (AUTOINCREMENT never gives an id twice, even once rows are dropped),
+    # read in id order; the index, for PostgreSQL's stamps, costs SQLite's triggers nothing.
+    __table_args__ = (
+        Index(
+            "ix_register_change_state_stamp",
+            "state",
+            "stamp",
+            sqlite_where=text("stamp IS NOT NULL"),
+            postgresql_where=text("stamp IS NOT NULL"),
+        ),
+        {"sqlite_autoincrement": True},
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    state: str = Field(max_length=3)
+    stamp: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+
+class RegisterKept(SQLModel, table=True):
+    """The index scores of a State's follow-ups are kept at a level as they were at `horizon`: every
+    write stamped at or after it was possibly not counted."""
+
+    __tablename__ = "register_kept"
+    level: str = Field(primary_key=True, max_length=32)
+    state: str = Field(primary_key=True, max_length=3)
+    horizon: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class RegisterFloor(SQLModel, table=True):
+    """Writes of the State stamped before `floor` are forgotten: scores worked out from an older
+    reading are not kept."""
+
+    __tablename__ = "register_floor"
+    state: str = Field(primary_key=True, max_length=3)
+    floor: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class RegisterScore(SQLModel, table=True):
+    """A follow-up's items under follow-up in one area (as recorded, before sub-areas roll up), at a level."""
+
+    __tablename__ = "register_score"
+    __table_args__ = (Index("ix_register_score_level_state", "level", "state"),)
+    level: str = Field(primary_key=True, max_length=32)
+    followup: str = Field(primary_key=True, max_length=64)
+    area: str = Field(primary_key=True, max_length=64)
+    state: str = Field(max_length=3)
+    items: int
+    scored_items: int
+    score_sum: int
 
 
 # ---------------------------------------------------------------- issued reports

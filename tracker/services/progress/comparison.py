@@ -35,7 +35,7 @@ from tracker.services.people.access import (
     finding_visible,
     visit_visible,
 )
-from tracker.services.progress import compared, register
+from tracker.services.progress import compared, kept_index, register
 from tracker.services.progress.compared import (
     COUNT_FIELDS,
     HISTORY_FIELDS,
@@ -432,11 +432,11 @@ def cross_state_index(engine: Engine, actor: Actor, level: str | Confidentiality
 
     visits = followup_visits(engine, actor, level=level)
     level = effective_level(actor, level)
+    sums = [
+        (found.followup, found.area, found.score_sum, found.scored_items)
+        for found in kept_index.area_scores(engine, level)
+    ]
     with reading(engine) as connection:
-        sums = [
-            (found.followup, found.area, found.score_sum, found.scored_items)
-            for found in register.area_scores(connection, level)
-        ]
         order = {code: position for position, code in enumerate(_top_areas(connection))}
     scores = pd.DataFrame(sums, columns=["followup_visit", "area", "score_sum", "scored_items"])
     overall = scores.groupby("followup_visit", as_index=False)[["score_sum", "scored_items"]].sum().assign(area="ALL")
