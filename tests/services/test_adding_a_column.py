@@ -7,6 +7,7 @@ tests fail when a declared column is missing from any place that should carry it
 import csv
 import io
 
+from pydantic import Field
 from python_calamine import CalamineWorkbook
 from sqlalchemy import Column, MetaData, Table, Text
 
@@ -140,3 +141,12 @@ def test_a_column_whose_default_an_empty_cell_would_not_give_is_read_by_the_mode
     assert quick_rows.quick_reader(spec, list(left_out)) is None
     values = validated(spec, 2, left_out, ImportResult())
     assert values is not None and values["external_ref"] == "none given"
+
+
+def test_a_column_with_a_check_of_its_own_is_read_by_the_model():
+    class _FindingWithShortNote(FindingCreate):
+        external_ref: Text_ = Field("", max_length=4)
+
+    spec = _spec_of(_FindingWithShortNote)
+    assert quick_rows.quick_reader(spec, list(ROW)) is None
+    assert validated(spec, 2, ROW, ImportResult()) is None

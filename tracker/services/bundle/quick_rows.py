@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from enum import Enum
 from operator import call, itemgetter
-from typing import Any, get_type_hints
+from typing import Annotated, Any
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -261,12 +261,11 @@ def _cell_reader(model: type[BaseModel], columns: list[str]) -> Callable[[list[s
     if not decorators.model_validators.keys() <= _ROW_RULES.keys():
         return None
     rules = [_ROW_RULES[name] for name in decorators.model_validators]
-    types = get_type_hints(model, include_extras=True)
     fields = tuple(model.model_fields)
     readers = []
-    for name in fields:
-        read = _CELL_TYPES.get(types[name])
-        if read is None or (name not in columns and not _blank_is_default(model.model_fields[name], read)):
+    for name, field in model.model_fields.items():
+        read = _CELL_TYPES.get(_checked_type(field))
+        if read is None or (name not in columns and not _blank_is_default(field, read)):
             return None
         readers.append(read)
     # A field the header leaves out is read from the "" put after the last cell.
@@ -279,6 +278,14 @@ def _cell_reader(model: type[BaseModel], columns: list[str]) -> Callable[[list[s
         return values
 
     return read_cells
+
+
+def _checked_type(field: FieldInfo) -> Any:
+    """The field's type with all the model checks of it (a constraint given in `Field()` too), as a
+    type of _CELL_TYPES is written; None for a field read under another name."""
+    if field.alias is not None or field.validation_alias is not None:
+        return None
+    return Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
 
 
 def _blank_is_default(field: FieldInfo, read: Callable[[str], Any]) -> bool:
