@@ -243,15 +243,20 @@ class VisitCreate(_Input):
         return self
 
 
+UpperText = Annotated[str, _checked(upper=True)]
+Title = Annotated[str, _checked(max_length=500)]
+OptionalSeverity = Annotated[Severity | None, BeforeValidator(_blank_to_none)]
+
+
 class FindingCreate(_Input):
     finding_id: Key
     visit_id: Key
-    area: Annotated[str, _checked(upper=True)]
+    area: UpperText
     kind: FindingKind
-    title: Annotated[str, _checked(max_length=500)]
+    title: Title
     detail: Text_ = ""
     priority: Bool = False
-    severity: Annotated[Severity | None, BeforeValidator(_blank_to_none)] = None
+    severity: OptionalSeverity = None
     resolutions: Resolutions = []
     source_ref: Text_ = ""
     continues: OptionalKey = None

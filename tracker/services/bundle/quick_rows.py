@@ -7,11 +7,14 @@ models' own parsers for dates, booleans and lists so that both read a cell the s
 """
 
 import datetime as dt
-import inspect
 import re
 from collections.abc import Callable
-from operator import itemgetter
-from typing import Any
+from enum import Enum
+from operator import call, itemgetter
+from typing import Annotated, Any
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from tracker.models import (
     DEFAULT_CONFIDENTIALITY,
@@ -29,13 +32,24 @@ from tracker.models import (
 from tracker.models.inputs import (
     _FALSE,
     _TRUE,
+    Bool,
+    Key,
+    Level,
+    OptionalDate,
+    OptionalKey,
+    OptionalSeverity,
+    OptionalText,
+    Resolutions,
+    Text_,
+    Title,
+    UpperText,
     _parse_bool,
     _parse_codes,
     _parse_date,
     _parse_resolutions,
     _parse_scope,
 )
-from tracker.services.bundle.files import FILES
+from tracker.services.bundle.files import FileSpec
 
 _KEY = re.compile(KEY_PATTERN.removeprefix("^").removesuffix("$"))
 _STATE = re.compile("[A-Z]{3}")
@@ -142,90 +156,149 @@ def _visit(row: dict[str, str]) -> dict[str, Any]:
     return values
 
 
-# Findings and assessments, the bulk of a large bundle, are read from the record's cells in the
-# order of the reader's parameters (its columns), without a row of them by column and without a
-# call per cell; each accepts exactly what _key, _optional_key, _member and _level accept.
-def _finding(
-    finding_id: str,
-    visit_id: str,
-    area: str,
-    kind: str,
-    title: str,
-    detail: str,
-    priority: str,
-    severity: str,
-    resolutions: str,
-    source_ref: str,
-    continues: str,
-    confidentiality: str,
-    withdrawn: str,
-) -> dict[str, Any]:
-    finding_id, visit_id, area, title = finding_id.strip(), visit_id.strip(), area.strip().upper(), title.strip()
-    severity_text = severity.strip() or None
-    continued = continues.strip() or None
-    level = confidentiality.strip() or _DEFAULT_LEVEL
-    flag = _BOOLS.get(priority)
-    if (
-        not area
-        or not title
-        or len(title) > 500
-        or len(finding_id) > 64
-        or len(visit_id) > 64
-        or not _KEY.fullmatch(finding_id)
-        or not _KEY.fullmatch(visit_id)
-        or kind not in _FINDING_KINDS
-        or (severity_text is not None and severity_text not in _SEVERITIES)
-        or level not in _LEVELS
-        or (continued is not None and (len(continued) > 64 or not _KEY.fullmatch(continued)))
-        or continued == finding_id
-    ):
+# Findings and assessments, the bulk of a large bundle, are read cell by cell, each cell by the type
+# its column has in the input model: the model's fields give the columns, their order and their
+# types, so a column of a type below needs nothing here. Each reader accepts exactly what the
+# model accepts for its type and gives the same value, as _key, _optional_key, _member and _level do.
+def _key_cell(cell: str) -> str:
+    text = cell.strip()
+    if len(text) > 64 or not _KEY.fullmatch(text):
         raise _Unusual
-    return {
-        "finding_id": finding_id,
-        "visit_id": visit_id,
-        "area": area,
-        "kind": kind,
-        "title": title,
-        "detail": detail.strip(),
-        "priority": _parse_bool(priority) if flag is None else flag,
-        "severity": severity_text,
-        "resolutions": _resolutions(resolutions),
-        "source_ref": source_ref.strip(),
-        "continues": continued,
-        "confidentiality": level,
-        "withdrawn": withdrawn.strip() or None,
-    }
+    return text
 
 
-def _assessment(
-    finding_id: str,
-    visit_id: str,
-    status: str,
-    evidence: str,
-    assessed_on: str,
-    confidentiality: str,
-    withdrawn: str,
-) -> dict[str, Any]:
-    finding_id, visit_id = finding_id.strip(), visit_id.strip()
-    level = confidentiality.strip() or _DEFAULT_LEVEL
-    if (
-        len(finding_id) > 64
-        or len(visit_id) > 64
-        or not _KEY.fullmatch(finding_id)
-        or not _KEY.fullmatch(visit_id)
-        or status not in _STATUSES
-        or level not in _LEVELS
-    ):
+def _optional_key_cell(cell: str) -> str | None:
+    text = cell.strip()
+    if not text:
+        return None
+    if len(text) > 64 or not _KEY.fullmatch(text):
         raise _Unusual
-    return {
-        "finding_id": finding_id,
-        "visit_id": visit_id,
-        "status": status,
-        "evidence": evidence.strip(),
-        "assessed_on": _parse_date(assessed_on),
-        "confidentiality": level,
-        "withdrawn": withdrawn.strip() or None,
-    }
+    return text
+
+
+def _upper_text_cell(cell: str) -> str:
+    text = cell.strip().upper()
+    if not text:
+        raise _Unusual
+    return text
+
+
+def _title_cell(cell: str) -> str:
+    text = cell.strip()
+    if not text or len(text) > 500:
+        raise _Unusual
+    return text
+
+
+def _optional_text_cell(cell: str) -> str | None:
+    return cell.strip() or None
+
+
+def _bool_cell(cell: str) -> bool:
+    flag = _BOOLS.get(cell)
+    return _parse_bool(cell) if flag is None else flag
+
+
+def _level_cell(cell: str) -> str:
+    level = cell.strip() or _DEFAULT_LEVEL
+    if level not in _LEVELS:
+        raise _Unusual
+    return level
+
+
+def _optional_severity_cell(cell: str) -> str | None:
+    text = cell.strip()
+    if not text:
+        return None
+    if text not in _SEVERITIES:
+        raise _Unusual
+    return text
+
+
+def _member_cell(allowed: frozenset[Any]) -> Callable[[str], str]:
+    def read(cell: str) -> str:
+        if cell not in allowed:
+            raise _Unusual
+        return cell
+
+    return read
+
+
+_CELL_TYPES: dict[Any, Callable[[str], Any]] = {
+    Key: _key_cell,
+    OptionalKey: _optional_key_cell,
+    UpperText: _upper_text_cell,
+    Title: _title_cell,
+    Text_: str.strip,
+    OptionalText: _optional_text_cell,
+    Bool: _bool_cell,
+    OptionalDate: _parse_date,
+    Resolutions: _resolutions,
+    Level: _level_cell,
+    OptionalSeverity: _optional_severity_cell,
+    FindingKind: _member_cell(_FINDING_KINDS),
+    Status: _member_cell(_STATUSES),
+}
+
+
+def _continues_another(values: dict[str, Any]) -> None:
+    if values["continues"] == values["finding_id"]:
+        raise _Unusual
+
+
+# The models' rules across columns (their model validators, by name), as the quick reading checks them.
+_ROW_RULES: dict[str, Callable[[dict[str, Any]], None]] = {"_not_self": _continues_another}
+# The files read cell by cell.
+_CELL_ENTITIES = frozenset({"finding", "assessment"})
+
+
+def _cell_reader(model: type[BaseModel], columns: list[str]) -> Callable[[list[str]], dict[str, Any]] | None:
+    """The quick reading of a file of this model with these columns, built once for the file; None
+    if the model has a column of a type, or a rule, that this reading does not know."""
+    decorators = model.__pydantic_decorators__
+    if decorators.field_validators or decorators.validators or decorators.root_validators:
+        return None
+    if not decorators.model_validators.keys() <= _ROW_RULES.keys():
+        return None
+    rules = [_ROW_RULES[name] for name in decorators.model_validators]
+    fields = tuple(model.model_fields)
+    readers = []
+    for name, field in model.model_fields.items():
+        read = _CELL_TYPES.get(_checked_type(field))
+        if read is None or (name not in columns and not _blank_is_default(field, read)):
+            return None
+        readers.append(read)
+    # A field the header leaves out is read from the "" put after the last cell.
+    cells_of = itemgetter(*[columns.index(f) if f in columns else len(columns) for f in fields])
+
+    def read_cells(cells: list[str]) -> dict[str, Any]:
+        values = dict(zip(fields, map(call, readers, cells_of([*cells, ""]))))
+        for rule in rules:
+            rule(values)
+        return values
+
+    return read_cells
+
+
+def _checked_type(field: FieldInfo) -> Any:
+    """The field's type with all the model checks of it (a constraint given in `Field()` too), as a
+    type of _CELL_TYPES is written; None for a field read under another name."""
+    if field.alias is not None or field.validation_alias is not None:
+        return None
+    return Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+
+
+def _blank_is_default(field: FieldInfo, read: Callable[[str], Any]) -> bool:
+    """Whether an empty cell reads as the field's default, which the model gives a column left out."""
+    if field.is_required():
+        return False
+    default = field.get_default()
+    default = default.value if isinstance(default, Enum) else default
+    try:
+        value = read("")
+    except REFUSALS:
+        return False
+    return type(value) is type(default) and bool(value == default)
 
 
 def _meeting(row: dict[str, str]) -> dict[str, Any]:
@@ -248,33 +321,20 @@ _READERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "visit": _visit,
     "meeting": _meeting,
 }
-# The columns of each file, by entity, as the bundle declares them.
-_COLUMNS = {spec.entity: spec.columns for spec in FILES}
-# Each cell reader's columns are its parameters, in their order.
-_CELL_READERS: dict[str, tuple[tuple[str, ...], Callable[..., dict[str, Any]]]] = {
-    entity: (tuple(inspect.signature(read).parameters), read)
-    for entity, read in (("finding", _finding), ("assessment", _assessment))
-}
 # What a quick reader raises for a record it does not vouch for.
 REFUSALS = (_Unusual, ValueError, TypeError)
 
 
-def quick_reader(entity: str, columns: list[str]) -> Callable[[list[str]], dict[str, Any]] | None:
-    """The quick reading of the records of a file of this entity with these columns, if it has one:
+def quick_reader(spec: FileSpec, columns: list[str]) -> Callable[[list[str]], dict[str, Any]] | None:
+    """The quick reading of the records of this file with these columns, if it has one:
     a record's cells (one per column) to the model's values if the record is well-formed; any other
     record raises one of REFUSALS, and the model is left to judge it."""
-    if entity in _CELL_READERS:
-        fields, read = _CELL_READERS[entity]
-        if fields != _COLUMNS[entity]:
-            # The file has a column this reading does not know (one just added): the model reads every row.
-            return None
-        # A field the header leaves out is read from the "" put after the last cell.
-        cells_of = itemgetter(*[columns.index(f) if f in columns else len(columns) for f in fields])
-        return lambda cells: read(*cells_of([*cells, ""]))
-    reader = _READERS.get(entity)
+    if spec.entity in _CELL_ENTITIES:
+        return _cell_reader(spec.model, columns)
+    reader = _READERS.get(spec.entity)
     if reader is None:
         return None
-    return lambda cells: _every_column(reader(dict(zip(columns, cells))), _COLUMNS[entity])
+    return lambda cells: _every_column(reader(dict(zip(columns, cells))), spec.columns)
 
 
 def _every_column(values: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
@@ -285,9 +345,9 @@ def _every_column(values: dict[str, Any], columns: tuple[str, ...]) -> dict[str,
     return values
 
 
-def quick_values(entity: str, row: dict[str, str]) -> dict[str, Any] | None:
-    """The model's values for a well-formed row of this entity, or None to let the model judge it."""
-    reader = quick_reader(entity, list(row))
+def quick_values(spec: FileSpec, row: dict[str, str]) -> dict[str, Any] | None:
+    """The model's values for a well-formed row of this file, or None to let the model judge it."""
+    reader = quick_reader(spec, list(row))
     if reader is None:
         return None
     try:

@@ -393,7 +393,7 @@ def _import_file(run: ImportRun, source: Source, reader: CountingReader, tick: C
     for line, cells, columns in records(spec, source, reader, result, sheet_rows):
         if header is None:
             header = columns
-            quick = quick_reader(spec.entity, columns)
+            quick = quick_reader(spec, columns)
             level_at = columns.index("confidentiality") if "confidentiality" in columns else None
         # Well-formed rows are read quickly; the model reads every other row and words its errors.
         try:
