@@ -23,6 +23,7 @@ from tracker.models import (
     RegisterFloor,
     RegisterKept,
     Role,
+    ThematicArea,
     table_of,
 )
 from tracker.services.bundle.importer import import_bundle
@@ -200,3 +201,51 @@ def test_an_update_of_any_column_the_index_reads_fires_the_triggers(engine, leve
         table = table_of(model)
         read = {column.name for column in table.columns if re.search(rf"\.{column.name}\b", statement)}
         assert read <= set(watched[table.name]), table.name
+
+
+def test_a_change_of_the_areas_forgets_every_kept_score(engine, kept):
+    with engine.begin() as connection:
+        connection.execute(
+            update(table_of(ThematicArea)).where(table_of(ThematicArea).c.code == "BM.MARITIME").values(parent="CFT")
+        )
+
+    assert _kept_levels(engine) == set()
+    now = _index(engine)
+    assert now != kept
+    assert now == _afresh(engine)
+
+
+def _triggers(engine) -> set[str]:
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        else:
+            query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+        return set(connection.exec_driver_sql(query).scalars())
+
+
+def test_a_large_import_notes_every_state_and_keeps_its_triggers(engine, kept, tmp_path, monkeypatch):
+    triggers = _triggers(engine)
+    monkeypatch.setattr(kept_index, "MANY_ROWS", 1)
+    bundle = write_bundle(tmp_path / "again", assessments=[assessment_row("B2", "not_implemented", visit_id=F)])
+
+    assert import_bundle(engine, sources_from_paths([bundle]), LOCAL_ADMIN).ok
+
+    assert _triggers(engine) == triggers
+    assert kept_index.AreaScores("KOR-2024", "LEG", 4, 3, 7) in _changed_and_current(engine, kept)
+    # The triggers are back: a save after the import is counted as before.
+    save_assessments(engine, ANALYST, F, [{"finding_id": "B2", "status": "fully_implemented"}])
+    assert kept_index.AreaScores("KOR-2024", "LEG", 4, 3, 11) in _index(engine)
+    assert _index(engine) == _afresh(engine)
+
+
+def test_a_large_import_refused_keeps_the_triggers(engine, kept, tmp_path, monkeypatch):
+    triggers = _triggers(engine)
+    monkeypatch.setattr(kept_index, "MANY_ROWS", 1)
+    bundle = write_bundle(tmp_path / "bad", assessments=[assessment_row("NOPE", "not_implemented", visit_id=F)])
+
+    assert not import_bundle(engine, sources_from_paths([bundle]), LOCAL_ADMIN).ok
+
+    assert _triggers(engine) == triggers
+    save_assessments(engine, ANALYST, F, [{"finding_id": "B2", "status": "initial_steps"}])
+    _changed_and_current(engine, kept)

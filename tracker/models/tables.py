@@ -348,10 +348,10 @@ class LinkDecision(SQLModel, table=True):
 
 
 class RegisterChange(SQLModel, table=True):
-    """A write to a State's visits, findings or assessments, left by the database's own triggers
-    (migration 0017), so that no write path can miss it: the kept index scores of the State are
-    worked out again when one is newer than them. `stamp` orders the writes: the row's id on SQLite,
-    where writes take turns, and the writing transaction's id on PostgreSQL."""
+    """A write to a State's visits, findings, assessments, meetings or milestones, left by the
+    database's triggers (migration 0017), so that no write path can miss it: the kept index scores
+    of the State are worked out again when one is newer than them. `stamp` orders the writes: the
+    row's id on SQLite, where writes take turns, and the writing transaction's id on PostgreSQL."""
 
     __tablename__ = "register_change"
     # On SQLite the id is the stamp (AUTOINCREMENT never gives an id twice, even once rows are dropped),
@@ -391,7 +391,7 @@ class RegisterFloor(SQLModel, table=True):
 
 
 class RegisterScore(SQLModel, table=True):
-    """A follow-up's items under follow-up in one area (as recorded, before sub-areas roll up), at a level."""
+    """A follow-up's items under follow-up in one top-level area at a level, and the sum of their scores."""
 
     __tablename__ = "register_score"
     __table_args__ = (Index("ix_register_score_level_state", "level", "state"),)

@@ -1,11 +1,12 @@
 """the cross-State index kept per level and State, and the triggers that say when it is out of date
 
-The index over every register reads every visible finding and assessment; kept per level and
-State (`register_score`), only the States written since are worked out again. Every insert, update
-and delete of a visit, finding or assessment leaves a `register_change` row naming the State,
-written by the database itself, so that no write path (import, forms, withdrawal, Undo, restore,
-link decisions, scope changes, or one added later) can leave a kept score out of date.
-Nothing is kept at first: every State is worked out on the first reading.
+The index over every register reads every visible finding and assessment. Kept per level, State
+and top-level area (`register_score`), only the States written since are worked out again, and
+every State once the areas change. Every insert, update and delete of a visit, finding,
+assessment, meeting or milestone leaves a `register_change` row naming the State, written by the
+database itself, so that no write path (import, forms, withdrawal, Undo, restore, link decisions,
+scope changes, or one added later) can leave a kept score out of date. Nothing is kept at first:
+every State is worked out on the first reading.
 
 Revision ID: 0017
 Revises: 0016
@@ -25,7 +26,8 @@ depends_on: str | Sequence[str] | None = None
 # Meetings and milestones count too: at the UN platform level, whether a visit is seen at all
 # depends on its rows of every kind (services/people/access.py).
 _TABLES = ("visit", "finding", "assessment", "meeting", "milestone")
-# On SQLite, where a trigger runs once per row, an update fires only when it changes a column the
+# On SQLite, where a trigger runs once per row (a large import takes them out for its own
+# transaction, services/progress/kept_index.py), an update fires only when it changes a column the
 # index reads: not the created_in an import sets on every row it writes, nor a title or evidence.
 # tests/services/test_kept_index.py fails when the index reads a column left out here.
 UPDATED_COLUMNS = {
@@ -57,6 +59,12 @@ def _sqlite_triggers() -> list[str]:
             when = f"{event.upper()} OF {', '.join(columns)}" if columns else event.upper()
             inserts = " ".join(_sqlite_inserts(table, row) for row in rows)
             statements.append(f"CREATE TRIGGER register_{table}_{event} AFTER {when} ON {table} BEGIN {inserts} END")
+    # Scores are kept by top-level area: a change of the areas (a parent) forgets every kept score.
+    for event in ("insert", "delete", "update"):
+        statements.append(
+            f"CREATE TRIGGER register_thematic_area_{event} AFTER {event.upper()} ON thematic_area "
+            "BEGIN DELETE FROM register_kept; END"
+        )
     return statements
 
 
@@ -98,6 +106,11 @@ def _postgresql_triggers() -> list[str]:
             f"CREATE TRIGGER register_{table}_truncated AFTER TRUNCATE ON {table} "
             "FOR EACH STATEMENT EXECUTE FUNCTION register_forgotten()"
         )
+    # Scores are kept by top-level area: a change of the areas (a parent) forgets every kept score.
+    statements.append(
+        "CREATE TRIGGER register_thematic_area_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+        "ON thematic_area FOR EACH STATEMENT EXECUTE FUNCTION register_forgotten()"
+    )
     # A truncated table leaves no row to name its States: nothing kept is trusted any more.
     statements.insert(
         0,
@@ -159,7 +172,11 @@ def downgrade() -> None:
             for name in ("inserted", "deleted", "updated_from", "updated_to", "truncated"):
                 op.execute(f"DROP TRIGGER register_{table}_{name} ON {table}")
             op.execute(f"DROP FUNCTION register_{table}_changed()")
-    if not sqlite:
+    if sqlite:
+        for event in ("insert", "delete", "update"):
+            op.execute(f"DROP TRIGGER register_thematic_area_{event}")
+    else:
+        op.execute("DROP TRIGGER register_thematic_area_changed ON thematic_area")
         op.execute("DROP FUNCTION register_forgotten()")
     op.drop_index("ix_register_score_level_state", table_name="register_score")
     op.drop_table("register_score")

@@ -1,11 +1,12 @@
 """The cross-State index's scores, kept per level and State, worked out again for the States written since.
 
 The index counts every follow-up's register: every visible finding and assessment is read and
-each chain's latest assessment ranked, a few hundred milliseconds at 193 States. Kept in
-`register_score`, a reading works out only the States with a write newer than what was kept.
-The database's own triggers leave a `register_change` row for every write of a visit, finding or
-assessment (migration 0017), so no write path can leave a kept score out of date; see
-docs/developers.md ("The kept cross-State index").
+each chain's latest assessment ranked, about 400 ms at 193 States. Kept in `register_score` by
+follow-up and top-level area, a reading works out only the States with a write newer than what
+was kept. The database's own triggers leave a `register_change` row for every write of a visit,
+finding, assessment, meeting or milestone, and forget every kept score when the areas change
+(migration 0017), so no write path can leave a kept score out of date; see docs/developers.md
+("The kept cross-State index").
 
 Two readings may work out the same State at once, and a write may land while one reads. Each
 kept score says from when it counts every write (`horizon`: on SQLite the next change id, the
@@ -18,8 +19,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -68,6 +69,9 @@ _CHANGE, _KEPT, _FLOOR, _SCORES = (
     table_of(RegisterFloor),
     table_of(RegisterScore),
 )
+# From how many rows a transaction on SQLite notes every State once instead of each row's State:
+# a table with a trigger loses SQLite's quick appending, a fifth of a 100,000-finding import's time.
+MANY_ROWS = 10_000
 # How long keeping scores waits for another writer before it gives up, in milliseconds.
 _TURN_MS = 200
 
@@ -83,7 +87,7 @@ class AreaScores(NamedTuple):
 
 
 class _Recorded(NamedTuple):
-    """The same, for an area as recorded (a sub-area not yet rolled up), with the follow-up's State."""
+    """The same, with the follow-up's State, as kept."""
 
     followup: str
     state: str
@@ -91,6 +95,25 @@ class _Recorded(NamedTuple):
     items: int
     scored_items: int
     score_sum: int
+
+
+@contextmanager
+def many_writes(connection: Connection, rows: int) -> Iterator[None]:
+    """Around the writes of a transaction of `rows` rows: on SQLite, from MANY_ROWS, the triggers are
+    taken out and every State is noted as written at the end, then the triggers are put back, all
+    in the transaction, so that no other connection ever writes without them."""
+    if rows < MANY_ROWS or not is_sqlite(connection.engine):
+        yield
+        return
+    triggers = connection.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'register%'"
+    ).all()
+    for name, _ in triggers:
+        connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    yield
+    connection.execute(insert(_CHANGE).from_select(["state"], select(col(Visit.state)).distinct()))
+    for _, created in triggers:
+        connection.exec_driver_sql(created)
 
 
 def area_scores(engine: Engine, level: Confidentiality) -> list[AreaScores]:
@@ -104,30 +127,14 @@ def area_scores(engine: Engine, level: Confidentiality) -> list[AreaScores]:
         horizon = _horizon(connection)
         stale = _stale_states(connection, level)
         worked_out = _worked_out(connection, level, stale) if stale else []
-        summed: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-        for followup, area, items, scored, score_sum in connection.execute(
-            _kept_query(), {"level": level.value, "stale": stale}
-        ):
-            summed[followup, area] = [int(items), int(scored), int(score_sum)]
-        if worked_out:
-            tops: dict[str, str] = dict(connection.execute(select(col(ThematicArea.code), _top_area())).all())
-            for row in worked_out:
-                sums = summed[row.followup, tops[row.area]]
-                sums[0] += row.items
-                sums[1] += row.scored_items
-                sums[2] += row.score_sum
+        kept = [AreaScores(*row) for row in connection.execute(_kept_query(), {"level": level.value, "stale": stale})]
         scopes = dict(connection.execute(select(col(Visit.visit_id), col(Visit.scope))).all())
     if stale:
         _keep(engine, level, stale, worked_out, horizon)
-    return [
-        AreaScores(followup, area, items, scored, score_sum)
-        for (followup, area), (items, scored, score_sum) in summed.items()
-        if in_scope(scopes.get(followup), area)
+    found = kept + [
+        AreaScores(row.followup, row.area, row.items, row.scored_items, row.score_sum) for row in worked_out
     ]
-
-
-def _top_area() -> Any:
-    return func.coalesce(col(ThematicArea.parent), col(ThematicArea.code))
+    return [scores for scores in found if in_scope(scopes.get(scores.followup), scores.area)]
 
 
 def _stamp(connection: Connection) -> Any:
@@ -164,20 +171,10 @@ def _stale_states(connection: Connection, level: Confidentiality) -> list[str]:
 
 @functools.cache
 def _kept_query() -> Select[Any]:
-    """The kept scores at the level `level` of every State but those in `stale`, rolled up to top-level areas."""
-    top = _top_area()
-    return (
-        select(
-            _SCORES.c.followup,
-            top,
-            func.sum(_SCORES.c["items"]),
-            func.sum(_SCORES.c.scored_items),
-            func.sum(_SCORES.c.score_sum),
-        )
-        .join(ThematicArea, col(ThematicArea.code) == _SCORES.c.area)
-        .where(_SCORES.c.level == bindparam("level"), _SCORES.c.state.not_in(bindparam("stale", expanding=True)))
-        .group_by(_SCORES.c.followup, top)
-    )
+    """The kept scores at the level `level` of every State but those in `stale`."""
+    return select(
+        _SCORES.c.followup, _SCORES.c.area, _SCORES.c["items"], _SCORES.c.scored_items, _SCORES.c.score_sum
+    ).where(_SCORES.c.level == bindparam("level"), _SCORES.c.state.not_in(bindparam("stale", expanding=True)))
 
 
 def _worked_out(connection: Connection, level: Confidentiality, states: list[str]) -> list[_Recorded]:
@@ -481,16 +478,18 @@ def _scores_query(level: Confidentiality) -> Select[Any]:
         .group_by(latest.c.followup, latest.c.root_area),
     )
     summed = counted.subquery("counted")
-    followup_of = aliased(Visit)
+    followup_of, area = aliased(Visit), aliased(ThematicArea)
+    top = func.coalesce(col(area.parent), col(area.code))
     return (
         select(
             summed.c.followup,
             col(followup_of.state),
-            summed.c.area,
+            top,
             func.sum(summed.c.found),
             func.sum(summed.c.scored),
             func.sum(summed.c.score_sum),
         )
+        .join(area, col(area.code) == summed.c.area)
         .join(followup_of, col(followup_of.visit_id) == summed.c.followup)
-        .group_by(summed.c.followup, col(followup_of.state), summed.c.area)
+        .group_by(summed.c.followup, col(followup_of.state), top)
     )

@@ -37,6 +37,7 @@ from tracker.services.bundle.quick_rows import REFUSALS, quick_reader
 from tracker.services.bundle.review_guard import Moved, unreviewed, with_authors
 from tracker.services.people import audit
 from tracker.services.people.access import Actor, require_writer
+from tracker.services.progress import kept_index
 
 
 class _Rollback(Exception):
@@ -132,7 +133,7 @@ def _import_in_two_phases(engine: Engine, request: _Request) -> ImportResult:
         if not run.result.ok:
             return run.result
         try:
-            with writing(engine) as connection:
+            with writing(engine) as connection, kept_index.many_writes(connection, _rows_written(run.result)):
                 _defer_foreign_keys(connection)
                 if _plan_outdated(connection, mark, run.context):
                     # A save while the bundle was read touched what it holds or refers to: read it again, under the lock.
