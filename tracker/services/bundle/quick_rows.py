@@ -10,7 +10,6 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from enum import Enum
-from operator import call, itemgetter
 from typing import Annotated, Any
 
 from pydantic import BaseModel
@@ -158,87 +157,56 @@ def _visit(row: dict[str, str]) -> dict[str, Any]:
 
 # Findings and assessments, the bulk of a large bundle, are read cell by cell, each cell by the type
 # its column has in the input model: the model's fields give the columns, their order and their
-# types, so a column of a type below needs nothing here. Each reader accepts exactly what the
-# model accepts for its type and gives the same value, as _key, _optional_key, _member and _level do.
-def _key_cell(cell: str) -> str:
-    text = cell.strip()
-    if len(text) > 64 or not _KEY.fullmatch(text):
-        raise _Unusual
-    return text
-
-
-def _optional_key_cell(cell: str) -> str | None:
-    text = cell.strip()
-    if not text:
-        return None
-    if len(text) > 64 or not _KEY.fullmatch(text):
-        raise _Unusual
-    return text
-
-
-def _upper_text_cell(cell: str) -> str:
-    text = cell.strip().upper()
-    if not text:
-        raise _Unusual
-    return text
-
-
-def _title_cell(cell: str) -> str:
-    text = cell.strip()
-    if not text or len(text) > 500:
-        raise _Unusual
-    return text
-
-
-def _optional_text_cell(cell: str) -> str | None:
-    return cell.strip() or None
-
-
-def _bool_cell(cell: str) -> bool:
-    flag = _BOOLS.get(cell)
-    return _parse_bool(cell) if flag is None else flag
-
-
-def _level_cell(cell: str) -> str:
-    level = cell.strip() or _DEFAULT_LEVEL
-    if level not in _LEVELS:
-        raise _Unusual
-    return level
-
-
-def _optional_severity_cell(cell: str) -> str | None:
-    text = cell.strip()
-    if not text:
-        return None
-    if text not in _SEVERITIES:
-        raise _Unusual
-    return text
-
-
-def _member_cell(allowed: frozenset[Any]) -> Callable[[str], str]:
-    def read(cell: str) -> str:
-        if cell not in allowed:
-            raise _Unusual
-        return cell
-
-    return read
-
-
-_CELL_TYPES: dict[Any, Callable[[str], Any]] = {
-    Key: _key_cell,
-    OptionalKey: _optional_key_cell,
-    UpperText: _upper_text_cell,
-    Title: _title_cell,
-    Text_: str.strip,
-    OptionalText: _optional_text_cell,
-    Bool: _bool_cell,
-    OptionalDate: _parse_date,
-    Resolutions: _resolutions,
-    Level: _level_cell,
-    OptionalSeverity: _optional_severity_cell,
-    FindingKind: _member_cell(_FINDING_KINDS),
-    Status: _member_cell(_STATUSES),
+# types, so a column of a type below needs nothing here. Each type's reading is a few statements
+# taking the cell `{c}` to the value `{v}` (or raising _Unusual), accepting exactly what the model
+# accepts for that type and giving the same value; a file's reading is written out from them once,
+# as one function, so that a row costs no call per cell.
+_KEY_MATCH = _KEY.fullmatch
+_CELL_TYPES: dict[Any, str] = {
+    Key: "{v} = {c}.strip()\nif len({v}) > 64 or not _KEY_MATCH({v}): raise _Unusual",
+    OptionalKey: "{v} = {c}.strip() or None\nif {v} is not None and (len({v}) > 64 or not _KEY_MATCH({v})): raise _Unusual",
+    UpperText: "{v} = {c}.strip().upper()\nif not {v}: raise _Unusual",
+    Title: "{v} = {c}.strip()\nif not {v} or len({v}) > 500: raise _Unusual",
+    Text_: "{v} = {c}.strip()",
+    OptionalText: "{v} = {c}.strip() or None",
+    Bool: "{v} = _BOOLS.get({c})\nif {v} is None: {v} = _parse_bool({c})",
+    OptionalDate: "{v} = _parse_date({c})",
+    Resolutions: "{v} = _resolutions({c})",
+    Level: "{v} = {c}.strip() or _DEFAULT_LEVEL\nif {v} not in _LEVELS: raise _Unusual",
+    OptionalSeverity: "{v} = {c}.strip() or None\nif {v} is not None and {v} not in _SEVERITIES: raise _Unusual",
+    FindingKind: "{v} = {c}\nif {v} not in _FINDING_KINDS: raise _Unusual",
+    Status: "{v} = {c}\nif {v} not in _STATUSES: raise _Unusual",
 }
+
+
+# The names the statements above use.
+_CELL_NAMES = {
+    "_KEY_MATCH": _KEY_MATCH,
+    "_Unusual": _Unusual,
+    "_BOOLS": _BOOLS,
+    "_parse_bool": _parse_bool,
+    "_parse_date": _parse_date,
+    "_resolutions": _resolutions,
+    "_DEFAULT_LEVEL": _DEFAULT_LEVEL,
+    "_LEVELS": _LEVELS,
+    "_SEVERITIES": _SEVERITIES,
+    "_FINDING_KINDS": _FINDING_KINDS,
+    "_STATUSES": _STATUSES,
+}
+
+
+def _written_out(name: str, parameter: str, statements: list[str], result: str) -> Callable[..., Any]:
+    """A function of the names in _CELL_NAMES, written out from statements and compiled once."""
+    body = "".join(f"    {line}\n" for statement in statements for line in statement.splitlines())
+    scope: dict[str, Any] = {}
+    exec(f"def {name}({parameter}):\n{body}    return {result}\n", dict(_CELL_NAMES), scope)
+    function: Callable[..., Any] = scope[name]
+    return function
+
+
+def _cell_read(template: str) -> Callable[[str], Any]:
+    """One cell read by its type's statements."""
+    return _written_out("read_cell", "c", [template.format(c="c", v="v")], "v")
 
 
 def _continues_another(values: dict[str, Any]) -> None:
@@ -253,31 +221,34 @@ _CELL_ENTITIES = frozenset({"finding", "assessment"})
 
 
 def _cell_reader(model: type[BaseModel], columns: list[str]) -> Callable[[list[str]], dict[str, Any]] | None:
-    """The quick reading of a file of this model with these columns, built once for the file; None
-    if the model has a column of a type, or a rule, that this reading does not know."""
+    """The quick reading of a file of this model with these columns, written out once for the file;
+    None if the model has a column of a type, or a rule, that this reading does not know."""
     decorators = model.__pydantic_decorators__
     if decorators.field_validators or decorators.validators or decorators.root_validators:
         return None
     if not decorators.model_validators.keys() <= _ROW_RULES.keys():
         return None
-    rules = [_ROW_RULES[name] for name in decorators.model_validators]
-    fields = tuple(model.model_fields)
-    readers = []
-    for name, field in model.model_fields.items():
-        read = _CELL_TYPES.get(_checked_type(field))
-        if read is None or (name not in columns and not _blank_is_default(field, read)):
-            return None
-        readers.append(read)
     # A field the header leaves out is read from the "" put after the last cell.
-    cells_of = itemgetter(*[columns.index(f) if f in columns else len(columns) for f in fields])
+    statements = ['cells = [*cells, ""]']
+    for number, (name, field) in enumerate(model.model_fields.items()):
+        template = _CELL_TYPES.get(_checked_type(field))
+        if template is None or (name not in columns and not _blank_is_default(field, _cell_read(template))):
+            return None
+        place = columns.index(name) if name in columns else len(columns)
+        statements.append(template.format(c=f"cells[{place}]", v=f"v{number}"))
+    values = ", ".join(f"{name!r}: v{number}" for number, name in enumerate(model.model_fields))
+    read = _written_out("read_cells", "cells", statements, f"{{{values}}}")
+    rules = [_ROW_RULES[name] for name in decorators.model_validators]
+    if not rules:
+        return read
 
-    def read_cells(cells: list[str]) -> dict[str, Any]:
-        values = dict(zip(fields, map(call, readers, cells_of([*cells, ""]))))
+    def read_checked(cells: list[str]) -> dict[str, Any]:
+        found: dict[str, Any] = read(cells)
         for rule in rules:
-            rule(values)
-        return values
+            rule(found)
+        return found
 
-    return read_cells
+    return read_checked
 
 
 def _checked_type(field: FieldInfo) -> Any:
