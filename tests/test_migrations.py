@@ -21,6 +21,30 @@ def test_migrations_create_exactly_the_models(engine):
     assert differences == []
 
 
+def test_the_kept_index_triggers_are_in_place_at_the_head_revision(engine):
+    """A later migration that rebuilds a table on SQLite drops its triggers: it must create them again."""
+    tables = ("visit", "finding", "assessment", "meeting", "milestone")
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            found = set(connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars())
+            expected = {
+                f"register_{table}_{event}"
+                for table in (*tables, "thematic_area")
+                for event in ("insert", "delete", "update")
+            }
+        else:
+            found = set(
+                connection.exec_driver_sql(
+                    "SELECT tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND NOT t.tgisinternal"
+                ).scalars()
+            )
+            events = ("inserted", "deleted", "updated_from", "updated_to", "truncated")
+            expected = {f"register_{table}_{event}" for table in tables for event in events}
+            expected.add("register_thematic_area_changed")
+    assert expected <= found
+
+
 # One row per table as the first revision stores it; later revisions must keep every value.
 FIRST_REVISION_ROWS = {
     "member_state": [{"iso3": "KOR", "name": "Republic of Korea", "region": "Asia-Pacific"}],

@@ -220,7 +220,10 @@ def _triggers(engine) -> set[str]:
         if engine.dialect.name == "sqlite":
             query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
         else:
-            query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+            query = (
+                "SELECT tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n "
+                "ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND NOT t.tgisinternal"
+            )
         return set(connection.exec_driver_sql(query).scalars())
 
 

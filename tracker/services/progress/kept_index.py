@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
@@ -253,20 +253,18 @@ def _keep_in(
         _forget_counted(connection, fresher)
 
 
-def _forget_counted(connection: Connection, states: Iterable[str]) -> None:
+def _forget_counted(connection: Connection, states: list[str]) -> None:
     """Drop the changes older than every level's kept scores of these States, and raise their floor to
     match: a reading that began before them could no longer tell what it missed."""
-    stamp = _stamp(connection)
-    oldest = dict(
-        connection.execute(
-            select(_KEPT.c.state, func.min(_KEPT.c.horizon))
-            .where(_KEPT.c.state.in_(list(states)))
-            .group_by(_KEPT.c.state)
-        ).all()
+
+    def oldest_kept(of: Any) -> Any:
+        return select(func.min(_KEPT.c.horizon)).where(_KEPT.c.state == of).scalar_subquery()
+
+    connection.execute(
+        delete(_CHANGE).where(_CHANGE.c.state.in_(states), _stamp(connection) < oldest_kept(_CHANGE.c.state))
     )
-    for state, floor in oldest.items():
-        connection.execute(delete(_CHANGE).where(_CHANGE.c.state == state, stamp < floor))
-        connection.execute(update(_FLOOR).where(_FLOOR.c.state == state, _FLOOR.c.floor < floor).values(floor=floor))
+    floor = oldest_kept(_FLOOR.c.state)
+    connection.execute(update(_FLOOR).where(_FLOOR.c.state.in_(states), _FLOOR.c.floor < floor).values(floor=floor))
 
 
 @functools.cache
