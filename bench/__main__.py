@@ -285,7 +285,7 @@ def measure_comparison(database: Path, runs: int) -> list[Figure]:
             statistics.median(compares) < 0.05,
         ),
         Figure(
-            "Cross-state index, all states (every register: chains, carried statuses, scope)",
+            "Cross-state index, all states (every register: chains, carried statuses, scope), the scores kept",
             "s",
             indexes,
             "plain sqlite3: every assessment grouped by follow-up, area and status",

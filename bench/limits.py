@@ -54,6 +54,9 @@ def plain_import(database: Path, bundle: Path, audited: bool = False) -> int:
     inserted = 0
     connection.execute("BEGIN")
     connection.execute("PRAGMA defer_foreign_keys=ON")
+    # No triggers, as a large import writes: the kept index's triggers are taken out for it.
+    for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        connection.execute(f'DROP TRIGGER "{name}"')
     for spec in FILES:
         path = bundle / spec.name
         if not path.exists():

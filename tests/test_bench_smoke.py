@@ -102,7 +102,7 @@ def test_the_whole_process_figures_run_the_commands_a_user_runs(tmp_path):
 
 def test_the_history_bench_gives_every_state_a_focused_middle_visit(tmp_path):
     """`python -m bench.history` times the comparison over registers of two visits: its world has them."""
-    from bench.history import add_middle_visits
+    from bench.history import add_middle_visits, measure_history
     from tracker import db
     from tracker.services.operations.reference import init_database
     from tracker.services.progress import comparison
@@ -122,6 +122,10 @@ def test_the_history_bench_gives_every_state_a_focused_middle_visit(tmp_path):
     results = comparison.compare_many(engine, LOCAL_ADMIN, latest["visit_id"].tolist())
     assert all(result.since_previous is not None for result in results.values())
     assert sum(result.wider for result in results.values()) > 150
+
+    figures = measure_history(path, 1)
+    assert [figure.target for figure in figures] == ["< 50 ms", "< 300 ms", "< 300 ms", ""]
+    assert all(sample > 0 for figure in figures for sample in figure.samples)
 
 
 # Named for PostgreSQL, so that `make test-postgres` (-k postgresql) runs it; skipped when no server is set.
