@@ -149,27 +149,27 @@ def test_each_level_keeps_its_own_index_and_a_change_of_level_reaches_it(engine,
     assert _index(engine) == kept
 
 
-def test_scores_worked_out_before_a_write_are_not_kept_as_current(engine, kept):
-    """A reading that began before a write and kept its scores after it: the write still counts."""
-    level = Confidentiality.restricted
+def _read_then_saved(engine) -> tuple[int, list]:
+    """A reading's horizon and the scores it worked out, then a save it did not see."""
     with engine.connect() as connection:
         horizon = kept_index._horizon(connection)
-        older = kept_index._worked_out(connection, level, ["KOR"])
+        older = kept_index._worked_out(connection, Confidentiality.restricted, ["KOR"])
     save_assessments(engine, ANALYST, F, [{"finding_id": "B2", "status": "initial_steps"}])
-    now = _afresh(engine)
+    return horizon, older
 
-    kept_index._keep(engine, level, ["KOR"], older, horizon)
 
-    assert _kept_levels(engine) == {"restricted"}
-    assert _index(engine) == now
+def test_scores_worked_out_before_a_write_and_kept_after_it_still_count_the_write(engine, kept):
+    horizon, older = _read_then_saved(engine)
+
+    kept_index._keep(engine, Confidentiality.restricted, ["KOR"], older, horizon)
+
+    now = _index(engine)
+    assert now != kept
+    assert now == _afresh(engine)
 
 
 def test_scores_of_a_reading_older_than_the_forgotten_writes_are_not_kept(engine, kept):
-    level = Confidentiality.restricted
-    with engine.connect() as connection:
-        horizon = kept_index._horizon(connection)
-        older = kept_index._worked_out(connection, level, ["KOR"])
-    save_assessments(engine, ANALYST, F, [{"finding_id": "B2", "status": "initial_steps"}])
+    horizon, older = _read_then_saved(engine)
     now = _index(engine)
     with engine.connect() as connection:
         floor = connection.execute(select(table_of(RegisterFloor).c.floor)).scalar_one()
@@ -178,7 +178,7 @@ def test_scores_of_a_reading_older_than_the_forgotten_writes_are_not_kept(engine
     assert floor > horizon
     assert changes == 0
 
-    kept_index._keep(engine, level, ["KOR"], older, horizon)
+    kept_index._keep(engine, Confidentiality.restricted, ["KOR"], older, horizon)
 
     assert _index(engine) == now
 
