@@ -22,8 +22,10 @@ from tracker.models import (
     RegisterChange,
     RegisterFloor,
     RegisterKept,
+    RegisterScore,
     Role,
     ThematicArea,
+    Visit,
     table_of,
 )
 from tracker.services.bundle.importer import import_bundle
@@ -252,3 +254,18 @@ def test_a_large_import_refused_keeps_the_triggers(engine, kept, tmp_path, monke
     assert _triggers(engine) == triggers
     save_assessments(engine, ANALYST, F, [{"finding_id": "B2", "status": "initial_steps"}])
     _changed_and_current(engine, kept)
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_the_scores_of_a_state_whose_visits_are_all_deleted_are_dropped(engine, kept, monkeypatch, many):
+    if many:
+        monkeypatch.setattr(kept_index, "MANY_ROWS", 1)
+    tables = [table_of(model) for model in (Assessment, Finding)]
+    with engine.begin() as connection, kept_index.many_writes(connection, 2):
+        for table in tables:
+            connection.execute(delete(table))
+        connection.execute(delete(table_of(Visit)))
+
+    assert _index(engine) == []
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(table_of(RegisterScore))).scalar_one() == 0

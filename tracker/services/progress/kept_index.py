@@ -37,6 +37,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union,
     union_all,
     update,
 )
@@ -111,7 +112,7 @@ def many_writes(connection: Connection, rows: int) -> Iterator[None]:
     for name, _ in triggers:
         connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
     yield
-    connection.execute(insert(_CHANGE).from_select(["state"], select(col(Visit.state)).distinct()))
+    connection.execute(insert(_CHANGE).from_select(["state"], _states()))
     for _, created in triggers:
         connection.exec_driver_sql(created)
 
@@ -156,17 +157,23 @@ def _horizon(connection: Connection) -> int:
 
 
 def _stale_states(connection: Connection, level: Confidentiality) -> list[str]:
-    """The States with a visit whose scores at this level are not kept or have a write newer than them."""
+    """The States whose scores at this level are not kept or have a write newer than them."""
     stamp = _stamp(connection)
     current = select(_KEPT.c.state).where(
         _KEPT.c.level == level.value,
         ~exists().where(_CHANGE.c.state == _KEPT.c.state, stamp >= _KEPT.c.horizon),
     )
+    states = _states().subquery()
     return list(
         connection.execute(
-            select(col(Visit.state)).distinct().where(col(Visit.state).not_in(current)).order_by(col(Visit.state))
+            select(states.c.state).where(states.c.state.not_in(current)).order_by(states.c.state)
         ).scalars()
     )
+
+
+def _states() -> Any:
+    """Every State with a visit or with kept scores (of a visit since deleted)."""
+    return union(select(col(Visit.state).label("state")), select(_KEPT.c.state))
 
 
 @functools.cache
