@@ -170,19 +170,33 @@ def test_scores_worked_out_before_a_write_and_kept_after_it_still_count_the_writ
     assert now == _afresh(engine)
 
 
-def test_scores_of_a_reading_older_than_the_forgotten_writes_are_not_kept(engine, kept):
+def test_scores_of_a_reading_older_than_the_forgotten_changes_are_not_kept(engine, kept):
     horizon, older = _read_then_saved(engine)
     now = _index(engine)
-    with engine.connect() as connection:
-        floor = connection.execute(select(table_of(RegisterFloor).c.floor)).scalar_one()
-        changes = connection.execute(select(func.count()).select_from(table_of(RegisterChange))).scalar_one()
-    # The reading above kept the new scores and forgot the changes they count.
-    assert floor > horizon
-    assert changes == 0
+    # Nothing kept, and the changes up to the reading's horizon forgotten.
+    with engine.begin() as connection:
+        connection.execute(delete(table_of(RegisterKept)))
+        connection.execute(update(table_of(RegisterFloor)).values(floor=horizon + 1))
 
     kept_index._keep(engine, Confidentiality.restricted, ["KOR"], older, horizon)
 
+    assert _kept_levels(engine) == set()
     assert _index(engine) == now
+
+
+def test_changes_counted_by_every_kept_score_are_forgotten_and_the_floor_raised(engine, kept):
+    _read_then_saved(engine)
+    _index(engine, "committee")
+    _index(engine)
+    change = table_of(RegisterChange)
+    with engine.connect() as connection:
+        floor = connection.execute(select(table_of(RegisterFloor).c.floor)).scalar_one()
+        oldest = connection.execute(select(func.min(table_of(RegisterKept).c.horizon))).scalar_one()
+        stamp = change.c.id if engine.dialect.name == "sqlite" else change.c.stamp
+        left = connection.execute(select(stamp).where(change.c.state == "KOR")).scalars().all()
+
+    assert floor == oldest
+    assert all(stamp >= floor for stamp in left)
 
 
 def _migration():
