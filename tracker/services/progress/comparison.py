@@ -18,7 +18,6 @@ from sqlmodel import col
 from tracker import taxonomy
 from tracker.db import reading, require_schema
 from tracker.models import (
-    TRACKABLE_KINDS,
     Confidentiality,
     Finding,
     FindingKind,
@@ -104,7 +103,6 @@ _FOLLOWUP_FIELDS = {
     FindingKind.good_practice: "good_practices_followup",
     FindingKind.ta_need: "ta_needs_followup",
 }
-_TRACKABLE = [kind.value for kind in TRACKABLE_KINDS]
 
 
 def implementation_index(score_sum: int, scored_items: int) -> float | None:

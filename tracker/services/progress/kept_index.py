@@ -61,7 +61,7 @@ from tracker.models import (
     table_of,
 )
 from tracker.services.people.access import assessment_visible_joined, finding_visible, visit_visible
-from tracker.services.progress.register import _SCORE, _TRACKABLE, in_scope
+from tracker.services.progress.register import SCORE_OF, TRACKABLE, in_scope
 
 _log = logging.getLogger(__name__)
 _CHANGE, _KEPT, _FLOOR, _SCORES = (
@@ -322,7 +322,7 @@ def _scores_query(level: Confidentiality) -> Select[Any]:
         .join(tallied_at, col(tallied_at.visit_id) == col(tallied.visit_id))
         .where(
             col(tallied.visit_id).in_(select(pairs.c.visit_id)),
-            col(tallied.kind).in_(_TRACKABLE),
+            col(tallied.kind).in_(TRACKABLE),
             finding_visible(level, tallied, tallied_at),
         )
         .group_by(col(tallied.visit_id), col(tallied.area))
@@ -341,7 +341,7 @@ def _scores_query(level: Confidentiality) -> Select[Any]:
         .where(
             col(linking_at.state).in_(states),
             col(linking.continues).is_not(None),
-            col(linking.kind).in_(_TRACKABLE),
+            col(linking.kind).in_(TRACKABLE),
             finding_visible(level, linking, linking_at),
         )
         .cte("linked")
@@ -370,7 +370,7 @@ def _scores_query(level: Confidentiality) -> Select[Any]:
             ),
         )
         .where(
-            col(continued.kind).in_(_TRACKABLE),
+            col(continued.kind).in_(TRACKABLE),
             finding_visible(level, continued, continued_at),
             or_(
                 continued_pair.c.start_date < linking_pair.c.start_date,
@@ -421,7 +421,7 @@ def _scores_query(level: Confidentiality) -> Select[Any]:
         .where(
             col(assessed_at.state).in_(states),
             assessment_visible_joined(level, Assessment, assessed_at),
-            col(assessed.kind).in_(_TRACKABLE),
+            col(assessed.kind).in_(TRACKABLE),
             finding_visible(level, assessed, assessed_raised_at),
         )
         .cte("judged")
@@ -459,7 +459,7 @@ def _scores_query(level: Confidentiality) -> Select[Any]:
         .subquery("latest")
     )
     score = case(
-        *((latest.c.status == status, value) for status, value in _SCORE.items() if value is not None),
+        *((latest.c.status == status, value) for status, value in SCORE_OF.items() if value is not None),
         else_=None,
     )
     # The items of each area, and the scores of those with a status, in one statement over the same rows.

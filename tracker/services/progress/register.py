@@ -33,9 +33,9 @@ from tracker.models import (
 )
 from tracker.services.people.access import assessment_visible_joined, finding_visible, visit_visible
 
-_TRACKABLE = [kind.value for kind in TRACKABLE_KINDS]
+TRACKABLE = [kind.value for kind in TRACKABLE_KINDS]
 # By the stored text: looking a status up needs no enumeration member.
-_SCORE = {status.value: score for status, score in STATUS_SCORE.items()}
+SCORE_OF = {status.value: score for status, score in STATUS_SCORE.items()}
 _GROUP = {status.value: group.value for status, group in STATUS_GROUP.items()}
 _NOT_ASSESSED = Status.not_assessed.value
 _CHUNK = 500
@@ -153,7 +153,7 @@ class Item(NamedTuple):
 
     @property
     def score(self) -> int | None:
-        return _SCORE[self.status]
+        return SCORE_OF[self.status]
 
 
 @dataclass(frozen=True)
@@ -244,7 +244,7 @@ def read_histories(
             )
             .join(Visit, col(Visit.visit_id) == col(Finding.visit_id))
             .join(ThematicArea, col(ThematicArea.code) == col(Finding.area))
-            .where(col(Visit.state).in_(chunk), col(Finding.kind).in_(_TRACKABLE), finding_visible(level))
+            .where(col(Visit.state).in_(chunk), col(Finding.kind).in_(TRACKABLE), finding_visible(level))
             .order_by(col(Visit.start_date), col(Finding.finding_id))
         )
         if details:
@@ -280,7 +280,7 @@ def read_histories(
             .join(assessed_visit, col(assessed_visit.visit_id) == col(Assessment.visit_id))
             .where(
                 col(Visit.state).in_(chunk),
-                col(Finding.kind).in_(_TRACKABLE),
+                col(Finding.kind).in_(TRACKABLE),
                 and_(finding_visible(level), assessment_visible_joined(level, Assessment, assessed_visit)),
             )
         ).all()
@@ -409,7 +409,7 @@ def since_previous(history: History, now: Register) -> LikeForLike | None:
         for member in item.members:
             members += later_chain.get(member, ())
         judgement = status_at(history, list(dict.fromkeys(members)), now.followup)
-        score = _SCORE[judgement.status] if judgement else None
+        score = SCORE_OF[judgement.status] if judgement else None
         if score is None:
             continue
         items += 1
