@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select, update
 import tracker
 from tests.conftest import assessment_row, finding_row, write_bundle
 from tests.services.test_history_index import Q, longer_history
+from tracker.config import get_settings
 from tracker.models import (
     Assessment,
     Confidentiality,
@@ -283,3 +284,27 @@ def test_the_scores_of_a_state_whose_visits_are_all_deleted_are_dropped(engine, 
     assert _index(engine) == []
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(table_of(RegisterScore))).scalar_one() == 0
+
+
+def test_keeping_gives_up_rather_than_wait_for_another_writer(engine, kept):
+    """A reading while another transaction holds what keeping needs is answered at once, keeps
+    nothing, and leaves the connections with their usual wait for a lock."""
+    with engine.begin() as connection:
+        connection.execute(delete(table_of(RegisterKept)))
+    with engine.connect() as writer, writer.begin():
+        if engine.dialect.name == "sqlite":
+            writer.exec_driver_sql("DELETE FROM register_floor WHERE 0")  # the write lock, held to the end
+        else:
+            writer.execute(select(table_of(RegisterFloor)).with_for_update()).all()
+
+        assert _index(engine) == kept
+
+    assert _kept_levels(engine) == set()
+    if engine.dialect.name == "sqlite":
+        pooled = [engine.connect() for _ in range(engine.pool.checkedin())]
+        try:
+            waits = {c.exec_driver_sql("PRAGMA busy_timeout").scalar_one() for c in pooled}
+        finally:
+            for c in pooled:
+                c.close()
+        assert waits == {get_settings().sqlite_busy_timeout_ms}
